@@ -1,0 +1,41 @@
+# Fluxxfon: `make run` starts the service with demo data, `make test` runs the test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test bench lint format clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Simulation mode: no Twilio credentials, whatever the shell or .env says.
+run: install
+	FLUXX_TWILIO_ACCOUNT_SID= FLUXX_TWILIO_AUTH_TOKEN= $(BIN)/fluxx db upgrade
+	FLUXX_TWILIO_ACCOUNT_SID= FLUXX_TWILIO_AUTH_TOKEN= $(BIN)/fluxx demo
+	@echo "Fluxxfon startet auf http://$(HOST):$(PORT) (Simulationsmodus)."
+	FLUXX_TWILIO_ACCOUNT_SID= FLUXX_TWILIO_AUTH_TOKEN= $(BIN)/fluxx serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	@echo "no benchmarks yet"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

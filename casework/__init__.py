@@ -1,0 +1,1 @@
+"""Cases, calls attached to cases, care jobs, hours, tariff, bills and statistics."""

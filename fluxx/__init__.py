@@ -1,0 +1,1 @@
+"""App shell of Fluxxfon: settings, database, auth, app factory and CLI."""

@@ -1,0 +1,95 @@
+"""The app factory: every test builds its own app around its own database and clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from fluxx import web
+from fluxx.clock import Clock, system_clock
+from fluxx.db import make_engine, make_sessionmaker
+from fluxx.settings import Settings
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    """CSP, no framing, no caching of pages with personal data, and the browser's CSRF cookie."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        seed = None
+        if web.CSRF_COOKIE not in request.cookies and not request.url.path.startswith("/twilio/"):
+            seed = web.new_csrf_seed()
+            request.state.csrf_seed = seed
+        response = await call_next(request)
+        settings: Settings = request.app.state.settings
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        if settings.secure_cookies:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if seed is not None:
+            response.set_cookie(
+                web.CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+            )
+        return response
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") or request.method == "POST"
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None) -> FastAPI:
+    app = FastAPI(title="Fluxxfon", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.templates = web.make_templates()
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+
+    @app.exception_handler(web.LoginRequired)
+    async def _login_required(request: Request, _exc: web.LoginRequired) -> Response:
+        if request.method == "GET" and _wants_html(request):
+            return RedirectResponse(web.login_redirect_target(request), status_code=303)
+        if request.method == "POST":
+            return RedirectResponse("/login", status_code=303)
+        return JSONResponse({"detail": "Bitte melden Sie sich an."}, status_code=401)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_html(request):
+            return web.render(
+                request,
+                "shell/error.html",
+                status_code=exc.status_code,
+                status=exc.status_code,
+                message=exc.detail,
+            )
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, _exc: RequestValidationError) -> Response:
+        return PlainTextResponse("Die Anfrage ist unvollständig oder fehlerhaft.", status_code=422)
+
+    from casework import reference_views
+    from casework import views as casework_views
+    from fluxx import staff_views
+    from fluxx import views as shell_views
+
+    for router in (shell_views.router, staff_views.router, casework_views.router, reference_views.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,157 @@
+"""The `fluxx` command line: serve, worker, db upgrade, staff create, demo."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from fluxx.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Fluxxfon: Anrufe, Fälle und Einsätze der Fluxx-Notfallbetreuung.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Datenbank verwalten.", no_args_is_help=True)
+staff_app = typer.Typer(help="Mitarbeitende verwalten.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(f"Fehler in den Einstellungen: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _sessionmaker(settings: Settings):  # type: ignore[no-untyped-def]
+    from fluxx.db import make_engine, make_sessionmaker
+
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse, auf der der Dienst lauscht.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    with_worker: Annotated[
+        bool | None,
+        typer.Option("--worker/--no-worker", help="Worker im selben Prozess (Standard bei SQLite)."),
+    ] = None,
+) -> None:
+    """Den Webdienst starten (Twilio-Webhooks und Oberfläche für Mitarbeitende)."""
+    import uvicorn
+
+    from fluxx.app import create_app
+    from fluxx.clock import system_clock
+    from fluxx.worker import run_forever
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    web_app = create_app(settings)
+    stop = threading.Event()
+    in_process = with_worker if with_worker is not None else settings.database_url.startswith("sqlite")
+    if in_process:
+        thread = threading.Thread(
+            target=run_forever,
+            kwargs={"factory": web_app.state.sessionmaker, "clock": system_clock, "stop": stop},
+            name="fluxx-worker",
+            daemon=True,
+        )
+        thread.start()
+    mode = "Simulationsmodus (ohne Twilio)" if settings.simulation else "mit Twilio"
+    typer.echo(f"Fluxxfon läuft auf http://{host}:{port} – {mode}")
+    try:
+        uvicorn.run(web_app, host=host, port=port, log_level="info")
+    finally:
+        stop.set()
+
+
+@app.command()
+def worker(
+    poll: Annotated[float, typer.Option(help="Sekunden zwischen zwei Blicken in die Warteschlange.")] = 1.0,
+) -> None:
+    """Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen). Endet sauber bei SIGTERM."""
+    from fluxx.clock import system_clock
+    from fluxx.worker import run_forever
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    typer.echo("Worker läuft. Beenden mit Strg+C oder SIGTERM.")
+    run_forever(_sessionmaker(settings), clock=system_clock, stop=stop, poll_seconds=poll)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Die Datenbank auf den neuesten Stand der Migrationen bringen."""
+    from fluxx.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    typer.echo("Datenbank ist auf dem neuesten Stand.")
+
+
+@staff_app.command("create")
+def staff_create(
+    name: Annotated[str, typer.Option(help="Vor- und Nachname.")],
+    email: Annotated[str, typer.Option(help="E-Mail-Adresse (Anmeldename).")],
+    role: Annotated[str, typer.Option(help="counsellor, coordinator oder admin.")] = "counsellor",
+    phone: Annotated[
+        str | None, typer.Option(help="Telefon, auf dem Anrufe klingeln, z. B. 0511 123456.")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Passwort; ohne Angabe wird es abgefragt.", show_default=False)
+    ] = None,
+    on_duty: Annotated[bool, typer.Option("--on-duty/--off-duty", help="Gleich im Dienst?")] = False,
+) -> None:
+    """Ein Konto für Mitarbeitende anlegen."""
+    from fluxx import auth
+    from fluxx.clock import system_clock
+    from fluxx.db import transaction
+    from fluxx.models import StaffRole
+
+    settings = _settings()
+    try:
+        staff_role = StaffRole(role)
+    except ValueError:
+        typer.echo("Rolle muss counsellor, coordinator oder admin sein.", err=True)
+        raise typer.Exit(2) from None
+    if password is None:
+        password = typer.prompt("Passwort", hide_input=True, confirmation_prompt=True)
+    try:
+        with transaction(_sessionmaker(settings)) as db:
+            staff = auth.create_staff(
+                db,
+                name=name,
+                email=email,
+                password=password,
+                role=staff_role,
+                phone=phone,
+                on_duty=on_duty,
+                now=system_clock(),
+            )
+            typer.echo(f"Konto angelegt: {staff.name} <{staff.email}> ({staff.role.label})")
+    except auth.AccountError as exc:
+        typer.echo(f"Fehler: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def demo() -> None:
+    """Demodaten laden (Mitarbeitende, Partner, Ehrenamtliche, einige Fälle); nur beim ersten Mal."""
+    from fluxx import demo as demo_data
+    from fluxx.clock import system_clock
+    from fluxx.db import transaction
+
+    settings = _settings()
+    with transaction(_sessionmaker(settings)) as db:
+        result = demo_data.load(db, now=system_clock())
+    typer.echo("Demodaten geladen." if result.created else "Demodaten sind schon vorhanden.")
+    typer.echo(f"Demo-Anmeldung: {result.email} / Passwort: {result.password}")

@@ -1,0 +1,253 @@
+"""A realistic demo data set: staff, partner companies and municipalities, volunteers, a few cases."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.enums import Affiliation, CallStatus, CaseChannel, CaseStatus, Need
+from casework.models import Call, CarePerson, Case, CaseNote, Municipality, Partner
+from fluxx import auth
+from fluxx.models import Staff, StaffRole
+from volunteers.models import Volunteer, VolunteerArea, VolunteerAvailability, VolunteerCertificate
+
+DEMO_EMAIL = "demo@fluxx.example"
+DEMO_PASSWORD = "fluxx-demo-2026"
+
+STAFF = [
+    ("Anna Demo", DEMO_EMAIL, "+4915112345601", StaffRole.ADMIN, True),
+    ("Jonas Becker", "jonas.becker@fluxx.example", "+4915112345602", StaffRole.COUNSELLOR, True),
+    ("Mehmet Yılmaz", "mehmet.yilmaz@fluxx.example", "+4915112345603", StaffRole.COUNSELLOR, False),
+    ("Sabine Krüger", "sabine.krueger@fluxx.example", "+4915112345604", StaffRole.COORDINATOR, True),
+]
+
+# Fictitious companies; the real partner list is kept by the admins.
+PARTNERS = [
+    ("Leinewerke Hannover GmbH", date(2015, 3, 1), None, 4200),
+    ("Maschsee Versicherungen AG", date(2015, 3, 1), None, 3100),
+    ("Klinikum Nordstadt-Beispiel gGmbH", date(2016, 1, 1), None, 2800),
+    ("Eilenriede Logistik KG", date(2017, 6, 1), date(2022, 12, 31), 950),
+    ("Herrenhausen Software GmbH", date(2019, 4, 1), None, 640),
+    ("Kronsberg Handel GmbH & Co. KG", date(2020, 9, 1), None, 1800),
+]
+
+# The city and 14 surrounding municipalities are partners in the demo.
+PARTNER_MUNICIPALITIES = [
+    "Hannover",
+    "Barsinghausen",
+    "Burgdorf",
+    "Garbsen",
+    "Gehrden",
+    "Hemmingen",
+    "Isernhagen",
+    "Laatzen",
+    "Langenhagen",
+    "Lehrte",
+    "Neustadt am Rübenberge",
+    "Ronnenberg",
+    "Seelze",
+    "Sehnde",
+    "Wunstorf",
+]
+
+FIRST_NAMES = [
+    "Lena",
+    "Tim",
+    "Aylin",
+    "Paul",
+    "Marie",
+    "Lukas",
+    "Sophie",
+    "Emre",
+    "Hannah",
+    "Felix",
+    "Clara",
+    "Noah",
+    "Ida",
+    "Ben",
+    "Greta",
+    "Milan",
+    "Frieda",
+    "Oskar",
+    "Zeynep",
+    "Jana",
+]
+LAST_NAMES = [
+    "Müller",
+    "Schmidt",
+    "Schulz",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Braun",
+    "Hofmann",
+]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created: bool
+    email: str = DEMO_EMAIL
+    password: str = DEMO_PASSWORD
+
+
+def load(db: Session, *, now: datetime, seed: int = 2015) -> DemoResult:
+    """Load the demo data once; a second call changes nothing."""
+    if db.scalar(select(Staff.id).where(Staff.email == DEMO_EMAIL)) is not None:
+        return DemoResult(created=False)
+    rng = random.Random(seed)
+    staff = [
+        auth.create_staff(
+            db,
+            name=name,
+            email=email,
+            password=DEMO_PASSWORD,
+            role=role,
+            phone=phone,
+            on_duty=on_duty,
+            now=now,
+        )
+        for name, email, phone, role, on_duty in STAFF
+    ]
+    for name, start, end, employees in PARTNERS:
+        db.add(Partner(name=name, active_from=start, active_until=end, employees=employees))
+    municipalities = {m.name: m for m in db.scalars(select(Municipality)).all()}
+    for name in PARTNER_MUNICIPALITIES:
+        municipalities[name].partner_from = date(2015, 3, 1)
+    _volunteers(db, rng, list(municipalities.values()), now)
+    _cases(db, rng, staff, municipalities, now)
+    db.flush()
+    return DemoResult(created=True)
+
+
+def _volunteers(db: Session, rng: random.Random, municipalities: list[Municipality], now: datetime) -> None:
+    skill_sets = [
+        ["child_care"],
+        ["child_care", "infant_care"],
+        ["elder_care"],
+        ["elder_care", "dementia"],
+        ["driving"],
+        ["driving", "wheelchair_car"],
+        ["child_care", "elder_care"],
+    ]
+    for index in range(24):
+        skills = rng.choice(skill_sets)
+        volunteer = Volunteer(
+            name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            phone=f"+491761234{index:04d}",
+            skills=skills,
+            languages=["de"] + rng.sample(["en", "tr", "ar", "ru", "pl", "uk"], k=rng.randint(0, 2)),
+            consent_at=now - timedelta(days=rng.randint(30, 900)),
+            last_assigned_at=now - timedelta(days=rng.randint(1, 120)) if rng.random() < 0.7 else None,
+            created_at=now,
+            updated_at=now,
+        )
+        volunteer.areas = [
+            VolunteerArea(municipality_id=m.id) for m in rng.sample(municipalities, k=rng.randint(1, 4))
+        ]
+        volunteer.availability = [
+            VolunteerAvailability(
+                weekday=day, start_time=time(rng.choice([7, 8, 13])), end_time=time(rng.choice([12, 18, 20]))
+            )
+            for day in sorted(rng.sample(range(7), k=rng.randint(2, 5)))
+        ]
+        if "child_care" in skills:
+            volunteer.certificates = [
+                VolunteerCertificate(
+                    kind="extended_police_certificate", valid_until=date(now.year + rng.randint(0, 4), 6, 30)
+                )
+            ]
+        db.add(volunteer)
+
+
+def _cases(
+    db: Session,
+    rng: random.Random,
+    staff: list[Staff],
+    municipalities: dict[str, Municipality],
+    now: datetime,
+) -> None:
+    examples = [
+        (
+            Need.CHILD_CARE,
+            CaseStatus.IN_COUNSELLING,
+            "Kind (4) mit Fieber, Kita geschlossen, Mutter im Frühdienst.",
+        ),
+        (
+            Need.RELATIVE_CARE,
+            CaseStatus.NEW,
+            "Vater (81) nach Sturz zu Hause, Tochter muss morgen zur Arbeit.",
+        ),
+        (Need.DRIVING, CaseStatus.CARE_NEEDED, "Fahrt zur Dialyse am Donnerstag, Rollstuhl."),
+        (
+            Need.CHILD_CARE,
+            CaseStatus.COMPLETED,
+            "Zwei Kinder (2, 6) während Krankenhausaufenthalt der Mutter.",
+        ),
+        (
+            Need.COUNSELLING,
+            CaseStatus.CLOSED_NO_NEED,
+            "Beratung zu Kinderkrankentagen, keine Betreuung nötig.",
+        ),
+    ]
+    names = list(municipalities)
+    for seq, (need, status, note) in enumerate(examples, start=1):
+        opened = now - timedelta(days=len(examples) - seq, hours=rng.randint(1, 6))
+        phone = f"+49511{rng.randint(1000000, 9999999)}"
+        case = Case(
+            number=f"{opened.year}-{seq:06d}",
+            year=opened.year,
+            seq=seq,
+            opened_at=opened,
+            channel=CaseChannel.PHONE,
+            caller_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            caller_phone=phone,
+            need=need,
+            status=status,
+            counsellor_id=staff[1].id if seq % 2 else None,
+            callback_needed=status == CaseStatus.NEW,
+            municipality_id=municipalities[rng.choice(names)].id,
+            affiliation=rng.choice(list(Affiliation)),
+            created_at=opened,
+            updated_at=opened,
+        )
+        case.caller_name_search = (case.caller_name or "").casefold()
+        db.add(case)
+        db.flush()
+        db.add(
+            CarePerson(case_id=case.id, label=rng.choice(FIRST_NAMES)[0] + ".", age_years=rng.randint(1, 90))
+        )
+        db.add(
+            CaseNote(
+                case_id=case.id, author_id=staff[1].id, body=note, created_at=opened + timedelta(minutes=9)
+            )
+        )
+        db.add(
+            Call(
+                call_sid=f"CADEMO{seq:026d}",
+                case_id=case.id,
+                from_number=phone,
+                to_number="+4951116832110",
+                status=CallStatus.COMPLETED,
+                started_at=opened,
+                ended_at=opened + timedelta(minutes=7),
+                duration_seconds=420,
+                accepted_by_id=staff[1].id if status != CaseStatus.NEW else None,
+                created_at=opened,
+                updated_at=opened,
+            )
+        )

@@ -1,0 +1,45 @@
+"""Phone numbers are stored in E.164; staff may type them in any common German format."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+class InvalidPhoneNumber(ValueError):
+    """The text is not a phone number we can dial."""
+
+
+def to_e164(raw: str, region: str = "DE") -> str:
+    """Parse `0511 168-32110`, `+49 511 16832110` or `0049…` into `+4951116832110`."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidPhoneNumber("Bitte eine Telefonnummer angeben.")
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhoneNumber(f"„{text}“ ist keine gültige Telefonnummer.") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumber(f"„{text}“ ist keine gültige Telefonnummer.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def try_e164(raw: str | None) -> str | None:
+    """E.164 for a valid number, else None (e.g. Twilio's `anonymous` caller)."""
+    try:
+        return to_e164(raw or "")
+    except InvalidPhoneNumber:
+        return None
+
+
+def display(number: str | None) -> str:
+    """German national format for German numbers (`0511 16832110`), international otherwise."""
+    if not number:
+        return "unbekannt"
+    try:
+        parsed = phonenumbers.parse(number, "DE")
+    except phonenumbers.NumberParseException:
+        return number
+    fmt = phonenumbers.PhoneNumberFormat
+    return phonenumbers.format_number(
+        parsed, fmt.NATIONAL if parsed.country_code == 49 else fmt.INTERNATIONAL
+    )

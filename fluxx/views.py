@@ -1,0 +1,88 @@
+"""Login, logout, the on-duty switch and the health check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import text
+
+from fluxx import auth, web
+from fluxx.web import CSRF, DB, CurrentStaff
+
+router = APIRouter()
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz(request: Request) -> Response:
+    try:
+        with request.app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # any driver error means: not healthy
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return web.render(request, "shell/login.html", next=web.safe_next(next), email="", error=None)
+
+
+@router.post("/login", dependencies=[CSRF])
+def login(
+    request: Request,
+    db: DB,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    result = auth.authenticate(
+        db, email=email, password=password, ip=web.client_ip(request), now=web.now(request)
+    )
+    if result.staff is None:
+        if result.wait_seconds:
+            error = (
+                f"Zu viele Fehlversuche. Bitte warten Sie {result.wait_seconds} Sekunden "
+                "und versuchen Sie es dann noch einmal."
+            )
+        else:
+            error = "E-Mail-Adresse oder Passwort stimmen nicht."
+        return web.render(
+            request,
+            "shell/login.html",
+            status_code=401 if not result.wait_seconds else 429,
+            next=web.safe_next(next),
+            email=email,
+            error=error,
+        )
+    token = auth.start_session(db, staff=result.staff, ip=web.client_ip(request), now=web.now(request))
+    response = RedirectResponse(web.safe_next(next), status_code=303)
+    secure = request.app.state.settings.secure_cookies
+    response.set_cookie(web.SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
+    # A fresh CSRF seed at login: a token planted before the login is worthless afterwards.
+    response.set_cookie(
+        web.CSRF_COOKIE, web.new_csrf_seed(), httponly=True, samesite="lax", secure=secure, path="/"
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[CSRF])
+def logout(request: Request, db: DB) -> Response:
+    token = request.cookies.get(web.SESSION_COOKIE)
+    if token:
+        auth.end_session(db, token=token, now=web.now(request))
+    response = RedirectResponse("/login?logged_out=1", status_code=303)
+    response.delete_cookie(web.SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/duty", dependencies=[CSRF])
+def toggle_duty(
+    request: Request,
+    staff: CurrentStaff,
+    on_duty: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/",
+) -> Response:
+    auth.set_on_duty(staff, on_duty=on_duty == "1", now=web.now(request))
+    return RedirectResponse(web.safe_next(back), status_code=303)

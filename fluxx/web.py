@@ -1,0 +1,176 @@
+"""Web plumbing shared by all staff pages: templates, the database session, login and CSRF checks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from fluxx import auth, formats, phone
+from fluxx.models import Staff, StaffRole
+from fluxx.settings import Settings
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+SESSION_COOKIE = "fluxx_session"
+CSRF_COOKIE = "fluxx_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.filters.update(
+        datetime_de=formats.datetime_de,
+        date_de=formats.date_de,
+        time_de=formats.time_de,
+        money_de=formats.money_de,
+        number_de=formats.number_de,
+        phone_de=phone.display,
+    )
+    return templates
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def now(request: Request) -> datetime:
+    return request.app.state.clock()
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": commit before the response is sent, so a redirect never outruns its data.
+DB = Annotated[Session, Depends(get_db, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """What every page shows of the logged-in staff member; it outlives the request's transaction,
+    so error pages rendered after a rollback still know who is looking."""
+
+    id: int
+    name: str
+    role: StaffRole
+    on_duty: bool
+
+    @classmethod
+    def of(cls, staff: Staff) -> StaffView:
+        return cls(id=staff.id, name=staff.name, role=staff.role, on_duty=staff.on_duty)
+
+    def has_role(self, role: StaffRole | str) -> bool:
+        return self.role.covers(role)
+
+
+class LoginRequired(Exception):
+    """Raised for anonymous requests to staff pages; answered with a redirect to /login (or 401)."""
+
+
+def current_staff(request: Request, db: DB) -> Staff:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginRequired()
+    settings: Settings = request.app.state.settings
+    session = auth.resolve_session(
+        db,
+        token=token,
+        now=now(request),
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_max_hours),
+    )
+    if session is None:
+        # The expiry itself must be saved even though this request fails.
+        db.commit()
+        raise LoginRequired()
+    request.state.staff = StaffView.of(session.staff)
+    return session.staff
+
+
+CurrentStaff = Annotated[Staff, Depends(current_staff)]
+
+
+def require_role(role: StaffRole) -> Any:
+    def check(staff: CurrentStaff) -> Staff:
+        if not staff.has_role(role):
+            raise HTTPException(status_code=403, detail="Für diese Seite fehlt Ihnen die Berechtigung.")
+        return staff
+
+    return Depends(check)
+
+
+def csrf_token_for(request: Request) -> str:
+    seed = getattr(request.state, "csrf_seed", None) or request.cookies.get(CSRF_COOKIE, "")
+    key = request.app.state.settings.secret_key.encode()
+    return hmac.new(key, seed.encode(), hashlib.sha256).hexdigest()
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every state-changing staff form carries a token bound to the browser's CSRF cookie."""
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD, ""))
+    seed = request.cookies.get(CSRF_COOKIE)
+    if not seed or not hmac.compare_digest(sent, csrf_token_for(request)):
+        raise HTTPException(
+            status_code=403,
+            detail="Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und "
+            "versuchen Sie es noch einmal.",
+        )
+
+
+CSRF = Depends(csrf_protect)
+
+
+def new_csrf_seed() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    settings: Settings = request.app.state.settings
+    base = {
+        "staff": getattr(request.state, "staff", None),
+        "csrf_token": csrf_token_for(request),
+        "simulation": settings.simulation,
+        "now": now(request),
+        "zone": settings.zone,
+    }
+    return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+
+
+def login_redirect_target(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return "/login?next=" + quote(target, safe="")
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect after login would be a phishing tool."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

@@ -1,0 +1,1 @@
+"""Twilio webhooks, TwiML, the SMS gateway, opening hours and the simulator."""

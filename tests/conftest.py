@@ -1,0 +1,73 @@
+"""Fixtures: a fresh database, a frozen clock and an app of its own for every test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from fluxx.app import create_app
+from fluxx.clock import FrozenClock
+from fluxx.settings import Settings
+from tests.database import TestDatabase
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SECRET = "test-secret-key-not-for-production"
+
+
+@pytest.fixture(scope="session")
+def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+    database = TestDatabase(tmp_path_factory.mktemp("db"))
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def engine(test_database: TestDatabase) -> Iterator[Engine]:
+    engine = test_database.fresh()
+    yield engine
+    test_database.release(engine)
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    # A Thursday morning in Hannover: inside the default opening hours.
+    return FrozenClock(datetime(2026, 11, 26, 9, 30, tzinfo=BERLIN))
+
+
+def make_settings(engine: Engine, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": engine.url.render_as_string(hide_password=False),
+        "public_base_url": "http://testserver",
+        "secret_key": SECRET,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(engine: Engine) -> Settings:
+    return make_settings(engine)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FrozenClock, engine: Engine) -> FastAPI:
+    return create_app(settings, clock=clock, engine=engine)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client

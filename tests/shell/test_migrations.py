@@ -1,0 +1,29 @@
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from casework.billing_models import TariffRate
+from casework.enums import Affiliation
+from casework.models import Municipality
+from fluxx.all_models import metadata
+
+
+def test_migrations_produce_exactly_the_models_schema(engine):
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_the_21_municipalities_of_the_region_hannover_are_there(db):
+    names = db.scalars(select(Municipality.name)).all()
+    assert len(names) == 21
+    assert {"Hannover", "Langenhagen", "Neustadt am Rübenberge", "Wennigsen (Deister)", "Uetze"} <= set(names)
+    assert db.scalar(select(Municipality.name).where(Municipality.is_city.is_(True))) == "Hannover"
+
+
+def test_the_rates_start_at_five_three_and_two_euros(db):
+    rates = {rate.affiliation: rate.rate for rate in db.scalars(select(TariffRate))}
+    assert rates[Affiliation.NONE] == 5
+    assert rates[Affiliation.PARTNER_COMPANY] == rates[Affiliation.PARTNER_MUNICIPALITY] == 3
+    assert rates[Affiliation.STUDENT] == 2
+    assert db.scalar(select(func.count()).select_from(TariffRate)) == 4

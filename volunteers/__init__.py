@@ -1,0 +1,1 @@
+"""The volunteer registry, matching, SMS outreach waves, reply handling and assignment."""
