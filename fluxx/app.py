@@ -71,6 +71,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/twilio/"):
+            return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
         if _wants_html(request):
             return web.render(
                 request,
