@@ -9,9 +9,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.cases import open_case
 from casework.enums import Affiliation, CallStatus, CaseChannel, CaseStatus, Need
-from casework.models import Call, CarePerson, Case, CaseNote, Municipality, Partner
+from casework.models import Call, CarePerson, CaseNote, Municipality, Partner
 from fluxx import auth
+from fluxx.formats import BERLIN
 from fluxx.models import Staff, StaffRole
 from volunteers.models import Volunteer, VolunteerArea, VolunteerAvailability, VolunteerCertificate
 
@@ -208,26 +210,20 @@ def _cases(
     for seq, (need, status, note) in enumerate(examples, start=1):
         opened = now - timedelta(days=len(examples) - seq, hours=rng.randint(1, 6))
         phone = f"+49511{rng.randint(1000000, 9999999)}"
-        case = Case(
-            number=f"{opened.year}-{seq:06d}",
-            year=opened.year,
-            seq=seq,
-            opened_at=opened,
+        case = open_case(
+            db,
             channel=CaseChannel.PHONE,
-            caller_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            now=opened,
+            zone=BERLIN,
             caller_phone=phone,
+            caller_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
             need=need,
-            status=status,
-            counsellor_id=staff[1].id if seq % 2 else None,
-            callback_needed=status == CaseStatus.NEW,
-            municipality_id=municipalities[rng.choice(names)].id,
-            affiliation=rng.choice(list(Affiliation)),
-            created_at=opened,
-            updated_at=opened,
         )
-        case.caller_name_search = (case.caller_name or "").casefold()
-        db.add(case)
-        db.flush()
+        case.status = status
+        case.counsellor_id = staff[1].id if seq % 2 else None
+        case.callback_needed = status == CaseStatus.NEW
+        case.municipality_id = municipalities[rng.choice(names)].id
+        case.affiliation = rng.choice(list(Affiliation))
         db.add(
             CarePerson(case_id=case.id, label=rng.choice(FIRST_NAMES)[0] + ".", age_years=rng.randint(1, 90))
         )
