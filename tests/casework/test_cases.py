@@ -16,3 +16,23 @@ def test_cases_are_numbered_per_local_year(db):
     )
     assert (first.number, second.number, new_year.number) == ("2026-000001", "2026-000002", "2027-000001")
     assert first.status == CaseStatus.NEW
+
+
+def test_a_retried_incoming_webhook_finds_the_same_call_and_case(db):
+    from sqlalchemy import func, select
+
+    from casework.calls import register_incoming_call
+    from casework.models import Call, Case
+
+    now = datetime(2026, 11, 26, 9, tzinfo=UTC)
+    first = register_incoming_call(
+        db, call_sid="CA1", from_number="0511 1234567", to_number="+4951116832110", now=now, zone=BERLIN
+    )
+    again = register_incoming_call(
+        db, call_sid="CA1", from_number="0511 1234567", to_number="+4951116832110", now=now, zone=BERLIN
+    )
+    assert first.id == again.id
+    assert first.from_number == "+495111234567"
+    assert db.scalar(select(func.count()).select_from(Case)) == 1
+    assert db.scalar(select(func.count()).select_from(Call)) == 1
+    assert first.case.caller_phone == "+495111234567"
