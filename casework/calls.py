@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from casework.call_status import FINAL_STATUSES, advance
 from casework.cases import open_case
-from casework.enums import CallStatus, CaseChannel
-from casework.models import Call, CallEvent
+from casework.enums import CallStatus, CaseChannel, CaseStatus, Need
+from casework.models import Call, CallEvent, CaseStatusChange
+from fluxx.models import Staff
 from fluxx.phone import try_e164
+
+MAX_PARALLEL_RINGS = 10  # Twilio rings at most ten <Number>s of one <Dial>
 
 
 def get_by_sid(db: Session, *, call_sid: str) -> Call | None:
@@ -51,3 +55,91 @@ def register_incoming_call(
             raise
         return existing
     return call
+
+
+def set_need(call: Call, need: Need, *, now: datetime) -> None:
+    """The caller's menu choice becomes the case's need (staff may refine it later)."""
+    if call.case is not None and call.case.need is None:
+        call.case.need = need
+        call.case.updated_at = now
+
+
+def staff_to_ring(db: Session, *, now: datetime, limit: int = MAX_PARALLEL_RINGS) -> list[Staff]:
+    """Active staff on duty with a phone; with more than Twilio's ten, the least recently rung first."""
+    staff = db.scalars(
+        select(Staff)
+        .where(Staff.on_duty.is_(True), Staff.is_active.is_(True), Staff.phone.is_not(None))
+        .order_by(Staff.last_rung_at.is_not(None), Staff.last_rung_at, Staff.id)
+        .limit(limit)
+    ).all()
+    for person in staff:
+        person.last_rung_at = now
+    return list(staff)
+
+
+def accept(db: Session, *, call: Call, staff_id: int, now: datetime) -> bool:
+    """Record who took the call. Two staff pressing 1 at once: only the first one wins (atomic)."""
+    won = db.execute(
+        update(Call)
+        .where(Call.id == call.id, Call.accepted_by_id.is_(None))
+        .values(accepted_by_id=staff_id, answered_at=now, updated_at=now)
+    ).rowcount
+    db.refresh(call)
+    if not won:
+        return call.accepted_by_id == staff_id
+    case = call.case
+    if case is not None:
+        case.counsellor_id = case.counsellor_id or staff_id
+        case.callback_needed = False
+        if case.status == CaseStatus.NEW:
+            case.status = CaseStatus.IN_COUNSELLING
+            change = CaseStatusChange(
+                case_id=case.id, from_status=CaseStatus.NEW, to_status=CaseStatus.IN_COUNSELLING,
+                changed_by_id=staff_id, at=now,
+            )  # fmt: skip
+            db.add(change)
+        case.updated_at = now
+    db.add(CallEvent(call_id=call.id, source="screening", status="accepted", at=now))
+    return True
+
+
+def needs_callback(call: Call, *, now: datetime) -> None:
+    """Nobody took the call: the case goes on the "Rückruf nötig" list."""
+    if call.case is not None and call.accepted_by_id is None:
+        call.case.callback_needed = True
+        call.case.updated_at = now
+
+
+def record_dial_result(db: Session, *, call: Call, dial_status: str, now: datetime) -> None:
+    call.dial_status = dial_status[:20]
+    call.updated_at = now
+    db.add(CallEvent(call_id=call.id, source="dial", status=dial_status[:30], at=now))
+
+
+def store_voicemail(call: Call, *, recording_sid: str, url: str, duration: int | None, now: datetime) -> None:
+    """Keep the voicemail's Twilio reference (the audio stays at Twilio, fetched through our route)."""
+    call.recording_sid = recording_sid
+    call.recording_url = url
+    if duration is not None:
+        call.recording_duration_seconds = duration
+    call.updated_at = now
+    if call.case is not None and call.accepted_by_id is None:
+        call.case.channel = CaseChannel.VOICEMAIL
+
+
+def apply_status(
+    db: Session, *, call: Call, reported: CallStatus, duration: int | None, source: str, now: datetime
+) -> None:
+    """A status callback: stored in the history always, applied only when it moves the call forward."""
+    db.add(CallEvent(call_id=call.id, source=source, status=reported.value, at=now))
+    new = advance(call.status, reported)
+    if new != call.status:
+        call.status = new
+        if new == CallStatus.IN_PROGRESS and call.answered_at is None:
+            call.answered_at = now
+        if new in FINAL_STATUSES:
+            call.ended_at = now
+            needs_callback(call, now=now)
+    if duration is not None and call.duration_seconds is None and new in FINAL_STATUSES:
+        call.duration_seconds = duration
+    call.updated_at = now

@@ -22,9 +22,7 @@ def _page(request: Request, db: DB, status_code: int = 200, **context: object) -
         request,
         "casework/partners.html",
         status_code=status_code,
-        municipalities=db.scalars(
-            select(Municipality).order_by(Municipality.is_city.desc(), Municipality.name)
-        ).all(),
+        municipalities=db.scalars(select(Municipality).order_by(Municipality.is_city.desc(), Municipality.name)).all(),
         partners=db.scalars(select(Partner).order_by(Partner.name)).all(),
         today=web.now(request).astimezone(request.app.state.settings.zone).date(),
         **{"error": None, "form": {}, **context},

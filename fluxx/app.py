@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -9,12 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from fluxx import web
 from fluxx.clock import Clock, system_clock
 from fluxx.db import make_engine, make_sessionmaker
 from fluxx.settings import Settings
+from telephony import voice_twiml
+from telephony.webhooks import twiml
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
@@ -83,6 +87,16 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
             )
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
+        """A caller must never hear an error: with the database gone, voice steps answer the fallback."""
+        logging.getLogger("fluxx").error("database error on %s: %s", request.url.path, type(exc).__name__)
+        if request.url.path.startswith("/twilio/voice/"):
+            return twiml(voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
+                                              hotline=settings.hotline_number))  # fmt: skip
+        return PlainTextResponse("Die Datenbank ist gerade nicht erreichbar. Bitte gleich noch einmal versuchen.",
+                                 status_code=503)  # fmt: skip
+
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, _exc: RequestValidationError) -> Response:
         return PlainTextResponse("Die Anfrage ist unvollständig oder fehlerhaft.", status_code=422)
@@ -91,7 +105,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     from casework import views as casework_views
     from fluxx import staff_views
     from fluxx import views as shell_views
+    from telephony import voice, voice_media
 
-    for router in (shell_views.router, staff_views.router, casework_views.router, reference_views.router):
+    routers = (shell_views.router, staff_views.router, casework_views.router, reference_views.router)
+    for router in (*routers, voice.router, voice_media.router):
         app.include_router(router)
     return app

@@ -160,11 +160,7 @@ def _token_hash(token: str) -> str:
 def start_session(db: Session, *, staff: Staff, ip: str | None, now: datetime) -> str:
     """A new session with a fresh random token (never reuse an id from before the login)."""
     token = secrets.token_urlsafe(32)
-    db.add(
-        StaffSession(
-            token_hash=_token_hash(token), staff_id=staff.id, created_at=now, last_seen_at=now, ip=ip
-        )
-    )
+    db.add(StaffSession(token_hash=_token_hash(token), staff_id=staff.id, created_at=now, last_seen_at=now, ip=ip))
     db.flush()
     return token
 
@@ -176,11 +172,7 @@ def resolve_session(
     session = db.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
     if session is None or session.ended_at is not None:
         return None
-    if (
-        now - session.last_seen_at > idle
-        or now - session.created_at > absolute
-        or not session.staff.is_active
-    ):
+    if now - session.last_seen_at > idle or now - session.created_at > absolute or not session.staff.is_active:
         session.ended_at = now
         return None
     # Write at most once a minute; a page view should not always cost a write.

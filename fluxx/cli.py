@@ -11,9 +11,7 @@ import typer
 
 from fluxx.settings import Settings, SettingsError, load_settings
 
-app = typer.Typer(
-    help="Fluxxfon: Anrufe, Fälle und Einsätze der Fluxx-Notfallbetreuung.", no_args_is_help=True
-)
+app = typer.Typer(help="Fluxxfon: Anrufe, Fälle und Einsätze der Fluxx-Notfallbetreuung.", no_args_is_help=True)
 db_app = typer.Typer(help="Datenbank verwalten.", no_args_is_help=True)
 staff_app = typer.Typer(help="Mitarbeitende verwalten.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -103,9 +101,7 @@ def staff_create(
     name: Annotated[str, typer.Option(help="Vor- und Nachname.")],
     email: Annotated[str, typer.Option(help="E-Mail-Adresse (Anmeldename).")],
     role: Annotated[str, typer.Option(help="counsellor, coordinator oder admin.")] = "counsellor",
-    phone: Annotated[
-        str | None, typer.Option(help="Telefon, auf dem Anrufe klingeln, z. B. 0511 123456.")
-    ] = None,
+    phone: Annotated[str | None, typer.Option(help="Telefon, auf dem Anrufe klingeln, z. B. 0511 123456.")] = None,
     password: Annotated[
         str | None, typer.Option(help="Passwort; ohne Angabe wird es abgefragt.", show_default=False)
     ] = None,

@@ -158,9 +158,7 @@ def _volunteers(db: Session, rng: random.Random, municipalities: list[Municipali
             created_at=now,
             updated_at=now,
         )
-        volunteer.areas = [
-            VolunteerArea(municipality_id=m.id) for m in rng.sample(municipalities, k=rng.randint(1, 4))
-        ]
+        volunteer.areas = [VolunteerArea(municipality_id=m.id) for m in rng.sample(municipalities, k=rng.randint(1, 4))]
         volunteer.availability = [
             VolunteerAvailability(
                 weekday=day, start_time=time(rng.choice([7, 8, 13])), end_time=time(rng.choice([12, 18, 20]))
@@ -224,14 +222,8 @@ def _cases(
         case.callback_needed = status == CaseStatus.NEW
         case.municipality_id = municipalities[rng.choice(names)].id
         case.affiliation = rng.choice(list(Affiliation))
-        db.add(
-            CarePerson(case_id=case.id, label=rng.choice(FIRST_NAMES)[0] + ".", age_years=rng.randint(1, 90))
-        )
-        db.add(
-            CaseNote(
-                case_id=case.id, author_id=staff[1].id, body=note, created_at=opened + timedelta(minutes=9)
-            )
-        )
+        db.add(CarePerson(case_id=case.id, label=rng.choice(FIRST_NAMES)[0] + ".", age_years=rng.randint(1, 90)))
+        db.add(CaseNote(case_id=case.id, author_id=staff[1].id, body=note, created_at=opened + timedelta(minutes=9)))
         db.add(
             Call(
                 call_sid=f"CADEMO{seq:026d}",

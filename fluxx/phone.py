@@ -40,6 +40,4 @@ def display(number: str | None) -> str:
     except phonenumbers.NumberParseException:
         return number
     fmt = phonenumbers.PhoneNumberFormat
-    return phonenumbers.format_number(
-        parsed, fmt.NATIONAL if parsed.country_code == 49 else fmt.INTERNATIONAL
-    )
+    return phonenumbers.format_number(parsed, fmt.NATIONAL if parsed.country_code == 49 else fmt.INTERNATIONAL)

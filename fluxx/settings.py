@@ -130,8 +130,7 @@ class Settings(BaseSettings):
     def check_production_secrets(self) -> None:
         if not self.simulation and self.secret_key in ("", DEV_SECRET_KEY):
             raise SettingsError(
-                "FLUXX_SECRET_KEY: mit echten Twilio-Zugangsdaten muss ein eigener geheimer Schlüssel "
-                "gesetzt sein"
+                "FLUXX_SECRET_KEY: mit echten Twilio-Zugangsdaten muss ein eigener geheimer Schlüssel gesetzt sein"
             )
 
 

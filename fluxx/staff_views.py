@@ -56,9 +56,7 @@ def staff_create(
 
 
 @router.post("/{staff_id}/active", dependencies=[CSRF])
-def staff_set_active(
-    request: Request, db: DB, staff_id: int, active: Annotated[str, Form()] = ""
-) -> Response:
+def staff_set_active(request: Request, db: DB, staff_id: int, active: Annotated[str, Form()] = "") -> Response:
     person = db.get(Staff, staff_id)
     if person is None:
         raise HTTPException(status_code=404, detail="Dieses Konto gibt es nicht.")

@@ -37,9 +37,7 @@ def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    result = auth.authenticate(
-        db, email=email, password=password, ip=web.client_ip(request), now=web.now(request)
-    )
+    result = auth.authenticate(db, email=email, password=password, ip=web.client_ip(request), now=web.now(request))
     if result.staff is None:
         if result.wait_seconds:
             error = (
@@ -61,9 +59,7 @@ def login(
     secure = request.app.state.settings.secure_cookies
     response.set_cookie(web.SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
     # A fresh CSRF seed at login: a token planted before the login is worthless afterwards.
-    response.set_cookie(
-        web.CSRF_COOKIE, web.new_csrf_seed(), httponly=True, samesite="lax", secure=secure, path="/"
-    )
+    response.set_cookie(web.CSRF_COOKIE, web.new_csrf_seed(), httponly=True, samesite="lax", secure=secure, path="/")
     return response
 
 

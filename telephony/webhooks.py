@@ -33,9 +33,7 @@ async def verified_twilio_form(request: Request) -> FormData:
     validator = RequestValidator(settings.webhook_auth_token)
     if not signature or not validator.validate(public_url(settings, request), form, signature):
         # No numbers, no bodies in the log: only what was refused and why.
-        log.warning(
-            "refused %s %s: %s signature", request.method, request.url.path, "bad" if signature else "no"
-        )
+        log.warning("refused %s %s: %s signature", request.method, request.url.path, "bad" if signature else "no")
         raise HTTPException(status_code=403, detail="Ungültige Twilio-Signatur.")
     return form
 

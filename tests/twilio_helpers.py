@@ -13,9 +13,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 HOTLINE = "+4951116832110"
 
 
-def post_signed(
-    client: TestClient, settings: Settings, path: str, params: dict[str, str], *, query: str = ""
-) -> Any:
+def post_signed(client: TestClient, settings: Settings, path: str, params: dict[str, str], *, query: str = "") -> Any:
     """POST `params` to `path` with a valid X-Twilio-Signature for FLUXX_PUBLIC_BASE_URL + path + query."""
     target = path + (f"?{query}" if query else "")
     signature = sign(settings.webhook_auth_token, settings.public_base_url + target, params)

@@ -52,9 +52,7 @@ class Volunteer(Base):
 class VolunteerArea(Base):
     __tablename__ = "volunteer_area"
 
-    volunteer_id: Mapped[int] = mapped_column(
-        ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True
-    )
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), primary_key=True)
 
 

@@ -11,9 +11,7 @@ def test_cases_are_numbered_per_local_year(db):
     first = open_case(db, channel=CaseChannel.PHONE, now=datetime(2026, 3, 1, 9, tzinfo=UTC), zone=BERLIN)
     second = open_case(db, channel=CaseChannel.MANUAL, now=datetime(2026, 3, 1, 10, tzinfo=UTC), zone=BERLIN)
     # 23:30 UTC on New Year's Eve is already 2027 in Hannover.
-    new_year = open_case(
-        db, channel=CaseChannel.PHONE, now=datetime(2026, 12, 31, 23, 30, tzinfo=UTC), zone=BERLIN
-    )
+    new_year = open_case(db, channel=CaseChannel.PHONE, now=datetime(2026, 12, 31, 23, 30, tzinfo=UTC), zone=BERLIN)
     assert (first.number, second.number, new_year.number) == ("2026-000001", "2026-000002", "2027-000001")
     assert first.status == CaseStatus.NEW
 

@@ -60,10 +60,7 @@ def test_repeated_failures_slow_down_the_next_attempts_but_never_lock_out(db):
     staff = make_staff(db)
     now = T0
     for _ in range(auth.FREE_ATTEMPTS):
-        assert (
-            auth.authenticate(db, email=staff.email, password="falsch!!", ip="9.9.9.9", now=now).wait_seconds
-            == 0
-        )
+        assert auth.authenticate(db, email=staff.email, password="falsch!!", ip="9.9.9.9", now=now).wait_seconds == 0
     blocked = auth.authenticate(db, email=staff.email, password=PASSWORD, ip="9.9.9.9", now=now)
     assert blocked.staff is None and blocked.wait_seconds == 2
     later = now + timedelta(seconds=3)
@@ -84,25 +81,15 @@ def test_sessions_expire_when_idle_or_too_old(db):
     token = auth.start_session(db, staff=staff, ip=None, now=T0)
     idle, absolute = timedelta(minutes=30), timedelta(hours=12)
     for minutes in range(0, 11 * 60, 25):  # active all day, never idle for 30 minutes
-        assert auth.resolve_session(
-            db, token=token, now=T0 + timedelta(minutes=minutes), idle=idle, absolute=absolute
-        )
+        assert auth.resolve_session(db, token=token, now=T0 + timedelta(minutes=minutes), idle=idle, absolute=absolute)
     assert (
-        auth.resolve_session(
-            db, token=token, now=T0 + timedelta(hours=12, minutes=1), idle=idle, absolute=absolute
-        )
+        auth.resolve_session(db, token=token, now=T0 + timedelta(hours=12, minutes=1), idle=idle, absolute=absolute)
         is None
     )
     token = auth.start_session(db, staff=staff, ip=None, now=T0)
-    assert (
-        auth.resolve_session(db, token=token, now=T0 + timedelta(minutes=31), idle=idle, absolute=absolute)
-        is None
-    )
+    assert auth.resolve_session(db, token=token, now=T0 + timedelta(minutes=31), idle=idle, absolute=absolute) is None
     # Once ended, a session stays ended.
-    assert (
-        auth.resolve_session(db, token=token, now=T0 + timedelta(minutes=1), idle=idle, absolute=absolute)
-        is None
-    )
+    assert auth.resolve_session(db, token=token, now=T0 + timedelta(minutes=1), idle=idle, absolute=absolute) is None
 
 
 def test_roles_are_ordered():

@@ -68,7 +68,4 @@ def test_simulation_signs_webhooks_with_a_derived_token_never_an_empty_one():
     settings = Settings(_env_file=None, secret_key="abc")
     assert settings.simulation
     assert len(settings.webhook_auth_token) == 32
-    assert (
-        Settings(_env_file=None, twilio_account_sid="AC1", twilio_auth_token="tok").webhook_auth_token
-        == "tok"
-    )
+    assert Settings(_env_file=None, twilio_account_sid="AC1", twilio_auth_token="tok").webhook_auth_token == "tok"

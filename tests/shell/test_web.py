@@ -57,9 +57,7 @@ def test_login_opens_the_dashboard_with_a_hardened_cookie(client, db):
 
 def test_the_session_cookie_is_secure_when_the_public_url_is_https(engine, clock, db):
     staff = make_staff(db)
-    app = create_app(
-        make_settings(engine, public_base_url="https://fluxx.example.de"), clock=clock, engine=engine
-    )
+    app = create_app(make_settings(engine, public_base_url="https://fluxx.example.de"), clock=clock, engine=engine)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
         page = client.get("/login")
         response = client.post(
@@ -96,9 +94,7 @@ def test_open_redirects_after_login_are_refused(client, db):
 def test_forms_without_a_valid_csrf_token_are_rejected(client, db):
     staff = make_staff(db)
     client.get("/login")
-    response = client.post(
-        "/login", data={"email": staff.email, "password": PASSWORD, "csrf_token": "forged"}
-    )
+    response = client.post("/login", data={"email": staff.email, "password": PASSWORD, "csrf_token": "forged"})
     assert response.status_code == 403
     assert "Formular ist abgelaufen" in response.text
     login(client, staff)
@@ -223,9 +219,7 @@ def test_the_admin_sees_municipalities_and_adds_a_partner(client, db):
         },
     )
     assert response.status_code == 422 and "„Partner bis“ liegt vor „Partner seit“." in response.text
-    client.post(
-        "/admin/partners", data={"csrf_token": token, "name": "Testwerke GmbH", "active_from": "2026-01-01"}
-    )
+    client.post("/admin/partners", data={"csrf_token": token, "name": "Testwerke GmbH", "active_from": "2026-01-01"})
     assert "Testwerke GmbH" in client.get("/admin/partners").text
 
 

@@ -1,0 +1,74 @@
+"""When the hotline is staffed: FLUXX_OPENING_HOURS (OpenStreetMap syntax) with Lower Saxony's holidays.
+
+opening-hours-py knows only Germany's national holidays as `PH`. On a holiday of Lower Saxony alone
+(Reformation Day, 31 October) we evaluate the expression on a stand-in day the library does treat as
+`PH` and that falls on the same weekday: New Year's Day of a nearby year.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from opening_hours import OpeningHours
+
+MAX_STEPS = 400  # a change at least every day: covers more than a year of closures
+
+
+@cache
+def _lower_saxony(year: int) -> holidays.HolidayBase:
+    return holidays.Germany(subdiv="NI", years=year)
+
+
+def is_public_holiday(day: date) -> bool:
+    return day in _lower_saxony(day.year)
+
+
+def _stand_in(day: date) -> date:
+    """A New Year's Day (a national holiday the library knows) on the same weekday as `day`."""
+    for offset in range(12):
+        for year in (day.year - offset, day.year + offset):
+            if date(year, 1, 1).weekday() == day.weekday():
+                return date(year, 1, 1)
+    raise AssertionError("every weekday has a New Year's Day within 12 years")
+
+
+class HotlineHours:
+    """Opening hours of the hotline in local time (Europe/Berlin)."""
+
+    def __init__(self, expression: str, zone: ZoneInfo) -> None:
+        self.expression = expression
+        self.zone = zone
+        self._rules = OpeningHours(expression, country="DE")
+
+    def _local(self, at: datetime) -> datetime:
+        return at.astimezone(self.zone).replace(tzinfo=None)
+
+    def _effective(self, local: datetime) -> datetime:
+        """The moment the library should judge: on a Lower Saxony holiday, its national stand-in."""
+        if is_public_holiday(local.date()) and local.date() != _stand_in(local.date()):
+            return datetime.combine(_stand_in(local.date()), local.time())
+        return local
+
+    def is_open(self, at: datetime) -> bool:
+        return self._rules.is_open(self._effective(self._local(at)))
+
+    def _next_change(self, local: datetime) -> datetime:
+        midnight = datetime.combine(local.date() + timedelta(days=1), time())
+        effective = self._effective(local)
+        change = self._rules.next_change(effective)
+        if change is None:
+            return midnight
+        shifted = local + (change - effective)
+        return min(shifted, midnight)
+
+    def next_opening(self, at: datetime) -> datetime | None:
+        """The next moment the hotline is staffed (aware, in local time), or None if never."""
+        local = self._local(at)
+        for _ in range(MAX_STEPS):
+            if self._rules.is_open(self._effective(local)):
+                return local.replace(tzinfo=self.zone)
+            local = self._next_change(local)
+        return None
