@@ -105,9 +105,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     from casework import views as casework_views
     from fluxx import staff_views
     from fluxx import views as shell_views
-    from telephony import voice, voice_media
+    from telephony import simulator_calls, voice, voice_media
 
     routers = (shell_views.router, staff_views.router, casework_views.router, reference_views.router)
-    for router in (*routers, voice.router, voice_media.router):
+    for router in (*routers, voice.router, voice_media.router, simulator_calls.router):
         app.include_router(router)
     return app

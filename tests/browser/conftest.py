@@ -38,6 +38,8 @@ def _free_port() -> int:
 @pytest.fixture
 def live_server(app: FastAPI) -> Iterator[str]:
     port = _free_port()
+    # Webhook signatures (and the phone simulator) use the address the server really has.
+    app.state.settings = app.state.settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

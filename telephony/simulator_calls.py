@@ -1,0 +1,147 @@
+"""The "Telefon-Simulator" call page: staff place a simulated call and walk through the real IVR.
+
+It exists only in simulation mode. Each step is a signed HTTP request to our own public URL, so the
+webhooks run exactly as they would for Twilio.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from fluxx import web
+from fluxx.models import Staff
+from fluxx.phone import InvalidPhoneNumber, to_e164
+from fluxx.settings import Settings
+from fluxx.web import CSRF, DB, CurrentStaff
+from telephony.call_simulator import CallSimulator, SimulatedCall
+from telephony.webhooks import sign
+
+KEEP_CALLS = 20
+
+
+def simulation_only(request: Request) -> None:
+    if not request.app.state.settings.simulation:
+        raise HTTPException(status_code=404, detail="Den Telefon-Simulator gibt es nur im Simulationsmodus.")
+
+
+router = APIRouter(prefix="/simulator/call", dependencies=[Depends(simulation_only)])
+
+
+def _calls(request: Request) -> dict[str, SimulatedCall]:
+    if getattr(request.app.state, "simulated_calls", None) is None:
+        request.app.state.simulated_calls = {}
+    return request.app.state.simulated_calls
+
+
+def _simulator(request: Request) -> CallSimulator:
+    settings: Settings = request.app.state.settings
+    transport = getattr(request.app.state, "simulator_transport", None)
+
+    def post(url: str, params: dict[str, str]) -> str:
+        if not url.startswith(settings.public_base_url + "/twilio/voice/"):
+            raise HTTPException(status_code=400, detail="Der Simulator ruft nur unsere eigenen Webhooks auf.")
+        headers = {"X-Twilio-Signature": sign(settings.webhook_auth_token, url, params)}
+        with httpx.Client(timeout=15, transport=transport) as client:
+            response = client.post(url, data=params, headers=headers)
+        response.raise_for_status()
+        return response.text
+
+    return CallSimulator(post)
+
+
+def _release_transaction(db: DB) -> None:
+    """The webhooks we call write to the database; our own request must not hold it meanwhile."""
+    db.commit()
+
+
+def _call(request: Request, sid: str) -> SimulatedCall:
+    call = _calls(request).get(sid)
+    if call is None:
+        raise HTTPException(status_code=404, detail="Diesen simulierten Anruf gibt es nicht mehr.")
+    return call
+
+
+def _back(sid: str) -> Response:
+    return RedirectResponse(f"/simulator/call?sid={sid}", status_code=303)
+
+
+@router.get("")
+def page(request: Request, db: DB, staff: CurrentStaff, sid: str = "") -> Response:
+    call = _calls(request).get(sid)
+    names = {person.phone: person.name for person in db.scalars(select(Staff).where(Staff.phone.is_not(None)))}
+    return web.render(request, "telephony/simulator_call.html", call=call, names=names, error=None, caller="")
+
+
+@router.post("/start", dependencies=[CSRF])
+def start(request: Request, db: DB, staff: CurrentStaff, caller: Annotated[str, Form()] = "") -> Response:
+    try:
+        number = to_e164(caller)
+    except InvalidPhoneNumber as exc:
+        return web.render(request, "telephony/simulator_call.html", status_code=422, call=None, names={},
+                          error=str(exc), caller=caller)  # fmt: skip
+    _release_transaction(db)
+    call = _simulator(request).start(request.app.state.settings.public_base_url, number)
+    calls = _calls(request)
+    calls[call.call_sid] = call
+    while len(calls) > KEEP_CALLS:
+        calls.pop(next(iter(calls)))
+    return _back(call.call_sid)
+
+
+@router.post("/{sid}/menu", dependencies=[CSRF])
+def menu(
+    request: Request, db: DB, staff: CurrentStaff, sid: str,
+    digits: Annotated[str, Form()] = "", speech: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    call = _call(request, sid)
+    _release_transaction(db)
+    _simulator(request).answer_menu(call, digits=digits.strip()[:1], speech=speech.strip()[:200])
+    return _back(sid)
+
+
+@router.post("/{sid}/pickup", dependencies=[CSRF])
+def pickup(
+    request: Request, db: DB, staff: CurrentStaff, sid: str,
+    number: Annotated[str, Form()] = "", accept: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    call = _call(request, sid)
+    _release_transaction(db)
+    _simulator(request).staff_picks_up(call, number, presses_one=accept == "1")
+    return _back(sid)
+
+
+@router.post("/{sid}/nobody", dependencies=[CSRF])
+def nobody(request: Request, db: DB, staff: CurrentStaff, sid: str, status: Annotated[str, Form()] = "") -> Response:
+    call = _call(request, sid)
+    _release_transaction(db)
+    _simulator(request).nobody_answers(call, "busy" if status == "busy" else "no-answer")
+    return _back(sid)
+
+
+@router.post("/{sid}/end", dependencies=[CSRF])
+def end(request: Request, db: DB, staff: CurrentStaff, sid: str) -> Response:
+    call = _call(request, sid)
+    _release_transaction(db)
+    _simulator(request).end_conversation(call)
+    return _back(sid)
+
+
+@router.post("/{sid}/voicemail", dependencies=[CSRF])
+def voicemail(request: Request, db: DB, staff: CurrentStaff, sid: str) -> Response:
+    call = _call(request, sid)
+    _release_transaction(db)
+    _simulator(request).leave_voicemail(call, api_url=request.app.state.settings.twilio_api_url)
+    return _back(sid)
+
+
+@router.post("/{sid}/hangup", dependencies=[CSRF])
+def hangup(request: Request, db: DB, staff: CurrentStaff, sid: str) -> Response:
+    call = _call(request, sid)
+    _release_transaction(db)
+    _simulator(request).hang_up(call)
+    return _back(sid)
