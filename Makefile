@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The simulator calls our own webhooks at the public address: by default, where `make run` serves.
+FLUXX_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: install run test bench lint format clean
 
@@ -17,6 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Simulation mode: no Twilio credentials, whatever the shell or .env says.
+run: export FLUXX_PUBLIC_BASE_URL := $(FLUXX_PUBLIC_BASE_URL)
 run: install
 	FLUXX_TWILIO_ACCOUNT_SID= FLUXX_TWILIO_AUTH_TOKEN= $(BIN)/fluxx db upgrade
 	FLUXX_TWILIO_ACCOUNT_SID= FLUXX_TWILIO_AUTH_TOKEN= $(BIN)/fluxx demo

@@ -12,6 +12,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from fluxx.phone import display
+
 Post = Callable[[str, dict[str, str]], str]
 HOTLINE = "+4951116832110"
 
@@ -70,7 +72,7 @@ def read_twiml(call: SimulatedCall, xml: str) -> None:
             return
         elif verb.tag == "Dial":
             numbers = [(n.text or "", n.get("url", "")) for n in verb.findall("Number")]
-            shown = ", ".join(number for number, _ in numbers) or (verb.text or "")
+            shown = ", ".join(display(number) for number, _ in numbers) or display(verb.text)
             call.lines.append(Line("Klingeln", f"Es klingelt gleichzeitig bei: {shown}."))
             call.pending = Pending("dial", action=verb.get("action", ""), numbers=numbers)
             return
@@ -94,7 +96,7 @@ class CallSimulator:
 
     def start(self, base_url: str, caller: str) -> SimulatedCall:
         call = SimulatedCall(call_sid="CASIM" + secrets.token_hex(15), caller=caller, base_url=base_url)
-        call.lines.append(Line("Anruf", f"{caller} ruft das Fluxxfon an."))
+        call.lines.append(Line("Anruf", f"{display(caller)} ruft das Fluxxfon an."))
         read_twiml(call, self.post(f"{base_url}/twilio/voice/incoming", call.params(CallStatus="ringing")))
         self._report_end(call, 20)
         return call
@@ -121,7 +123,7 @@ class CallSimulator:
         whisper = ET.fromstring(self.post(urls[number], call.params(**leg)))
         gather = whisper.find("Gather")
         heard = " ".join(line.text for line in _said(gather if gather is not None else whisper))
-        call.lines.append(Line("Mitarbeitende", f"{number} nimmt ab und hört: {heard}"))
+        call.lines.append(Line("Mitarbeitende", f"{display(number)} nimmt ab und hört: {heard}"))
         if gather is None:
             pending.declined.add(number)
             return
@@ -129,11 +131,11 @@ class CallSimulator:
         result = ET.fromstring(self.post(gather.get("action", ""), call.params(**leg, **extra)))
         texts = " ".join(line.text for line in _said(result))
         if result.find("Hangup") is None:
-            call.lines.append(Line("Mitarbeitende", f"{number} drückt 1: {texts}"))
+            call.lines.append(Line("Mitarbeitende", f"{display(number)} drückt 1: {texts}"))
             call.pending = Pending("connected", action=pending.action, connected_to=number)
             return
         pending.declined.add(number)
-        call.lines.append(Line("Mitarbeitende", f"{number} nimmt nicht an: {texts}"))
+        call.lines.append(Line("Mitarbeitende", f"{display(number)} nimmt nicht an: {texts}"))
 
     def nobody_answers(self, call: SimulatedCall, status: str = "no-answer") -> None:
         if call.pending.verb != "dial":
@@ -145,7 +147,8 @@ class CallSimulator:
     def end_conversation(self, call: SimulatedCall, seconds: int = 180) -> None:
         if call.pending.verb != "connected":
             return
-        call.lines.append(Line("Gespräch", f"Gespräch mit {call.pending.connected_to} beendet ({seconds} s)."))
+        who = display(call.pending.connected_to)
+        call.lines.append(Line("Gespräch", f"Gespräch mit {who} beendet ({seconds} s)."))
         params = call.params(DialCallStatus="completed", DialBridged="true", DialCallDuration=str(seconds))
         read_twiml(call, self.post(call.pending.action, params))
         self._report_end(call, seconds + 40)

@@ -46,9 +46,16 @@ def _simulator(request: Request) -> CallSimulator:
         if not url.startswith(settings.public_base_url + "/twilio/voice/"):
             raise HTTPException(status_code=400, detail="Der Simulator ruft nur unsere eigenen Webhooks auf.")
         headers = {"X-Twilio-Signature": sign(settings.webhook_auth_token, url, params)}
-        with httpx.Client(timeout=15, transport=transport) as client:
-            response = client.post(url, data=params, headers=headers)
-        response.raise_for_status()
+        try:
+            with httpx.Client(timeout=15, transport=transport) as client:
+                response = client.post(url, data=params, headers=headers)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise HTTPException(
+                status_code=502,
+                detail=f"Der Dienst ist unter FLUXX_PUBLIC_BASE_URL ({settings.public_base_url}) nicht erreichbar "
+                f"oder hat mit einem Fehler geantwortet ({type(exc).__name__}).",
+            ) from None
         return response.text
 
     return CallSimulator(post)
