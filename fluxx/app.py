@@ -95,8 +95,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     for router in (shell_views.router, staff_views.router, casework_views.router, reference_views.router):
         app.include_router(router)
 
-    from telephony import sms_views, sms_webhooks
+    from telephony import simulator, sms_views, sms_webhooks
 
     app.include_router(sms_webhooks.router)
     app.include_router(sms_views.router)
+    if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)
+        app.include_router(simulator.router)
     return app
