@@ -79,6 +79,7 @@ def worker(
     poll: Annotated[float, typer.Option(help="Sekunden zwischen zwei Blicken in die Warteschlange.")] = 1.0,
 ) -> None:
     """Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen). Endet sauber bei SIGTERM."""
+    import fluxx.all_models  # noqa: F401  (every table known: a flush resolves foreign keys by name)
     from fluxx.clock import system_clock
     from fluxx.worker import run_forever
     from telephony.sender import sender_for

@@ -6,6 +6,7 @@ Both sides of the port are real code paths: tests drive `TwilioGateway` (the off
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -23,6 +24,9 @@ from telephony import status as sms_status
 from telephony.models import MessageStatus
 
 DEFAULT_TIMEOUT = 10.0
+# The SDK logs every request's headers at INFO; one line per SMS at WARNING and above is enough.
+_http_log = logging.getLogger("fluxx.sms.twilio_http")
+_http_log.setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ def is_retryable(status: int) -> bool:
 
 class TwilioGateway:
     def __init__(self, settings: Settings, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        http_client = RewritingHttpClient(settings.twilio_api_url, timeout=timeout)
+        http_client = RewritingHttpClient(settings.twilio_api_url, timeout=timeout, logger=_http_log)
         self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client)
         self.sender = settings.twilio_from
 
