@@ -1,7 +1,8 @@
 """Pure parsing of a volunteer's SMS into a command. No database, no I/O: tested in microseconds.
 
 Keywords count only as the whole message ("Stopp!" opts out, "Start ist um 9?" does not), the way
-carriers and Twilio treat opt-out words. Later commands (JA/NEIN with a job code, STUNDEN) are added
+carriers and Twilio treat opt-out words. Twilio itself acts on the English STOP/START (and sends its own
+confirmation, blocking ours); the German STOPP and ABMELDEN are only ours. Later commands (JA/NEIN with a job code, STUNDEN) are added
 here as new kinds and handled in `volunteers.replies`.
 """
 
