@@ -2,8 +2,8 @@
 
 Keywords count only as the whole message ("Stopp!" opts out, "Start ist um 9?" does not), the way
 carriers and Twilio treat opt-out words. Twilio itself acts on the English STOP/START (and sends its own
-confirmation, blocking ours); the German STOPP and ABMELDEN are only ours. Later commands (JA/NEIN with a job code, STUNDEN) are added
-here as new kinds and handled in `volunteers.replies`.
+confirmation, blocking ours); the German STOPP and ABMELDEN are only ours. Later commands (JA/NEIN
+with a job code, STUNDEN) are added here as new kinds and handled in `volunteers.replies`.
 """
 
 from __future__ import annotations
