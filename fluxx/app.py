@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from fluxx import web
@@ -51,6 +53,12 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
+GERMAN_ERRORS = {
+    404: "Diese Seite gibt es nicht.",
+    405: "Diese Aktion ist hier nicht möglich.",
+}
+
+
 def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or request.method == "POST"
 
@@ -73,19 +81,19 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
             return RedirectResponse("/login", status_code=303)
         return JSONResponse({"detail": "Bitte melden Sie sich an."}, status_code=401)
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own errors (unknown path, wrong method) carry English phrases; staff read German.
+        detail = exc.detail
+        if detail == HTTPStatus(exc.status_code).phrase:
+            detail = GERMAN_ERRORS.get(exc.status_code, "Das hat leider nicht geklappt.")
         if request.url.path.startswith("/twilio/"):
-            return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+            return PlainTextResponse(str(detail), status_code=exc.status_code)
         if _wants_html(request):
             return web.render(
-                request,
-                "shell/error.html",
-                status_code=exc.status_code,
-                status=exc.status_code,
-                message=exc.detail,
+                request, "shell/error.html", status_code=exc.status_code, status=exc.status_code, message=detail
             )
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
@@ -105,9 +113,14 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     from casework import views as casework_views
     from fluxx import staff_views
     from fluxx import views as shell_views
-    from telephony import simulator_calls, voice, voice_media
+    from telephony import simulator, simulator_calls, sms_views, sms_webhooks, voice, voice_media
 
-    routers = (shell_views.router, staff_views.router, casework_views.router, reference_views.router)
-    for router in (*routers, voice.router, voice_media.router, simulator_calls.router):
+    for router in (
+        shell_views.router, staff_views.router, casework_views.router, reference_views.router,
+        voice.router, voice_media.router, sms_webhooks.router, sms_views.router,
+    ):  # fmt: skip
         app.include_router(router)
+    if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)
+        app.include_router(simulator.router)
+        app.include_router(simulator_calls.router)
     return app

@@ -1,4 +1,4 @@
-"""The `fluxx` command line: serve, worker, db upgrade, staff create, demo."""
+"""The `fluxx` command line: serve, worker, db upgrade, staff create, demo, fake-twilio."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ def serve(
     from fluxx.app import create_app
     from fluxx.clock import system_clock
     from fluxx.worker import run_forever
+    from telephony.sender import sender_for
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -54,9 +55,11 @@ def serve(
     stop = threading.Event()
     in_process = with_worker if with_worker is not None else settings.database_url.startswith("sqlite")
     if in_process:
+        factory = web_app.state.sessionmaker
+        sms = sender_for(settings, factory, clock=system_clock, stop=stop)
         thread = threading.Thread(
             target=run_forever,
-            kwargs={"factory": web_app.state.sessionmaker, "clock": system_clock, "stop": stop},
+            kwargs={"factory": factory, "clock": system_clock, "stop": stop, "pollers": [sms]},
             name="fluxx-worker",
             daemon=True,
         )
@@ -74,8 +77,10 @@ def worker(
     poll: Annotated[float, typer.Option(help="Sekunden zwischen zwei Blicken in die Warteschlange.")] = 1.0,
 ) -> None:
     """Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen). Endet sauber bei SIGTERM."""
+    import fluxx.all_models  # noqa: F401  (every table known: a flush resolves foreign keys by name)
     from fluxx.clock import system_clock
     from fluxx.worker import run_forever
+    from telephony.sender import sender_for
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -83,7 +88,9 @@ def worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     typer.echo("Worker läuft. Beenden mit Strg+C oder SIGTERM.")
-    run_forever(_sessionmaker(settings), clock=system_clock, stop=stop, poll_seconds=poll)
+    factory = _sessionmaker(settings)
+    sms = sender_for(settings, factory, clock=system_clock, stop=stop)
+    run_forever(factory, clock=system_clock, stop=stop, poll_seconds=poll, pollers=[sms])
 
 
 @db_app.command("upgrade")
@@ -151,3 +158,24 @@ def demo() -> None:
         result = demo_data.load(db, now=system_clock())
     typer.echo("Demodaten geladen." if result.created else "Demodaten sind schon vorhanden.")
     typer.echo(f"Demo-Anmeldung: {result.email} / Passwort: {result.password}")
+
+
+@app.command("fake-twilio")
+def fake_twilio(
+    port: Annotated[int, typer.Option(help="Port.")] = 8765,
+    host: Annotated[str, typer.Option(help="Adresse.")] = "127.0.0.1",
+    account_sid: Annotated[str, typer.Option(help="Account-SID, die der Fake annimmt.")] = "AC" + "0" * 32,
+    auth_token: Annotated[str, typer.Option(help="Auth-Token, das der Fake annimmt.")] = "fake-token",
+) -> None:
+    """Eine lokale Nachbildung der Twilio-REST-API starten (für Tests und Probeläufe, ohne Internet)."""
+    import uvicorn
+
+    from telephony.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio(account_sid=account_sid, auth_token=auth_token)
+    typer.echo(
+        f"Fake-Twilio auf http://{host}:{port}. Fluxxfon dazu starten mit "
+        f"FLUXX_TWILIO_API_URL=http://{host}:{port} FLUXX_TWILIO_ACCOUNT_SID={account_sid} "
+        f"FLUXX_TWILIO_AUTH_TOKEN={auth_token}"
+    )
+    uvicorn.run(fake.app, host=host, port=port, log_level="info")

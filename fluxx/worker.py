@@ -11,7 +11,7 @@ import os
 import random
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -23,6 +23,9 @@ from fluxx.models import ScheduledTask, TaskStatus
 log = logging.getLogger("fluxx.worker")
 
 Handler = Callable[[Session, ScheduledTask, datetime], None]
+# Work that lives in its own table rather than in scheduled_task (e.g. the SMS outbox): called every
+# round with the worker's id, returns how much it did.
+Poller = Callable[[str], int]
 HANDLERS: dict[str, Handler] = {}
 MAX_ATTEMPTS = 8
 STALE_AFTER = timedelta(minutes=10)
@@ -109,23 +112,31 @@ def run_task(factory: sessionmaker[Session], task_id: int, *, clock: Clock) -> N
                 task.due_at = clock() + retry_delay(task.attempts)
 
 
-def run_once(factory: sessionmaker[Session], *, clock: Clock, me: str | None = None) -> int:
-    """Claim and run what is due now; return how many tasks ran."""
-    ids = claim(factory, now=clock(), me=me or worker_id())
+def run_once(
+    factory: sessionmaker[Session], *, clock: Clock, me: str | None = None, pollers: Sequence[Poller] = ()
+) -> int:
+    """Claim and run what is due now, then let each poller work; return how much was done."""
+    me = me or worker_id()
+    ids = claim(factory, now=clock(), me=me)
     for task_id in ids:
         run_task(factory, task_id, clock=clock)
-    return len(ids)
+    return len(ids) + sum(poller(me) for poller in pollers)
 
 
 def run_forever(
-    factory: sessionmaker[Session], *, clock: Clock, stop: threading.Event, poll_seconds: float = 1.0
+    factory: sessionmaker[Session],
+    *,
+    clock: Clock,
+    stop: threading.Event,
+    poll_seconds: float = 1.0,
+    pollers: Sequence[Poller] = (),
 ) -> None:
     """Poll for due work until `stop` is set (SIGTERM/SIGINT); the current task always finishes."""
     me = worker_id()
     log.info("worker %s started", me)
     while not stop.is_set():
         try:
-            ran = run_once(factory, clock=clock, me=me)
+            ran = run_once(factory, clock=clock, me=me, pollers=pollers)
         except Exception:
             log.exception("worker loop error; retrying")
             ran = 0

@@ -18,6 +18,8 @@ class MessageDirection(enum.StrEnum):
 
 class MessageStatus(enum.StrEnum):
     PENDING = "pending"  # in the outbox, not yet handed to Twilio
+    # A worker took the row and is handing it to Twilio; next_attempt_at is then the end of its lease.
+    CLAIMED = "claimed"
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"

@@ -1,14 +1,13 @@
 """The "Telefon-Simulator" call page: staff place a simulated call and walk through the real IVR.
 
-It exists only in simulation mode. Each step is a signed HTTP request to our own public URL, so the
-webhooks run exactly as they would for Twilio.
+It exists only in simulation mode. Each step is a signed request to our own webhooks (see
+`telephony.simulator.drive_webhook`), so they run exactly as they would for Twilio.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-import httpx
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
@@ -16,20 +15,15 @@ from sqlalchemy import select
 from fluxx import web
 from fluxx.models import Staff
 from fluxx.phone import InvalidPhoneNumber, to_e164
-from fluxx.settings import Settings
 from fluxx.web import CSRF, DB, CurrentStaff
 from telephony.call_simulator import CallSimulator, SimulatedCall
-from telephony.webhooks import sign
+from telephony.simulator import drive_webhook
 
 KEEP_CALLS = 20
 
 
-def simulation_only(request: Request) -> None:
-    if not request.app.state.settings.simulation:
-        raise HTTPException(status_code=404, detail="Den Telefon-Simulator gibt es nur im Simulationsmodus.")
-
-
-router = APIRouter(prefix="/simulator/call", dependencies=[Depends(simulation_only)])
+# Included only in simulation mode (see fluxx/app.py); with Twilio credentials it does not exist.
+router = APIRouter(prefix="/simulator/call", dependencies=[Depends(web.current_staff)])
 
 
 def _calls(request: Request) -> dict[str, SimulatedCall]:
@@ -39,23 +33,14 @@ def _calls(request: Request) -> dict[str, SimulatedCall]:
 
 
 def _simulator(request: Request) -> CallSimulator:
-    settings: Settings = request.app.state.settings
-    transport = getattr(request.app.state, "simulator_transport", None)
+    base = request.app.state.settings.public_base_url + "/twilio/voice/"
 
     def post(url: str, params: dict[str, str]) -> str:
-        if not url.startswith(settings.public_base_url + "/twilio/voice/"):
+        if not url.startswith(base):
             raise HTTPException(status_code=400, detail="Der Simulator ruft nur unsere eigenen Webhooks auf.")
-        headers = {"X-Twilio-Signature": sign(settings.webhook_auth_token, url, params)}
-        try:
-            with httpx.Client(timeout=15, transport=transport) as client:
-                response = client.post(url, data=params, headers=headers)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise HTTPException(
-                status_code=502,
-                detail=f"Der Dienst ist unter FLUXX_PUBLIC_BASE_URL ({settings.public_base_url}) nicht erreichbar "
-                f"oder hat mit einem Fehler geantwortet ({type(exc).__name__}).",
-            ) from None
+        response = drive_webhook(request, url.removeprefix(request.app.state.settings.public_base_url), params)
+        if response.status_code != 200:
+            raise HTTPException(status_code=502, detail=f"Der Webhook hat mit {response.status_code} geantwortet.")
         return response.text
 
     return CallSimulator(post)

@@ -49,3 +49,25 @@ def login(client: TestClient, staff: Staff, password: str = PASSWORD) -> str:
     )
     assert response.status_code == 303, response.text
     return csrf_from(client.get("/").text)
+
+
+def make_volunteer(db: Session, **overrides: Any) -> Any:
+    """A volunteer reachable by SMS (opted in), with a unique mobile number."""
+    from volunteers.models import Volunteer
+
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "name": f"Ehrenamtliche {n}",
+        "phone": f"+49176{n:08d}",
+        "skills": ["child_care"],
+        "languages": ["de"],
+        "sms_opt_in": True,
+        "consent_at": T0,
+        "created_at": T0,
+        "updated_at": T0,
+    }
+    values.update(overrides)
+    volunteer = Volunteer(**values)
+    db.add(volunteer)
+    db.commit()
+    return volunteer

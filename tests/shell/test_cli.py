@@ -73,3 +73,8 @@ def test_every_command_has_german_help():
         result = runner.invoke(cli, [*command, "--help"])
         assert result.exit_code == 0, command
     assert "--port" in runner.invoke(cli, ["serve", "--help"]).output
+
+
+def test_the_fake_twilio_command_is_there():
+    result = CliRunner().invoke(cli, ["fake-twilio", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output

@@ -235,3 +235,9 @@ def test_healthz_answers_503_when_the_database_is_gone(engine, clock):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+
+
+def test_unknown_pages_get_a_german_answer(client):
+    page = client.get("/gibt-es-nicht", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "Diese Seite gibt es nicht." in page.text
+    assert client.get("/gibt-es-nicht").json() == {"detail": "Diese Seite gibt es nicht."}

@@ -1,0 +1,31 @@
+"""Staff pages for SMS: the message log ("Nachrichten") with problems and open inbound messages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from fluxx import web
+from fluxx.models import StaffRole
+from fluxx.web import CSRF, DB, CurrentStaff
+from telephony import message_log
+from telephony.message_log import Show
+
+router = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
+
+
+@router.get("/messages")
+def messages_page(request: Request, db: DB, show: str = "all", job: int | None = None) -> Response:
+    try:
+        selected = Show(show)
+    except ValueError:
+        selected = Show.ALL
+    entries = message_log.entries(db, show=selected, job_id=job)
+    return web.render(request, "telephony/messages.html", entries=entries, show=selected.value, job=job)
+
+
+@router.post("/messages/{message_id}/handled", dependencies=[CSRF])
+def handled(request: Request, message_id: int, db: DB, staff: CurrentStaff) -> Response:
+    if message_log.mark_handled(db, message_id=message_id, staff_id=staff.id, now=web.now(request)) is None:
+        raise HTTPException(status_code=404, detail="Diese Nachricht gibt es nicht.")
+    return RedirectResponse("/messages?show=open", status_code=303)

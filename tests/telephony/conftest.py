@@ -1,0 +1,87 @@
+"""SMS test support: the fake Twilio API served on a local port, and apps in production mode."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from fluxx.app import create_app
+from fluxx.clock import FrozenClock
+from fluxx.settings import Settings
+from telephony.fake_twilio import FakeTwilio
+from telephony.gateway import TwilioGateway
+from telephony.sender import OutboxSender
+from tests.conftest import make_settings
+from tests.telephony.sms_helpers import make_sender
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[tuple[FakeTwilio, str]]:
+    """One fake Twilio API for the session (starting uvicorn per test would be slow); reset per test."""
+    fake = FakeTwilio(auth_token="fake-auth-token")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(fake.app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("fake Twilio did not start")
+        time.sleep(0.02)  # waiting for a socket to open, not for time to pass
+    yield fake, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def fake_twilio(fake_server: tuple[FakeTwilio, str]) -> FakeTwilio:
+    fake, _url = fake_server
+    fake.messages.clear()
+    fake.opted_out.clear()
+    fake._failures.clear()
+    fake.request_count = 0
+    return fake
+
+
+@pytest.fixture
+def prod_settings(engine: Engine, fake_server: tuple[FakeTwilio, str]) -> Settings:
+    """Production mode (credentials set), with the REST API pointed at the local fake."""
+    fake, url = fake_server
+    return make_settings(
+        engine,
+        twilio_account_sid=fake.account_sid,
+        twilio_auth_token=fake.auth_token,
+        twilio_api_url=url,
+        sms_per_second=1000,
+    )
+
+
+@pytest.fixture
+def prod_app(prod_settings: Settings, clock: FrozenClock, engine: Engine) -> FastAPI:
+    return create_app(prod_settings, clock=clock, engine=engine)
+
+
+@pytest.fixture
+def prod_client(prod_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(prod_app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def sender(prod_settings: Settings, engine: Engine, clock: FrozenClock) -> OutboxSender:
+    # A short timeout, so the fake's delays provoke real client timeouts quickly.
+    return make_sender(prod_settings, engine, clock, gateway=TwilioGateway(prod_settings, timeout=0.5))

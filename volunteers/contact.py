@@ -1,0 +1,47 @@
+"""Who a phone number belongs to, and whether that volunteer still wants SMS from us."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fluxx.phone import try_e164
+from volunteers.models import Volunteer
+
+
+def by_phone(db: Session, phone: str | None) -> Volunteer | None:
+    """The volunteer with this number in any common format (stored as E.164), or None."""
+    number = try_e164(phone)
+    if number is None:
+        return None
+    return db.scalar(select(Volunteer).where(Volunteer.phone == number))
+
+
+def recipient(db: Session, *, volunteer_id: int | None, phone: str) -> Volunteer | None:
+    """The volunteer an outbound SMS goes to: the linked one, else whoever has the number."""
+    if volunteer_id is not None:
+        return db.get(Volunteer, volunteer_id)
+    return by_phone(db, phone)
+
+
+def opt_out(volunteer: Volunteer, *, now: datetime) -> None:
+    if volunteer.sms_opt_in:
+        volunteer.sms_opt_in = False
+        volunteer.opted_out_at = now
+        volunteer.updated_at = now
+
+
+def opt_in(volunteer: Volunteer, *, now: datetime) -> None:
+    if not volunteer.sms_opt_in:
+        volunteer.sms_opt_in = True
+        volunteer.opted_out_at = None
+        volunteer.updated_at = now
+
+
+def opt_out_number(db: Session, *, volunteer_id: int | None, phone: str, now: datetime) -> None:
+    """Twilio says the number unsubscribed (21610): stop offering it jobs until it sends START."""
+    volunteer = recipient(db, volunteer_id=volunteer_id, phone=phone)
+    if volunteer is not None:
+        opt_out(volunteer, now=now)
