@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from fluxx.models import AuditEvent, Staff
 
+PAGE = 200
+
 ACTION_LABELS = {
     "case.view": "Fall angesehen",
     "case.list": "Fallliste angesehen",
@@ -53,9 +55,15 @@ def record(
 ) -> AuditEvent:
     """Append one audit event in the current transaction (so a rolled-back change leaves no entry)."""
     event = AuditEvent(
-        at=actor.now, staff_id=actor.staff_id, action=action, object_type=object_type,
-        object_id=object_id, case_id=case_id, detail=detail or {}, ip=actor.ip,
-    )  # fmt: skip
+        at=actor.now,
+        staff_id=actor.staff_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        case_id=case_id,
+        detail=detail or {},
+        ip=actor.ip,
+    )
     db.add(event)
     db.flush()
     return event
@@ -74,7 +82,7 @@ def _newest_first(
 
 
 def for_case(
-    db: Session, *, case_id: int, before_id: int | None = None, limit: int = 200
+    db: Session, *, case_id: int, before_id: int | None = None, limit: int = PAGE
 ) -> list[AuditEvent]:
     """The audit trail of one case, newest first."""
     query = _newest_first(select(AuditEvent).where(AuditEvent.case_id == case_id), before_id, limit)
@@ -82,7 +90,7 @@ def for_case(
 
 
 def for_staff(
-    db: Session, *, staff_id: int, before_id: int | None = None, limit: int = 200
+    db: Session, *, staff_id: int, before_id: int | None = None, limit: int = PAGE
 ) -> list[AuditEvent]:
     """What one staff member saw and changed, newest first."""
     query = _newest_first(select(AuditEvent).where(AuditEvent.staff_id == staff_id), before_id, limit)
@@ -93,4 +101,5 @@ def staff_names(db: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(db.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted))).tuples().all())
+    rows = db.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted)))
+    return {ident: name for ident, name in rows}

@@ -190,15 +190,19 @@ def parse_case_form(
             "employer_municipality_id", "Bitte die Kommune wählen, bei der die Person arbeitet."
         )
     details = CaseDetails(
-        caller_name=text(form, "caller_name"), caller_phone=phone, need=need,  # type: ignore[arg-type]
-        municipality_id=municipality_id, district=text(form, "district", 80),
+        caller_name=text(form, "caller_name"),
+        caller_phone=phone,
+        need=need,  # type: ignore[arg-type]
+        municipality_id=municipality_id,
+        district=text(form, "district", 80),
         address=text(form, "address", 500),
         affiliation=affiliation,  # type: ignore[arg-type]
         partner_id=partner_id if affiliation == Affiliation.PARTNER_COMPANY else None,
         employer_municipality_id=employer_id if affiliation == Affiliation.PARTNER_MUNICIPALITY else None,
-        consent=form.get("consent") == "1", persons=_persons(form, errors),
+        consent=form.get("consent") == "1",
+        persons=_persons(form, errors),
         windows=_windows(form, zone, errors),
-    )  # fmt: skip
+    )
     if errors:
         raise FormInvalid(errors)
     return details

@@ -87,7 +87,12 @@ def parse_job_form(
     if errors or window is None:
         raise FormInvalid(errors)
     return JobDetails(
-        kind=JobKind(kind_raw), starts_at=window[0], ends_at=window[1], municipality_id=municipality_id,
-        district=text(form, "district", 80), requirements=requirement_list(requirements, languages),
-        carers_needed=carers, notes=text(form, "notes", 1000),
-    )  # fmt: skip
+        kind=JobKind(kind_raw),
+        starts_at=window[0],
+        ends_at=window[1],
+        municipality_id=municipality_id,
+        district=text(form, "district", 80),
+        requirements=requirement_list(requirements, languages),
+        carers_needed=carers,
+        notes=text(form, "notes", 1000),
+    )

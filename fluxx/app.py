@@ -94,4 +94,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
 
     for router in (shell_views.router, staff_views.router, casework_views.router, reference_views.router):
         app.include_router(router)
+    from casework import routers as case_routers
+
+    for router in case_routers.ROUTERS:
+        app.include_router(router)
     return app

@@ -16,11 +16,20 @@ def case_form(**fields):
 
 def test_a_valid_case_form_gives_clean_values_in_utc():
     details = case_form(
-        caller_name=" Lena   Müller ", caller_phone="0511 1234567", need="child_care", municipality_id="1",
-        affiliation="partner_company", partner_id="5", consent="1",
-        **{"person-0-label": "M.", "person-0-age": "4", "window-0-start": "2026-11-27T07:30",
-           "window-0-end": "27.11.2026 16:00"},
-    )  # fmt: skip
+        caller_name=" Lena   Müller ",
+        caller_phone="0511 1234567",
+        need="child_care",
+        municipality_id="1",
+        affiliation="partner_company",
+        partner_id="5",
+        consent="1",
+        **{
+            "person-0-label": "M.",
+            "person-0-age": "4",
+            "window-0-start": "2026-11-27T07:30",
+            "window-0-end": "27.11.2026 16:00",
+        },
+    )
     assert details.caller_name == "Lena Müller" and details.caller_phone == "+495111234567"
     assert details.affiliation == Affiliation.PARTNER_COMPANY and details.partner_id == 5
     assert details.persons[0].age_years == 4
@@ -30,10 +39,15 @@ def test_a_valid_case_form_gives_clean_values_in_utc():
 def test_mistakes_get_german_messages_per_field():
     with pytest.raises(FormInvalid) as caught:
         case_form(
-            caller_phone="12", affiliation="partner_company", municipality_id="99",
-            **{"person-0-age": "vier", "window-0-start": "2026-11-27T16:00",
-               "window-0-end": "2026-11-27T08:00"},
-        )  # fmt: skip
+            caller_phone="12",
+            affiliation="partner_company",
+            municipality_id="99",
+            **{
+                "person-0-age": "vier",
+                "window-0-start": "2026-11-27T16:00",
+                "window-0-end": "2026-11-27T08:00",
+            },
+        )
     errors = caught.value.errors
     assert "keine gültige Telefonnummer" in errors["caller_phone"]
     assert errors["partner_id"].startswith("Bitte den Partnerbetrieb")
@@ -51,11 +65,18 @@ def test_a_job_needs_kind_start_end_and_municipality():
 
 def test_a_job_keeps_known_requirements_and_languages_in_order():
     job = parse_job_form(
-        {"kind": "child_care", "starts_at": "2026-11-27T08:00", "ends_at": "2026-11-27T12:00",
-         "municipality_id": "1", "carers_needed": "2"},
-        requirements=["wheelchair_car", "infant_care", "flying"], languages=["tr", "xx"], zone=BERLIN,
+        {
+            "kind": "child_care",
+            "starts_at": "2026-11-27T08:00",
+            "ends_at": "2026-11-27T12:00",
+            "municipality_id": "1",
+            "carers_needed": "2",
+        },
+        requirements=["wheelchair_car", "infant_care", "flying"],
+        languages=["tr", "xx"],
+        zone=BERLIN,
         municipality_ids={1},
-    )  # fmt: skip
+    )
     assert job.kind == JobKind.CHILD_CARE and job.carers_needed == 2
     assert job.requirements == ["infant_care", "wheelchair_car", "lang:tr"]
     assert describe_requirements(job.requirements)[-1] == "Sprache: Türkisch"
@@ -64,8 +85,15 @@ def test_a_job_keeps_known_requirements_and_languages_in_order():
 def test_a_job_longer_than_two_weeks_is_refused():
     with pytest.raises(FormInvalid) as caught:
         parse_job_form(
-            {"kind": "driving", "starts_at": "2026-11-27T08:00", "ends_at": "2026-12-27T08:00",
-             "municipality_id": "1"},
-            requirements=[], languages=[], zone=BERLIN, municipality_ids={1},
-        )  # fmt: skip
+            {
+                "kind": "driving",
+                "starts_at": "2026-11-27T08:00",
+                "ends_at": "2026-12-27T08:00",
+                "municipality_id": "1",
+            },
+            requirements=[],
+            languages=[],
+            zone=BERLIN,
+            municipality_ids={1},
+        )
     assert "höchstens 14 Tage" in caught.value.errors["ends_at"]
