@@ -76,10 +76,15 @@ def make_call(db: Session, case: Any, **overrides: Any) -> Any:
 
     n = next(_counter)
     values: dict[str, Any] = {
-        "call_sid": f"CA{n:032d}", "case_id": case.id, "from_number": case.caller_phone,
-        "to_number": "+4951116832110", "status": CallStatus.COMPLETED, "started_at": case.opened_at,
-        "created_at": case.opened_at, "updated_at": case.opened_at,
-    }  # fmt: skip
+        "call_sid": f"CA{n:032d}",
+        "case_id": case.id,
+        "from_number": case.caller_phone,
+        "to_number": "+4951116832110",
+        "status": CallStatus.COMPLETED,
+        "started_at": case.opened_at,
+        "created_at": case.opened_at,
+        "updated_at": case.opened_at,
+    }
     values.update(overrides)
     call = Call(**values)
     db.add(call)
@@ -96,10 +101,16 @@ def make_job(db: Session, case: Any, **overrides: Any) -> Any:
 
     code = overrides.pop("code", str(1000 + next(_counter) % 9000))
     values: dict[str, Any] = {
-        "case_id": case.id, "kind": JobKind.CHILD_CARE, "starts_at": T0 + timedelta(days=1),
-        "ends_at": T0 + timedelta(days=1, hours=4), "code": code, "active_code": code,
-        "status": JobStatus.OPEN, "created_at": T0, "updated_at": T0,
-    }  # fmt: skip
+        "case_id": case.id,
+        "kind": JobKind.CHILD_CARE,
+        "starts_at": T0 + timedelta(days=1),
+        "ends_at": T0 + timedelta(days=1, hours=4),
+        "code": code,
+        "active_code": code,
+        "status": JobStatus.OPEN,
+        "created_at": T0,
+        "updated_at": T0,
+    }
     values.update(overrides)
     job = CareJob(**values)
     db.add(job)

@@ -98,9 +98,15 @@ def test_a_walk_in_case_is_opened_by_hand_and_counselled_by_its_author(client, d
     assert bad.status_code == 422 and "keine gültige Telefonnummer" in bad.text and 'value="12"' in bad.text
     response = client.post(
         "/cases/new",
-        data={"csrf_token": token, "caller_name": "Aylin Koch", "caller_phone": "0511 7654321",
-              "need": "relative_care", "source": "email", "note": "Mail vom Sonntag"},
-    )  # fmt: skip
+        data={
+            "csrf_token": token,
+            "caller_name": "Aylin Koch",
+            "caller_phone": "0511 7654321",
+            "need": "relative_care",
+            "source": "email",
+            "note": "Mail vom Sonntag",
+        },
+    )
     assert response.status_code == 303
     case = db.scalar(select(Case).where(Case.caller_name == "Aylin Koch"))
     assert case.channel == "manual" and case.status == CaseStatus.IN_COUNSELLING
