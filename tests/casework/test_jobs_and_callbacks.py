@@ -135,7 +135,7 @@ def test_two_staff_claiming_at_the_same_moment_get_one_winner(engine, db):
     results, barrier = {}, threading.Barrier(2)
 
     def claim(person):
-        with Session(engine) as session:
+        with Session(engine, expire_on_commit=False) as session:
             barrier.wait()
             results[person.id] = callbacks.claim(session, case_id=case.id, actor=Actor(person.id, None, T0))
             session.commit()
