@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from casework.enums import CaseStatus, JobStatus
-from casework.models import CareJob, Case
+from casework import history
+from casework.audit import staff_names
+from casework.enums import JobStatus
+from casework.lifecycle import OPEN_STATUSES
+from casework.models import Call, CareJob, Case
 from fluxx.models import Staff
-
-OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_COUNSELLING, CaseStatus.CARE_NEEDED, CaseStatus.CARE_ARRANGED)
 
 
 @dataclass(frozen=True)
@@ -46,4 +50,62 @@ def summary(db: Session, *, staff: Staff) -> DashboardSummary:
         unassigned_cases=count(open_case, Case.counsellor_id.is_(None)),
         jobs_waiting=jobs_waiting or 0,
         on_duty=list(on_duty),
+    )
+
+
+LIST_LIMIT = 30
+WAITING_JOB_STATUSES = (JobStatus.OPEN, JobStatus.SEARCHING, JobStatus.UNFILLED)
+
+
+@dataclass(frozen=True)
+class DashboardLists:
+    """The live part of the dashboard, polled every few seconds."""
+
+    callbacks: list[Case]
+    calls_today: list[Call]
+    my_cases: list[Case]
+    unassigned: list[Case]
+    jobs_waiting: list[CareJob]
+    history: dict[int, int]  # case id → number of earlier cases from the same number
+    claimers: dict[int, str]
+
+
+def _cases(db: Session, *where: Any, oldest_first: bool = False) -> list[Case]:
+    order = (Case.opened_at.asc(),) if oldest_first else (Case.opened_at.desc(), Case.id.desc())
+    return list(db.scalars(select(Case).where(*where).order_by(*order).limit(LIST_LIMIT)))
+
+
+def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> DashboardLists:
+    """Calls to return, calls of today, my open cases, cases without counsellor, jobs waiting."""
+    open_case = Case.status.in_(OPEN_STATUSES)
+    midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+    calls = list(
+        db.scalars(
+            select(Call)
+            .where(Call.started_at >= midnight)
+            .order_by(Call.started_at.desc(), Call.id.desc())
+            .limit(LIST_LIMIT)
+            .options(selectinload(Call.case))
+        )
+    )
+    callbacks = _cases(db, Case.callback_needed.is_(True), oldest_first=True)
+    jobs = list(
+        db.scalars(
+            select(CareJob)
+            .where(CareJob.status.in_(WAITING_JOB_STATUSES))
+            .order_by(CareJob.starts_at)
+            .limit(LIST_LIMIT)
+            .options(selectinload(CareJob.case))
+        )
+    )
+    shown = {case.id: case for case in callbacks + [c.case for c in calls if c.case is not None]}
+    claimer_ids = {case.callback_claimed_by_id for case in callbacks}
+    return DashboardLists(
+        callbacks=callbacks,
+        calls_today=calls,
+        my_cases=_cases(db, open_case, Case.counsellor_id == staff.id),
+        unassigned=_cases(db, open_case, Case.counsellor_id.is_(None)),
+        jobs_waiting=jobs,
+        history=history.counts_for(db, list(shown.values())),
+        claimers=staff_names(db, claimer_ids),
     )

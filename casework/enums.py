@@ -90,3 +90,24 @@ class HoursStatus(LabeledEnum):
 class BillStatus(LabeledEnum):
     ISSUED = "issued", "Gestellt"
     CANCELLED = "cancelled", "Storniert"
+
+
+class Requirement(LabeledEnum):
+    """What a job asks of the carer; the same words as the volunteers' skills."""
+
+    INFANT_CARE = "infant_care", "Erfahrung mit Säuglingen"
+    DEMENTIA = "dementia", "Erfahrung mit Demenz"
+    WHEELCHAIR_CAR = "wheelchair_car", "Rollstuhlgerechtes Auto"
+
+
+# Languages a family may need besides German; a job stores them as "lang:<code>" among its requirements.
+LANGUAGES = {
+    "en": "Englisch",
+    "tr": "Türkisch",
+    "ar": "Arabisch",
+    "ru": "Russisch",
+    "pl": "Polnisch",
+    "uk": "Ukrainisch",
+    "fa": "Persisch",
+}
+LANGUAGE_PREFIX = "lang:"

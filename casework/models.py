@@ -67,7 +67,21 @@ class Case(Base):
         UniqueConstraint("year", "seq"),
         Index("ix_case_status_opened_at", "status", "opened_at"),
         Index("ix_case_opened_at_id", "opened_at", "id"),
-    )
+        # Search and list filters stay index scans with a million cases. On PostgreSQL the pattern
+        # operator class lets `LIKE 'prefix%'` use the index whatever the database collation is.
+        Index(
+            "ix_case_caller_phone_opened_at", "caller_phone", "opened_at",
+            postgresql_ops={"caller_phone": "varchar_pattern_ops"},
+        ),
+        Index(
+            "ix_case_caller_name_search_pattern", "caller_name_search",
+            postgresql_ops={"caller_name_search": "varchar_pattern_ops"},
+        ),
+        Index("ix_case_callback_needed_opened_at", "callback_needed", "opened_at"),
+        Index("ix_case_counsellor_id_opened_at", "counsellor_id", "opened_at"),
+        Index("ix_case_municipality_id_opened_at", "municipality_id", "opened_at"),
+        Index("ix_case_need_opened_at", "need", "opened_at"),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
@@ -163,6 +177,8 @@ class Call(Base):
     """One Twilio call, identified by its CallSid."""
 
     __tablename__ = "call"
+    # "Calls of today" on the dashboard.
+    __table_args__ = (Index("ix_call_started_at", "started_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)

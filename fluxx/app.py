@@ -120,6 +120,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
         voice.router, voice_media.router, sms_webhooks.router, sms_views.router,
     ):  # fmt: skip
         app.include_router(router)
+    from casework import routers as case_routers
+
+    for router in case_routers.ROUTERS:
+        app.include_router(router)
     if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)
         app.include_router(simulator.router)
         app.include_router(simulator_calls.router)

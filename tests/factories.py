@@ -71,3 +71,70 @@ def make_volunteer(db: Session, **overrides: Any) -> Any:
     db.add(volunteer)
     db.commit()
     return volunteer
+
+
+def make_case(db: Session, **overrides: Any) -> Any:
+    """A phone case opened through open_case; any Case field can be overridden afterwards."""
+    from zoneinfo import ZoneInfo
+
+    from casework.cases import open_case
+    from casework.enums import CaseChannel
+    from casework.search import name_key
+
+    at = overrides.pop("opened_at", T0)
+    channel = overrides.pop("channel", CaseChannel.PHONE)
+    case = open_case(db, channel=channel, now=at, zone=ZoneInfo("Europe/Berlin"))
+    for name, value in overrides.items():
+        setattr(case, name, value)
+    case.caller_name_search = name_key(case.caller_name)
+    db.commit()
+    return case
+
+
+def make_call(db: Session, case: Any, **overrides: Any) -> Any:
+    """A call belonging to `case`, from the case's number."""
+    from casework.enums import CallStatus
+    from casework.models import Call
+
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "call_sid": f"CA{n:032d}",
+        "case_id": case.id,
+        "from_number": case.caller_phone,
+        "to_number": "+4951116832110",
+        "status": CallStatus.COMPLETED,
+        "started_at": case.opened_at,
+        "created_at": case.opened_at,
+        "updated_at": case.opened_at,
+    }
+    values.update(overrides)
+    call = Call(**values)
+    db.add(call)
+    db.commit()
+    return call
+
+
+def make_job(db: Session, case: Any, **overrides: Any) -> Any:
+    """An open child-care job for `case` with a given or generated code."""
+    from datetime import timedelta
+
+    from casework.enums import JobKind, JobStatus
+    from casework.models import CareJob
+
+    code = overrides.pop("code", str(1000 + next(_counter) % 9000))
+    values: dict[str, Any] = {
+        "case_id": case.id,
+        "kind": JobKind.CHILD_CARE,
+        "starts_at": T0 + timedelta(days=1),
+        "ends_at": T0 + timedelta(days=1, hours=4),
+        "code": code,
+        "active_code": code,
+        "status": JobStatus.OPEN,
+        "created_at": T0,
+        "updated_at": T0,
+    }
+    values.update(overrides)
+    job = CareJob(**values)
+    db.add(job)
+    db.commit()
+    return job

@@ -1,0 +1,208 @@
+"""Reading the case and job forms: typed values or German error messages per field.
+
+Pure: no database, no web framework. The caller passes the form fields as strings and the ids that
+exist (municipalities, partners), and gets either clean values or `{field: message}`; the page is then
+shown again with what the person typed and the messages next to the fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from casework.enums import Affiliation, Need
+from fluxx.phone import InvalidPhoneNumber, to_e164
+
+MAX_PERSONS = 12
+MAX_WINDOWS = 8
+LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M", "%d.%m.%Y, %H:%M")
+
+
+class FormInvalid(ValueError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    label: str
+    age_years: int | None
+    need_description: str | None
+    special_requirements: str | None
+
+
+@dataclass(frozen=True)
+class WindowInput:
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    caller_name: str | None
+    caller_phone: str | None
+    need: Need | None
+    municipality_id: int | None
+    district: str | None
+    address: str | None
+    affiliation: Affiliation
+    partner_id: int | None
+    employer_municipality_id: int | None
+    consent: bool
+    persons: list[PersonInput] = field(default_factory=list)
+    windows: list[WindowInput] = field(default_factory=list)
+
+
+def text(form: Mapping[str, str], name: str, limit: int = 160) -> str | None:
+    value = (
+        " ".join(str(form.get(name, "")).split()) if name != "address" else str(form.get(name, "")).strip()
+    )
+    return value[:limit] if value else None
+
+
+def parse_local(value: str, zone: ZoneInfo) -> datetime:
+    """A local date and time as typed (`2026-11-27T08:00` or `27.11.2026 08:00`) → aware datetime."""
+    for fmt in LOCAL_FORMATS:
+        try:
+            return datetime.strptime(value.strip(), fmt).replace(tzinfo=zone)
+        except ValueError:
+            continue
+    raise ValueError(f"„{value.strip()}“ ist kein gültiger Zeitpunkt (z. B. 27.11.2026 08:00).")
+
+
+def choice_id(
+    form: Mapping[str, str], name: str, known: Collection[int], errors: dict[str, str], what: str
+) -> int | None:
+    raw = str(form.get(name, "")).strip()
+    if not raw:
+        return None
+    if raw.isdigit() and int(raw) in known:
+        return int(raw)
+    errors[name] = f"Bitte {what} aus der Liste wählen."
+    return None
+
+
+def parse_window(
+    start_raw: str, end_raw: str, zone: ZoneInfo, errors: dict[str, str], fields: tuple[str, str]
+) -> tuple[datetime, datetime] | None:
+    """Start and end of a time window; both required, end after start."""
+    try:
+        start = parse_local(start_raw, zone)
+    except ValueError as exc:
+        errors[fields[0]] = str(exc)
+        return None
+    if not end_raw.strip():
+        errors[fields[1]] = "Bitte auch das Ende angeben."
+        return None
+    try:
+        end = parse_local(end_raw, zone)
+    except ValueError as exc:
+        errors[fields[1]] = str(exc)
+        return None
+    if end <= start:
+        errors[fields[1]] = "Das Ende liegt vor dem Beginn. Bitte prüfen Sie Datum und Uhrzeit."
+        return None
+    return start, end
+
+
+def _phone(form: Mapping[str, str], errors: dict[str, str]) -> str | None:
+    raw = str(form.get("caller_phone", "")).strip()
+    if not raw:
+        return None
+    try:
+        return to_e164(raw)
+    except InvalidPhoneNumber as exc:
+        errors["caller_phone"] = f"{exc} Beispiel: 0511 1234567."
+        return None
+
+
+def _persons(form: Mapping[str, str], errors: dict[str, str]) -> list[PersonInput]:
+    persons = []
+    for index in range(MAX_PERSONS):
+        key = f"person-{index}"
+        label = text(form, f"{key}-label", 80)
+        age_raw = str(form.get(f"{key}-age", "")).strip()
+        need_text = text(form, f"{key}-need", 500)
+        special = text(form, f"{key}-special", 500)
+        if not (label or age_raw or need_text or special):
+            continue
+        if not label:
+            errors[f"{key}-label"] = "Bitte Vorname oder Initialen der Person angeben."
+        age = None
+        if age_raw:
+            if not age_raw.isdigit() or int(age_raw) > 120:
+                errors[f"{key}-age"] = "Bitte das Alter in Jahren angeben (0 bis 120)."
+            else:
+                age = int(age_raw)
+        persons.append(PersonInput(label or "", age, need_text, special))
+    return persons
+
+
+def _windows(form: Mapping[str, str], zone: ZoneInfo, errors: dict[str, str]) -> list[WindowInput]:
+    windows = []
+    for index in range(MAX_WINDOWS):
+        key = f"window-{index}"
+        start_raw, end_raw = str(form.get(f"{key}-start", "")), str(form.get(f"{key}-end", ""))
+        if not start_raw.strip() and not end_raw.strip():
+            continue
+        if not start_raw.strip():
+            errors[f"{key}-start"] = "Bitte auch den Beginn angeben."
+            continue
+        if parsed := parse_window(start_raw, end_raw, zone, errors, (f"{key}-start", f"{key}-end")):
+            windows.append(WindowInput(*parsed))
+    return windows
+
+
+def _enum(
+    form: Mapping[str, str], name: str, kind: type[Need] | type[Affiliation], errors: dict[str, str]
+) -> object:
+    raw = str(form.get(name, "")).strip()
+    if not raw:
+        return None
+    if raw in kind._value2member_map_:
+        return kind(raw)
+    errors[name] = "Bitte einen Eintrag aus der Liste wählen."
+    return None
+
+
+def parse_case_form(
+    form: Mapping[str, str],
+    *,
+    zone: ZoneInfo,
+    municipality_ids: Collection[int],
+    partner_ids: Collection[int],
+) -> CaseDetails:
+    """Validate the case form; raise FormInvalid with German messages per field."""
+    errors: dict[str, str] = {}
+    phone = _phone(form, errors)
+    need = _enum(form, "need", Need, errors)
+    affiliation = _enum(form, "affiliation", Affiliation, errors) or Affiliation.NONE
+    municipality_id = choice_id(form, "municipality_id", municipality_ids, errors, "eine Kommune")
+    partner_id = choice_id(form, "partner_id", partner_ids, errors, "einen Partnerbetrieb")
+    employer_id = choice_id(form, "employer_municipality_id", municipality_ids, errors, "eine Kommune")
+    if affiliation == Affiliation.PARTNER_COMPANY and partner_id is None and "partner_id" not in errors:
+        errors["partner_id"] = "Bitte den Partnerbetrieb wählen, bei dem die Person arbeitet."
+    if affiliation == Affiliation.PARTNER_MUNICIPALITY and employer_id is None:
+        errors.setdefault(
+            "employer_municipality_id", "Bitte die Kommune wählen, bei der die Person arbeitet."
+        )
+    details = CaseDetails(
+        caller_name=text(form, "caller_name"),
+        caller_phone=phone,
+        need=need,  # type: ignore[arg-type]
+        municipality_id=municipality_id,
+        district=text(form, "district", 80),
+        address=text(form, "address", 500),
+        affiliation=affiliation,  # type: ignore[arg-type]
+        partner_id=partner_id if affiliation == Affiliation.PARTNER_COMPANY else None,
+        employer_municipality_id=employer_id if affiliation == Affiliation.PARTNER_MUNICIPALITY else None,
+        consent=form.get("consent") == "1",
+        persons=_persons(form, errors),
+        windows=_windows(form, zone, errors),
+    )
+    if errors:
+        raise FormInvalid(errors)
+    return details
