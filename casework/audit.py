@@ -73,25 +73,19 @@ def label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
-def _newest_first(
-    query: Select[tuple[AuditEvent]], before_id: int | None, limit: int
-) -> Select[tuple[AuditEvent]]:
+def _newest_first(query: Select[tuple[AuditEvent]], before_id: int | None, limit: int) -> Select[tuple[AuditEvent]]:
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return query.order_by(AuditEvent.id.desc()).limit(limit)
 
 
-def for_case(
-    db: Session, *, case_id: int, before_id: int | None = None, limit: int = PAGE
-) -> list[AuditEvent]:
+def for_case(db: Session, *, case_id: int, before_id: int | None = None, limit: int = PAGE) -> list[AuditEvent]:
     """The audit trail of one case, newest first."""
     query = _newest_first(select(AuditEvent).where(AuditEvent.case_id == case_id), before_id, limit)
     return list(db.scalars(query))
 
 
-def for_staff(
-    db: Session, *, staff_id: int, before_id: int | None = None, limit: int = PAGE
-) -> list[AuditEvent]:
+def for_staff(db: Session, *, staff_id: int, before_id: int | None = None, limit: int = PAGE) -> list[AuditEvent]:
     """What one staff member saw and changed, newest first."""
     query = _newest_first(select(AuditEvent).where(AuditEvent.staff_id == staff_id), before_id, limit)
     return list(db.scalars(query))

@@ -122,11 +122,7 @@ def mark_no_case(db: Session, *, call: Call, reason: NoCaseReason, actor: Actor)
         detail={"reason": reason.value},
     )
     case = call.case
-    if (
-        case is None
-        or case.status not in (CaseStatus.NEW, CaseStatus.IN_COUNSELLING)
-        or _has_content(db, case, call)
-    ):
+    if case is None or case.status not in (CaseStatus.NEW, CaseStatus.IN_COUNSELLING) or _has_content(db, case, call):
         return False
     service.set_status(db, case=case, target=CaseStatus.CLOSED_NO_NEED, actor=actor)
     return True

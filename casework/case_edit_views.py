@@ -24,9 +24,7 @@ LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 def form_from_case(case: Case, local: ZoneInfo) -> dict[str, str]:
     """The form fields as the browser would send them back for the stored case."""
-    form = {
-        name: "" if getattr(case, name) is None else str(getattr(case, name)) for name in service.CASE_FIELDS
-    }
+    form = {name: "" if getattr(case, name) is None else str(getattr(case, name)) for name in service.CASE_FIELDS}
     form["caller_phone"] = display(case.caller_phone) if case.caller_phone else ""
     form["consent"] = "1" if case.consent_at else ""
     for i, person in enumerate(case.persons):

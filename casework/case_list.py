@@ -117,6 +117,4 @@ def list_cases(
     rows = list(db.scalars(query))
     more = len(rows) > limit
     rows = rows[:limit]
-    return CasePage(
-        cases=rows, next_cursor=Cursor(rows[-1].opened_at, rows[-1].id) if more and rows else None
-    )
+    return CasePage(cases=rows, next_cursor=Cursor(rows[-1].opened_at, rows[-1].id) if more and rows else None)

@@ -104,9 +104,7 @@ def case_list_page(
 
 @router.get("/cases/new")
 def new_case_page(request: Request) -> Response:
-    return web.render(
-        request, "casework/case_new.html", form={}, errors={}, needs=list(Need), sources=SOURCES
-    )
+    return web.render(request, "casework/case_new.html", form={}, errors={}, needs=list(Need), sources=SOURCES)
 
 
 @router.post("/cases/new", dependencies=[CSRF])
@@ -135,9 +133,7 @@ def new_case(
         except InvalidPhoneNumber as exc:
             errors["caller_phone"] = f"{exc} Beispiel: 0511 1234567."
     if not caller_name.strip() and not phone:
-        errors["caller_name"] = (
-            "Bitte einen Namen oder eine Telefonnummer angeben, damit wir die Person erreichen."
-        )
+        errors["caller_name"] = "Bitte einen Namen oder eine Telefonnummer angeben, damit wir die Person erreichen."
     if need and need not in Need._value2member_map_:
         errors["need"] = "Bitte einen Eintrag aus der Liste wählen."
     if errors:
@@ -163,17 +159,12 @@ def new_case(
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
-def render_case(
-    request: Request, db: DB, staff: Staff, case_id: int, status_code: int = 200, **extra: Any
-) -> Response:
+def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_code: int = 200, **extra: Any) -> Response:
     """The case page; every showing is an audited view of the case's personal data."""
     case = case_or_404(db, case_id)
-    audit.record(
-        db, actor(request, staff), action="case.view", object_type="case", object_id=case.id, case_id=case.id
-    )
+    audit.record(db, actor(request, staff), action="case.view", object_type="case", object_id=case.id, case_id=case.id)
     transitions = [
-        (target, lifecycle.action_label(case.status, target))
-        for target in lifecycle.allowed_transitions(case.status)
+        (target, lifecycle.action_label(case.status, target)) for target in lifecycle.allowed_transitions(case.status)
     ]
     claimer = db.get(Staff, case.callback_claimed_by_id) if case.callback_claimed_by_id else None
     context = {"error": None, "note_text": "", **extra}

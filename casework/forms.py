@@ -57,9 +57,7 @@ class CaseDetails:
 
 
 def text(form: Mapping[str, str], name: str, limit: int = 160) -> str | None:
-    value = (
-        " ".join(str(form.get(name, "")).split()) if name != "address" else str(form.get(name, "")).strip()
-    )
+    value = " ".join(str(form.get(name, "")).split()) if name != "address" else str(form.get(name, "")).strip()
     return value[:limit] if value else None
 
 
@@ -156,9 +154,7 @@ def _windows(form: Mapping[str, str], zone: ZoneInfo, errors: dict[str, str]) ->
     return windows
 
 
-def _enum(
-    form: Mapping[str, str], name: str, kind: type[Need] | type[Affiliation], errors: dict[str, str]
-) -> object:
+def _enum(form: Mapping[str, str], name: str, kind: type[Need] | type[Affiliation], errors: dict[str, str]) -> object:
     raw = str(form.get(name, "")).strip()
     if not raw:
         return None
@@ -186,9 +182,7 @@ def parse_case_form(
     if affiliation == Affiliation.PARTNER_COMPANY and partner_id is None and "partner_id" not in errors:
         errors["partner_id"] = "Bitte den Partnerbetrieb wählen, bei dem die Person arbeitet."
     if affiliation == Affiliation.PARTNER_MUNICIPALITY and employer_id is None:
-        errors.setdefault(
-            "employer_municipality_id", "Bitte die Kommune wählen, bei der die Person arbeitet."
-        )
+        errors.setdefault("employer_municipality_id", "Bitte die Kommune wählen, bei der die Person arbeitet.")
     details = CaseDetails(
         caller_name=text(form, "caller_name"),
         caller_phone=phone,

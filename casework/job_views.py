@@ -116,9 +116,7 @@ def edit_job_page(request: Request, db: DB, job_id: int) -> Response:
         "carers_needed": str(job.carers_needed),
         "notes": job.notes or "",
         "requirements": [r for r in job.requirements if not r.startswith(LANGUAGE_PREFIX)],
-        "languages": [
-            r.removeprefix(LANGUAGE_PREFIX) for r in job.requirements if r.startswith(LANGUAGE_PREFIX)
-        ],
+        "languages": [r.removeprefix(LANGUAGE_PREFIX) for r in job.requirements if r.startswith(LANGUAGE_PREFIX)],
     }
     return _render(request, db, job.case, job, form, {})
 

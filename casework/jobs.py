@@ -33,9 +33,7 @@ def active_codes(db: Session) -> set[str]:
 
 def check_case_takes_jobs(case: Case) -> None:
     if not is_open(case.status):
-        raise CaseworkError(
-            "Der Fall ist geschlossen. Bitte öffnen Sie ihn wieder, bevor Sie einen Einsatz anlegen."
-        )
+        raise CaseworkError("Der Fall ist geschlossen. Bitte öffnen Sie ihn wieder, bevor Sie einen Einsatz anlegen.")
     if case.need not in CONCRETE_NEEDS:
         raise CaseworkError(
             "Einsätze gibt es nur für einen konkreten Bedarf (Kinderbetreuung, Betreuung von Angehörigen "
@@ -79,9 +77,7 @@ def create_job(
             continue  # someone took this code a moment ago
         break
     else:
-        raise codes.NoFreeCode(
-            "Es konnte kein freier Einsatzcode gefunden werden. Bitte noch einmal versuchen."
-        )
+        raise codes.NoFreeCode("Es konnte kein freier Einsatzcode gefunden werden. Bitte noch einmal versuchen.")
     audit.record(db, actor, action="job.create", object_type="care_job", object_id=job.id, case_id=case.id)
     if case.status == CaseStatus.NEW:
         service.advance_if_allowed(db, case=case, target=CaseStatus.IN_COUNSELLING, actor=actor)
@@ -92,15 +88,11 @@ def create_job(
 
 def update_job(db: Session, *, job: CareJob, details: JobDetails, actor: Actor) -> None:
     if job.status not in EDITABLE:
-        raise CaseworkError(
-            f"Ein Einsatz mit dem Status „{job.status.label}“ kann nicht mehr geändert werden."
-        )
+        raise CaseworkError(f"Ein Einsatz mit dem Status „{job.status.label}“ kann nicht mehr geändert werden.")
     _apply(job, details)
     job.updated_at = actor.now
     db.flush()
-    audit.record(
-        db, actor, action="job.update", object_type="care_job", object_id=job.id, case_id=job.case_id
-    )
+    audit.record(db, actor, action="job.update", object_type="care_job", object_id=job.id, case_id=job.case_id)
 
 
 def cancel_job(db: Session, *, job: CareJob, actor: Actor) -> None:
@@ -110,9 +102,7 @@ def cancel_job(db: Session, *, job: CareJob, actor: Actor) -> None:
     job.status, job.active_code = JobStatus.CANCELLED, None
     job.cancelled_at = job.updated_at = actor.now
     db.flush()
-    audit.record(
-        db, actor, action="job.cancel", object_type="care_job", object_id=job.id, case_id=job.case_id
-    )
+    audit.record(db, actor, action="job.cancel", object_type="care_job", object_id=job.id, case_id=job.case_id)
 
 
 def get_job(db: Session, *, job_id: int) -> CareJob | None:

@@ -78,11 +78,7 @@ def _job_entries(case: Case) -> list[Entry]:
 
 
 def _sms_entries(db: Session, case: Case, job_ids: list[int]) -> list[Entry]:
-    where = (
-        or_(Message.case_id == case.id, Message.job_id.in_(job_ids))
-        if job_ids
-        else Message.case_id == case.id
-    )
+    where = or_(Message.case_id == case.id, Message.job_id.in_(job_ids)) if job_ids else Message.case_id == case.id
     entries = []
     for message in db.scalars(select(Message).where(where)):
         inbound = message.direction == MessageDirection.INBOUND
@@ -124,9 +120,7 @@ def _assignment_entries(db: Session, job_ids: list[int]) -> list[Entry]:
 def _bill_entries(db: Session, case: Case) -> list[Entry]:
     bills = db.scalars(select(Bill).where(Bill.case_id == case.id))
     return [
-        Entry(
-            b.issued_at, "bill", f"Rechnung {b.number}", f"Status: {b.status.label}", extra={"total": b.total}
-        )
+        Entry(b.issued_at, "bill", f"Rechnung {b.number}", f"Status: {b.status.label}", extra={"total": b.total})
         for b in bills
     ]
 
@@ -135,9 +129,7 @@ def for_case(db: Session, *, case: Case) -> list[Entry]:
     """The case's timeline, newest first."""
     job_ids = [job.id for job in case.jobs]
     people = {n.author_id for n in db.scalars(select(CaseNote).where(CaseNote.case_id == case.id))}
-    people |= set(
-        db.scalars(select(CaseStatusChange.changed_by_id).where(CaseStatusChange.case_id == case.id))
-    )
+    people |= set(db.scalars(select(CaseStatusChange.changed_by_id).where(CaseStatusChange.case_id == case.id)))
     people |= {call.accepted_by_id for call in case.calls}
     names = staff_names(db, people)
     entries = (

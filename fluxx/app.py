@@ -110,6 +110,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
         return PlainTextResponse("Die Anfrage ist unvollständig oder fehlerhaft.", status_code=422)
 
     from casework import reference_views
+    from casework import routers as case_routers
     from casework import views as casework_views
     from fluxx import staff_views
     from fluxx import views as shell_views
@@ -117,12 +118,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
 
     for router in (
         shell_views.router, staff_views.router, casework_views.router, reference_views.router,
-        voice.router, voice_media.router, sms_webhooks.router, sms_views.router,
+        *case_routers.ROUTERS, voice.router, voice_media.router, sms_webhooks.router, sms_views.router,
     ):  # fmt: skip
-        app.include_router(router)
-    from casework import routers as case_routers
-
-    for router in case_routers.ROUTERS:
         app.include_router(router)
     if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)
         app.include_router(simulator.router)

@@ -2,31 +2,34 @@
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.calls import register_incoming_call
-from fluxx.formats import BERLIN
+from casework.models import Call
+from telephony.webhooks import sign
 from tests.factories import PASSWORD, make_staff
+from tests.twilio_helpers import voice_params
 
 pytestmark = pytest.mark.browser
 
 
-def incoming_call(engine, clock, sid: str, number: str) -> str:
-    """A call arrives, committed from outside the browser's requests; returns the new case number."""
+def incoming_call(app, engine, sid: str, number: str) -> str:
+    """A call arrives as Twilio sends it (a signed webhook to the live server); returns the new case number."""
+    settings = app.state.settings
+    params = voice_params(sid, From=number, Caller=number)
+    url = settings.public_base_url + "/twilio/voice/incoming"
+    response = httpx.post(
+        url, data=params, headers={"X-Twilio-Signature": sign(settings.webhook_auth_token, url, params)}
+    )
+    assert response.status_code == 200 and "<Gather" in response.text
     with Session(engine) as session:
-        call = register_incoming_call(
-            session, call_sid=sid, from_number=number, to_number="+4951116832110", now=clock(), zone=BERLIN
-        )
-        number = call.case.number
-        session.commit()
-    return number
+        return session.scalars(select(Call).where(Call.call_sid == sid)).one().case.number
 
 
-def test_a_counsellor_handles_a_call_from_dashboard_to_job_and_finds_the_case_again(
-    page, live_server, db, engine, clock
-):
+def test_a_counsellor_handles_a_call_from_dashboard_to_job_and_finds_the_case_again(page, live_server, db, engine, app):
     staff = make_staff(db, name="Jonas Becker", on_duty=True)
     page.goto(live_server + "/login")
     page.get_by_label("E-Mail-Adresse").fill(staff.email)
@@ -36,7 +39,7 @@ def test_a_counsellor_handles_a_call_from_dashboard_to_job_and_finds_the_case_ag
     expect(page.locator("#calls-today")).to_contain_text("Heute noch keine Anrufe.")
     page.evaluate("window.stillTheSamePage = true")
 
-    number = incoming_call(engine, clock, "CA0000000000000000000000000000b001", "+495114567890")
+    number = incoming_call(app, engine, "CA0000000000000000000000000000b001", "+495114567890")
     calls = page.locator("#calls-today")
     expect(calls).to_contain_text(number, timeout=5_000)
     expect(calls).to_contain_text("0511 4567890")
@@ -68,9 +71,7 @@ def test_a_counsellor_handles_a_call_from_dashboard_to_job_and_finds_the_case_ag
     expect(page.locator("#saved")).to_have_text("Gespeichert.")
     expect(page.locator("#caller-name")).to_have_text("Lena Müller")
 
-    page.get_by_label("Notiz", exact=True).fill(
-        "Kita geschlossen, Kind (4) hat Fieber, Mutter im Frühdienst."
-    )
+    page.get_by_label("Notiz", exact=True).fill("Kita geschlossen, Kind (4) hat Fieber, Mutter im Frühdienst.")
     page.get_by_role("button", name="Notiz speichern").click()
     expect(page.locator("#timeline")).to_contain_text("Kita geschlossen, Kind (4) hat Fieber")
 

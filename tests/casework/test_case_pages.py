@@ -21,9 +21,7 @@ def test_the_case_page_shows_caller_timeline_and_is_audited_as_a_view(client, db
     assert "Lena Müller" in page.text and "0511 1234567" in page.text
     assert f'<audio controls preload="none" src="/calls/{case.calls[0].id}/voicemail"' in page.text
     assert "Status: Neu" in page.text
-    event = db.scalar(
-        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "case.view")
-    )
+    event = db.scalar(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "case.view"))
     assert event.staff_id == staff.id and event.ip == "testclient"
 
 
@@ -53,10 +51,7 @@ def test_a_transition_that_is_not_allowed_is_refused_by_the_server(client, db):
     token = login(client, staff)
     response = client.post(f"/cases/{case.id}/status", data={"csrf_token": token, "to": "care_arranged"})
     assert response.status_code == 409
-    assert (
-        "Ein Fall mit dem Status „Neu“ kann nicht auf „Betreuung organisiert“ gesetzt werden."
-        in response.text
-    )
+    assert "Ein Fall mit dem Status „Neu“ kann nicht auf „Betreuung organisiert“ gesetzt werden." in response.text
     db.expire_all()
     assert db.get(Case, case.id).status == CaseStatus.NEW
 
@@ -74,9 +69,7 @@ def test_allowed_transitions_are_buttons_and_closing_then_reopening_works(client
     assert "Wieder öffnen" in client.get(f"/cases/{case.id}").text
     client.post(f"/cases/{case.id}/status", data={"csrf_token": token, "to": "in_counselling"})
     db.expire_all()
-    assert (
-        db.get(Case, case.id).status == CaseStatus.IN_COUNSELLING and db.get(Case, case.id).closed_at is None
-    )
+    assert db.get(Case, case.id).status == CaseStatus.IN_COUNSELLING and db.get(Case, case.id).closed_at is None
     changes = db.scalars(select(CaseStatusChange.to_status).where(CaseStatusChange.case_id == case.id)).all()
     assert changes == [CaseStatus.NEW, CaseStatus.CLOSED_UNREACHABLE, CaseStatus.IN_COUNSELLING]
 
@@ -148,9 +141,7 @@ def test_an_admin_reads_the_audit_log_per_case_and_per_staff_member(client, db):
     client.get(f"/cases/{case.id}")
     login(client, admin)
     per_case = client.get(f"/admin/audit/cases/{case.id}")
-    assert (
-        per_case.status_code == 200 and "Fall angesehen" in per_case.text and "Jonas Becker" in per_case.text
-    )
+    assert per_case.status_code == 200 and "Fall angesehen" in per_case.text and "Jonas Becker" in per_case.text
     per_staff = client.get(f"/admin/audit/staff/{counsellor.id}")
     assert case.number in per_staff.text
     found = client.get("/admin/audit", params={"case": case.number})

@@ -156,17 +156,11 @@ def test_a_reached_call_back_clears_the_flag_and_starts_counselling(client, db):
     case = make_case(db, callback_needed=True)
     token = login(client, staff)
     client.post(f"/cases/{case.id}/callback/claim", data={"csrf_token": token})
-    response = client.post(
-        f"/cases/{case.id}/callback/outcome", data={"csrf_token": token, "outcome": "reached"}
-    )
+    response = client.post(f"/cases/{case.id}/callback/outcome", data={"csrf_token": token, "outcome": "reached"})
     assert response.status_code == 303
     db.expire_all()
     done = db.get(Case, case.id)
-    assert (
-        not done.callback_needed
-        and done.status == CaseStatus.IN_COUNSELLING
-        and done.counsellor_id == staff.id
-    )
+    assert not done.callback_needed and done.status == CaseStatus.IN_COUNSELLING and done.counsellor_id == staff.id
     assert done.callback_outcome.startswith("Rückruf: Erreicht")
 
 
@@ -194,9 +188,7 @@ def test_a_wrong_number_closes_its_empty_case_and_it_is_no_counselling_session(c
     token = login(client, staff)
     client.post(f"/cases/{documented.id}/notes", data={"csrf_token": token, "body": "Echte Beratung"})
     for marked in (call, other_call):
-        response = client.post(
-            f"/calls/{marked.id}/no-case", data={"csrf_token": token, "reason": "wrong_number"}
-        )
+        response = client.post(f"/calls/{marked.id}/no-case", data={"csrf_token": token, "reason": "wrong_number"})
         assert response.status_code == 303
     db.expire_all()
     assert db.get(Case, empty.id).status == CaseStatus.CLOSED_NO_NEED

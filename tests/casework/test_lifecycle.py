@@ -64,12 +64,8 @@ def test_a_case_closed_because_its_only_call_was_a_wrong_number_is_no_counsellin
 
 def test_a_case_with_one_real_call_or_entered_by_hand_counts_as_counselling():
     both = [NoCaseReason.HUNG_UP, None]
-    assert lifecycle.counts_as_counselling(
-        status=S.CLOSED_NO_NEED, channel=CaseChannel.PHONE, call_reasons=both
-    )
-    assert lifecycle.counts_as_counselling(
-        status=S.CLOSED_NO_NEED, channel=CaseChannel.MANUAL, call_reasons=[]
-    )
+    assert lifecycle.counts_as_counselling(status=S.CLOSED_NO_NEED, channel=CaseChannel.PHONE, call_reasons=both)
+    assert lifecycle.counts_as_counselling(status=S.CLOSED_NO_NEED, channel=CaseChannel.MANUAL, call_reasons=[])
     assert lifecycle.counts_as_counselling(
         status=S.IN_COUNSELLING, channel=CaseChannel.PHONE, call_reasons=[NoCaseReason.SILENT]
     )
