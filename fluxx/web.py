@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from fluxx import auth, formats, phone
+from fluxx.db import transaction
 from fluxx.models import Staff, StaffRole
 from fluxx.settings import Settings
 
@@ -51,15 +52,8 @@ def now(request: Request) -> datetime:
 
 def get_db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back on error."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with transaction(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit before the response is sent, so a redirect never outruns its data.

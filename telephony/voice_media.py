@@ -30,11 +30,10 @@ def recording_media_url(settings: Settings, recording_sid: str) -> str:
     return f"{settings.twilio_api_url}/2010-04-01/Accounts/{settings.twilio_account_sid}/Recordings/{recording_sid}.mp3"
 
 
-def fetch_recording(settings: Settings, recording_sid: str, transport: httpx.BaseTransport | None = None) -> bytes:
+def fetch_recording(settings: Settings, recording_sid: str) -> bytes:
     with httpx.Client(
-        auth=(settings.twilio_account_sid, settings.twilio_auth_token), timeout=10, transport=transport,
-        follow_redirects=True,
-    ) as client:  # fmt: skip
+        auth=(settings.twilio_account_sid, settings.twilio_auth_token), timeout=10, follow_redirects=True
+    ) as client:
         response = client.get(recording_media_url(settings, recording_sid))
         response.raise_for_status()
         return response.content
@@ -69,7 +68,7 @@ def play_voicemail(request: Request, db: DB, staff: CurrentStaff, call_id: int) 
     if not RECORDING_SID.match(call.recording_sid):
         raise HTTPException(status_code=404, detail="Diese Aufnahme ist nicht abrufbar.")
     try:
-        audio = fetch_recording(settings, call.recording_sid, getattr(request.app.state, "twilio_transport", None))
+        audio = fetch_recording(settings, call.recording_sid)
     except httpx.HTTPError:
         raise HTTPException(
             status_code=502, detail="Die Aufnahme ist gerade nicht abrufbar. Bitte später noch einmal versuchen."

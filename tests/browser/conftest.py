@@ -7,15 +7,13 @@ FLUXX_REQUIRE_BROWSER=1, which turns that skip into a failure.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
+
+from tests.servers import served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,28 +27,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(app: FastAPI) -> Iterator[str]:
-    port = _free_port()
-    # Webhook signatures (and the phone simulator) use the address the server really has.
-    app.state.settings = app.state.settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("live server did not start")
-        time.sleep(0.02)  # waiting for a socket to open, not for time to pass
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    def use_real_address(url: str) -> None:
+        # Webhook signatures (and the phone simulator) use the address the server really has.
+        app.state.settings = app.state.settings.model_copy(update={"public_base_url": url})
+
+    with served(app, before_start=use_real_address) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -20,31 +16,16 @@ from telephony.fake_twilio import FakeTwilio
 from telephony.gateway import TwilioGateway
 from telephony.sender import OutboxSender
 from tests.conftest import make_settings
+from tests.servers import served
 from tests.telephony.sms_helpers import make_sender
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def fake_server() -> Iterator[tuple[FakeTwilio, str]]:
     """One fake Twilio API for the session (starting uvicorn per test would be slow); reset per test."""
     fake = FakeTwilio(auth_token="fake-auth-token")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(fake.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("fake Twilio did not start")
-        time.sleep(0.02)  # waiting for a socket to open, not for time to pass
-    yield fake, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(fake.app) as url:
+        yield fake, url
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
-import httpx
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from casework.calls import register_incoming_call
-from fluxx.app import create_app
 from fluxx.models import AuditEvent
-from tests.conftest import BERLIN, make_settings
+from telephony.fake_twilio import FAKE_MP3
+from tests.conftest import BERLIN
 from tests.factories import T0, login, make_staff
 
 RECORDING = "RE" + "c" * 32
@@ -35,26 +33,20 @@ def test_in_simulation_a_tone_stands_in_for_the_voicemail_and_the_listening_is_a
     assert (event.staff_id, event.case_id, event.object_id) == (staff.id, call.case_id, call.id)
 
 
-def test_with_twilio_the_audio_is_fetched_with_our_credentials_from_the_api(engine, clock, db):
+def test_with_twilio_the_audio_is_fetched_with_our_credentials_from_the_api(prod_client, fake_twilio, db):
     call = a_call_with_voicemail(db)
-    staff = make_staff(db)
-    seen = []
+    login(prod_client, make_staff(db))
+    response = prod_client.get(f"/calls/{call.id}/voicemail")
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/mpeg"
+    assert response.content == FAKE_MP3
 
-    def twilio_api(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, content=b"ID3 fake mp3", headers={"content-type": "audio/mpeg"})
 
-    settings = make_settings(
-        engine, twilio_account_sid="AC1", twilio_auth_token="tok", twilio_api_url="http://fake-twilio.local"
-    )
-    app = create_app(settings, clock=clock, engine=engine)
-    app.state.twilio_transport = httpx.MockTransport(twilio_api)
-    with TestClient(app, follow_redirects=False) as client:
-        login(client, staff)
-        response = client.get(f"/calls/{call.id}/voicemail")
-    assert response.content == b"ID3 fake mp3" and response.headers["content-type"] == "audio/mpeg"
-    assert str(seen[0].url) == f"http://fake-twilio.local/2010-04-01/Accounts/AC1/Recordings/{RECORDING}.mp3"
-    assert seen[0].headers["authorization"].startswith("Basic ")
+def test_when_twilio_cannot_deliver_the_audio_staff_get_a_clear_answer(prod_client, fake_twilio, db):
+    call = a_call_with_voicemail(db)
+    login(prod_client, make_staff(db))
+    fake_twilio.fail_next(1, status=500)
+    response = prod_client.get(f"/calls/{call.id}/voicemail", headers={"accept": "text/html"})
+    assert response.status_code == 502 and "Die Aufnahme ist gerade nicht abrufbar." in response.text
 
 
 def test_a_call_without_voicemail_has_nothing_to_play(client, db):
