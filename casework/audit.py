@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "call.no_case": "Anruf als „kein Fall“ markiert",
     "callback.claim": "Rückruf übernommen",
     "callback.outcome": "Rückruf-Ergebnis erfasst",
+    "call.voicemail": "Sprachnachricht angehört",
+    "message.handled": "SMS als erledigt markiert",
 }
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from fluxx.models import AuditEvent
+from casework import audit
 from telephony import status as sms_status
 from telephony.models import Message, MessageDirection
 from volunteers.models import Volunteer
@@ -60,13 +59,15 @@ def entries(db: Session, *, show: Show = Show.ALL, job_id: int | None = None, li
     return [Entry(message=message, volunteer_name=name) for message, name in db.execute(query)]
 
 
-def mark_handled(db: Session, *, message_id: int, staff_id: int, now: datetime) -> Message | None:
+def mark_handled(db: Session, *, message_id: int, actor: audit.Actor) -> Message | None:
     """Staff took care of an inbound message (called back, answered by phone, or nothing to do)."""
     message = db.get(Message, message_id)
     if message is None or message.direction != MessageDirection.INBOUND:
         return None
     if message.handled_at is None:
-        message.handled_at = message.updated_at = now
-        db.add(AuditEvent(at=now, staff_id=staff_id, action="message.handled", object_type="message",
-                          object_id=message.id, case_id=message.case_id, detail={}))  # fmt: skip
+        message.handled_at = message.updated_at = actor.now
+        audit.record(
+            db, actor, action="message.handled", object_type="message", object_id=message.id,
+            case_id=message.case_id,
+        )  # fmt: skip
     return message

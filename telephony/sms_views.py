@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from casework.web_support import actor
 from fluxx import web
 from fluxx.models import StaffRole
 from fluxx.web import CSRF, DB, CurrentStaff
@@ -26,6 +27,6 @@ def messages_page(request: Request, db: DB, show: str = "all", job: int | None =
 
 @router.post("/messages/{message_id}/handled", dependencies=[CSRF])
 def handled(request: Request, message_id: int, db: DB, staff: CurrentStaff) -> Response:
-    if message_log.mark_handled(db, message_id=message_id, staff_id=staff.id, now=web.now(request)) is None:
+    if message_log.mark_handled(db, message_id=message_id, actor=actor(request, staff)) is None:
         raise HTTPException(status_code=404, detail="Diese Nachricht gibt es nicht.")
     return RedirectResponse("/messages?show=open", status_code=303)

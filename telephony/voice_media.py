@@ -15,9 +15,9 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from casework import audit
 from casework.models import Call
-from fluxx import web
-from fluxx.models import AuditEvent
+from casework.web_support import actor
 from fluxx.settings import Settings
 from fluxx.web import DB, CurrentStaff
 
@@ -59,10 +59,10 @@ def play_voicemail(request: Request, db: DB, staff: CurrentStaff, call_id: int) 
     if call is None or not call.recording_sid:
         raise HTTPException(status_code=404, detail="Zu diesem Anruf gibt es keine Sprachnachricht.")
     settings: Settings = request.app.state.settings
-    db.add(AuditEvent(
-        at=web.now(request), staff_id=staff.id, action="voicemail_played", object_type="call", object_id=call.id,
-        case_id=call.case_id, detail={}, ip=web.client_ip(request),
-    ))  # fmt: skip
+    audit.record(
+        db, actor(request, staff), action="call.voicemail", object_type="call", object_id=call.id,
+        case_id=call.case_id,
+    )  # fmt: skip
     if settings.simulation:
         return Response(simulated_recording(), media_type="audio/wav")
     if not RECORDING_SID.match(call.recording_sid):

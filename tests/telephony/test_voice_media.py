@@ -29,7 +29,7 @@ def test_in_simulation_a_tone_stands_in_for_the_voicemail_and_the_listening_is_a
     response = client.get(f"/calls/{call.id}/voicemail")
     assert response.status_code == 200
     assert response.headers["content-type"] == "audio/wav" and response.content[:4] == b"RIFF"
-    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "voicemail_played"))
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "call.voicemail"))
     assert (event.staff_id, event.case_id, event.object_id) == (staff.id, call.case_id, call.id)
 
 
