@@ -9,10 +9,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from casework import service
+from casework.audit import Actor
 from casework.call_status import FINAL_STATUSES, advance
 from casework.cases import open_case
 from casework.enums import CallStatus, CaseChannel, CaseStatus, Need
-from casework.models import Call, CallEvent, CaseStatusChange
+from casework.models import Call, CallEvent
 from fluxx.models import Staff
 from fluxx.phone import try_e164
 
@@ -91,14 +93,10 @@ def accept(db: Session, *, call: Call, staff_id: int, now: datetime) -> bool:
     if case is not None:
         case.counsellor_id = case.counsellor_id or staff_id
         case.callback_needed = False
-        if case.status == CaseStatus.NEW:
-            case.status = CaseStatus.IN_COUNSELLING
-            change = CaseStatusChange(
-                case_id=case.id, from_status=CaseStatus.NEW, to_status=CaseStatus.IN_COUNSELLING,
-                changed_by_id=staff_id, at=now,
-            )  # fmt: skip
-            db.add(change)
         case.updated_at = now
+        if case.status == CaseStatus.NEW:
+            service.set_status(db, case=case, target=CaseStatus.IN_COUNSELLING,
+                               actor=Actor(staff_id=staff_id, ip=None, now=now))  # fmt: skip
     db.add(CallEvent(call_id=call.id, source="screening", status="accepted", at=now))
     return True
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from casework.enums import CaseChannel, CaseStatus, Need
 from casework.models import Case, CaseStatusChange
+from casework.search import name_key
 
 NUMBER_ATTEMPTS = 5
 
@@ -41,7 +42,7 @@ def open_case(
         case = Case(
             number=case_number(year, seq), year=year, seq=seq, opened_at=now, channel=channel,
             caller_phone=caller_phone, caller_name=caller_name,
-            caller_name_search=caller_name.casefold() if caller_name else None, need=need,
+            caller_name_search=name_key(caller_name), need=need,
             status=CaseStatus.NEW, created_at=now, updated_at=now,
         )  # fmt: skip
         try:

@@ -220,7 +220,6 @@ def create_manual_case(
         need=need,
         opened_by_id=actor.staff_id,
     )
-    case.caller_name_search = name_key(caller_name)
     case.counsellor_id = actor.staff_id
     audit.record(
         db,

@@ -9,9 +9,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework import jobs, lifecycle, service
+from casework.audit import Actor
 from casework.cases import open_case
-from casework.enums import Affiliation, CallStatus, CaseChannel, CaseStatus, Need
-from casework.models import Call, CarePerson, CaseNote, Municipality, Partner
+from casework.enums import Affiliation, CallStatus, CaseChannel, CaseStatus, JobKind, Need
+from casework.job_forms import JobDetails
+from casework.models import Call, CarePerson, Case, Municipality, Partner
 from fluxx import auth
 from fluxx.formats import BERLIN
 from fluxx.models import Staff, StaffRole
@@ -205,37 +208,56 @@ def _cases(
         ),
     ]
     names = list(municipalities)
+    counsellor = staff[1]
     for seq, (need, status, note) in enumerate(examples, start=1):
         opened = now - timedelta(days=len(examples) - seq, hours=rng.randint(1, 6))
         phone = f"+49511{rng.randint(1000000, 9999999)}"
         case = open_case(
-            db,
-            channel=CaseChannel.PHONE,
-            now=opened,
-            zone=BERLIN,
-            caller_phone=phone,
-            caller_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-            need=need,
-        )
-        case.status = status
-        case.counsellor_id = staff[1].id if seq % 2 else None
-        case.callback_needed = status == CaseStatus.NEW
+            db, channel=CaseChannel.PHONE, now=opened, zone=BERLIN, caller_phone=phone,
+            caller_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", need=need,
+        )  # fmt: skip
         case.municipality_id = municipalities[rng.choice(names)].id
         case.affiliation = rng.choice(list(Affiliation))
+        taken = status != CaseStatus.NEW
+        db.add(Call(
+            call_sid=f"CADEMO{seq:026d}", case_id=case.id, from_number=phone, to_number="+4951116832110",
+            status=CallStatus.COMPLETED, started_at=opened, ended_at=opened + timedelta(minutes=7),
+            duration_seconds=420, accepted_by_id=counsellor.id if taken else None,
+            answered_at=opened if taken else None, created_at=opened, updated_at=opened,
+        ))  # fmt: skip
         db.add(CarePerson(case_id=case.id, label=rng.choice(FIRST_NAMES)[0] + ".", age_years=rng.randint(1, 90)))
-        db.add(CaseNote(case_id=case.id, author_id=staff[1].id, body=note, created_at=opened + timedelta(minutes=9)))
-        db.add(
-            Call(
-                call_sid=f"CADEMO{seq:026d}",
-                case_id=case.id,
-                from_number=phone,
-                to_number="+4951116832110",
-                status=CallStatus.COMPLETED,
-                started_at=opened,
-                ended_at=opened + timedelta(minutes=7),
-                duration_seconds=420,
-                accepted_by_id=staff[1].id if status != CaseStatus.NEW else None,
-                created_at=opened,
-                updated_at=opened,
-            )
-        )
+        actor = Actor(staff_id=counsellor.id, ip=None, now=opened + timedelta(minutes=9))
+        if not taken:
+            case.callback_needed = True
+            continue
+        case.counsellor_id = counsellor.id
+        service.add_note(db, case=case, body=note, actor=actor)
+        if need == Need.DRIVING:
+            _demo_job(db, case, actor, now)
+        for target in _path(case.status, status):
+            service.set_status(db, case=case, target=target, actor=actor)
+
+
+def _path(start: CaseStatus, goal: CaseStatus) -> list[CaseStatus]:
+    """The shortest way through the allowed status changes, so the demo's history is a real one."""
+    paths = {start: []}
+    queue = [start]
+    while queue:
+        status = queue.pop(0)
+        if status == goal:
+            return paths[status]
+        for target in lifecycle.allowed_transitions(status):
+            if target not in paths:
+                paths[target] = [*paths[status], target]
+                queue.append(target)
+    raise ValueError(f"no way from {start} to {goal}")
+
+
+def _demo_job(db: Session, case: Case, actor: Actor, now: datetime) -> None:
+    """A driving job for the day after tomorrow, 9 to 11 in Hannover: it waits for a carer."""
+    day = (now.astimezone(BERLIN) + timedelta(days=2)).date()
+    jobs.create_job(db, case=case, actor=actor, rng=random.Random(7), details=JobDetails(
+        kind=JobKind.DRIVING, starts_at=datetime.combine(day, time(9), BERLIN),
+        ends_at=datetime.combine(day, time(11), BERLIN), municipality_id=case.municipality_id, district=None,
+        requirements=["wheelchair_car"], carers_needed=1, notes="Fahrt zur Dialyse, Rollstuhl.",
+    ))  # fmt: skip
