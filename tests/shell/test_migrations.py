@@ -1,3 +1,4 @@
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -27,3 +28,11 @@ def test_the_rates_start_at_five_three_and_two_euros(db):
     assert rates[Affiliation.PARTNER_COMPANY] == rates[Affiliation.PARTNER_MUNICIPALITY] == 3
     assert rates[Affiliation.STUDENT] == 2
     assert db.scalar(select(func.count()).select_from(TariffRate)) == 4
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(engine):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL always enforces foreign keys and has no journal mode")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

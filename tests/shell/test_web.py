@@ -241,3 +241,14 @@ def test_unknown_pages_get_a_german_answer(client):
     page = client.get("/gibt-es-nicht", headers={"accept": "text/html"})
     assert page.status_code == 404 and "Diese Seite gibt es nicht." in page.text
     assert client.get("/gibt-es-nicht").json() == {"detail": "Diese Seite gibt es nicht."}
+
+
+def test_many_failed_logins_are_slowed_down_with_a_clear_message(client, db):
+    staff = make_staff(db)
+    token = csrf_from(client.get("/login").text)
+    for _ in range(3):
+        client.post("/login", data={"email": staff.email, "password": "daneben!!", "csrf_token": token})
+    response = client.post("/login", data={"email": staff.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 429
+    assert "Zu viele Fehlversuche. Bitte warten Sie 2 Sekunden" in response.text
+    assert "fluxx_session" not in response.cookies

@@ -324,3 +324,10 @@ def test_screen_urls_carry_the_parent_call_and_the_staff_member(client, settings
     incoming(client, settings)
     number = twiml_of(menu(client, settings, Digits="3")).find("Dial/Number")
     assert parse_qs(urlparse(number.get("url")).query) == {"call": ["CA100"], "staff": [str(staff.id)]}
+
+
+def test_a_refused_request_is_logged_without_personal_data(client, settings, caplog):
+    caplog.set_level("WARNING", logger="fluxx.telephony")
+    client.post("/twilio/voice/incoming", data=voice_params("CA666", From="+4917612345678"))
+    assert "refused POST /twilio/voice/incoming: no signature" in caplog.text
+    assert "4917612345678" not in caplog.text and "CA666" not in caplog.text
