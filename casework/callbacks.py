@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
-from casework import audit, service
+from casework import audit, lifecycle, service
 from casework.audit import Actor
 from casework.enums import CaseChannel, CaseStatus, NoCaseReason
 from casework.models import Call, CareJob, CarePerson, CareWindow, Case, CaseNote
@@ -74,6 +74,11 @@ def record_outcome(db: Session, *, case: Case, outcome: CallbackOutcome, note: s
         and case.callback_claimed_at >= actor.now - CLAIM_TIMEOUT
     ):
         raise CaseworkError("Diesen Rückruf hat schon jemand anderes übernommen.")
+    if outcome == CallbackOutcome.GIVE_UP:
+        # Refuse before writing anything: a refused close must not leave a note or a released claim.
+        lifecycle.check_transition(
+            case.status, CaseStatus.CLOSED_UNREACHABLE, jobs_searching=service.jobs_searching(db, case_id=case.id)
+        )
     text = f"Rückruf: {outcome.label}." + (f" {note.strip()}" if note.strip() else "")
     service.add_note(db, case=case, body=text, actor=actor)
     case.callback_outcome = text

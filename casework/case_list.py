@@ -76,6 +76,8 @@ def search_condition(query: SearchQuery, dialect: str) -> ColumnElement[bool] | 
         parts.append(_prefix(Case.caller_phone, query.phone_prefix, dialect))
     if query.name_prefix:
         parts.append(_prefix(Case.caller_name_search, query.name_prefix, dialect))
+        # A later word of the name too ("Müller" finds "Lena Müller"): not indexed, but only for names.
+        parts.append(Case.caller_name_search.contains(" " + query.name_prefix, autoescape=True))
     return or_(*parts) if parts else None
 
 

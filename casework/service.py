@@ -65,6 +65,7 @@ def set_status(db: Session, *, case: Case, target: CaseStatus, actor: Actor) -> 
     case.updated_at = actor.now
     if lifecycle.closes(previous, target):
         case.closed_at = actor.now
+        _finish_jobs(db, case=case, actor=actor)
         # A closed case needs no call back; a claim on it would block nobody but confuse everybody.
         case.callback_needed = False
         case.callback_claimed_by_id = None
@@ -89,6 +90,12 @@ def set_status(db: Session, *, case: Case, target: CaseStatus, actor: Actor) -> 
         case_id=case.id,
         detail={"from": previous.value, "to": target.value},
     )
+
+
+def _finish_jobs(db: Session, *, case: Case, actor: Actor) -> None:
+    """A closed case's staffed jobs are over: they free their SMS code for new jobs."""
+    for job in db.scalars(select(CareJob).where(CareJob.case_id == case.id, CareJob.status == JobStatus.FILLED)):
+        job.status, job.active_code, job.updated_at = JobStatus.COMPLETED, None, actor.now
 
 
 def advance_if_allowed(db: Session, *, case: Case, target: CaseStatus, actor: Actor) -> bool:

@@ -5,10 +5,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework import callbacks, jobs
+from casework import callbacks, jobs, service
 from casework.audit import Actor
 from casework.enums import CaseChannel, CaseStatus, JobStatus, Need, NoCaseReason
-from casework.models import CareJob, Case, Municipality
+from casework.lifecycle import TransitionNotAllowed
+from casework.models import CareJob, Case, CaseNote, Municipality
 from fluxx.models import StaffRole
 from tests.factories import T0, login, make_call, make_case, make_job, make_staff
 
@@ -197,3 +198,28 @@ def test_a_wrong_number_closes_its_empty_case_and_it_is_no_counselling_session(c
     assert counted == {documented.id, manual.id}
     assert callbacks.count_counselling(db) == 2
     assert db.get(type(call), call.id).no_case_reason == NoCaseReason.WRONG_NUMBER
+
+
+def test_closing_a_case_completes_its_staffed_jobs_and_frees_their_codes(db):
+
+    staff = make_staff(db)
+    case = make_case(db, status=CaseStatus.CARE_ARRANGED)
+    job = make_job(db, case, code="4821", status=JobStatus.FILLED)
+    service.set_status(db, case=case, target=CaseStatus.COMPLETED, actor=Actor(staff_id=staff.id, ip=None, now=T0))
+    db.flush()
+    assert job.status == JobStatus.COMPLETED and job.active_code is None and job.code == "4821"
+    again = make_job(db, make_case(db), code="4821")  # the code is free for a new job
+    assert again.active_code == "4821"
+
+
+def test_a_refused_give_up_changes_nothing(db):
+
+    staff = make_staff(db)
+    case = make_case(db, status=CaseStatus.CARE_NEEDED, callback_needed=True)
+    make_job(db, case, status=JobStatus.SEARCHING)
+    with pytest.raises(TransitionNotAllowed):
+        callbacks.record_outcome(
+            db, case=case, outcome=callbacks.CallbackOutcome.GIVE_UP, note="", actor=Actor(staff.id, None, T0)
+        )
+    assert case.callback_needed is True and case.callback_outcome is None
+    assert db.query(CaseNote).filter_by(case_id=case.id).count() == 0
