@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from casework.enums import Affiliation, Need
@@ -65,9 +65,13 @@ def parse_local(value: str, zone: ZoneInfo) -> datetime:
     """A local date and time as typed (`2026-11-27T08:00` or `27.11.2026 08:00`) → aware datetime."""
     for fmt in LOCAL_FORMATS:
         try:
-            return datetime.strptime(value.strip(), fmt).replace(tzinfo=zone)
+            local = datetime.strptime(value.strip(), fmt).replace(tzinfo=zone)
         except ValueError:
             continue
+        if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+            # 02:30 on the night the clocks go forward does not exist in Hannover.
+            raise ValueError(f"„{value.strip()}“ gibt es wegen der Zeitumstellung nicht. Bitte eine andere Uhrzeit.")
+        return local
     raise ValueError(f"„{value.strip()}“ ist kein gültiger Zeitpunkt (z. B. 27.11.2026 08:00).")
 
 

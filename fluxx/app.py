@@ -11,15 +11,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from twilio.twiml.messaging_response import MessagingResponse
 
 from fluxx import web
 from fluxx.clock import Clock, system_clock
 from fluxx.db import make_engine, make_sessionmaker
 from fluxx.settings import Settings
-from telephony import voice_twiml
+from telephony import sms_texts, voice_twiml
 from telephony.webhooks import twiml
 
 CSP = (
@@ -69,7 +70,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     app.state.clock = clock
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
-    app.state.templates = web.make_templates()
+    app.state.templates = web.make_templates(settings.zone)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
@@ -97,13 +98,37 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
 
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
-        """A caller must never hear an error: with the database gone, voice steps answer the fallback."""
         logging.getLogger("fluxx").error("database error on %s: %s", request.url.path, type(exc).__name__)
-        if request.url.path.startswith("/twilio/voice/"):
+        if isinstance(exc, DataError):  # e.g. a number too large for its column, typed into a URL
+            return _failure(request, 400, "Die Eingabe ist ungültig (zum Beispiel eine zu große Zahl).")
+        if isinstance(exc, OperationalError | InterfaceError):
+            return _failure(request, 503, "Die Datenbank ist gerade nicht erreichbar. Bitte gleich noch einmal.")
+        return _failure(request, 500, "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.")
+
+    @app.exception_handler(OverflowError)
+    async def _too_large(request: Request, _exc: OverflowError) -> Response:
+        return _failure(request, 400, "Die Eingabe ist ungültig (zum Beispiel eine zu große Zahl).")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        logging.getLogger("fluxx").error("unexpected %s on %s", type(exc).__name__, request.url.path)
+        return _failure(request, 500, "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.")
+
+    def _failure(request: Request, status: int, message: str) -> Response:
+        """Nobody hears or reads an error: callers get the fallback, texters a request to resend."""
+        path = request.url.path
+        if path.startswith("/twilio/voice/"):
             return twiml(voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
                                               hotline=settings.hotline_number))  # fmt: skip
-        return PlainTextResponse("Die Datenbank ist gerade nicht erreichbar. Bitte gleich noch einmal versuchen.",
-                                 status_code=503)  # fmt: skip
+        if path == "/twilio/sms/incoming":
+            reply = MessagingResponse()
+            reply.message(sms_texts.NOT_RECEIVED)
+            return twiml(reply)
+        if path.startswith("/twilio/"):
+            return twiml(MessagingResponse())  # status callbacks: an error answer would only be retried
+        if _wants_html(request):
+            return web.render(request, "shell/error.html", status_code=status, status=status, message=message)
+        return JSONResponse({"detail": message}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, _exc: RequestValidationError) -> Response:

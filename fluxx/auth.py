@@ -166,9 +166,12 @@ def start_session(db: Session, *, staff: Staff, ip: str | None, now: datetime) -
 
 
 def resolve_session(
-    db: Session, *, token: str, now: datetime, idle: timedelta, absolute: timedelta
+    db: Session, *, token: str, now: datetime, idle: timedelta, absolute: timedelta, touch: bool = True
 ) -> StaffSession | None:
-    """The live session for a cookie token, or None when unknown, ended, idle, too old or disabled."""
+    """The live session for a cookie token, or None when unknown, ended, idle, too old or disabled.
+
+    `touch=False` (a page polling in the background) checks the session without counting as activity.
+    """
     session = db.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
     if session is None or session.ended_at is not None:
         return None
@@ -176,7 +179,7 @@ def resolve_session(
         session.ended_at = now
         return None
     # Write at most once a minute; a page view should not always cost a write.
-    if now - session.last_seen_at > timedelta(minutes=1):
+    if touch and now - session.last_seen_at > timedelta(minutes=1):
         session.last_seen_at = now
     return session
 

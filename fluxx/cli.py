@@ -67,7 +67,8 @@ def serve(
     mode = "Simulationsmodus (ohne Twilio)" if settings.simulation else "mit Twilio"
     typer.echo(f"Fluxxfon läuft auf http://{host}:{port} – {mode}")
     try:
-        uvicorn.run(web_app, host=host, port=port, log_level="info")
+        # No access log: its URLs carry search terms (names, phone numbers) that must not land in logs.
+        uvicorn.run(web_app, host=host, port=port, log_level="info", access_log=False)
     finally:
         stop.set()
 

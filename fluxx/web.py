@@ -8,9 +8,11 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -26,15 +28,17 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 SESSION_COOKIE = "fluxx_session"
 CSRF_COOKIE = "fluxx_csrf"
 CSRF_FIELD = "csrf_token"
+BACKGROUND_HEADER = "X-Fluxx-Background"  # set by polling scripts; see auth.resolve_session
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(zone: ZoneInfo) -> Jinja2Templates:
+    """Templates whose date filters show local time in FLUXX_TIMEZONE."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     env.filters.update(
-        datetime_de=formats.datetime_de,
-        date_de=formats.date_de,
-        time_de=formats.time_de,
+        datetime_de=partial(formats.datetime_de, zone=zone),
+        date_de=partial(formats.date_de, zone=zone),
+        time_de=partial(formats.time_de, zone=zone),
         money_de=formats.money_de,
         number_de=formats.number_de,
         phone_de=phone.display,
@@ -98,6 +102,7 @@ def current_staff(request: Request, db: DB) -> Staff:
         now=now(request),
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(hours=settings.session_max_hours),
+        touch=request.headers.get(BACKGROUND_HEADER) != "1",
     )
     if session is None:
         # The expiry itself must be saved even though this request fails.

@@ -42,10 +42,16 @@ def task_handler(kind: str) -> Callable[[Handler], Handler]:
 
 
 def schedule(
-    db: Session, *, kind: str, due_at: datetime, payload: dict | None = None, dedupe_key: str | None = None
+    db: Session,
+    *,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    payload: dict | None = None,
+    dedupe_key: str | None = None,
 ) -> ScheduledTask:
     """Persist a piece of work in the caller's transaction; it runs when due, after the commit."""
-    task = ScheduledTask(kind=kind, payload=payload or {}, due_at=due_at, dedupe_key=dedupe_key, created_at=due_at)
+    task = ScheduledTask(kind=kind, payload=payload or {}, due_at=due_at, dedupe_key=dedupe_key, created_at=now)
     db.add(task)
     db.flush()
     return task

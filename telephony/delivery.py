@@ -62,7 +62,7 @@ def receive_status(
     try:
         with db.begin_nested():
             schedule(
-                db, kind=LATE_STATUS, due_at=now + LATE_STATUS_DELAY, payload=payload,
+                db, kind=LATE_STATUS, due_at=now + LATE_STATUS_DELAY, now=now, payload=payload,
                 dedupe_key=f"sms-status:{sid}:{status_value}"[:120],
             )  # fmt: skip
     except IntegrityError:

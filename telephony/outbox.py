@@ -22,7 +22,8 @@ from telephony.models import Message, MessageDirection, MessageStatus
 from volunteers import contact
 
 MAX_BODY = 1600  # Twilio refuses longer bodies (error 21617)
-MAX_ATTEMPTS = 6
+# With backoff doubling up to 30 minutes, 16 attempts span about four hours of a Twilio outage.
+MAX_ATTEMPTS = 16
 LEASE = timedelta(minutes=5)
 OPTED_OUT = 21610
 

@@ -85,7 +85,8 @@ class OutboxSender:
         try:
             result = self.gateway.send(item.to, item.body, self.status_callback)
         except SendError as error:
-            log.warning("sms %s not sent (attempt %s): %s %s", message_id, item.attempts, error.code, error.message)
+            # Only the code: Twilio's message text may quote the recipient's number.
+            log.warning("sms %s not sent (attempt %s): error %s", message_id, item.attempts, error.code)
             outbox.record_error(self.factory, message_id, error=error, now=self.clock())
             return
         except Exception as exc:  # a bug or an odd answer must not leave the row claimed for the lease

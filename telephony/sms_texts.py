@@ -23,3 +23,9 @@ UNKNOWN_SENDER = (
     "Dies ist die SMS-Nummer der Fluxx-Notfallbetreuung Hannover. Wir können Ihre Nummer keiner "
     f"Person zuordnen. Bitte rufen Sie uns an: {HOTLINE}"
 )
+
+# Our database is briefly unavailable: the text could not be stored, so the sender must try again.
+NOT_RECEIVED = (
+    f"Fluxx: Ihre Nachricht konnte gerade nicht verarbeitet werden. Bitte senden Sie sie in ein paar Minuten "
+    f"noch einmal oder rufen Sie uns an: {HOTLINE}"
+)

@@ -46,6 +46,10 @@ LABELS = {
 }
 
 ERRORS = {
+    20003: "Twilio-Zugangsdaten ungültig",
+    20429: "zu viele Anfragen an Twilio",
+    20500: "Störung bei Twilio",
+    20503: "Twilio vorübergehend nicht verfügbar",
     21211: "ungültige Telefonnummer",
     21408: "Land für SMS nicht freigeschaltet",
     21610: "Empfänger hat SMS abbestellt (STOP)",
@@ -56,6 +60,9 @@ ERRORS = {
     30006: "Festnetz oder nicht erreichbarer Anbieter",
     30007: "vom Mobilfunkanbieter gefiltert",
     30008: "unbekannter Zustellfehler",
+    30001: "Warteschlange bei Twilio voll",
+    30002: "Twilio-Konto gesperrt",
+    30010: "Preisgrenze überschritten",
 }
 
 
@@ -78,7 +85,7 @@ def label(status: MessageStatus) -> str:
 
 
 def error_text(code: int | None, message: str | None = None) -> str:
-    """What staff read about an error: our German description, else Twilio's message."""
+    """What staff read about an error, in German; Twilio's English text stays in the database."""
     if code is None:
-        return message or ""
-    return f"{code}: {ERRORS.get(code) or message or 'siehe Twilio-Fehlerliste'}"
+        return "keine Verbindung zu Twilio" if message else ""
+    return f"{code}: {ERRORS.get(code, 'Fehler bei Twilio (siehe Twilio-Fehlerliste)')}"

@@ -12,7 +12,10 @@
   }
   function refresh() {
     if (document.hidden || busy()) { return; }
-    fetch(box.getAttribute("data-src"), { credentials: "same-origin", cache: "no-store" })
+    // The header marks the poll as background work: it must not keep an idle session alive.
+    fetch(box.getAttribute("data-src"), {
+      credentials: "same-origin", cache: "no-store", headers: { "X-Fluxx-Background": "1" }
+    })
       .then(function (response) {
         if (response.status === 401) { window.location.reload(); return null; }
         return response.ok ? response.text() : null;

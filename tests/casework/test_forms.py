@@ -97,3 +97,16 @@ def test_a_job_longer_than_two_weeks_is_refused():
             municipality_ids={1},
         )
     assert "höchstens 14 Tage" in caught.value.errors["ends_at"]
+
+
+def test_a_time_that_the_clocks_skip_is_refused():
+    from zoneinfo import ZoneInfo
+
+    import pytest
+
+    from casework.forms import parse_local
+
+    berlin = ZoneInfo("Europe/Berlin")
+    with pytest.raises(ValueError, match="wegen der Zeitumstellung nicht"):
+        parse_local("29.03.2026 02:30", berlin)
+    assert parse_local("29.03.2026 03:30", berlin).utcoffset().total_seconds() == 7200

@@ -252,3 +252,13 @@ def test_many_failed_logins_are_slowed_down_with_a_clear_message(client, db):
     assert response.status_code == 429
     assert "Zu viele Fehlversuche. Bitte warten Sie 2 Sekunden" in response.text
     assert "fluxx_session" not in response.cookies
+
+
+def test_a_polling_dashboard_does_not_keep_an_idle_session_alive(client, db, clock):
+    staff = make_staff(db)
+    login(client, staff)
+    for _ in range(12):  # 33 minutes of polling while nobody touches the page
+        clock.advance(minutes=3)
+        response = client.get("/dashboard/live", headers={"X-Fluxx-Background": "1"})
+    assert response.status_code == 401
+    assert client.get("/", headers={"accept": "text/html"}).status_code == 303
