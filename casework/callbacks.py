@@ -9,7 +9,7 @@ case as "closed without need" when the case holds nothing else; such cases are n
 from __future__ import annotations
 
 import enum
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import Session
@@ -63,16 +63,18 @@ def claim(db: Session, *, case_id: int, actor: Actor) -> Staff | None:
     return None
 
 
+def active_claimer_id(case: Case, now: datetime) -> int | None:
+    """Who is calling back right now; a claim older than CLAIM_TIMEOUT no longer counts."""
+    if case.callback_claimed_by_id and case.callback_claimed_at and case.callback_claimed_at >= now - CLAIM_TIMEOUT:
+        return case.callback_claimed_by_id
+    return None
+
+
 def record_outcome(db: Session, *, case: Case, outcome: CallbackOutcome, note: str, actor: Actor) -> None:
     """Record how the call back went; only the person holding the claim (or nobody) may do so."""
     if not case.callback_needed:
         raise CaseworkError("Für diesen Fall ist kein Rückruf mehr nötig.")
-    holder = case.callback_claimed_by_id
-    if (
-        holder not in (None, actor.staff_id)
-        and case.callback_claimed_at
-        and case.callback_claimed_at >= actor.now - CLAIM_TIMEOUT
-    ):
+    if active_claimer_id(case, actor.now) not in (None, actor.staff_id):
         raise CaseworkError("Diesen Rückruf hat schon jemand anderes übernommen.")
     if outcome == CallbackOutcome.GIVE_UP:
         # Refuse before writing anything: a refused close must not leave a note or a released claim.

@@ -166,7 +166,8 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
     transitions = [
         (target, lifecycle.action_label(case.status, target)) for target in lifecycle.allowed_transitions(case.status)
     ]
-    claimer = db.get(Staff, case.callback_claimed_by_id) if case.callback_claimed_by_id else None
+    claimer_id = callbacks.active_claimer_id(case, web.now(request))
+    claimer = db.get(Staff, claimer_id) if claimer_id else None
     context = {"error": None, "note_text": "", **extra}
     return web.render(
         request,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from casework import callbacks as callbacks_service
 from casework import history
 from casework.audit import staff_names
 from casework.enums import JobStatus
@@ -67,7 +68,7 @@ class DashboardLists:
     unassigned: list[Case]
     jobs_waiting: list[CareJob]
     history: dict[int, int]  # case id → number of earlier cases from the same number
-    claimers: dict[int, str]
+    claimers: dict[int, str]  # case id → who is calling back now (claims past the timeout are free again)
 
 
 def _cases(db: Session, *where: Any, oldest_first: bool = False) -> list[Case]:
@@ -99,7 +100,8 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
         )
     )
     shown = {case.id: case for case in callbacks + [c.case for c in calls if c.case is not None]}
-    claimer_ids = {case.callback_claimed_by_id for case in callbacks}
+    active = {case.id: callbacks_service.active_claimer_id(case, now) for case in callbacks}
+    names = staff_names(db, {staff_id for staff_id in active.values() if staff_id})
     return DashboardLists(
         callbacks=callbacks,
         calls_today=calls,
@@ -107,5 +109,5 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
         unassigned=_cases(db, open_case, Case.counsellor_id.is_(None)),
         jobs_waiting=jobs,
         history=history.counts_for(db, list(shown.values())),
-        claimers=staff_names(db, claimer_ids),
+        claimers={case_id: names[staff_id] for case_id, staff_id in active.items() if staff_id},
     )

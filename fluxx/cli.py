@@ -53,6 +53,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web_app = create_app(settings)
     stop = threading.Event()
+    thread: threading.Thread | None = None
     in_process = with_worker if with_worker is not None else settings.database_url.startswith("sqlite")
     if in_process:
         factory = web_app.state.sessionmaker
@@ -71,6 +72,8 @@ def serve(
         uvicorn.run(web_app, host=host, port=port, log_level="info", access_log=False)
     finally:
         stop.set()
+        if thread is not None:
+            thread.join(timeout=30)  # let a send in progress finish and record Twilio's answer
 
 
 @app.command()

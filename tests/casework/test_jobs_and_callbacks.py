@@ -11,7 +11,7 @@ from casework.enums import CaseChannel, CaseStatus, JobStatus, Need, NoCaseReaso
 from casework.lifecycle import TransitionNotAllowed
 from casework.models import CareJob, Case, CaseNote, Municipality
 from fluxx.models import StaffRole
-from tests.factories import T0, login, make_call, make_case, make_job, make_staff
+from tests.factories import T0, csrf_from, login, make_call, make_case, make_job, make_staff
 
 
 def job_form(token, municipality_id, **overrides):
@@ -223,3 +223,22 @@ def test_a_refused_give_up_changes_nothing(db):
         )
     assert case.callback_needed is True and case.callback_outcome is None
     assert db.query(CaseNote).filter_by(case_id=case.id).count() == 0
+
+
+def test_a_forgotten_call_back_claim_can_be_taken_over_after_half_an_hour(client, db, clock):
+    first, second = make_staff(db, name="Jonas Becker"), make_staff(db, name="Sabine Krüger")
+    case = make_case(db, callback_needed=True, caller_phone="+495111234567")
+    assert callbacks.claim(db, case_id=case.id, actor=Actor(first.id, None, clock())) is None
+    db.commit()
+    login(client, second)
+    assert "<strong>Jonas Becker</strong> ruft zurück" in client.get(f"/cases/{case.id}").text
+    clock.advance(minutes=16)
+    client.get("/")  # Sabine keeps working meanwhile
+    clock.advance(minutes=15)
+    page = client.get(f"/cases/{case.id}").text
+    assert "<strong>Jonas Becker</strong> ruft zurück" not in page and "Ich rufe zurück" in page
+    assert "Jonas Becker ruft zurück" not in client.get("/dashboard/live").text
+    token = csrf_from(page)
+    assert client.post(f"/cases/{case.id}/callback/claim", data={"csrf_token": token}).status_code == 303
+    db.expire_all()
+    assert db.get(Case, case.id).callback_claimed_by_id == second.id
