@@ -10,24 +10,13 @@ from casework.case_list import CaseFilters, list_cases
 from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
 from casework.models import Case, Municipality
 from casework.search import name_key, parse_query
+from fluxx.demo import FIRST_NAMES, LAST_NAMES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 N = 100_000
 START = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)
-LAST = [
-    "Müller",
-    "Schmidt",
-    "Schulz",
-    "Weber",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Hoffmann",
-    "Schäfer",
-    "Koch",
-    "Öztürk",
-]
-FIRST = ["Lena", "Tim", "Aylin", "Paul", "Marie", "Lukas", "Sophie", "Emre", "Hannah"]
+LAST = [*LAST_NAMES, "Öztürk"]  # the demo's names, and one with an umlaut up front
+FIRST = FIRST_NAMES
 STATUSES = list(CaseStatus)
 NEEDS = list(Need)
 
