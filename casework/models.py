@@ -90,11 +90,12 @@ class Case(Base):
     opened_at: Mapped[datetime]
     channel: Mapped[CaseChannel]
     caller_name: Mapped[str | None] = mapped_column(String(160))
-    caller_phone: Mapped[str | None] = mapped_column(String(20), index=True)
-    caller_name_search: Mapped[str | None] = mapped_column(String(160), index=True)
+    # Indexed below together with opened_at / as pattern indexes, which also serve equality.
+    caller_phone: Mapped[str | None] = mapped_column(String(20))
+    caller_name_search: Mapped[str | None] = mapped_column(String(160))
     need: Mapped[Need | None]
     status: Mapped[CaseStatus] = mapped_column(default=CaseStatus.NEW)
-    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     callback_needed: Mapped[bool] = mapped_column(default=False)
     callback_claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     callback_claimed_at: Mapped[datetime | None]

@@ -36,3 +36,14 @@ def test_sqlite_runs_with_wal_and_foreign_keys(engine):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_every_migration_can_be_undone_and_redone(tmp_path):
+    from alembic import command
+
+    from fluxx.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    upgrade(url)
+    command.downgrade(alembic_config(url), "base")
+    upgrade(url)
