@@ -6,6 +6,7 @@ It exists only in simulation mode. Each step is a signed request to our own webh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -58,7 +59,11 @@ def _call(request: Request, sid: str) -> SimulatedCall:
     return call
 
 
-def _back(sid: str) -> Response:
+def _step(request: Request, db: DB, sid: str, act: Callable[[CallSimulator, SimulatedCall], None]) -> Response:
+    """One move of the person at the simulator, then back to the call's page."""
+    call = _call(request, sid)
+    _release_transaction(db)
+    act(_simulator(request), call)
     return RedirectResponse(f"/simulator/call?sid={sid}", status_code=303)
 
 
@@ -82,7 +87,7 @@ def start(request: Request, db: DB, staff: CurrentStaff, caller: Annotated[str, 
     calls[call.call_sid] = call
     while len(calls) > KEEP_CALLS:
         calls.pop(next(iter(calls)))
-    return _back(call.call_sid)
+    return RedirectResponse(f"/simulator/call?sid={call.call_sid}", status_code=303)
 
 
 @router.post("/{sid}/menu", dependencies=[CSRF])
@@ -90,10 +95,8 @@ def menu(
     request: Request, db: DB, staff: CurrentStaff, sid: str,
     digits: Annotated[str, Form()] = "", speech: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
-    call = _call(request, sid)
-    _release_transaction(db)
-    _simulator(request).answer_menu(call, digits=digits.strip()[:1], speech=speech.strip()[:200])
-    return _back(sid)
+    return _step(request, db, sid, lambda sim, call: sim.answer_menu(call, digits=digits.strip()[:1],
+                                                                     speech=speech.strip()[:200]))  # fmt: skip
 
 
 @router.post("/{sid}/pickup", dependencies=[CSRF])
@@ -101,39 +104,26 @@ def pickup(
     request: Request, db: DB, staff: CurrentStaff, sid: str,
     number: Annotated[str, Form()] = "", accept: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
-    call = _call(request, sid)
-    _release_transaction(db)
-    _simulator(request).staff_picks_up(call, number, presses_one=accept == "1")
-    return _back(sid)
+    return _step(request, db, sid, lambda sim, call: sim.staff_picks_up(call, number, presses_one=accept == "1"))
 
 
 @router.post("/{sid}/nobody", dependencies=[CSRF])
 def nobody(request: Request, db: DB, staff: CurrentStaff, sid: str, status: Annotated[str, Form()] = "") -> Response:
-    call = _call(request, sid)
-    _release_transaction(db)
-    _simulator(request).nobody_answers(call, "busy" if status == "busy" else "no-answer")
-    return _back(sid)
+    outcome = "busy" if status == "busy" else "no-answer"
+    return _step(request, db, sid, lambda sim, call: sim.nobody_answers(call, outcome))
 
 
 @router.post("/{sid}/end", dependencies=[CSRF])
 def end(request: Request, db: DB, staff: CurrentStaff, sid: str) -> Response:
-    call = _call(request, sid)
-    _release_transaction(db)
-    _simulator(request).end_conversation(call)
-    return _back(sid)
+    return _step(request, db, sid, lambda sim, call: sim.end_conversation(call))
 
 
 @router.post("/{sid}/voicemail", dependencies=[CSRF])
 def voicemail(request: Request, db: DB, staff: CurrentStaff, sid: str) -> Response:
-    call = _call(request, sid)
-    _release_transaction(db)
-    _simulator(request).leave_voicemail(call, api_url=request.app.state.settings.twilio_api_url)
-    return _back(sid)
+    api_url = request.app.state.settings.twilio_api_url
+    return _step(request, db, sid, lambda sim, call: sim.leave_voicemail(call, api_url=api_url))
 
 
 @router.post("/{sid}/hangup", dependencies=[CSRF])
 def hangup(request: Request, db: DB, staff: CurrentStaff, sid: str) -> Response:
-    call = _call(request, sid)
-    _release_transaction(db)
-    _simulator(request).hang_up(call)
-    return _back(sid)
+    return _step(request, db, sid, lambda sim, call: sim.hang_up(call))

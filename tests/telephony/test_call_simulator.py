@@ -86,3 +86,19 @@ def test_in_production_mode_the_simulator_does_not_exist(engine, clock, db):
         page = client.get("/simulator/call", headers={"accept": "text/html"})
         assert page.status_code == 404
         assert 'class="banner"' not in page.text  # no simulation banner in production
+
+
+def test_the_simulator_pages_leave_a_voicemail_when_nobody_is_on_duty(client, db):
+    from tests.factories import csrf_from, login
+
+    token = login(client, make_staff(db, on_duty=False))
+    started = client.post("/simulator/call/start", data={"csrf_token": token, "caller": "0511 7654321"})
+    sid = started.headers["location"].split("sid=")[1]
+    client.post(f"/simulator/call/{sid}/menu", data={"csrf_token": token, "digits": "3"})
+    assert "Nachricht aufsprechen (simuliert)" in client.get(f"/simulator/call?sid={sid}").text
+    client.post(f"/simulator/call/{sid}/voicemail", data={"csrf_token": token})
+    page = client.get(f"/simulator/call?sid={sid}").text
+    assert 'id="call-ended"' in page and "Vielen Dank für Ihre Nachricht" in page
+    stored = only_call(db)
+    assert stored.recording_sid and stored.case.need == Need.DRIVING and stored.status == CallStatus.COMPLETED
+    assert csrf_from(page) == token
