@@ -9,6 +9,7 @@ from sqlalchemy import select
 from casework import audit
 from casework.models import Case
 from casework.search import parse_query
+from casework.web_support import case_or_404
 from fluxx import web
 from fluxx.models import AuditEvent, Staff, StaffRole
 from fluxx.web import DB
@@ -48,9 +49,7 @@ def audit_index(request: Request, db: DB, case: str = "") -> Response:
 
 @router.get("/cases/{case_id}")
 def audit_case(request: Request, db: DB, case_id: int, before: int | None = None) -> Response:
-    case = db.get(Case, case_id)
-    if case is None:
-        raise HTTPException(status_code=404, detail="Diesen Fall gibt es nicht.")
+    case = case_or_404(db, case_id)
     events = audit.for_case(db, case_id=case_id, before_id=before)
     return _render(request, db, f"Protokoll zu Fall {case.number}", events, f"/admin/audit/cases/{case_id}")
 
