@@ -18,7 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from fluxx import web
 from fluxx.clock import Clock, system_clock
-from fluxx.db import make_engine, make_sessionmaker
+from fluxx.db import describe_error, make_engine, make_sessionmaker
 from fluxx.settings import Settings
 from telephony import sms_texts, voice_twiml
 from telephony.webhooks import twiml
@@ -98,7 +98,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
 
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
-        logging.getLogger("fluxx").error("database error on %s: %s", request.url.path, type(exc).__name__)
+        logging.getLogger("fluxx").error("database error on %s: %s", request.url.path, describe_error(exc))
         if isinstance(exc, DataError):  # e.g. a number too large for its column, typed into a URL
             return _failure(request, 400, "Die Eingabe ist ungültig (zum Beispiel eine zu große Zahl).")
         if isinstance(exc, OperationalError | InterfaceError):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -56,31 +58,125 @@ class Base(DeclarativeBase):
     }
 
 
+# How long a writer waits for another before giving up. Twilio waits 15 s for a webhook's answer:
+# a voice step that gives up after 10 s still has time to answer with the fallback TwiML.
+BUSY_TIMEOUT_SECONDS = 10
+# Execution option of the units of work that may write (see transaction()).
+WRITE = "fluxx_write"
+_LOCK_HELD = "fluxx_holds_write_lock"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout for the in-process worker."""
+    """Create an engine. SQL parameters never appear in error messages: they hold personal data."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS}, **kwargs
+        )
+        _sqlite_write_transactions(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_write_transactions(engine: Engine) -> None:
+    """SQLite has one writer at a time; make every writer wait its turn instead of failing.
+
+    Python's sqlite3 module starts a transaction lazily and DEFERRED: a unit of work that reads first
+    (is this CallSid known? which case number is next?) and writes later holds a read snapshot, and when
+    another connection has written meanwhile, SQLite refuses the upgrade to a writer at once
+    (SQLITE_BUSY, "database is locked") without waiting for the busy timeout: two calls arriving
+    together made one caller hear the fault message. So a unit of work that may write (WRITE, set by
+    transaction()) begins as a writer, BEGIN IMMEDIATE, and waits up to the busy timeout for the lock.
+    Everything else keeps the driver's behaviour: reads run outside a transaction, concurrently with
+    the writer (WAL).
+
+    Inside one process the writers also queue on a lock of ours: SQLite's busy handler polls with
+    sleeps of up to 100 ms, which gave a long tail under load, while a thread waiting on a Python lock
+    runs the moment it is free. Other processes (`fluxx worker`, the CLI) still meet at BEGIN IMMEDIATE.
+    The lock is released only after COMMIT or ROLLBACK has run, not before.
+    """
+    lock = threading.Lock()
+
+    def end(conn: Connection, finish: Callable[[Any], None]) -> None:
+        if not conn.info.get(_LOCK_HELD):
+            return
+        dbapi_connection: Any = conn.connection.dbapi_connection
+        try:
+            finish(dbapi_connection)
+        finally:
+            dbapi_connection.isolation_level = ""  # back to the driver's own transactions
+            release(conn.info)
+
+    def release(info: dict[Any, Any]) -> None:
+        if info.pop(_LOCK_HELD, False):
+            lock.release()
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        if not conn.get_execution_options().get(WRITE):
+            return
+        if not lock.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+            raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is locked (waited for writers)"))
+        conn.info[_LOCK_HELD] = True
+        dbapi_connection: Any = conn.connection.dbapi_connection
+        try:
+            dbapi_connection.isolation_level = None  # the driver must not begin (or end) on its own
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.isolation_level = ""
+            release(conn.info)
+            raise
+
+    # These events run before SQLAlchemy's own COMMIT/ROLLBACK: we end the transaction here so the
+    # lock is released after it; the driver's commit or rollback right after finds nothing to do.
+    @event.listens_for(engine, "commit")
+    def _commit(conn: Connection) -> None:
+        end(conn, lambda dbapi_connection: dbapi_connection.commit())
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(conn: Connection) -> None:
+        def rollback(dbapi_connection: Any) -> None:
+            with suppress(Exception):  # SQLAlchemy's own rollback right after reports the error
+                dbapi_connection.rollback()
+
+        end(conn, rollback)
+
+    # A connection that is invalidated or returned without COMMIT/ROLLBACK still frees the lock.
+    @event.listens_for(engine.pool, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            release(record.info)
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _invalidate(_dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        release(record.info)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def writer(factory: sessionmaker[Session]) -> Engine:
+    """The factory's engine, marked so that its transactions begin as writers (same pool)."""
+    engine = factory.kw["bind"]
+    return engine if engine.get_execution_options().get(WRITE) else engine.execution_options(**{WRITE: True})
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work outside a request (CLI, worker): commit on success, roll back on error."""
-    session = factory()
+    """One unit of work (a request, a worker job, a CLI command): commit on success, roll back on error.
+
+    It may write, so on SQLite it begins as the writer (see _sqlite_write_transactions).
+    """
+    session = factory(bind=writer(factory))
     try:
         yield session
         session.commit()
@@ -89,3 +185,12 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def describe_error(exc: BaseException) -> str:
+    """The error's class and the database's own message, for logs: never the SQL's parameters, and
+    only the first line (PostgreSQL's DETAIL line may quote a row's values)."""
+    orig = getattr(exc, "orig", None)
+    message = getattr(getattr(orig, "diag", None), "message_primary", None) or str(orig if orig is not None else exc)
+    first_line = message.strip().splitlines()[0] if message.strip() else ""
+    return f"{type(exc).__name__}: {first_line[:200]}"

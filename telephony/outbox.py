@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluxx.db import transaction
 from fluxx.phone import try_e164
 from fluxx.settings import HOTLINE_NUMBER
 from fluxx.worker import retry_delay
@@ -79,7 +80,7 @@ def claim_due(factory: sessionmaker[Session], *, now: datetime, limit: int) -> l
         # A worker that died after claiming leaves the row claimed; its lease ends and it is due again.
         and_(Message.status == MessageStatus.CLAIMED, Message.next_attempt_at <= now),
     )
-    with factory() as db, db.begin():
+    with transaction(factory) as db:
         rows = db.scalars(
             select(Message)
             .where(Message.direction == MessageDirection.OUTBOUND, due)
@@ -117,7 +118,7 @@ def _claimed(db: Session, message_id: int) -> Message | None:
 def record_sent(
     factory: sessionmaker[Session], message_id: int, *, result: SendResult, sender: str, now: datetime
 ) -> None:
-    with factory() as db, db.begin():
+    with transaction(factory) as db:
         message = _claimed(db, message_id)
         if message is None:
             return
@@ -140,7 +141,7 @@ def record_error(
     rng: random.Random | None = None,
 ) -> None:
     """Retry a transient error later with backoff; store a permanent one (or the last try) as failed."""
-    with factory() as db, db.begin():
+    with transaction(factory) as db:
         message = _claimed(db, message_id)
         if message is None:
             return
@@ -159,7 +160,7 @@ def record_error(
 
 def release(factory: sessionmaker[Session], message_ids: list[int], *, now: datetime) -> None:
     """Give unsent claims back at shutdown, so they go out now rather than after the lease."""
-    with factory() as db, db.begin():
+    with transaction(factory) as db:
         for message_id in message_ids:
             message = _claimed(db, message_id)
             if message is not None:

@@ -14,6 +14,7 @@ from casework.call_status import parse_call_status
 from casework.enums import Need
 from casework.models import Call
 from fluxx import web
+from fluxx.db import describe_error, transaction
 from fluxx.settings import Settings
 from fluxx.web import DB
 from telephony import ivr, voice_texts, voice_twiml
@@ -177,11 +178,11 @@ def fallback_voicemail(request: Request, form: TwilioForm) -> Response:
     recording = _recording(form)
     if recording is not None and form.get("CallSid"):
         try:
-            with request.app.state.sessionmaker() as db, db.begin():
+            with transaction(request.app.state.sessionmaker) as db:
                 call = _call(request, db, form)
                 calls.needs_callback(call, now=web.now(request))
                 sid, url, duration = recording
                 calls.store_voicemail(call, recording_sid=sid, url=url, duration=duration, now=web.now(request))
-        except Exception:
-            log.exception("fallback voicemail not stored (database unavailable?)")
+        except Exception as exc:
+            log.error("fallback voicemail not stored: %s", describe_error(exc))
     return twiml(voice_twiml.goodbye(voice_texts.VOICEMAIL_THANKS))
