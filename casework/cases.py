@@ -5,19 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casework.enums import CaseChannel, CaseStatus, Need
-from casework.models import Case, CaseStatusChange
+from casework.models import Case, CaseStatusChange, YearlyCounter
 from casework.search import name_key
 
-NUMBER_ATTEMPTS = 5
+CASE_NUMBERS = "case"
 
 
 def case_number(year: int, seq: int) -> str:
     return f"{year}-{seq:06d}"
+
+
+def next_number(db: Session, *, scope: str, year: int) -> int:
+    """The next running number of `scope` in `year`: 1, 2, 3, … without gaps or duplicates.
+
+    One INSERT … ON CONFLICT DO UPDATE … RETURNING: the counter row stays locked until our transaction
+    ends, so concurrent transactions queue for it (PostgreSQL row lock; SQLite has one writer anyway)
+    instead of computing "highest + 1" and colliding.
+    """
+    dialect_insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = YearlyCounter.__table__
+    statement = (
+        dialect_insert(table)
+        .values(scope=scope, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.scope, table.c.year], set_={"last_value": table.c.last_value + 1}
+        )
+        .returning(table.c.last_value)
+    )
+    return int(db.execute(statement).scalar_one())
 
 
 def open_case(
@@ -31,28 +50,18 @@ def open_case(
     need: Need | None = None,
     opened_by_id: int | None = None,
 ) -> Case:
-    """Open a new case with the next free number of the local year.
-
-    Two calls arriving at once may pick the same number; the unique constraint catches that and the
-    loser takes the next one, inside a savepoint so the caller's transaction survives.
-    """
+    """Open a new case with the next number of the local year."""
     year = now.astimezone(zone).year
-    for _ in range(NUMBER_ATTEMPTS):
-        seq = (db.scalar(select(func.max(Case.seq)).where(Case.year == year)) or 0) + 1
-        case = Case(
-            number=case_number(year, seq), year=year, seq=seq, opened_at=now, channel=channel,
-            caller_phone=caller_phone, caller_name=caller_name,
-            caller_name_search=name_key(caller_name), need=need,
-            status=CaseStatus.NEW, created_at=now, updated_at=now,
-        )  # fmt: skip
-        try:
-            with db.begin_nested():
-                db.add(case)
-                db.flush()
-        except IntegrityError:
-            continue
-        db.add(CaseStatusChange(case_id=case.id, from_status=None, to_status=CaseStatus.NEW,
-                                changed_by_id=opened_by_id, at=now))  # fmt: skip
-        db.flush()
-        return case
-    raise RuntimeError("no free case number after several attempts")
+    seq = next_number(db, scope=CASE_NUMBERS, year=year)
+    case = Case(
+        number=case_number(year, seq), year=year, seq=seq, opened_at=now, channel=channel,
+        caller_phone=caller_phone, caller_name=caller_name,
+        caller_name_search=name_key(caller_name), need=need,
+        status=CaseStatus.NEW, created_at=now, updated_at=now,
+    )  # fmt: skip
+    db.add(case)
+    db.flush()
+    db.add(CaseStatusChange(case_id=case.id, from_status=None, to_status=CaseStatus.NEW,
+                            changed_by_id=opened_by_id, at=now))  # fmt: skip
+    db.flush()
+    return case

@@ -59,6 +59,21 @@ class Partner(Base):
         return self.active_from <= day and (self.active_until is None or day <= self.active_until)
 
 
+class YearlyCounter(Base):
+    """The last running number handed out per kind and year (cases `2026-000123`, bills).
+
+    Taken with one atomic upsert that holds the row until the transaction ends: two cases opened at
+    the same moment get consecutive numbers and never the same one, and a rolled-back case gives its
+    number back.
+    """
+
+    __tablename__ = "yearly_counter"
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_value: Mapped[int]
+
+
 class Case(Base):
     """One counselling case (Krisenberatung)."""
 

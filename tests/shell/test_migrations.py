@@ -47,3 +47,33 @@ def test_every_migration_can_be_undone_and_redone(tmp_path):
     upgrade(url)
     command.downgrade(alembic_config(url), "base")
     upgrade(url)
+
+
+def test_case_numbers_carry_on_from_the_cases_that_existed_before_the_counter(tmp_path):
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from casework.cases import open_case
+    from casework.enums import CaseChannel
+    from fluxx.db import make_engine
+    from fluxx.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'counter.db'}"
+    command.upgrade(alembic_config(url), "0003")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO \"case\" (number, year, seq, opened_at, channel, status, callback_needed, affiliation, "
+            "created_at, updated_at) VALUES ('2026-000041', 2026, 41, '2026-03-01 10:00:00', 'phone', 'new', 0, "
+            "'none', '2026-03-01 10:00:00', '2026-03-01 10:00:00')"
+        ))  # fmt: skip
+    upgrade(url)
+    with Session(engine) as db:
+        case = open_case(db, channel=CaseChannel.PHONE, now=datetime(2026, 11, 28, 12, tzinfo=UTC), zone=UTC)
+        assert case.number == "2026-000042"
+        next_year = open_case(db, channel=CaseChannel.PHONE, now=datetime(2027, 1, 1, 12, tzinfo=UTC), zone=UTC)
+        assert next_year.number == "2027-000001"
+    engine.dispose()
