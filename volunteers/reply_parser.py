@@ -11,6 +11,9 @@ first, so quoting an offer never accepts it. What is left is read as words and s
 withdrawal, hours, conditions ("aber", "erst ab"), negations — and a job code of exactly four digits
 before or after them. Anything that could be read two ways is `ReplyKind.UNCLEAR` with a reason, never
 an acceptance: the caller answers helpfully and leaves the message open for staff.
+
+`resolve` then decides, from the codes the sender was offered and the ones they hold, what to do. It
+never accepts, withdraws or books hours for a code outside those.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -389,3 +393,119 @@ def _hours(tokens: _Tokens) -> tuple[Decimal | None, Unclear | None]:
     if negative or value <= 0 or value > MAX_HOURS:
         return None, Unclear.HOURS_OUT_OF_RANGE
     return value, None
+
+
+# --- Resolution ------------------------------------------------------------------------------------------
+
+
+class Action(enum.StrEnum):
+    ACCEPT = "accept"  # take job `code` (first acceptance wins: the caller's conditional update decides)
+    DECLINE = "decline"  # decline the offer of `code`
+    WITHDRAW = "withdraw"  # give back the assignment of `code`: alert staff at once
+    REPORT_HOURS = "report_hours"  # `hours` worked on `code`, for staff to confirm
+    ASK_CODE = "ask_code"  # which one? `choices` holds the codes it may be
+    UNKNOWN_CODE = "unknown_code"  # `code` is no offer or assignment of this sender
+    ALREADY_ASSIGNED = "already_assigned"  # a yes to a job the sender already holds
+    NOTHING_OPEN = "nothing_open"  # a yes or no, but no offer or assignment it could mean
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+    CLARIFY = "clarify"  # unclear (see `reason`): answer helpfully and keep the message open for staff
+    FORWARD_TO_STAFF = "forward_to_staff"  # free text for staff
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    code: str | None = None
+    hours: Decimal | None = None
+    choices: tuple[str, ...] = ()
+    reason: Unclear | None = None
+
+
+_KEYWORD_ACTIONS = {ReplyKind.OPT_OUT: Action.OPT_OUT, ReplyKind.OPT_IN: Action.OPT_IN, ReplyKind.HELP: Action.HELP}
+
+
+def resolve(reply: Reply, offered_codes: Collection[str], assigned_codes: Collection[str] = ()) -> Decision:
+    """What to do with `reply` from a sender with open offers `offered_codes` and active assignments
+    (that can still be withdrawn from or have hours reported) `assigned_codes`.
+
+    Accepting needs an offered code; withdrawing and hours need an assigned one. A no for a job the
+    sender holds is a withdrawal, a withdrawal of a job only offered is a no.
+    """
+    offered, assigned = frozenset(offered_codes), frozenset(assigned_codes)
+    if reply.kind in _KEYWORD_ACTIONS:
+        return Decision(_KEYWORD_ACTIONS[reply.kind])
+    if reply.kind is ReplyKind.UNCLEAR:
+        return Decision(Action.CLARIFY, code=reply.code, reason=reply.reason)
+    if reply.kind is ReplyKind.ACCEPT:
+        return _accept(reply.code, offered, assigned)
+    if reply.kind is ReplyKind.DECLINE:
+        return _decline(reply.code, offered, assigned)
+    if reply.kind is ReplyKind.WITHDRAW:
+        return _withdraw(reply.code, offered, assigned)
+    if reply.kind is ReplyKind.HOURS and reply.hours is not None:
+        return _report_hours(reply.code, reply.hours, assigned)
+    return Decision(Action.FORWARD_TO_STAFF)
+
+
+def _accept(code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
+    if code is not None:
+        if code in assigned:
+            return Decision(Action.ALREADY_ASSIGNED, code=code)
+        if code in offered:
+            return Decision(Action.ACCEPT, code=code)
+        return Decision(Action.UNKNOWN_CODE, code=code)
+    if not offered:
+        return Decision(Action.NOTHING_OPEN)
+    # A bare "ok" or "👍" next to a job already held may just acknowledge that job: ask.
+    if len(offered) == 1 and not assigned:
+        return Decision(Action.ACCEPT, code=next(iter(offered)))
+    return Decision(Action.ASK_CODE, choices=tuple(sorted(offered)))
+
+
+def _decline(code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
+    if code is not None:
+        if code in assigned:
+            return Decision(Action.WITHDRAW, code=code)
+        if code in offered:
+            return Decision(Action.DECLINE, code=code)
+        return Decision(Action.UNKNOWN_CODE, code=code)
+    if offered:
+        return _only_or_ask(Action.DECLINE, offered)
+    if assigned:
+        return _only_or_ask(Action.WITHDRAW, assigned)
+    return Decision(Action.NOTHING_OPEN)
+
+
+def _withdraw(code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
+    if code is not None:
+        if code in assigned:
+            return Decision(Action.WITHDRAW, code=code)
+        if code in offered:
+            return Decision(Action.DECLINE, code=code)
+        return Decision(Action.UNKNOWN_CODE, code=code)
+    if assigned:
+        return _only_or_ask(Action.WITHDRAW, assigned)
+    if offered:
+        return _only_or_ask(Action.DECLINE, offered)
+    return Decision(Action.NOTHING_OPEN)
+
+
+def _report_hours(code: str | None, hours: Decimal, assigned: frozenset[str]) -> Decision:
+    if code is not None:
+        if code in assigned:
+            return Decision(Action.REPORT_HOURS, code=code, hours=hours)
+        return Decision(Action.UNKNOWN_CODE, code=code, hours=hours)
+    if not assigned:
+        # Hours for a job that is over and done still matter: staff find it.
+        return Decision(Action.FORWARD_TO_STAFF, hours=hours)
+    if len(assigned) == 1:
+        return Decision(Action.REPORT_HOURS, code=next(iter(assigned)), hours=hours)
+    return Decision(Action.ASK_CODE, hours=hours, choices=tuple(sorted(assigned)))
+
+
+def _only_or_ask(action: Action, codes: frozenset[str]) -> Decision:
+    if len(codes) == 1:
+        return Decision(action, code=next(iter(codes)))
+    return Decision(Action.ASK_CODE, choices=tuple(sorted(codes)))
