@@ -108,6 +108,7 @@ _SIGNATURE = re.compile(
     r"|\b(?:liebe|viele|beste|schöne|herzliche|freundliche|sonnige)?\s*gr(?:ü|ue|u)(?:ß|ss)(?:e|en)?\b",
     re.IGNORECASE,
 )
+_WORD = re.compile(r"[^\W_]")
 # Phone numbers in signatures must not be read as codes: "0170 1234567", "+49 511 123456".
 _PHONE = re.compile(r"(?<![\w+])(?:\+|0)\d(?:[ \-/()]{0,2}\d){6,}")
 # Vulgar fractions before NFKC, which would glue "2½" into "21⁄2".
@@ -123,7 +124,7 @@ class _OwnText:
 def _own_text(text: str) -> _OwnText:
     """The volunteer's own words: lines before a signature, header or pasted SMS, without "> " quotes."""
     own: list[str] = []
-    quoted = False
+    quoted = said_something = False
     for line in text.splitlines():
         if _QUOTED_LINE.match(line):
             quoted = True
@@ -132,8 +133,11 @@ def _own_text(text: str) -> _OwnText:
             quoted = True
             break
         quote, signature = _QUOTE.search(line), _SIGNATURE.search(line)
+        if signature is not None and not (said_something or _WORD.search(line, 0, signature.start())):
+            signature = None  # nothing before it: a greeting ("Grüß Gott, ja 4821"), not a signature
         if quote is None and signature is None:
             own.append(line)
+            said_something = said_something or _WORD.search(line) is not None
             continue
         ends = min(cut.start() for cut in (quote, signature) if cut is not None)
         quoted = quoted or (quote is not None and quote.start() == ends)
@@ -154,7 +158,7 @@ _TOKEN = re.compile(
 )
 _UMLAUTS = str.maketrans({"Ä": "AE", "Ö": "OE", "Ü": "UE"})
 # Words never typed by a volunteer stand in for numbers and signs, so the phrases below can name them.
-CODE, NUMBER, THUMBS_UP, THUMBS_DOWN = "QCODE", "QNUM", "QYES", "QNO"
+CODE, NUMBER, DATE, THUMBS_UP, THUMBS_DOWN = "QCODE", "QNUM", "QDATE", "QYES", "QNO"
 _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}")
 
 
@@ -174,11 +178,16 @@ class _Tokens:
     question: bool
 
 
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
 def _prepare(text: str) -> str:
-    """NFKC (full-width letters, ligatures), after spelling out vulgar fractions."""
+    """NFKC (full-width letters, ligatures) after spelling out vulgar fractions; every digit as 0-9."""
     for fraction, spelled in _FRACTIONS.items():
         text = text.replace(fraction, spelled)
-    return unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text)
+    # Arabic-Indic, Devanagari ... digits from other keyboards: "٤٨٢١" is code 4821.
+    return _OTHER_DIGIT.sub(lambda digit: str(unicodedata.decimal(digit.group())), text)
 
 
 def _tokens(text: str) -> _Tokens:
@@ -203,7 +212,7 @@ def _tokens(text: str) -> _Tokens:
                 result.codes.append(raw)
                 result.words.append(CODE)
             elif _DATE.fullmatch(raw):
-                result.words.append("QDATE")
+                result.words.append(DATE)
             else:
                 result.almost_codes |= raw.isdigit() and len(raw) in (3, 5)
                 result.numbers.append(_Number(len(result.words), raw, negative))

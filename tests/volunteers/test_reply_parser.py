@@ -63,6 +63,9 @@ REPLIES = [
     ("Hallo!\nJa, ich kann den Einsatz 4821 übernehmen 😊\nViele Grüße\nPetra", ACCEPT, "4821", None),
     ("Hallo Fluxx-Team,\nja gerne 4821", ACCEPT, "4821", None),
     ("Code 4821: ja, passt", ACCEPT, "4821", None),
+    ("Grüß Gott, ja 4821", ACCEPT, "4821", None),
+    ("نعم ٤٨٢١ 👍", ACCEPT, "4821", None),
+    ("ＪＡ　４８２１", ACCEPT, "4821", None),
     ("Ja 4821, bis morgen!", ACCEPT, "4821", None),
     ("Ja 4821, muss ich was mitbringen?", ACCEPT, "4821", None),
     # Signatures, phone numbers and quotes are not the answer.
