@@ -2,8 +2,18 @@
 
 Keywords count only as the whole message ("Stopp!" opts out, "Start ist um 9?" does not), the way
 carriers and Twilio treat opt-out words. Twilio itself acts on the English STOP/START (and sends its own
-confirmation, blocking ours); the German STOPP and ABMELDEN are only ours. Later commands (JA/NEIN
-with a job code, STUNDEN) are added here as new kinds and handled in `volunteers.replies`.
+confirmation, blocking ours); the German STOPP and ABMELDEN are only ours. They are checked before
+anything else, on the whole message and on the volunteer's own text without signature or quote.
+
+Everything else is read from the volunteer's own text only: lines quoted with ">", a pasted copy of our
+offer (which itself says "JA 4821 / NEIN 4821"), reply headers and signatures ("LG Petra") are cut off
+first, so quoting an offer never accepts it. What is left is read as words and signals — yes, no,
+withdrawal, hours, conditions ("aber", "erst ab"), negations — and a job code of exactly four digits
+before or after them. Anything that could be read two ways is `ReplyKind.UNCLEAR` with a reason, never
+an acceptance: the caller answers helpfully and leaves the message open for staff.
+
+`resolve` then decides, from the codes the sender was offered and the ones they hold, what to do. It
+never accepts, withdraws or books hours for a code outside those.
 """
 
 from __future__ import annotations
@@ -11,14 +21,38 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
 
 
 class ReplyKind(enum.StrEnum):
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     HELP = "help"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    WITHDRAW = "withdraw"
+    HOURS = "hours"
+    UNCLEAR = "unclear"
     OTHER = "other"
+
+
+class Unclear(enum.StrEnum):
+    """Why a reply is `ReplyKind.UNCLEAR`, so the caller can answer to the point."""
+
+    CONFLICT = "conflict"  # yes and no at once: "ja nein", "Jein", "JA 4821 NEIN 4821"
+    CONDITIONAL = "conditional"  # a yes with a condition: "Ja, aber erst ab 15 Uhr"
+    QUESTION = "question"  # a question instead of an answer: "Ja, wo genau?"
+    SEVERAL_CODES = "several_codes"  # "Ja 4821 und 5307"
+    BAD_CODE = "bad_code"  # a number that is almost a code: "Ja 482", "Ja 48211"
+    CODE_ONLY = "code_only"  # "4821" and nothing that says yes or no
+    QUOTE_ONLY = "quote_only"  # only a quoted or pasted SMS of ours, nothing of their own
+    HOURS_MISSING = "hours_missing"  # "Stunden 4821"
+    HOURS_INVALID = "hours_invalid"  # "Stunden 4821 14-17", "3:30", "2 / 3"
+    HOURS_OUT_OF_RANGE = "hours_out_of_range"  # zero, negative or more than 24
+    HOURS_TOO_PRECISE = "hours_too_precise"  # more than two decimals: "2,333"
 
 
 KEYWORDS = {
@@ -30,11 +64,18 @@ KEYWORDS = {
     "HELP": ReplyKind.HELP,
 }
 
+# The most hours one report may hold; more is a typo (or a week), for staff to look at.
+MAX_HOURS = Decimal(24)
+HOURS_DECIMALS = 2
+
 
 @dataclass(frozen=True)
 class Reply:
     kind: ReplyKind
     text: str
+    code: str | None = None
+    hours: Decimal | None = None
+    reason: Unclear | None = None
 
 
 def normalise(text: str) -> str:
@@ -43,5 +84,437 @@ def normalise(text: str) -> str:
     return re.sub(r"^[\W_]+|[\W_]+$", "", folded)
 
 
+# --- The volunteer's own text ----------------------------------------------------------------------
+
+# A line quoted by the phone ("> Fluxx: ..."): skipped, the volunteer's answer may follow it.
+_QUOTED_LINE = re.compile(r"^\s*>")
+# Where the volunteer's own text ends: something quoted (a reply header, a pasted copy of our SMS) ...
+_HEADER_LINE = re.compile(
+    r"^\s*(?:-{3,}|_{3,}|am\b.{0,80}\bschrieb|on\b.{0,80}\bwrote|von\s*:|from\s*:|gesendet\s*:|sent\s*:"
+    r"|ursprüngliche nachricht|original message|weitergeleitete nachricht|forwarded message)",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(
+    # Every SMS of ours starts "Fluxx: ..." or "Fluxx-Notfallbetreuung: ..." ("Hallo Fluxx-Team" is theirs).
+    r"\bfluxx(?:-notfallbetreuung)?\s*:"
+    # The answer instructions of an offer, also when only they were pasted: "JA 4821 / NEIN 4821".
+    r"|\bja\W*\d{4}\W*(?:/|\||,|oder|bzw|und)\W*nein\W*\d{4}"
+    r"|\bantworten\s+sie\b",
+    re.IGNORECASE,
+)
+# ... or a signature: "LG Petra", "Viele Grüße, Petra", "Gruß P.", "-- ", "Gesendet von meinem iPhone".
+_SIGNATURE = re.compile(
+    r"^\s*(?:--|—)|\b(?:lg|vg|mfg|lgr)\b|\b(?:gesendet von|sent from|von meinem)\b"
+    r"|\b(?:liebe|viele|beste|schöne|herzliche|freundliche|sonnige)?\s*gr(?:ü|ue|u)(?:ß|ss)(?:e|en)?\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W_]")
+# Phone numbers in signatures must not be read as codes: "0170 1234567", "+49 511 123456".
+_PHONE = re.compile(r"(?<![\w+])(?:\+|0)\d(?:[ \-/()]{0,2}\d){6,}")
+# Vulgar fractions before NFKC, which would glue "2½" into "21⁄2".
+_FRACTIONS = {"½": " 1/2", "¼": " 1/4", "¾": " 3/4"}
+
+
+@dataclass(frozen=True)
+class _OwnText:
+    text: str
+    quoted: bool  # something was quoted or pasted (and cut off)
+
+
+def _own_text(text: str) -> _OwnText:
+    """The volunteer's own words: lines before a signature, header or pasted SMS, without "> " quotes."""
+    own: list[str] = []
+    quoted = said_something = False
+    for line in text.splitlines():
+        if _QUOTED_LINE.match(line):
+            quoted = True
+            continue
+        if _HEADER_LINE.match(line):
+            quoted = True
+            break
+        quote, signature = _QUOTE.search(line), _SIGNATURE.search(line)
+        if signature is not None and not (said_something or _WORD.search(line, 0, signature.start())):
+            signature = None  # nothing before it: a greeting ("Grüß Gott, ja 4821"), not a signature
+        if quote is None and signature is None:
+            own.append(line)
+            said_something = said_something or _WORD.search(line) is not None
+            continue
+        ends = min(cut.start() for cut in (quote, signature) if cut is not None)
+        quoted = quoted or (quote is not None and quote.start() == ends)
+        own.append(line[:ends])
+        break
+    return _OwnText("\n".join(own), quoted)
+
+
+# --- Tokens -------------------------------------------------------------------------------------------
+
+# A number keeps its separators ("3,5", "12.05.2026", "3:30", "1/2") and a minus glued to it ("-3").
+_TOKEN = re.compile(
+    r"(?P<number>(?:(?<![\w.,:/])[-−–])?\d+(?:[.,:/]\d+)*)"
+    r"|(?P<word>[^\W\d_]+)"
+    r"|(?P<yes>[\U0001F44D\U0001F44C\u2705\u2714\u2611])"  # 👍 👌 ✅ ✔ ☑
+    r"|(?P<no>[\U0001F44E\u274C\u2716\u274E\U0001F6AB])"  # 👎 ❌ ✖ ❎ 🚫
+    r"|(?P<question>\?)"
+)
+_UMLAUTS = str.maketrans({"Ä": "AE", "Ö": "OE", "Ü": "UE"})
+# Words never typed by a volunteer stand in for numbers and signs, so the phrases below can name them.
+CODE, NUMBER, DATE, THUMBS_UP, THUMBS_DOWN = "QCODE", "QNUM", "QDATE", "QYES", "QNO"
+_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}")
+
+
+@dataclass(frozen=True)
+class _Number:
+    index: int  # position among all tokens
+    raw: str  # without the minus
+    negative: bool
+
+
+@dataclass
+class _Tokens:
+    words: list[str]
+    codes: list[str]
+    numbers: list[_Number]  # numbers that are not codes
+    almost_codes: bool  # three or five digits: a mistyped code
+    question: bool
+
+
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def _prepare(text: str) -> str:
+    """NFKC (full-width letters, ligatures) after spelling out vulgar fractions; every digit as 0-9."""
+    for fraction, spelled in _FRACTIONS.items():
+        text = text.replace(fraction, spelled)
+    text = unicodedata.normalize("NFKC", text)
+    # Arabic-Indic, Devanagari ... digits from other keyboards: "٤٨٢١" is code 4821.
+    return _OTHER_DIGIT.sub(lambda digit: str(unicodedata.decimal(digit.group())), text)
+
+
+def _tokens(text: str) -> _Tokens:
+    text = _PHONE.sub(" ", text)
+    result = _Tokens(words=[], codes=[], numbers=[], almost_codes=False, question=False)
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind == "question":
+            result.question = True
+        elif kind == "yes":
+            result.words.append(THUMBS_UP)
+        elif kind == "no":
+            result.words.append(THUMBS_DOWN)
+        elif kind == "word":
+            result.words.append(value.upper().translate(_UMLAUTS))
+        else:
+            negative = not value[0].isdigit()
+            raw = value.lstrip("-−–")
+            if raw.isdigit() and len(raw) == 4:
+                # Job codes are exactly four digits (casework.codes); "0421" is no code of ours but
+                # still meant as one, so it is read as a code that nobody was offered.
+                result.codes.append(raw)
+                result.words.append(CODE)
+            elif _DATE.fullmatch(raw):
+                result.words.append(DATE)
+            else:
+                result.almost_codes |= raw.isdigit() and len(raw) in (3, 5)
+                result.numbers.append(_Number(len(result.words), raw, negative))
+                result.words.append(NUMBER)
+    return result
+
+
+# --- Signals ----------------------------------------------------------------------------------------
+# Phrases over the upper-case words joined by single spaces (umlauts as AE/OE/UE, ß as SS). Each
+# group is matched and blanked out in this order, so "kann doch nicht" is a withdrawal and not also
+# a "kann nicht", and "kein Problem" is a yes and not a negation.
+
+
+def _phrases(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\S)(?:{pattern})(?!\S)")
+
+
+_ANY = r"(?: \S+)"
+_CLOSING = _phrases(r"BIS (?:DANN|GLEICH|MORGEN|SPAETER|BALD|NACHHER|DEMNAECHST)|TUT MIR LEID")
+_JEIN = _phrases(r"JEIN|JA NEIN|NEIN JA")
+_SOFT_YES_PHRASES = _phrases(r"WARUM NICHT|KEIN PROBLEM|KEIN THEMA|NICHT SCHLIMM")
+_WITHDRAW = _phrases(
+    rf"DOCH{_ANY}? (?:NICHT|KEIN|KEINE|KEINEN)|NICHT MEHR|ABSAGE|ABSAGEN|SAGE?{_ANY}? AB|STORNO|STORNIERE|STORNIEREN"
+    rf"|FALLE{_ANY}? AUS|BIN{_ANY}? KRANK|ZURUECKZIEHEN|ZIEHE{_ANY}{{0,2}} ZURUECK|ZURUECKTRETEN"
+)
+# Words that may stand between a verb and its "nicht": "passt mir zeitlich leider nicht".
+_FILLER = (
+    r"(?: (?:ICH|ES|S|DAS|DEN|DIE|DEM|DIESEN|DIESE|MIR|UNS|LEIDER|HEUTE|MORGEN|DIESMAL|DANN|DA|AUCH|WIRKLICH|ECHT"
+    r"|SO|QCODE|EINSATZ|ZEIT|ZEITLICH|TERMIN|AM|UM|QNUM|UHR|DORT|HIN)){0,4}"
+)
+_DECLINE = _phrases(
+    r"(?:KANN|KANNS|KOENNEN|KOENNTE|GEHT|GEHTS|PASST|PASSTS|KLAPPT|KLAPPTS|SCHAFFE|SCHAFF|SCHAFFS|KOMME|MACHE|MACH"
+    rf"|HABE|HAB|BIN){_FILLER} (?:NICHT|KEINE|KEIN|NIE)"
+    r"|KEINE ZEIT|NICHT MOEGLICH|NICHT DA|(?:HEUTE|DIESMAL|DIESES MAL|MORGEN|DA|LIEBER) NICHT|NICHT HEUTE"
+    r"|VERHINDERT|ABLEHNEN|LEHNE(?: \S+)? AB|ANDERWEITIG|NE+I+N+|NE{2,}|NOE+|NAE|NOPE|NO+|LEIDER|QNO"
+)
+_STRONG_YES = _phrases(r"J+A+(?:JA+)*|JAWO+H?L+|JO+|JA+P+|JE+P+|JU+P+|Y+E+S+|ZUSAGE|SAGE ZU")
+_SOFT_YES = _phrases(
+    r"O+K+|O+KA+Y+|O+KE+Y*|O+KI+|KLA+R+|KLARO|GE+R+N+E*|PA+S+T+|BIN DABEI|MACHE? ICHS?|KANN ICH MACHEN|ICH KANN"
+    r"|KANN ICH|UEBERNEHME|UEBERNEHMEN|NEHME ICH|KOMME|QYES"
+)
+_HOURS = _phrases(r"STUNDEN|STUNDE|STD|STDN|STUNDENZETTEL|(?<=QNUM )H")
+_CONDITION = _phrases(
+    r"ABER|WENN|WENNS|FALLS|SOFERN|ERST|NUR|VIELLEICHT|EVENTUELL|EVTL|VLLT|VLT|AB|BIS|SPAETER|UNGEFAEHR|CA"
+)
+_NEGATION = _phrases(r"NICHT|KEIN|KEINE|KEINEN|KEINER|NIE|NIEMALS")
+# A reply that starts with a command and its code ("JA 4821, wann genau?") is meant, question or not.
+_COMMAND = re.compile(r"J+A+|NE+I+N+|O+K+|O+KA+Y+|ABSAGE|ABSAGEN|STUNDEN|STD")
+
+
+@dataclass
+class _Signals:
+    first: dict[str, int]  # signal name -> where it first occurs
+
+
+def _signals(words: list[str]) -> _Signals:
+    line = " ".join(words)
+    first: dict[str, int] = {}
+    for name, pattern in (
+        ("closing", _CLOSING),
+        ("jein", _JEIN),
+        ("soft_yes", _SOFT_YES_PHRASES),
+        ("withdraw", _WITHDRAW),
+        ("decline", _DECLINE),
+        ("strong_yes", _STRONG_YES),
+        ("soft_yes", _SOFT_YES),
+        ("hours", _HOURS),
+        ("condition", _CONDITION),
+        ("negation", _NEGATION),
+    ):
+        line = pattern.sub(partial(_blank, first, name), line)
+    return _Signals(first)
+
+
+def _blank(first: dict[str, int], name: str, match: re.Match[str]) -> str:
+    """Note where signal `name` first occurs; blank it out (same length) so later groups skip it."""
+    first[name] = min(first.get(name, match.start()), match.start())
+    return " " * len(match.group())
+
+
+# --- Parsing --------------------------------------------------------------------------------------------
+
+
 def parse(text: str) -> Reply:
-    return Reply(kind=KEYWORDS.get(normalise(text), ReplyKind.OTHER), text=text)
+    keyword = KEYWORDS.get(normalise(text))
+    own = _own_text(_prepare(text))
+    if keyword is None:
+        keyword = KEYWORDS.get(normalise(own.text))
+    if keyword is not None:
+        return Reply(kind=keyword, text=text)
+    tokens = _tokens(own.text)
+    if not tokens.words:
+        if own.quoted:
+            return _unclear(text, Unclear.QUOTE_ONLY)
+        return Reply(kind=ReplyKind.OTHER, text=text)
+    kind, reason = _kind(tokens.words, _signals(tokens.words))
+    if kind is ReplyKind.OTHER and tokens.codes:
+        kind, reason = ReplyKind.UNCLEAR, Unclear.CODE_ONLY
+    if kind in (ReplyKind.OTHER, ReplyKind.UNCLEAR):
+        return Reply(kind=kind, text=text, code=_single(tokens.codes), reason=reason)
+    if tokens.question and not _starts_with_command(tokens.words):
+        return _unclear(text, Unclear.QUESTION, code=_single(tokens.codes))
+    if len(set(tokens.codes)) > 1:
+        return _unclear(text, Unclear.SEVERAL_CODES)
+    code = _single(tokens.codes)
+    if kind is ReplyKind.HOURS:
+        hours, problem = _hours(tokens)
+        if problem is not None:
+            return _unclear(text, problem, code=code)
+        return Reply(kind=kind, text=text, code=code, hours=hours)
+    if code is None and tokens.almost_codes:
+        return _unclear(text, Unclear.BAD_CODE)
+    return Reply(kind=kind, text=text, code=code)
+
+
+def _unclear(text: str, reason: Unclear, code: str | None = None) -> Reply:
+    return Reply(kind=ReplyKind.UNCLEAR, text=text, code=code, reason=reason)
+
+
+def _single(codes: list[str]) -> str | None:
+    return codes[0] if len(set(codes)) == 1 else None
+
+
+def _starts_with_command(words: list[str]) -> bool:
+    start = words[:3]
+    return CODE in start and any(_COMMAND.fullmatch(word) for word in start)
+
+
+def _kind(words: list[str], signals: _Signals) -> tuple[ReplyKind, Unclear | None]:
+    first = signals.first
+    yes_at = [first[name] for name in ("strong_yes", "soft_yes") if name in first]
+    has_yes = bool(yes_at)
+    if "jein" in first:
+        return ReplyKind.UNCLEAR, Unclear.CONFLICT
+    if "hours" in first and NUMBER in words:
+        # An hours report may say "ok" or "danke", but not yes or no to something.
+        if "strong_yes" in first or "decline" in first or "withdraw" in first:
+            return ReplyKind.UNCLEAR, Unclear.CONFLICT
+        return ReplyKind.HOURS, None
+    if "withdraw" in first:
+        if "strong_yes" in first:
+            return ReplyKind.UNCLEAR, Unclear.CONFLICT
+        return ReplyKind.WITHDRAW, None
+    if "decline" in first:
+        # "Nein danke, gerne ein andermal" declines; "Ja, leider erst ab 15" and "Ok, kann nicht" do not.
+        if "strong_yes" in first or (has_yes and min(yes_at) < first["decline"]):
+            return ReplyKind.UNCLEAR, Unclear.CONFLICT
+        return ReplyKind.DECLINE, None
+    if has_yes:
+        if "condition" in first or "negation" in first:
+            return ReplyKind.UNCLEAR, Unclear.CONDITIONAL
+        return ReplyKind.ACCEPT, None
+    if "hours" in first and CODE in words:
+        return ReplyKind.UNCLEAR, Unclear.HOURS_MISSING
+    return ReplyKind.OTHER, None
+
+
+_FRACTION_VALUES = {"1/2": Decimal("0.5"), "1/4": Decimal("0.25"), "3/4": Decimal("0.75")}
+_DECIMAL = re.compile(r"(\d+)(?:[.,](\d+))?")
+
+
+def _hours(tokens: _Tokens) -> tuple[Decimal | None, Unclear | None]:
+    """The one number of an hours report: "3", "3,5", "3.5", "2,25", "2 1/2", "2½", "½"."""
+    numbers = tokens.numbers
+    if not numbers:
+        return None, Unclear.HOURS_MISSING
+    if len(numbers) == 2 and numbers[1].index == numbers[0].index + 1 and numbers[1].raw in _FRACTION_VALUES:
+        whole, fraction = numbers
+        if not whole.raw.isdigit():
+            return None, Unclear.HOURS_INVALID
+        value, negative = Decimal(whole.raw) + _FRACTION_VALUES[fraction.raw], whole.negative
+    elif len(numbers) == 1:
+        (number,) = numbers
+        negative = number.negative
+        if number.raw in _FRACTION_VALUES:
+            value = _FRACTION_VALUES[number.raw]
+        else:
+            match = _DECIMAL.fullmatch(number.raw)
+            if match is None:
+                return None, Unclear.HOURS_INVALID
+            whole_part, decimals = match.groups()
+            if decimals is not None and len(decimals) > HOURS_DECIMALS:
+                return None, Unclear.HOURS_TOO_PRECISE
+            value = Decimal(f"{whole_part}.{decimals}" if decimals else whole_part)
+    else:
+        return None, Unclear.HOURS_INVALID
+    if negative or value <= 0 or value > MAX_HOURS:
+        return None, Unclear.HOURS_OUT_OF_RANGE
+    return value, None
+
+
+# --- Resolution ------------------------------------------------------------------------------------------
+
+
+class Action(enum.StrEnum):
+    ACCEPT = "accept"  # take job `code` (first acceptance wins: the caller's conditional update decides)
+    DECLINE = "decline"  # decline the offer of `code`
+    WITHDRAW = "withdraw"  # give back the assignment of `code`: alert staff at once
+    REPORT_HOURS = "report_hours"  # `hours` worked on `code`, for staff to confirm
+    ASK_CODE = "ask_code"  # which one? `choices` holds the codes it may be
+    UNKNOWN_CODE = "unknown_code"  # `code` is no offer or assignment of this sender
+    ALREADY_ASSIGNED = "already_assigned"  # a yes to a job the sender already holds
+    NOTHING_OPEN = "nothing_open"  # a yes or no, but no offer or assignment it could mean
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+    CLARIFY = "clarify"  # unclear (see `reason`): answer helpfully and keep the message open for staff
+    FORWARD_TO_STAFF = "forward_to_staff"  # free text for staff
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    code: str | None = None
+    hours: Decimal | None = None
+    choices: tuple[str, ...] = ()
+    reason: Unclear | None = None
+
+
+_KEYWORD_ACTIONS = {ReplyKind.OPT_OUT: Action.OPT_OUT, ReplyKind.OPT_IN: Action.OPT_IN, ReplyKind.HELP: Action.HELP}
+
+
+def resolve(reply: Reply, offered_codes: Collection[str], assigned_codes: Collection[str] = ()) -> Decision:
+    """What to do with `reply` from a sender with open offers `offered_codes` and active assignments
+    (that can still be withdrawn from or have hours reported) `assigned_codes`.
+
+    Accepting needs an offered code; withdrawing and hours need an assigned one. A no for a job the
+    sender holds is a withdrawal, a withdrawal of a job only offered is a no.
+    """
+    offered, assigned = frozenset(offered_codes), frozenset(assigned_codes)
+    if reply.kind in _KEYWORD_ACTIONS:
+        return Decision(_KEYWORD_ACTIONS[reply.kind])
+    if reply.kind is ReplyKind.UNCLEAR:
+        return Decision(Action.CLARIFY, code=reply.code, reason=reply.reason)
+    if reply.kind is ReplyKind.ACCEPT:
+        return _accept(reply.code, offered, assigned)
+    if reply.kind is ReplyKind.DECLINE:
+        return _decline(reply.code, offered, assigned)
+    if reply.kind is ReplyKind.WITHDRAW:
+        return _withdraw(reply.code, offered, assigned)
+    if reply.kind is ReplyKind.HOURS and reply.hours is not None:
+        return _report_hours(reply.code, reply.hours, assigned)
+    return Decision(Action.FORWARD_TO_STAFF)
+
+
+def _accept(code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
+    if code is not None:
+        if code in assigned:
+            return Decision(Action.ALREADY_ASSIGNED, code=code)
+        if code in offered:
+            return Decision(Action.ACCEPT, code=code)
+        return Decision(Action.UNKNOWN_CODE, code=code)
+    if not offered:
+        return Decision(Action.NOTHING_OPEN)
+    # A bare "ok" or "👍" next to a job already held may just acknowledge that job: ask.
+    if len(offered) == 1 and not assigned:
+        return Decision(Action.ACCEPT, code=next(iter(offered)))
+    return Decision(Action.ASK_CODE, choices=tuple(sorted(offered)))
+
+
+def _decline(code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
+    if code is not None:
+        if code in assigned:
+            return Decision(Action.WITHDRAW, code=code)
+        if code in offered:
+            return Decision(Action.DECLINE, code=code)
+        return Decision(Action.UNKNOWN_CODE, code=code)
+    if offered:
+        return _only_or_ask(Action.DECLINE, offered)
+    if assigned:
+        return _only_or_ask(Action.WITHDRAW, assigned)
+    return Decision(Action.NOTHING_OPEN)
+
+
+def _withdraw(code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
+    if code is not None:
+        if code in assigned:
+            return Decision(Action.WITHDRAW, code=code)
+        if code in offered:
+            return Decision(Action.DECLINE, code=code)
+        return Decision(Action.UNKNOWN_CODE, code=code)
+    if assigned:
+        return _only_or_ask(Action.WITHDRAW, assigned)
+    if offered:
+        return _only_or_ask(Action.DECLINE, offered)
+    return Decision(Action.NOTHING_OPEN)
+
+
+def _report_hours(code: str | None, hours: Decimal, assigned: frozenset[str]) -> Decision:
+    if code is not None:
+        if code in assigned:
+            return Decision(Action.REPORT_HOURS, code=code, hours=hours)
+        return Decision(Action.UNKNOWN_CODE, code=code, hours=hours)
+    if not assigned:
+        # Hours for a job that is over and done still matter: staff find it.
+        return Decision(Action.FORWARD_TO_STAFF, hours=hours)
+    if len(assigned) == 1:
+        return Decision(Action.REPORT_HOURS, code=next(iter(assigned)), hours=hours)
+    return Decision(Action.ASK_CODE, hours=hours, choices=tuple(sorted(assigned)))
+
+
+def _only_or_ask(action: Action, codes: frozenset[str]) -> Decision:
+    if len(codes) == 1:
+        return Decision(action, code=next(iter(codes)))
+    return Decision(Action.ASK_CODE, choices=tuple(sorted(codes)))
