@@ -41,7 +41,7 @@ from typing import NamedTuple, TypeVar
 import phonenumbers
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from fluxx.formats import BERLIN
+from fluxx.formats import BERLIN, number_de
 from fluxx.phone import InvalidPhoneNumber, to_e164
 from volunteers.vocabulary import LANGUAGE_ALIASES, SKILL_ALIASES, CertificateKind, Skill, fold, language_name
 
@@ -51,6 +51,7 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 """An .xlsx is a zip archive: refuse one that unpacks to more than this (a "zip bomb")."""
 MAX_ROWS = 5_000
 """Data rows below the header, empty rows between them included."""
+MAX_COLUMNS = 100
 MAX_JOBS_PER_WEEK = 14
 MAX_NAME_LENGTH = 120
 MAX_NOTES_LENGTH = 2_000
@@ -255,7 +256,7 @@ def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
     if len(data) > MAX_FILE_BYTES:
         raise ImportFileError(
             f"Die Datei „{display_name}“ ist größer als {MAX_FILE_BYTES // (1024 * 1024)} MB. "
-            f"Bitte die Liste in kleinere Dateien aufteilen (höchstens {MAX_ROWS:,} Zeilen).".replace(",", ".")
+            f"Bitte die Liste in kleinere Dateien aufteilen (höchstens {number_de(MAX_ROWS)} Zeilen)."
         )
     extension = display_name.rsplit(".", 1)[-1].lower() if "." in display_name else ""
     if extension == "xlsx":
@@ -312,13 +313,23 @@ def _xlsx_rows(data: bytes, name: str) -> Iterator[list[str]]:
             for meta in workbook.sheets_metadata
             if meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible
         ]
-        if not sheets:
-            raise ImportFileError(f"„{name}“ enthält kein sichtbares Tabellenblatt.")
-        # The first visible sheet, from A1 on (skip_empty_area=False keeps row numbers as Excel shows them).
-        cells = workbook.get_sheet_by_name(sheets[0]).to_python(skip_empty_area=False)
-    except (CalamineError, ValueError, OSError) as error:
-        if isinstance(error, ImportFileError):
-            raise
+        sheet = workbook.get_sheet_by_name(sheets[0]) if sheets else None
+    except (CalamineError, ValueError, OSError):
+        raise ImportFileError(f"„{name}“ lässt sich nicht als Excel-Datei lesen.") from None
+    if sheet is None:
+        raise ImportFileError(f"„{name}“ enthält kein sichtbares Tabellenblatt.")
+    last_row, last_column = sheet.end or (0, 0)
+    if last_row > MAX_ROWS:
+        raise _too_many_rows(name)
+    if last_column >= MAX_COLUMNS:
+        raise ImportFileError(
+            f"„{name}“ hat Einträge bis Spalte {_column_letter(last_column)}, erwartet werden höchstens "
+            f"{MAX_COLUMNS} Spalten. Bitte überflüssige Zellen rechts von der Liste löschen."
+        )
+    try:
+        # The first visible sheet from A1 on: skip_empty_area=False keeps the row numbers Excel shows.
+        cells = sheet.to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, OSError):
         raise ImportFileError(f"„{name}“ lässt sich nicht als Excel-Datei lesen.") from None
     return (_clean_row(_cell_text(value) for value in row) for row in cells)
 
@@ -480,6 +491,12 @@ def _header_fields(header: Sequence[str], name: str) -> list[str | None]:
     return fields
 
 
+def _too_many_rows(name: str) -> ImportFileError:
+    return ImportFileError(
+        f"„{name}“ hat mehr als {number_de(MAX_ROWS)} Zeilen. Bitte die Liste in kleinere Dateien aufteilen."
+    )
+
+
 def _column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -504,11 +521,7 @@ def _rows_below_header(grid: Iterator[list[str]], name: str) -> list[dict[str, s
             pending_empty += 1
             continue
         if len(rows) + pending_empty + 1 > MAX_ROWS:
-            raise ImportFileError(
-                f"„{name}“ hat mehr als {MAX_ROWS:,} Zeilen. Bitte die Liste in kleinere Dateien aufteilen.".replace(
-                    ",", "."
-                )
-            )
+            raise _too_many_rows(name)
         rows.extend(dict.fromkeys(keys, "") for _ in range(pending_empty))
         pending_empty = 0
         row = dict.fromkeys(keys, "")
@@ -883,7 +896,7 @@ def _consent(text: str) -> bool:
 
 def _notes(text: str) -> str | None:
     if len(text) > MAX_NOTES_LENGTH:
-        raise _Invalid(f"{FIELD_LABELS['notes']} sind länger als {MAX_NOTES_LENGTH:,} Zeichen.".replace(",", "."))
+        raise _Invalid(f"{FIELD_LABELS['notes']} sind länger als {number_de(MAX_NOTES_LENGTH)} Zeichen.")
     return text or None
 
 

@@ -279,6 +279,39 @@ def test_an_xlsx_file_with_a_title_row_above_the_headers_is_refused_with_what_wa
         read_table(data, "liste.xlsx")
 
 
+def test_an_xlsx_file_is_read_from_its_first_visible_sheet():
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    hidden = workbook.add_worksheet("Vorlage")
+    hidden.write_row(0, 0, ["Spalte", "Erklärung"])
+    hidden.hide()
+    sheet = workbook.add_worksheet("Ehrenamtliche")
+    sheet.write_row(0, 0, ["Name", "Mobil", "Fähigkeiten", "Gemeinden"])
+    sheet.write_row(1, 0, ["Anna Müller", "0151 12345678", "Kinder", "Burgwedel"])
+    sheet.activate()
+    workbook.close()
+
+    preview = validate_rows(read_table(buffer.getvalue(), "liste.xlsx"), MUNICIPALITIES, today=TODAY)
+
+    assert preview.valid[0].draft.municipality_ids == {MUNICIPALITIES["Burgwedel"]}
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [(MAX_ROWS + 1, 0, "mehr als 5.000 Zeilen"), (1, 100, "hat Einträge bis Spalte CW")],
+)
+def test_an_xlsx_sheet_beyond_the_row_or_column_limit_is_refused_before_it_is_loaded(row, column, message):
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["Name", "Mobil"])
+    sheet.write(row, column, "vergessen")
+    workbook.close()
+
+    with pytest.raises(ImportFileError, match=message):
+        read_table(buffer.getvalue(), "liste.xlsx")
+
+
 # --- row errors ----------------------------------------------------------------------------------------------
 
 
