@@ -406,7 +406,6 @@ def _csv_rows(data: bytes, name: str) -> Iterator[list[str]]:
     hint = re.fullmatch(r'"?sep=(.)"?\r?', first_line.strip(" "))
     if hint:  # Excel's "sep=;" line: it names the separator and is not shown as a row
         delimiter, text = hint.group(1), rest
-        first_line = text.partition("\n")[0]
     else:
         delimiter = _delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -419,8 +418,9 @@ def _csv_rows(data: bytes, name: str) -> Iterator[list[str]]:
                 row_number += 1
         except csv.Error:
             raise ImportFileError(
-                f"„{name}“ ist ab Zeile {row_number} keine gültige CSV-Datei: Steht dort ein "
-                'Anführungszeichen ("), das nicht wieder geschlossen wird?'
+                f"„{name}“ ist ab Zeile {row_number} keine gültige CSV-Datei: Dort steht ein Anführungszeichen "
+                '("), das nicht wieder geschlossen wird oder auf das im selben Feld noch Text folgt. '
+                "Anführungszeichen gehören nur um ein ganzes Feld."
             ) from None
 
     return rows()
@@ -684,17 +684,19 @@ def _mobile(text: str) -> str:
         with_zero, with_plus = "0" + digits, "+" + digits
         international = digits.startswith("49") and len(digits) >= 12
         candidates = [with_plus, with_zero] if international else [with_zero, with_plus]
+    not_mobile: _Invalid | None = None
     for candidate in candidates:
         try:
             number = to_e164(candidate)
         except InvalidPhoneNumber:
             continue
         kind = phonenumbers.number_type(phonenumbers.parse(number))
-        if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
-            raise _Invalid(f"{label} „{text}“ ist eine Festnetznummer – für SMS wird eine Mobilnummer gebraucht.")
-        if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-            raise _Invalid(f"{label} „{text}“ ist keine Mobilnummer – für SMS wird eine Mobilnummer gebraucht.")
-        return number
+        if kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+            return number
+        what = "eine Festnetznummer" if kind == phonenumbers.PhoneNumberType.FIXED_LINE else "keine Mobilnummer"
+        not_mobile = not_mobile or _Invalid(f"{label} „{text}“ ist {what} – für SMS wird eine Mobilnummer gebraucht.")
+    if not_mobile is not None:
+        raise not_mobile
     if re.search(r"\d[eE][+]?\d", text):
         raise _Invalid(
             f"{label} „{text}“ ist keine gültige Mobilnummer: Excel hat die Zahl abgekürzt. "

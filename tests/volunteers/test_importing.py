@@ -326,6 +326,7 @@ def test_an_xlsx_sheet_beyond_the_row_or_column_limit_is_refused_before_it_is_lo
             {"Mobil": "0511 168-32110"},
             "Zeile 2: Mobilnummer „0511 168-32110“ ist eine Festnetznummer – für SMS wird eine Mobilnummer gebraucht.",
         ),
+        ({"Mobil": "0800 3300300"}, "Zeile 2: Mobilnummer „0800 3300300“ ist keine Mobilnummer – für SMS wird"),
         ({"Mobil": "1,51123E+10"}, "Zeile 2: Mobilnummer „1,51123E+10“ ist keine gültige Mobilnummer: Excel hat"),
         ({"Fähigkeiten": ""}, "Zeile 2: Fähigkeiten fehlen – bitte mindestens eine eintragen: Kinderbetreuung,"),
         (
@@ -435,6 +436,22 @@ def test_a_file_is_importable_only_when_every_row_is_valid():
     assert not validate_rows([], MUNICIPALITIES).importable
 
 
+@pytest.mark.parametrize(
+    ("written", "e164"),
+    [
+        ("0151 12345678", "+4915112345678"),
+        ("0151/1234 5678", "+4915112345678"),
+        ("+49 (0) 151 12345678", "+4915112345678"),
+        ("0049 151 12345678", "+4915112345678"),
+        ("15112345678", "+4915112345678"),
+        ("4915112345678", "+4915112345678"),
+        ("+48 512 345 678", "+48512345678"),
+    ],
+)
+def test_mobile_numbers_are_stored_in_e164_however_they_were_written(written, e164):
+    assert one_row(Mobil=written).drafts[0].phone == e164
+
+
 def test_a_name_written_last_name_first_is_turned_round():
     assert one_row(Name="Müller, Anna").drafts[0].name == "Anna Müller"
 
@@ -522,6 +539,13 @@ def test_an_unclosed_quote_is_refused_naming_the_row_where_it_starts():
     text = 'Name;Mobil\nAnna;0151 12345678\n"Bernd;0152 23456789\nCarla;0160 1234567\n'
 
     with pytest.raises(ImportFileError, match="ab Zeile 3 keine gültige CSV-Datei"):
+        read_table(text.encode(), "liste.csv")
+
+
+def test_text_after_a_closing_quote_is_refused_with_where_quotes_belong():
+    text = 'Name;Mobil\n"Anna" Müller;0151 12345678\n'
+
+    with pytest.raises(ImportFileError, match="ab Zeile 2 .* Anführungszeichen gehören nur um ein ganzes Feld"):
         read_table(text.encode(), "liste.csv")
 
 
