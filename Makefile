@@ -29,8 +29,12 @@ run: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Load tests with wrk against `fluxx serve` (apt-get install wrk); FLUXX_BENCH_POSTGRES_URL adds PostgreSQL.
 bench: install
-	@echo "no benchmarks yet"
+	@command -v wrk >/dev/null || { echo "wrk fehlt: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/concurrent_calls.py --connections 2 10 50
+	@if [ -n "$$FLUXX_BENCH_POSTGRES_URL" ]; then \
+	  $(BIN)/python bench/concurrent_calls.py --connections 2 10 50 --database-url "$$FLUXX_BENCH_POSTGRES_URL"; fi
 
 lint: install
 	$(BIN)/ruff check .

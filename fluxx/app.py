@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import ClientDisconnect
 from twilio.twiml.messaging_response import MessagingResponse
 
 from fluxx import web
@@ -104,6 +105,12 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
         if isinstance(exc, OperationalError | InterfaceError):
             return _failure(request, 503, "Die Datenbank ist gerade nicht erreichbar. Bitte gleich noch einmal.")
         return _failure(request, 500, "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.")
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _exc: ClientDisconnect) -> Response:
+        # The caller hung up (or Twilio gave up) while we read the request: nobody waits for an answer.
+        logging.getLogger("fluxx").info("client went away during %s", request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(OverflowError)
     async def _too_large(request: Request, _exc: OverflowError) -> Response:
