@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -18,14 +19,18 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from casework.enums import CallStatus, Need
-from casework.models import Call, Case
+from casework.cases import open_case
+from casework.enums import CallStatus, CaseChannel, Need
+from casework.models import Call, Case, CaseNote
+from fluxx import worker
 from fluxx.settings import Settings
 from telephony import sms_texts
-from telephony.models import Message, MessageDirection
+from telephony.models import Message, MessageDirection, MessageStatus
+from telephony.outbox import queue_sms
+from telephony.sender import sender_for
 from telephony.webhooks import sign
 from tests.conftest import make_settings
-from tests.factories import make_staff, make_volunteer
+from tests.factories import PASSWORD, csrf_from, make_staff, make_volunteer
 from tests.servers import free_port, served
 from tests.twilio_helpers import ACCOUNT_SID, HOTLINE, voice_params
 
@@ -105,12 +110,46 @@ def _one_call(twilio: Twilio, n: int) -> tuple[str, str, str, str]:
     return greeted, rung, texted, ended
 
 
-def test_incoming_calls_menu_choices_sms_and_status_callbacks_at_once_are_all_answered_and_stored(twilio, db, clock):
+def _staff_writes_notes(base_url: str, staff, case_id: int, count: int) -> int:
+    """A counsellor at the browser meanwhile: logs in and adds notes to a case, one after another."""
+    with httpx.Client(base_url=base_url, follow_redirects=False, timeout=30) as browser:
+        token = csrf_from(browser.get("/login").text)
+        data = {"email": staff.email, "password": PASSWORD, "csrf_token": token, "next": "/"}
+        assert browser.post("/login", data=data).status_code == 303
+        token = csrf_from(browser.get("/").text)
+        for n in range(count):
+            note = {"body": f"Rückruf vereinbart ({staff.id}/{n})", "csrf_token": token}
+            assert browser.post(f"/cases/{case_id}/notes", data=note).status_code == 303
+    return count
+
+
+def _worker_sends_until(stop: threading.Event, factory, clock, settings) -> None:
+    """The in-process worker meanwhile: claims and sends outbox SMS in its own transactions."""
+    sender = sender_for(settings, factory, clock=clock, sleep=lambda _seconds: None)
+    while not stop.is_set():
+        worker.run_once(factory, clock=clock, pollers=[sender])
+
+
+def test_calls_menu_choices_sms_status_callbacks_staff_and_the_worker_at_once_are_all_answered_and_stored(
+    app, twilio, db, clock
+):
     staff = [make_staff(db, on_duty=True) for _ in range(2)]
-    for n in range(5):
-        make_volunteer(db, phone=f"+49176{n:08d}")
+    volunteers = [make_volunteer(db, phone=f"+49176{n:08d}") for n in range(5)]
+    case = open_case(db, channel=CaseChannel.MANUAL, now=clock(), zone=clock().tzinfo)
+    for n in range(20):
+        queue_sms(db, to=volunteers[n % 5].phone, body=f"Fluxx: Testnachricht {n}", now=clock())
     db.commit()
-    answers = run_concurrently(CALLS, lambda n: _one_call(twilio, n))
+    stop = threading.Event()
+    sending = threading.Thread(
+        target=_worker_sends_until, args=(stop, app.state.sessionmaker, clock, app.state.settings)
+    )
+    sending.start()
+    with ThreadPoolExecutor(max_workers=2) as browsers:
+        notes = [browsers.submit(_staff_writes_notes, twilio.base_urls[0], person, case.id, 10) for person in staff]
+        answers = run_concurrently(CALLS, lambda n: _one_call(twilio, n))
+        assert sum(future.result() for future in notes) == 20
+    stop.set()
+    sending.join(timeout=30)
 
     for greeted, rung, texted, ended in answers:
         assert is_menu(greeted)
@@ -118,13 +157,16 @@ def test_incoming_calls_menu_choices_sms_and_status_callbacks_at_once_are_all_an
         assert f"<Message>{sms_texts.HELP}</Message>" in texted
         assert ET.fromstring(ended).tag == "Response" and len(ET.fromstring(ended)) == 0
     calls, cases, seqs = stored_cases(db)
-    assert (calls, cases, seqs) == (CALLS, CALLS, list(range(1, CALLS + 1)))
+    assert (calls, cases, seqs) == (CALLS, CALLS + 1, list(range(1, CALLS + 2)))
     rows = db.execute(select(Call.call_sid, Call.status, Call.duration_seconds, Case.need).join(Case)).all()
     needs = [Need.CHILD_CARE, Need.RELATIVE_CARE, Need.DRIVING]
     expected = {(f"CA{n:032d}", CallStatus.COMPLETED, 42, needs[n % 3]) for n in range(CALLS)}
     assert set(rows) == expected
     inbound = db.scalar(select(func.count()).select_from(Message).where(Message.direction == MessageDirection.INBOUND))
     assert inbound == CALLS
+    assert db.scalar(select(func.count()).select_from(CaseNote).where(CaseNote.case_id == case.id)) == 20
+    sent = db.scalars(select(Message.status).where(Message.body.like("Fluxx: Testnachricht %"))).all()
+    assert sorted(sent) == [MessageStatus.DELIVERED] * 20
 
 
 @pytest.fixture
