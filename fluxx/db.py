@@ -66,19 +66,17 @@ WRITE = "fluxx_write"
 _LOCK_HELD = "fluxx_holds_write_lock"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS, **kwargs: Any) -> Engine:
     """Create an engine. SQL parameters never appear in error messages: they hold personal data."""
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS}, **kwargs
-        )
-        _sqlite_write_transactions(engine)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout}, **kwargs)
+        _sqlite_write_transactions(engine, busy_timeout)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _sqlite_write_transactions(engine: Engine) -> None:
+def _sqlite_write_transactions(engine: Engine, busy_timeout: float) -> None:
     """SQLite has one writer at a time; make every writer wait its turn instead of failing.
 
     Python's sqlite3 module starts a transaction lazily and DEFERRED: a unit of work that reads first
@@ -123,7 +121,7 @@ def _sqlite_write_transactions(engine: Engine) -> None:
     def _begin(conn: Connection) -> None:
         if not conn.get_execution_options().get(WRITE):
             return
-        if not lock.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+        if not lock.acquire(timeout=busy_timeout):
             raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is locked (waited for writers)"))
         conn.info[_LOCK_HELD] = True
         dbapi_connection: Any = conn.connection.dbapi_connection

@@ -232,3 +232,62 @@ def test_two_server_processes_on_one_database_answer_every_call_with_the_menu(tw
     assert [is_menu(xml) for xml in answers] == [True] * CALLS
     calls, cases, seqs = stored_cases(db)
     assert (calls, cases, seqs) == (CALLS, CALLS, list(range(1, CALLS + 1)))
+
+
+@pytest.fixture
+def sqlite_only(engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: its single writer lock; PostgreSQL locks rows")
+
+
+def test_a_database_locked_past_the_timeout_still_answers_with_the_fallback_and_logs_why(
+    sqlite_only, engine, clock, caplog
+):
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from fluxx.app import create_app
+    from fluxx.db import make_engine
+
+    caplog.set_level("ERROR", logger="fluxx")
+    settings = make_settings(engine)
+    impatient = make_engine(settings.database_url, busy_timeout=0.2)
+    other_process = sqlite3.connect(engine.url.database, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")  # e.g. a stuck `fluxx worker` holding the write lock
+    try:
+        with TestClient(create_app(settings, clock=clock, engine=impatient)) as client:
+            params = voice_params("CA7", From="+4915112345678")
+            signature = sign(settings.webhook_auth_token, settings.public_base_url + "/twilio/voice/incoming", params)
+            answer = client.post("/twilio/voice/incoming", data=params, headers={"X-Twilio-Signature": signature})
+    finally:
+        other_process.rollback()
+        other_process.close()
+        impatient.dispose()
+    assert answer.status_code == 200 and "technische Störung" in answer.text and "<Record" in answer.text
+    assert "database error on /twilio/voice/incoming: OperationalError: database is locked" in caplog.text
+    assert "+4915112345678" not in caplog.text and "CA7" not in caplog.text
+
+
+def test_a_writer_of_our_own_holding_the_lock_too_long_gives_the_fallback_not_a_hang(
+    sqlite_only, engine, clock, caplog
+):
+    from fastapi.testclient import TestClient
+
+    from fluxx.app import create_app
+    from fluxx.db import make_engine, make_sessionmaker, transaction
+
+    caplog.set_level("ERROR", logger="fluxx")
+    settings = make_settings(engine)
+    impatient = make_engine(settings.database_url, busy_timeout=0.2)
+    with (
+        transaction(make_sessionmaker(impatient)) as stuck,
+        TestClient(create_app(settings, clock=clock, engine=impatient)) as client,
+    ):
+        stuck.execute(select(1))  # this thread holds the process's write turn
+        params = voice_params("CA8")
+        signature = sign(settings.webhook_auth_token, settings.public_base_url + "/twilio/voice/incoming", params)
+        answer = client.post("/twilio/voice/incoming", data=params, headers={"X-Twilio-Signature": signature})
+    impatient.dispose()
+    assert "technische Störung" in answer.text
+    assert "OperationalError: database is locked (waited for writers)" in caplog.text
