@@ -6,13 +6,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from casework import audit
 from casework.models import Case
 from casework.search import parse_query
 from casework.web_support import case_or_404
-from fluxx import web
-from fluxx.models import AuditEvent, Staff, StaffRole
-from fluxx.web import DB
+from fluxx.core import audit, web
+from fluxx.core.models import AuditEvent, Staff, StaffRole
+from fluxx.core.web import DB
 
 router = APIRouter(prefix="/admin/audit", dependencies=[web.require_role(StaffRole.ADMIN)])
 

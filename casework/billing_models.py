@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.enums import Affiliation, BillStatus, HoursStatus
-from fluxx.db import Base
+from fluxx.core.db import Base
 
 
 class HoursReport(Base):

@@ -14,9 +14,9 @@ from casework.enums import NoCaseReason
 from casework.models import Call
 from casework.service import CaseworkError
 from casework.web_support import actor, case_or_404
-from fluxx import web
-from fluxx.models import StaffRole
-from fluxx.web import CSRF, DB, CurrentStaff
+from fluxx.core import web
+from fluxx.core.models import StaffRole
+from fluxx.core.web import CSRF, DB, CurrentStaff
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 

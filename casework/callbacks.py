@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
-from casework import audit, lifecycle, service
-from casework.audit import Actor
+from casework import lifecycle, service
 from casework.enums import CaseChannel, CaseStatus, NoCaseReason
 from casework.models import Call, CareJob, CarePerson, CareWindow, Case, CaseNote
 from casework.service import CaseworkError
-from fluxx.models import Staff
+from fluxx.core import audit
+from fluxx.core.audit import Actor
+from fluxx.core.models import Staff
 
 CLAIM_TIMEOUT = timedelta(minutes=30)
 

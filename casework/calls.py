@@ -10,13 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework import service
-from casework.audit import Actor
 from casework.call_status import FINAL_STATUSES, advance
 from casework.cases import open_case
 from casework.enums import CallStatus, CaseChannel, CaseStatus, Need
 from casework.models import Call, CallEvent
-from fluxx.models import Staff
-from fluxx.phone import try_e164
+from fluxx.core.audit import Actor
+from fluxx.core.models import Staff
+from fluxx.core.phone import try_e164
 
 MAX_PARALLEL_RINGS = 10  # Twilio rings at most ten <Number>s of one <Dial>
 

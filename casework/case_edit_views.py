@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from casework import audit, service
+from casework import service
 from casework.enums import Affiliation, Need
 from casework.forms import MAX_PERSONS, MAX_WINDOWS, FormInvalid, parse_case_form
 from casework.models import Case
 from casework.web_support import FormFields, actor, case_or_404, fields, zone
-from fluxx import web
-from fluxx.models import StaffRole
-from fluxx.phone import display
-from fluxx.web import CSRF, DB, CurrentStaff
+from fluxx.core import audit, web
+from fluxx.core.models import StaffRole
+from fluxx.core.phone import display
+from fluxx.core.web import CSRF, DB, CurrentStaff
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"

@@ -10,17 +10,17 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from casework import audit, callbacks, case_list, history, lifecycle, service, timeline
+from casework import callbacks, case_list, history, lifecycle, service, timeline
 from casework.case_list import CaseFilters, Cursor
 from casework.enums import CaseStatus, JobKind, Need, NoCaseReason
 from casework.job_forms import describe_requirements
 from casework.search import parse_query
 from casework.service import CaseworkError
 from casework.web_support import actor, case_or_404, zone
-from fluxx import web
-from fluxx.models import Staff, StaffRole
-from fluxx.phone import InvalidPhoneNumber, to_e164
-from fluxx.web import CSRF, DB, CurrentStaff
+from fluxx.core import audit, web
+from fluxx.core.models import Staff, StaffRole
+from fluxx.core.phone import InvalidPhoneNumber, to_e164
+from fluxx.core.web import CSRF, DB, CurrentStaff
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 

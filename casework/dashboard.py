@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from casework import callbacks as callbacks_service
 from casework import history
-from casework.audit import staff_names
 from casework.enums import JobStatus
 from casework.lifecycle import OPEN_STATUSES
 from casework.models import Call, CareJob, Case
-from fluxx.models import Staff
+from fluxx.core.audit import staff_names
+from fluxx.core.models import Staff
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from casework.enums import Affiliation, Need
-from fluxx.phone import InvalidPhoneNumber, to_e164
+from fluxx.core.phone import InvalidPhoneNumber, to_e164
 
 MAX_PERSONS = 12
 MAX_WINDOWS = 8

@@ -19,9 +19,9 @@ from casework.job_forms import KIND_FOR_NEED, parse_job_form
 from casework.models import CareJob, Case
 from casework.service import CaseworkError
 from casework.web_support import FormFields, actor, case_or_404, fields, zone
-from fluxx import web
-from fluxx.models import StaffRole
-from fluxx.web import CSRF, DB, CurrentStaff
+from fluxx.core import web
+from fluxx.core.models import StaffRole
+from fluxx.core.web import CSRF, DB, CurrentStaff
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 coordinators = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])

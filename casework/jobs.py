@@ -13,13 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from casework import audit, codes, service
-from casework.audit import Actor
+from casework import codes, service
 from casework.enums import CaseStatus, JobStatus, Need
 from casework.job_forms import JobDetails
 from casework.lifecycle import is_open
 from casework.models import CareJob, Case
 from casework.service import CaseworkError
+from fluxx.core import audit
+from fluxx.core.audit import Actor
 
 CODE_ATTEMPTS = 10
 CONCRETE_NEEDS = (Need.CHILD_CARE, Need.RELATIVE_CARE, Need.DRIVING)

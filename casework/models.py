@@ -18,10 +18,10 @@ from casework.enums import (
     Need,
     NoCaseReason,
 )
-from fluxx.db import Base
+from fluxx.core.db import Base
 
 if TYPE_CHECKING:
-    from fluxx.models import Staff
+    from fluxx.core.models import Staff
 
 
 class Municipality(Base):

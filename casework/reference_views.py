@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from casework.models import Municipality, Partner
-from fluxx import web
-from fluxx.models import StaffRole
-from fluxx.web import CSRF, DB
+from fluxx.core import web
+from fluxx.core.models import StaffRole
+from fluxx.core.web import CSRF, DB
 
 router = APIRouter(prefix="/admin/partners", dependencies=[web.require_role(StaffRole.ADMIN)])
 

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework import audit, lifecycle
-from casework.audit import Actor
+from casework import lifecycle
 from casework.cases import open_case
 from casework.enums import CaseChannel, CaseStatus, JobStatus, Need
 from casework.forms import CaseDetails
@@ -27,6 +26,8 @@ from casework.models import (
     Partner,
 )
 from casework.search import name_key
+from fluxx.core import audit
+from fluxx.core.audit import Actor
 
 SEARCHING_JOB_STATUSES = (JobStatus.OPEN, JobStatus.SEARCHING, JobStatus.UNFILLED)
 MAX_NOTE = 5000

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from casework.audit import staff_names
 from casework.billing_models import Bill, HoursReport
 from casework.models import Case, CaseNote, CaseStatusChange
+from fluxx.core.audit import staff_names
 from telephony.models import Message, MessageDirection
 from volunteers.models import Assignment
 

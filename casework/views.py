@@ -8,8 +8,8 @@ from fastapi.responses import Response
 from casework import dashboard
 from casework.enums import NoCaseReason
 from casework.web_support import zone
-from fluxx import web
-from fluxx.web import DB, CurrentStaff
+from fluxx.core import web
+from fluxx.core.web import DB, CurrentStaff
 
 router = APIRouter()
 

@@ -9,11 +9,11 @@ from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import FormData
 
 from casework import service
-from casework.audit import Actor
 from casework.models import Case
-from fluxx import web
-from fluxx.models import Staff
-from fluxx.web import DB
+from fluxx.core import web
+from fluxx.core.audit import Actor
+from fluxx.core.models import Staff
+from fluxx.core.web import DB
 
 
 def actor(request: Request, staff: Staff) -> Actor:

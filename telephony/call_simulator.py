@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fluxx.phone import display
+from fluxx.core.phone import display
 
 Post = Callable[[str, dict[str, str]], str]
 HOTLINE = "+4951116832110"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fluxx.models import ScheduledTask
-from fluxx.worker import schedule, task_handler
+from fluxx.core.models import ScheduledTask
+from fluxx.core.worker import schedule, task_handler
 from telephony import status as sms_status
 from telephony.models import Message, MessageStatus
 from volunteers import contact

@@ -18,8 +18,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from fluxx.phone import try_e164
-from fluxx.settings import Settings
+from fluxx.core.phone import try_e164
+from fluxx.core.settings import Settings
 from telephony import status as sms_status
 from telephony.models import MessageStatus
 

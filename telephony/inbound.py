@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fluxx.phone import try_e164
+from fluxx.core.phone import try_e164
 from telephony import sms_texts
 from telephony.models import Message, MessageDirection, MessageStatus
 from volunteers import contact, replies

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from casework import audit
+from fluxx.core import audit
 from telephony import status as sms_status
 from telephony.models import Message, MessageDirection
 from volunteers.models import Volunteer

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fluxx.db import Base
+from fluxx.core.db import Base
 
 
 class MessageDirection(enum.StrEnum):

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluxx.phone import try_e164
-from fluxx.settings import HOTLINE_NUMBER
-from fluxx.worker import retry_delay
+from fluxx.core.phone import try_e164
+from fluxx.core.settings import HOTLINE_NUMBER
+from fluxx.core.worker import retry_delay
 from telephony.gateway import SendError, SendResult
 from telephony.models import Message, MessageDirection, MessageStatus
 from volunteers import contact

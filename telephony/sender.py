@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluxx.clock import Clock
-from fluxx.settings import Settings
+from fluxx.core.clock import Clock
+from fluxx.core.settings import Settings
 from telephony import (
     delivery,  # noqa: F401  (registers the late status callback task the worker runs)
     outbox,

@@ -16,10 +16,10 @@ import httpx
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fluxx import web
-from fluxx.phone import try_e164
-from fluxx.settings import Settings
-from fluxx.web import CSRF, DB
+from fluxx.core import web
+from fluxx.core.phone import try_e164
+from fluxx.core.settings import Settings
+from fluxx.core.web import CSRF, DB
 from telephony import sim_inbox
 from telephony.webhooks import sign
 

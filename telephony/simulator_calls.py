@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from fluxx import web
-from fluxx.models import Staff
-from fluxx.phone import InvalidPhoneNumber, to_e164
-from fluxx.web import CSRF, DB, CurrentStaff
+from fluxx.core import web
+from fluxx.core.models import Staff
+from fluxx.core.phone import InvalidPhoneNumber, to_e164
+from fluxx.core.web import CSRF, DB, CurrentStaff
 from telephony.call_simulator import CallSimulator, SimulatedCall
 from telephony.simulator import drive_webhook
 

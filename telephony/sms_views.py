@@ -6,9 +6,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casework.web_support import actor
-from fluxx import web
-from fluxx.models import StaffRole
-from fluxx.web import CSRF, DB, CurrentStaff
+from fluxx.core import web
+from fluxx.core.models import StaffRole
+from fluxx.core.web import CSRF, DB, CurrentStaff
 from telephony import message_log
 from telephony.message_log import Show
 

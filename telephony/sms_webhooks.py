@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from twilio.twiml.messaging_response import MessagingResponse
 
-from fluxx import web
-from fluxx.web import DB
+from fluxx.core import web
+from fluxx.core.web import DB
 from telephony import delivery, inbound
 from telephony.webhooks import TwilioForm, twiml
 

@@ -13,9 +13,9 @@ from casework import calls
 from casework.call_status import parse_call_status
 from casework.enums import Need
 from casework.models import Call
-from fluxx import web
-from fluxx.settings import Settings
-from fluxx.web import DB
+from fluxx.core import web
+from fluxx.core.settings import Settings
+from fluxx.core.web import DB
 from telephony import ivr, voice_texts, voice_twiml
 from telephony.opening_hours import HotlineHours
 from telephony.webhooks import TwilioForm, twiml

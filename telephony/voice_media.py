@@ -15,11 +15,11 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from casework import audit
 from casework.models import Call
 from casework.web_support import actor
-from fluxx.settings import Settings
-from fluxx.web import DB, CurrentStaff
+from fluxx.core import audit
+from fluxx.core.settings import Settings
+from fluxx.core.web import DB, CurrentStaff
 
 router = APIRouter()
 RECORDING_SID = re.compile(r"^RE[0-9a-zA-Z]{32}$")

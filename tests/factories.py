@@ -9,8 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from fluxx import auth
-from fluxx.models import Staff, StaffRole
+from fluxx.core import auth
+from fluxx.core.models import Staff, StaffRole
 
 PASSWORD = "ein langes Testpasswort"
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)

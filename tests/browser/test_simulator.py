@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from fluxx.db import make_sessionmaker
+from fluxx.core.db import make_sessionmaker
 from telephony import sms_texts
 from telephony.outbox import queue_sms
 from telephony.sender import sender_for

@@ -2,7 +2,7 @@ from sqlalchemy import select
 
 from casework.enums import CaseStatus, Need
 from casework.models import Case, CaseNote, CaseStatusChange
-from fluxx.models import AuditEvent, StaffRole
+from fluxx.core.models import AuditEvent, StaffRole
 from tests.factories import csrf_from, login, make_call, make_case, make_staff
 
 

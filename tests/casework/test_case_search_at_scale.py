@@ -10,7 +10,7 @@ from casework.case_list import CaseFilters, list_cases
 from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
 from casework.models import Case, Municipality
 from casework.search import name_key, parse_query
-from fluxx.demo import FIRST_NAMES, LAST_NAMES
+from fluxx.app.demo import FIRST_NAMES, LAST_NAMES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 N = 100_000

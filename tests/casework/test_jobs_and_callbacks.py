@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework import callbacks, jobs, service
-from casework.audit import Actor
 from casework.enums import CaseChannel, CaseStatus, JobStatus, Need, NoCaseReason
 from casework.lifecycle import TransitionNotAllowed
 from casework.models import CareJob, Case, CaseNote, Municipality
-from fluxx.models import StaffRole
+from fluxx.core.audit import Actor
+from fluxx.core.models import StaffRole
 from tests.factories import T0, csrf_from, login, make_call, make_case, make_job, make_staff
 
 

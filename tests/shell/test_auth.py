@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from fluxx import auth
-from fluxx.models import LoginFailure, StaffRole
+from fluxx.core import auth
+from fluxx.core.models import LoginFailure, StaffRole
 from tests.factories import PASSWORD, T0, make_staff
 
 

@@ -1,8 +1,8 @@
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from fluxx.cli import app as cli
-from fluxx.models import Staff, StaffRole
+from fluxx.app.cli import app as cli
+from fluxx.core.models import Staff, StaffRole
 from volunteers.models import Volunteer
 
 

@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 
 from casework.enums import CaseStatus, JobKind, JobStatus
 from casework.models import CareJob, Case, CaseStatusChange, Municipality, Partner
-from fluxx import demo
-from fluxx.models import Staff
+from fluxx.app import demo
+from fluxx.core.models import Staff
 
 
 def test_the_demo_tells_true_stories(db):

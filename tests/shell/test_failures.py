@@ -3,8 +3,8 @@
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from fluxx.app import create_app
-from fluxx.db import make_engine
+from fluxx.app.factory import create_app
+from fluxx.core.db import make_engine
 from tests.conftest import make_settings
 from tests.factories import login, make_staff
 from tests.telephony.voice_helpers import twiml_of

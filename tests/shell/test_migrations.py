@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from casework.billing_models import TariffRate
 from casework.enums import Affiliation
 from casework.models import Municipality
-from fluxx.all_models import metadata
+from fluxx.app.all_models import metadata
 
 
 def test_migrations_produce_exactly_the_models_schema(engine):
@@ -41,7 +41,7 @@ def test_sqlite_runs_with_wal_and_foreign_keys(engine):
 def test_every_migration_can_be_undone_and_redone(tmp_path):
     from alembic import command
 
-    from fluxx.migrate import alembic_config, upgrade
+    from fluxx.app.migrate import alembic_config, upgrade
 
     url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
     upgrade(url)

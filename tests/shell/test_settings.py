@@ -1,8 +1,8 @@
 import pytest
 from typer.testing import CliRunner
 
-from fluxx.cli import app as cli
-from fluxx.settings import Settings, SettingsError, load_settings
+from fluxx.app.cli import app as cli
+from fluxx.core.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults_follow_the_public_contract(monkeypatch):

@@ -3,10 +3,10 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from fluxx.app import create_app
-from fluxx.db import make_engine
-from fluxx.models import Staff, StaffRole, StaffSession
-from fluxx.phone import display
+from fluxx.app.factory import create_app
+from fluxx.core.db import make_engine
+from fluxx.core.models import Staff, StaffRole, StaffSession
+from fluxx.core.phone import display
 from tests.conftest import make_settings
 from tests.factories import PASSWORD, csrf_from, login, make_staff
 

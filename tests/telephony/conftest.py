@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from fluxx.app import create_app
-from fluxx.clock import FrozenClock
-from fluxx.settings import Settings
+from fluxx.app.factory import create_app
+from fluxx.core.clock import FrozenClock
+from fluxx.core.settings import Settings
 from telephony.fake_twilio import FakeTwilio
 from telephony.gateway import TwilioGateway
 from telephony.sender import OutboxSender

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from fluxx.db import make_sessionmaker
+from fluxx.core.db import make_sessionmaker
 from telephony import outbox
 from telephony.gateway import TwilioGateway
 from telephony.models import MessageStatus
@@ -204,7 +204,7 @@ def test_the_gateway_sends_from_a_messaging_service_when_one_is_configured(prod_
 
 
 def test_the_worker_round_also_drains_the_outbox(db, engine, clock, sender, fake_twilio):
-    from fluxx.worker import run_once
+    from fluxx.core.worker import run_once
 
     _queue(db, clock)
     assert run_once(make_sessionmaker(engine), clock=clock, pollers=[sender]) == 1

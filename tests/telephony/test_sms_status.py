@@ -2,9 +2,9 @@
 
 from sqlalchemy import select
 
-from fluxx.db import make_sessionmaker
-from fluxx.models import ScheduledTask
-from fluxx.worker import run_once
+from fluxx.core.db import make_sessionmaker
+from fluxx.core.models import ScheduledTask
+from fluxx.core.worker import run_once
 from telephony import status as sms_status
 from telephony.models import Message, MessageDirection, MessageStatus
 from telephony.outbox import queue_sms

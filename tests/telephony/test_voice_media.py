@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from casework.calls import register_incoming_call
-from fluxx.models import AuditEvent
+from fluxx.core.models import AuditEvent
 from telephony.fake_twilio import FAKE_MP3
 from tests.conftest import BERLIN
 from tests.factories import T0, login, make_staff

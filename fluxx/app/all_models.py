@@ -2,9 +2,9 @@
 
 import casework.billing_models  # noqa: F401
 import casework.models  # noqa: F401
-import fluxx.models  # noqa: F401
+import fluxx.core.models  # noqa: F401
 import telephony.models  # noqa: F401
 import volunteers.models  # noqa: F401
-from fluxx.db import Base
+from fluxx.core.db import Base
 
 metadata = Base.metadata

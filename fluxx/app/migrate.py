@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"  # Alembic keeps fluxx/migrations
 
 
 def alembic_config(database_url: str | None = None, connection: Connection | None = None) -> Config:

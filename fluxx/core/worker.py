@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluxx.clock import Clock
-from fluxx.models import ScheduledTask, TaskStatus
+from fluxx.core.clock import Clock
+from fluxx.core.models import ScheduledTask, TaskStatus
 
 log = logging.getLogger("fluxx.worker")
 

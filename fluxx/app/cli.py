@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from fluxx.settings import Settings, SettingsError, load_settings
+from fluxx.core.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="Fluxxfon: Anrufe, Fälle und Einsätze der Fluxx-Notfallbetreuung.", no_args_is_help=True)
 db_app = typer.Typer(help="Datenbank verwalten.", no_args_is_help=True)
@@ -27,7 +27,7 @@ def _settings() -> Settings:
 
 
 def _sessionmaker(settings: Settings):  # type: ignore[no-untyped-def]
-    from fluxx.db import make_engine, make_sessionmaker
+    from fluxx.core.db import make_engine, make_sessionmaker
 
     return make_sessionmaker(make_engine(settings.database_url))
 
@@ -44,9 +44,9 @@ def serve(
     """Den Webdienst starten (Twilio-Webhooks und Oberfläche für Mitarbeitende)."""
     import uvicorn
 
-    from fluxx.app import create_app
-    from fluxx.clock import system_clock
-    from fluxx.worker import run_forever
+    from fluxx.app.factory import create_app
+    from fluxx.core.clock import system_clock
+    from fluxx.core.worker import run_forever
     from telephony.sender import sender_for
 
     settings = _settings()
@@ -81,9 +81,9 @@ def worker(
     poll: Annotated[float, typer.Option(help="Sekunden zwischen zwei Blicken in die Warteschlange.")] = 1.0,
 ) -> None:
     """Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen). Endet sauber bei SIGTERM."""
-    import fluxx.all_models  # noqa: F401  (every table known: a flush resolves foreign keys by name)
-    from fluxx.clock import system_clock
-    from fluxx.worker import run_forever
+    import fluxx.app.all_models  # noqa: F401  (every table known: a flush resolves foreign keys by name)
+    from fluxx.core.clock import system_clock
+    from fluxx.core.worker import run_forever
     from telephony.sender import sender_for
 
     settings = _settings()
@@ -100,7 +100,7 @@ def worker(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Die Datenbank auf den neuesten Stand der Migrationen bringen."""
-    from fluxx.migrate import upgrade
+    from fluxx.app.migrate import upgrade
 
     settings = _settings()
     upgrade(settings.database_url)
@@ -119,10 +119,10 @@ def staff_create(
     on_duty: Annotated[bool, typer.Option("--on-duty/--off-duty", help="Gleich im Dienst?")] = False,
 ) -> None:
     """Ein Konto für Mitarbeitende anlegen."""
-    from fluxx import auth
-    from fluxx.clock import system_clock
-    from fluxx.db import transaction
-    from fluxx.models import StaffRole
+    from fluxx.core import auth
+    from fluxx.core.clock import system_clock
+    from fluxx.core.db import transaction
+    from fluxx.core.models import StaffRole
 
     settings = _settings()
     try:
@@ -153,9 +153,9 @@ def staff_create(
 @app.command()
 def demo() -> None:
     """Demodaten laden (Mitarbeitende, Partner, Ehrenamtliche, einige Fälle); nur beim ersten Mal."""
-    from fluxx import demo as demo_data
-    from fluxx.clock import system_clock
-    from fluxx.db import transaction
+    from fluxx.app import demo as demo_data
+    from fluxx.core.clock import system_clock
+    from fluxx.core.db import transaction
 
     settings = _settings()
     with transaction(_sessionmaker(settings)) as db:

@@ -16,10 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from twilio.twiml.messaging_response import MessagingResponse
 
-from fluxx import web
-from fluxx.clock import Clock, system_clock
-from fluxx.db import make_engine, make_sessionmaker
-from fluxx.settings import Settings
+from fluxx.core import web
+from fluxx.core.clock import Clock, system_clock
+from fluxx.core.db import make_engine, make_sessionmaker
+from fluxx.core.settings import Settings
 from telephony import sms_texts, voice_twiml
 from telephony.webhooks import twiml
 
@@ -137,8 +137,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     from casework import reference_views
     from casework import routers as case_routers
     from casework import views as casework_views
-    from fluxx import staff_views
-    from fluxx import views as shell_views
+    from fluxx.core import staff_views
+    from fluxx.core import views as shell_views
     from telephony import simulator, simulator_calls, sms_views, sms_webhooks, voice, voice_media
 
     for router in (

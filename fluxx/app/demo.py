@@ -10,14 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework import jobs, lifecycle, service
-from casework.audit import Actor
 from casework.cases import open_case
 from casework.enums import Affiliation, CallStatus, CaseChannel, CaseStatus, JobKind, Need
 from casework.job_forms import JobDetails
 from casework.models import Call, CarePerson, Case, Municipality, Partner
-from fluxx import auth
-from fluxx.formats import BERLIN
-from fluxx.models import Staff, StaffRole
+from fluxx.core import auth
+from fluxx.core.audit import Actor
+from fluxx.core.formats import BERLIN
+from fluxx.core.models import Staff, StaffRole
 from volunteers.models import Volunteer, VolunteerArea, VolunteerAvailability, VolunteerCertificate
 
 DEMO_EMAIL = "demo@fluxx.example"

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from fluxx import auth, web
-from fluxx.models import Staff, StaffRole, StaffSession
-from fluxx.web import CSRF, DB
+from fluxx.core import auth, web
+from fluxx.core.models import Staff, StaffRole, StaffSession
+from fluxx.core.web import CSRF, DB
 
 router = APIRouter(prefix="/admin/staff", dependencies=[web.require_role(StaffRole.ADMIN)])
 

@@ -19,12 +19,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from fluxx import auth, formats, phone
-from fluxx.db import transaction
-from fluxx.models import Staff, StaffRole
-from fluxx.settings import Settings
+from fluxx.core import auth, formats, phone
+from fluxx.core.db import transaction
+from fluxx.core.models import Staff, StaffRole
+from fluxx.core.settings import Settings
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 SESSION_COOKIE = "fluxx_session"
 CSRF_COOKIE = "fluxx_csrf"
 CSRF_FIELD = "csrf_token"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fluxx.db import Base
+from fluxx.core.db import Base
 
 
 class StaffRole(enum.StrEnum):

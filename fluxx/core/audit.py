@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from fluxx.models import AuditEvent, Staff
+from fluxx.core.models import AuditEvent, Staff
 
 PAGE = 200
 

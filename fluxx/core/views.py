@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
-from fluxx import auth, web
-from fluxx.web import CSRF, DB, CurrentStaff
+from fluxx.core import auth, web
+from fluxx.core.web import CSRF, DB, CurrentStaff
 
 router = APIRouter()
 

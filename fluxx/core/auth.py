@@ -15,8 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from fluxx.models import LoginFailure, Staff, StaffRole, StaffSession
-from fluxx.phone import to_e164
+from fluxx.core.models import LoginFailure, Staff, StaffRole, StaffSession
+from fluxx.core.phone import to_e164
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps the time of a login for an unknown email equal to a real one.
