@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from casework.billing_models import Bill, HoursReport
 from casework.models import Case, CaseNote, CaseStatusChange
 from fluxx.core.audit import staff_names
-from telephony.models import Message, MessageDirection
+from telephony.outbox.models import Message, MessageDirection
 from volunteers.models import Assignment
 
 

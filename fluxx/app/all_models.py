@@ -3,7 +3,7 @@
 import casework.billing_models  # noqa: F401
 import casework.models  # noqa: F401
 import fluxx.core.models  # noqa: F401
-import telephony.models  # noqa: F401
+import telephony.outbox.models  # noqa: F401
 import volunteers.models  # noqa: F401
 from fluxx.core.db import Base
 

@@ -47,7 +47,7 @@ def serve(
     from fluxx.app.factory import create_app
     from fluxx.core.clock import system_clock
     from fluxx.core.worker import run_forever
-    from telephony.sender import sender_for
+    from telephony.outbox.sender import sender_for
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -84,7 +84,7 @@ def worker(
     import fluxx.app.all_models  # noqa: F401  (every table known: a flush resolves foreign keys by name)
     from fluxx.core.clock import system_clock
     from fluxx.core.worker import run_forever
-    from telephony.sender import sender_for
+    from telephony.outbox.sender import sender_for
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -174,7 +174,7 @@ def fake_twilio(
     """Eine lokale Nachbildung der Twilio-REST-API starten (für Tests und Probeläufe, ohne Internet)."""
     import uvicorn
 
-    from telephony.fake_twilio import FakeTwilio
+    from telephony.outbox.fake_twilio import FakeTwilio
 
     fake = FakeTwilio(account_sid=account_sid, auth_token=auth_token)
     typer.echo(

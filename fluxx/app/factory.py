@@ -20,7 +20,8 @@ from fluxx.core import web
 from fluxx.core.clock import Clock, system_clock
 from fluxx.core.db import make_engine, make_sessionmaker
 from fluxx.core.settings import Settings
-from telephony import sms_texts, voice_twiml
+from telephony.outbox import texts as sms_texts
+from telephony.voice import twiml as voice_twiml
 from telephony.webhooks import twiml
 
 CSP = (
@@ -139,14 +140,16 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     from casework import views as casework_views
     from fluxx.core import staff_views
     from fluxx.core import views as shell_views
-    from telephony import simulator, simulator_calls, sms_views, sms_webhooks, voice, voice_media
+    from telephony.simulator import views as simulator
+    from telephony.sms import views as sms
+    from telephony.voice import views as voice
 
     for router in (
         shell_views.router, staff_views.router, casework_views.router, reference_views.router,
-        *case_routers.ROUTERS, voice.router, voice_media.router, sms_webhooks.router, sms_views.router,
+        *case_routers.ROUTERS, voice.webhooks, voice.router, sms.webhooks, sms.router,
     ):  # fmt: skip
         app.include_router(router)
     if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)
         app.include_router(simulator.router)
-        app.include_router(simulator_calls.router)
+        app.include_router(simulator.calls)
     return app

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from fluxx.core.clock import FrozenClock
 from fluxx.core.db import make_sessionmaker
 from fluxx.core.settings import Settings
-from telephony.gateway import SmsGateway
-from telephony.models import Message
-from telephony.sender import OutboxSender, sender_for
+from telephony.outbox.gateway import SmsGateway
+from telephony.outbox.models import Message
+from telephony.outbox.sender import OutboxSender, sender_for
 
 
 def make_sender(

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from casework.enums import CallStatus, CaseChannel, Need
 from casework.models import Call
-from telephony.call_simulator import CallSimulator
+from telephony.simulator.service import CallSimulator
 from tests.factories import make_staff
 from tests.twilio_helpers import post_signed
 

@@ -5,7 +5,7 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from telephony.gateway import RewritingHttpClient
+from telephony.outbox.gateway import RewritingHttpClient
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import pytest
 
 from casework.call_status import advance
 from casework.enums import CallStatus, Need
-from telephony.ivr import menu_choice
+from telephony.voice.rules import menu_choice
 
 
 @pytest.mark.parametrize(

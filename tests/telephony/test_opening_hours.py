@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from telephony.opening_hours import HotlineHours, is_public_holiday
+from telephony.voice.rules import HotlineHours, is_public_holiday
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DEFAULT = "Mo-Fr 08:00-18:00; PH off"

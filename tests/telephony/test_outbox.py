@@ -5,11 +5,11 @@ import threading
 import pytest
 
 from fluxx.core.db import make_sessionmaker
-from telephony import outbox
-from telephony.gateway import TwilioGateway
-from telephony.models import MessageStatus
-from telephony.outbox import queue_sms
-from telephony.sender import Pacer
+from telephony.outbox import service as outbox
+from telephony.outbox.gateway import TwilioGateway
+from telephony.outbox.models import MessageStatus
+from telephony.outbox.sender import Pacer
+from telephony.outbox.service import queue_sms
 from tests.factories import make_volunteer
 from tests.telephony.sms_helpers import make_sender, messages
 

@@ -2,9 +2,9 @@
 
 from sqlalchemy import func, select
 
-from telephony import sms_texts
-from telephony.models import Message
-from telephony.outbox import queue_sms
+from telephony.outbox import texts as sms_texts
+from telephony.outbox.models import Message
+from telephony.outbox.service import queue_sms
 from tests.factories import login, make_staff, make_volunteer
 from tests.telephony.sms_helpers import make_sender, messages
 

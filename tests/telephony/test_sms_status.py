@@ -5,9 +5,9 @@ from sqlalchemy import select
 from fluxx.core.db import make_sessionmaker
 from fluxx.core.models import ScheduledTask
 from fluxx.core.worker import run_once
-from telephony import status as sms_status
-from telephony.models import Message, MessageDirection, MessageStatus
-from telephony.outbox import queue_sms
+from telephony.outbox import rules as sms_status
+from telephony.outbox.models import Message, MessageDirection, MessageStatus
+from telephony.outbox.service import queue_sms
 from tests.factories import make_volunteer
 from tests.telephony.sms_helpers import messages
 from tests.twilio_helpers import post_signed

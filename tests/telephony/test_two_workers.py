@@ -6,9 +6,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from telephony.gateway import TwilioGateway
-from telephony.models import Message, MessageStatus
-from telephony.outbox import queue_sms
+from telephony.outbox.gateway import TwilioGateway
+from telephony.outbox.models import Message, MessageStatus
+from telephony.outbox.service import queue_sms
 from tests.database import POSTGRES_URL
 from tests.telephony.sms_helpers import make_sender
 

@@ -2,7 +2,7 @@ from sqlalchemy import select
 
 from casework.calls import register_incoming_call
 from fluxx.core.models import AuditEvent
-from telephony.fake_twilio import FAKE_MP3
+from telephony.outbox.fake_twilio import FAKE_MP3
 from tests.conftest import BERLIN
 from tests.factories import T0, login, make_staff
 

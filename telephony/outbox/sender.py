@@ -16,11 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluxx.core.clock import Clock
 from fluxx.core.settings import Settings
-from telephony import (
-    delivery,  # noqa: F401  (registers the late status callback task the worker runs)
-    outbox,
-)
-from telephony.gateway import SendError, SmsGateway, gateway_for
+from telephony.outbox import rules
+from telephony.outbox import service as outbox  # also registers the late status callback task
+from telephony.outbox.gateway import SendError, SmsGateway, gateway_for
 
 log = logging.getLogger("fluxx.sms")
 
@@ -78,7 +76,9 @@ class OutboxSender:
         item = outbox.load(self.factory, message_id)
         if item.recipient_opted_out:
             # Sending would only earn error 21610 from Twilio; say so without asking.
-            error = SendError("Empfänger hat SMS abbestellt; nicht gesendet.", code=outbox.OPTED_OUT, retryable=False)
+            error = SendError(
+                "Empfänger hat SMS abbestellt; nicht gesendet.", code=rules.OPTED_OUT_ERROR, retryable=False
+            )
             outbox.record_error(self.factory, message_id, error=error, now=self.clock())
             return
         self.pacer.wait()

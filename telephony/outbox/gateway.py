@@ -20,8 +20,8 @@ from twilio.rest import Client
 
 from fluxx.core.phone import try_e164
 from fluxx.core.settings import Settings
-from telephony import status as sms_status
-from telephony.models import MessageStatus
+from telephony.outbox import rules as sms_status
+from telephony.outbox.models import MessageStatus
 
 DEFAULT_TIMEOUT = 10.0
 # The SDK logs every request's headers at INFO; one line per SMS at WARNING and above is enough.

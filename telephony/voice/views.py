@@ -1,10 +1,12 @@
-"""Voice webhooks: the IVR, ringing the staff on duty, screening, voicemail, status callbacks, fallback."""
+"""Voice at the edge: Twilio's webhooks (the IVR, ringing the staff on duty, screening, voicemail, status
+callbacks, fallback) and the staff route that plays a voicemail."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
+import httpx
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
@@ -13,25 +15,28 @@ from casework import calls
 from casework.call_status import parse_call_status
 from casework.enums import Need
 from casework.models import Call
-from fluxx.core import web
+from casework.web_support import actor
+from fluxx.core import audit, web
 from fluxx.core.settings import Settings
-from fluxx.core.web import DB
-from telephony import ivr, voice_texts, voice_twiml
-from telephony.opening_hours import HotlineHours
+from fluxx.core.web import DB, CurrentStaff
+from telephony.voice import rules, service, texts
+from telephony.voice import twiml as voice_twiml
 from telephony.webhooks import TwilioForm, twiml
 
 log = logging.getLogger("fluxx.telephony")
-router = APIRouter(prefix="/twilio/voice")
+webhooks = APIRouter(prefix="/twilio/voice")
+# Staff play voicemails through this authenticated route (see telephony.voice.service).
+router = APIRouter()
 
 
 def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _hours(request: Request) -> HotlineHours:
+def _hours(request: Request) -> rules.HotlineHours:
     state = request.app.state
     if getattr(state, "hotline_hours", None) is None:
-        state.hotline_hours = HotlineHours(state.settings.opening_hours, state.settings.zone)
+        state.hotline_hours = rules.HotlineHours(state.settings.opening_hours, state.settings.zone)
     return state.hotline_hours
 
 
@@ -50,18 +55,18 @@ def _call(request: Request, db: DB, form: FormData) -> Call:
 def _closed_lead(request: Request, now: datetime) -> list[str]:
     settings = _settings(request)
     hours = _hours(request)
-    described = voice_texts.describe_hours(settings.opening_hours)
-    next_open = voice_texts.next_opening_sentence(hours.next_opening(now), now.astimezone(settings.zone))
-    return [voice_texts.CLOSED, *([described] if described else []), next_open, voice_texts.ACUTE_DANGER]
+    described = texts.describe_hours(settings.opening_hours)
+    next_open = texts.next_opening_sentence(hours.next_opening(now), now.astimezone(settings.zone))
+    return [texts.CLOSED, *([described] if described else []), next_open, texts.ACUTE_DANGER]
 
 
 def _nobody(request: Request, call: Call) -> Response:
     calls.needs_callback(call, now=web.now(request))
-    lead = [voice_texts.NOBODY_AVAILABLE, voice_texts.ACUTE_DANGER]
+    lead = [texts.NOBODY_AVAILABLE, texts.ACUTE_DANGER]
     return twiml(voice_twiml.voicemail(_settings(request).public_base_url, lead=lead))
 
 
-@router.post("/incoming")
+@webhooks.post("/incoming")
 def incoming(request: Request, db: DB, form: TwilioForm) -> Response:
     call = _call(request, db, form)
     now = web.now(request)
@@ -71,12 +76,12 @@ def incoming(request: Request, db: DB, form: TwilioForm) -> Response:
     return twiml(voice_twiml.menu(_settings(request).public_base_url, attempt=1, greet=True))
 
 
-@router.post("/menu")
+@webhooks.post("/menu")
 def menu(request: Request, db: DB, form: TwilioForm, attempt: int = 1) -> Response:
     call = _call(request, db, form)
     settings = _settings(request)
-    choice = ivr.menu_choice(str(form.get("Digits") or ""), str(form.get("SpeechResult") or ""))
-    if choice is None and attempt < ivr.MENU_ATTEMPTS:
+    choice = rules.menu_choice(str(form.get("Digits") or ""), str(form.get("SpeechResult") or ""))
+    if choice is None and attempt < rules.MENU_ATTEMPTS:
         return twiml(voice_twiml.menu(settings.public_base_url, attempt=attempt + 1, greet=False))
     calls.set_need(call, choice or Need.OTHER, now=web.now(request))
     staff = calls.staff_to_ring(db, now=web.now(request))
@@ -90,7 +95,7 @@ def menu(request: Request, db: DB, form: TwilioForm, attempt: int = 1) -> Respon
     )  # fmt: skip
 
 
-@router.post("/screen")
+@webhooks.post("/screen")
 def screen(request: Request, db: DB, form: TwilioForm, call: str = "", staff: int = 0) -> Response:
     """Runs on the staff member's leg after they pick up: Twilio's CallSid here is that leg's."""
     parent = calls.get_by_sid(db, call_sid=call)
@@ -100,7 +105,7 @@ def screen(request: Request, db: DB, form: TwilioForm, call: str = "", staff: in
     return twiml(voice_twiml.screen(_settings(request).public_base_url, call_sid=call, staff_id=staff, need=need))
 
 
-@router.post("/screen/answer")
+@webhooks.post("/screen/answer")
 def screen_answer(request: Request, db: DB, form: TwilioForm, call: str = "", staff: int = 0) -> Response:
     parent = calls.get_by_sid(db, call_sid=call)
     if parent is None or str(form.get("Digits") or "") != "1":
@@ -109,7 +114,7 @@ def screen_answer(request: Request, db: DB, form: TwilioForm, call: str = "", st
     return twiml(voice_twiml.screen_result(accepted=won, taken_by_other=not won))
 
 
-@router.post("/dial-result")
+@webhooks.post("/dial-result")
 def dial_result(request: Request, db: DB, form: TwilioForm) -> Response:
     call = _call(request, db, form)
     calls.record_dial_result(db, call=call, dial_status=str(form.get("DialCallStatus") or ""), now=web.now(request))
@@ -127,18 +132,18 @@ def _recording(form: FormData) -> tuple[str, str, int | None] | None:
     return sid, url, int(duration) if duration.isdigit() else None
 
 
-@router.post("/voicemail")
+@webhooks.post("/voicemail")
 def voicemail(request: Request, db: DB, form: TwilioForm) -> Response:
     call = _call(request, db, form)
     recording = _recording(form)
     if recording is None:
-        return twiml(voice_twiml.goodbye(voice_texts.NO_VOICEMAIL))
+        return twiml(voice_twiml.goodbye(texts.NO_VOICEMAIL))
     sid, url, duration = recording
     calls.store_voicemail(call, recording_sid=sid, url=url, duration=duration, now=web.now(request))
-    return twiml(voice_twiml.goodbye(voice_texts.VOICEMAIL_THANKS))
+    return twiml(voice_twiml.goodbye(texts.VOICEMAIL_THANKS))
 
 
-@router.post("/recording")
+@webhooks.post("/recording")
 def recording_status(request: Request, db: DB, form: TwilioForm) -> Response:
     recording = _recording(form)
     if recording is not None and str(form.get("RecordingStatus") or "completed") == "completed":
@@ -148,7 +153,7 @@ def recording_status(request: Request, db: DB, form: TwilioForm) -> Response:
     return twiml(voice_twiml.empty())
 
 
-@router.post("/status")
+@webhooks.post("/status")
 def status(request: Request, db: DB, form: TwilioForm) -> Response:
     call = _call(request, db, form)
     reported = parse_call_status(str(form.get("CallStatus") or ""))
@@ -161,7 +166,7 @@ def status(request: Request, db: DB, form: TwilioForm) -> Response:
     return twiml(voice_twiml.empty())
 
 
-@router.post("/fallback")
+@webhooks.post("/fallback")
 def fallback(request: Request, form: TwilioForm) -> Response:
     """Twilio calls this when the primary handler failed. It never touches the database."""
     settings = _settings(request)
@@ -171,7 +176,7 @@ def fallback(request: Request, form: TwilioForm) -> Response:
     return twiml(response)
 
 
-@router.post("/fallback/voicemail")
+@webhooks.post("/fallback/voicemail")
 def fallback_voicemail(request: Request, form: TwilioForm) -> Response:
     """Keep the voicemail if the database is back; thank the caller either way."""
     recording = _recording(form)
@@ -184,4 +189,27 @@ def fallback_voicemail(request: Request, form: TwilioForm) -> Response:
                 calls.store_voicemail(call, recording_sid=sid, url=url, duration=duration, now=web.now(request))
         except Exception:
             log.exception("fallback voicemail not stored (database unavailable?)")
-    return twiml(voice_twiml.goodbye(voice_texts.VOICEMAIL_THANKS))
+    return twiml(voice_twiml.goodbye(texts.VOICEMAIL_THANKS))
+
+
+@router.get("/calls/{call_id}/voicemail")
+def play_voicemail(request: Request, db: DB, staff: CurrentStaff, call_id: int) -> Response:
+    call = db.get(Call, call_id)
+    if call is None or not call.recording_sid:
+        raise HTTPException(status_code=404, detail="Zu diesem Anruf gibt es keine Sprachnachricht.")
+    settings: Settings = request.app.state.settings
+    audit.record(
+        db, actor(request, staff), action="call.voicemail", object_type="call", object_id=call.id,
+        case_id=call.case_id,
+    )  # fmt: skip
+    if settings.simulation:
+        return Response(service.simulated_recording(), media_type="audio/wav")
+    if not service.RECORDING_SID.match(call.recording_sid):
+        raise HTTPException(status_code=404, detail="Diese Aufnahme ist nicht abrufbar.")
+    try:
+        audio = service.fetch_recording(settings, call.recording_sid)
+    except httpx.HTTPError:
+        raise HTTPException(
+            status_code=502, detail="Die Aufnahme ist gerade nicht abrufbar. Bitte später noch einmal versuchen."
+        ) from None
+    return Response(audio, media_type="audio/mpeg")

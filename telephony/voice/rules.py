@@ -1,5 +1,6 @@
-"""When the hotline is staffed: FLUXX_OPENING_HOURS (OpenStreetMap syntax) with Lower Saxony's holidays.
+"""The rules of a call, pure: when the hotline is staffed, and what a caller's key or word in the menu means.
 
+Opening hours are FLUXX_OPENING_HOURS (OpenStreetMap syntax) with Lower Saxony's holidays.
 opening-hours-py knows only Germany's national holidays as `PH`. On a holiday of Lower Saxony alone
 (Reformation Day, 31 October) we evaluate the expression on a stand-in day the library does treat as
 `PH` and that falls on the same weekday: New Year's Day of a nearby year.
@@ -7,12 +8,15 @@ opening-hours-py knows only Germany's national holidays as `PH`. On a holiday of
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
 from opening_hours import OpeningHours
+
+from casework.enums import Need
 
 MAX_STEPS = 400  # a change at least every day: covers more than a year of closures
 
@@ -72,3 +76,33 @@ class HotlineHours:
                 return local.replace(tzinfo=self.zone)
             local = self._next_change(local)
         return None
+
+
+KEYS = {"1": Need.CHILD_CARE, "2": Need.RELATIVE_CARE, "3": Need.DRIVING, "0": Need.OTHER}
+
+# Word stems a caller may say; checked in this order, so "Fahrt zum Kinderarzt" is a driving service.
+SPOKEN = [
+    (("fahrdienst", "fahrt", "fahren", "transport", "abholen", "drei"), Need.DRIVING),
+    (("kind", "baby", "kita", "tochter", "sohn", "eins"), Need.CHILD_CARE),
+    (
+        ("angehörig", "angehoerig", "pflege", "mutter", "vater", "oma", "opa", "eltern", "senior", "zwei"),
+        Need.RELATIVE_CARE,
+    ),  # fmt: skip
+    (("anderes", "andere", "sonstig", "beratung", "frage", "null"), Need.OTHER),
+]
+
+MENU_ATTEMPTS = 2
+
+
+def menu_choice(digits: str | None, speech: str | None) -> Need | None:
+    """The need a caller chose by key or by voice, or None when we could not tell."""
+    key = (digits or "").strip()[:1]
+    if key in KEYS:
+        return KEYS[key]
+    words = re.sub(r"[^\wäöüß ]", " ", (speech or "").casefold())
+    if not words.strip():
+        return None
+    for stems, need in SPOKEN:
+        if any(stem in words for stem in stems):
+            return need
+    return None

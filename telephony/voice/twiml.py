@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import VoiceResponse
 
 from casework.enums import Need
-from telephony import voice_texts as texts
+from telephony.voice import texts
 
 RING_SECONDS = 25
 SCREEN_SECONDS = 8

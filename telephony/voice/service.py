@@ -1,6 +1,7 @@
-"""Voicemails play in the staff browser through this authenticated route, never from Twilio's URL.
+"""Voicemail audio for the staff browser, fetched by us, never from Twilio's URL in the browser.
 
 Twilio's media needs our account credentials, and a browser must never see them or a Twilio address.
+The authenticated route that plays it is in `telephony.voice.views`.
 """
 
 from __future__ import annotations
@@ -12,16 +13,9 @@ import struct
 import wave
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
 
-from casework.models import Call
-from casework.web_support import actor
-from fluxx.core import audit
 from fluxx.core.settings import Settings
-from fluxx.core.web import DB, CurrentStaff
 
-router = APIRouter()
 RECORDING_SID = re.compile(r"^RE[0-9a-zA-Z]{32}$")
 
 
@@ -51,26 +45,3 @@ def simulated_recording(seconds: float = 1.5, rate: int = 8000) -> bytes:
         out.setframerate(rate)
         out.writeframes(frames)
     return buffer.getvalue()
-
-
-@router.get("/calls/{call_id}/voicemail")
-def play_voicemail(request: Request, db: DB, staff: CurrentStaff, call_id: int) -> Response:
-    call = db.get(Call, call_id)
-    if call is None or not call.recording_sid:
-        raise HTTPException(status_code=404, detail="Zu diesem Anruf gibt es keine Sprachnachricht.")
-    settings: Settings = request.app.state.settings
-    audit.record(
-        db, actor(request, staff), action="call.voicemail", object_type="call", object_id=call.id,
-        case_id=call.case_id,
-    )  # fmt: skip
-    if settings.simulation:
-        return Response(simulated_recording(), media_type="audio/wav")
-    if not RECORDING_SID.match(call.recording_sid):
-        raise HTTPException(status_code=404, detail="Diese Aufnahme ist nicht abrufbar.")
-    try:
-        audio = fetch_recording(settings, call.recording_sid)
-    except httpx.HTTPError:
-        raise HTTPException(
-            status_code=502, detail="Die Aufnahme ist gerade nicht abrufbar. Bitte später noch einmal versuchen."
-        ) from None
-    return Response(audio, media_type="audio/mpeg")

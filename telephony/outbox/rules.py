@@ -1,8 +1,12 @@
-"""Pure rules for SMS statuses: their order, Twilio's names for them, and what staff read about them."""
+"""Pure rules for SMS statuses: their order, Twilio's names for them, and which error means what.
+
+The German words staff read about them are in `telephony.outbox.texts`.
+"""
 
 from __future__ import annotations
 
-from telephony.models import MessageStatus
+from telephony.outbox import texts
+from telephony.outbox.models import MessageStatus
 
 # A status only ever moves to a higher rank: callbacks arrive late, twice and out of order.
 _RANK = {
@@ -33,37 +37,8 @@ _FROM_TWILIO = {
 FINAL = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED})
 PROBLEMS = frozenset({MessageStatus.UNDELIVERED, MessageStatus.FAILED})
 
-LABELS = {
-    MessageStatus.PENDING: "wartet auf Versand",
-    MessageStatus.CLAIMED: "wird an Twilio übergeben",
-    MessageStatus.QUEUED: "bei Twilio eingereiht",
-    MessageStatus.SENDING: "wird gesendet",
-    MessageStatus.SENT: "gesendet",
-    MessageStatus.DELIVERED: "zugestellt",
-    MessageStatus.UNDELIVERED: "nicht zugestellt",
-    MessageStatus.FAILED: "fehlgeschlagen",
-    MessageStatus.RECEIVED: "empfangen",
-}
-
-ERRORS = {
-    20003: "Twilio-Zugangsdaten ungültig",
-    20429: "zu viele Anfragen an Twilio",
-    20500: "Störung bei Twilio",
-    20503: "Twilio vorübergehend nicht verfügbar",
-    21211: "ungültige Telefonnummer",
-    21408: "Land für SMS nicht freigeschaltet",
-    21610: "Empfänger hat SMS abbestellt (STOP)",
-    21614: "Nummer kann keine SMS empfangen",
-    30003: "Telefon nicht erreichbar",
-    30004: "Nachricht blockiert",
-    30005: "Nummer unbekannt oder nicht mehr vergeben",
-    30006: "Festnetz oder nicht erreichbarer Anbieter",
-    30007: "vom Mobilfunkanbieter gefiltert",
-    30008: "unbekannter Zustellfehler",
-    30001: "Warteschlange bei Twilio voll",
-    30002: "Twilio-Konto gesperrt",
-    30010: "Preisgrenze überschritten",
-}
+# Twilio's error for a recipient who texted STOP: never retried, and the volunteer counts as opted out.
+OPTED_OUT_ERROR = 21610
 
 
 def rank(status: MessageStatus) -> int:
@@ -81,11 +56,11 @@ def advances(current: MessageStatus, new: MessageStatus) -> bool:
 
 
 def label(status: MessageStatus) -> str:
-    return LABELS[status]
+    return texts.STATUS_LABELS[status]
 
 
 def error_text(code: int | None, message: str | None = None) -> str:
     """What staff read about an error, in German; Twilio's English text stays in the database."""
     if code is None:
-        return "keine Verbindung zu Twilio" if message else ""
-    return f"{code}: {ERRORS.get(code, 'Fehler bei Twilio (siehe Twilio-Fehlerliste)')}"
+        return texts.NO_CONNECTION if message else ""
+    return f"{code}: {texts.ERRORS.get(code, texts.UNKNOWN_ERROR)}"
