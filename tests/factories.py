@@ -77,9 +77,9 @@ def make_case(db: Session, **overrides: Any) -> Any:
     """A phone case opened through open_case; any Case field can be overridden afterwards."""
     from zoneinfo import ZoneInfo
 
-    from casework.cases import open_case
+    from casework.cases.opening import open_case
     from casework.enums import CaseChannel
-    from casework.search import name_key
+    from casework.search.rules import name_key
 
     at = overrides.pop("opened_at", T0)
     channel = overrides.pop("channel", CaseChannel.PHONE)
@@ -93,8 +93,8 @@ def make_case(db: Session, **overrides: Any) -> Any:
 
 def make_call(db: Session, case: Any, **overrides: Any) -> Any:
     """A call belonging to `case`, from the case's number."""
+    from casework.calls.models import Call
     from casework.enums import CallStatus
-    from casework.models import Call
 
     n = next(_counter)
     values: dict[str, Any] = {
@@ -119,7 +119,7 @@ def make_job(db: Session, case: Any, **overrides: Any) -> Any:
     from datetime import timedelta
 
     from casework.enums import JobKind, JobStatus
-    from casework.models import CareJob
+    from casework.jobs.models import CareJob
 
     code = overrides.pop("code", str(1000 + next(_counter) % 9000))
     values: dict[str, Any] = {

@@ -1,7 +1,10 @@
 """Import every model module so that Base.metadata knows the whole schema (Alembic, tests)."""
 
-import casework.billing_models  # noqa: F401
-import casework.models  # noqa: F401
+import casework.billing.models  # noqa: F401
+import casework.calls.models  # noqa: F401
+import casework.cases.models  # noqa: F401
+import casework.jobs.models  # noqa: F401
+import casework.reference.models  # noqa: F401
 import fluxx.core.models  # noqa: F401
 import telephony.outbox.models  # noqa: F401
 import volunteers.models  # noqa: F401

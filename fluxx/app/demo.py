@@ -9,11 +9,15 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework import jobs, lifecycle, service
-from casework.cases import open_case
+from casework.calls.models import Call
+from casework.cases import rules as lifecycle
+from casework.cases import service
+from casework.cases.models import CarePerson, Case
+from casework.cases.opening import open_case
 from casework.enums import Affiliation, CallStatus, CaseChannel, CaseStatus, JobKind, Need
-from casework.job_forms import JobDetails
-from casework.models import Call, CarePerson, Case, Municipality, Partner
+from casework.jobs import service as jobs
+from casework.jobs.forms import JobDetails
+from casework.reference.models import Municipality, Partner
 from fluxx.core import auth
 from fluxx.core.audit import Actor
 from fluxx.core.formats import BERLIN

@@ -19,6 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from fluxx.core import web
 from fluxx.core.clock import Clock, system_clock
 from fluxx.core.db import make_engine, make_sessionmaker
+from fluxx.core.errors import NotFound
 from fluxx.core.settings import Settings
 from telephony.outbox import texts as sms_texts
 from telephony.voice import twiml as voice_twiml
@@ -97,6 +98,11 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
             )
         return JSONResponse({"detail": detail}, status_code=exc.status_code)
 
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        """A service did not find what the URL names: the same 404 page as an unknown path."""
+        return await _http_error(request, StarletteHTTPException(status_code=404, detail=str(exc)))
+
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
         logging.getLogger("fluxx").error("database error on %s: %s", request.url.path, type(exc).__name__)
@@ -135,18 +141,24 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     async def _bad_request(request: Request, _exc: RequestValidationError) -> Response:
         return PlainTextResponse("Die Anfrage ist unvollständig oder fehlerhaft.", status_code=422)
 
-    from casework import reference_views
-    from casework import routers as case_routers
-    from casework import views as casework_views
+    # Fixed paths before /{id} paths: /cases (search) and /cases/new come before /cases/{case_id}.
+    from casework.audit import views as audit
+    from casework.calls import views as calls
+    from casework.cases import views as cases
+    from casework.dashboard import views as dashboard
+    from casework.jobs import views as jobs
+    from casework.reference import views as reference
+    from casework.search import views as search
     from fluxx.core import staff_views
-    from fluxx.core import views as shell_views
+    from fluxx.core import views as shell
     from telephony.simulator import views as simulator
     from telephony.sms import views as sms
     from telephony.voice import views as voice
 
     for router in (
-        shell_views.router, staff_views.router, casework_views.router, reference_views.router,
-        *case_routers.ROUTERS, voice.webhooks, voice.router, sms.webhooks, sms.router,
+        shell.router, staff_views.router, dashboard.router, reference.router, search.router, cases.router,
+        calls.router, jobs.router, jobs.coordinators, audit.router, voice.webhooks, voice.router, sms.webhooks,
+        sms.router,
     ):  # fmt: skip
         app.include_router(router)
     if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)

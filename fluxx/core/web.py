@@ -18,8 +18,10 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from fluxx.core import auth, formats, phone
+from fluxx.core.audit import Actor
 from fluxx.core.db import transaction
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.settings import Settings
@@ -55,7 +57,12 @@ def now(request: Request) -> datetime:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
+    """One transaction per request: committed when the route returns, rolled back on error.
+
+    A route that catches a refusal from a service (a domain error) and shows a page about it rolls
+    the session back first (`db.rollback()`), so nothing the service wrote before refusing is kept;
+    what the error page itself records (the audit of viewing it) is then committed as usual.
+    """
     with transaction(request.app.state.sessionmaker) as session:
         yield session
 
@@ -67,6 +74,28 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def actor(request: Request, staff: Staff) -> Actor:
+    """Who acts and from where, for the services and their audit events."""
+    return Actor(staff_id=staff.id, ip=client_ip(request), now=now(request))
+
+
+def zone(request: Request) -> ZoneInfo:
+    return request.app.state.settings.zone  # type: ignore[no-any-return]
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, read once in the event loop so that sync routes can use it."""
+    return await request.form()
+
+
+FormFields = Annotated[FormData, Depends(read_form)]
+
+
+def fields(form: FormData) -> dict[str, str]:
+    """Single-valued text fields (files and repeated values are not used by these forms)."""
+    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 @dataclass(frozen=True)

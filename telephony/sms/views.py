@@ -10,10 +10,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
-from casework.web_support import actor
 from fluxx.core import web
 from fluxx.core.models import StaffRole
-from fluxx.core.web import CSRF, DB, CurrentStaff
+from fluxx.core.web import CSRF, DB, CurrentStaff, actor
 from telephony.outbox import service as delivery
 from telephony.sms import service
 from telephony.sms.service import Show

@@ -11,14 +11,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from casework import calls
-from casework.call_status import parse_call_status
+from casework.calls import service as calls
+from casework.calls.models import Call
+from casework.calls.rules import parse_call_status
 from casework.enums import Need
-from casework.models import Call
-from casework.web_support import actor
 from fluxx.core import audit, web
 from fluxx.core.settings import Settings
-from fluxx.core.web import DB, CurrentStaff
+from fluxx.core.web import DB, CurrentStaff, actor
 from telephony.voice import rules, service, texts
 from telephony.voice import twiml as voice_twiml
 from telephony.webhooks import TwilioForm, twiml

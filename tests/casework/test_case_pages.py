@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
+from casework.cases.models import Case, CaseNote, CaseStatusChange
 from casework.enums import CaseStatus, Need
-from casework.models import Case, CaseNote, CaseStatusChange
 from fluxx.core.models import AuditEvent, StaffRole
 from tests.factories import csrf_from, login, make_call, make_case, make_staff
 

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert, select
 
-from casework.case_list import CaseFilters, list_cases
+from casework.cases.models import Case
 from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
-from casework.models import Case, Municipality
-from casework.search import name_key, parse_query
+from casework.reference.models import Municipality
+from casework.search.rules import name_key, parse_query
+from casework.search.service import CaseFilters, list_cases
 from fluxx.app.demo import FIRST_NAMES, LAST_NAMES
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from casework.cases import open_case
+from casework.cases.opening import open_case
 from casework.enums import CaseChannel, CaseStatus
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -19,8 +19,9 @@ def test_cases_are_numbered_per_local_year(db):
 def test_a_retried_incoming_webhook_finds_the_same_call_and_case(db):
     from sqlalchemy import func, select
 
-    from casework.calls import register_incoming_call
-    from casework.models import Call, Case
+    from casework.calls.models import Call
+    from casework.calls.service import register_incoming_call
+    from casework.cases.models import Case
 
     now = datetime(2026, 11, 26, 9, tzinfo=UTC)
     first = register_incoming_call(

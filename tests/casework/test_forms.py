@@ -3,9 +3,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from casework.cases.forms import FormInvalid, parse_case_form
 from casework.enums import Affiliation, JobKind
-from casework.forms import FormInvalid, parse_case_form
-from casework.job_forms import describe_requirements, parse_job_form
+from casework.jobs.forms import describe_requirements, parse_job_form
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -104,7 +104,7 @@ def test_a_time_that_the_clocks_skip_is_refused():
 
     import pytest
 
-    from casework.forms import parse_local
+    from casework.cases.forms import parse_local
 
     berlin = ZoneInfo("Europe/Berlin")
     with pytest.raises(ValueError, match="wegen der Zeitumstellung nicht"):

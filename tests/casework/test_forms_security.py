@@ -1,8 +1,8 @@
 import pytest
 from sqlalchemy import func, select
 
+from casework.cases.models import Case, CaseNote
 from casework.enums import CaseStatus, Need
-from casework.models import Case, CaseNote
 from fluxx.core.models import AuditEvent, StaffRole
 from tests.factories import login, make_call, make_case, make_job, make_staff
 

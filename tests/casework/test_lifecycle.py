@@ -1,8 +1,9 @@
 import pytest
 
-from casework import lifecycle
+from casework.cases import rules as lifecycle
+from casework.cases.rules import TransitionNotAllowed, check_transition
 from casework.enums import CaseChannel, CaseStatus, NoCaseReason
-from casework.lifecycle import TransitionNotAllowed, check_transition
+from casework.statistics import rules as statistics
 
 S = CaseStatus
 
@@ -57,15 +58,15 @@ def test_nothing_can_ever_go_back_to_new():
 
 
 def test_a_case_closed_because_its_only_call_was_a_wrong_number_is_no_counselling():
-    assert not lifecycle.counts_as_counselling(
+    assert not statistics.counts_as_counselling(
         status=S.CLOSED_NO_NEED, channel=CaseChannel.PHONE, call_reasons=[NoCaseReason.WRONG_NUMBER]
     )
 
 
 def test_a_case_with_one_real_call_or_entered_by_hand_counts_as_counselling():
     both = [NoCaseReason.HUNG_UP, None]
-    assert lifecycle.counts_as_counselling(status=S.CLOSED_NO_NEED, channel=CaseChannel.PHONE, call_reasons=both)
-    assert lifecycle.counts_as_counselling(status=S.CLOSED_NO_NEED, channel=CaseChannel.MANUAL, call_reasons=[])
-    assert lifecycle.counts_as_counselling(
+    assert statistics.counts_as_counselling(status=S.CLOSED_NO_NEED, channel=CaseChannel.PHONE, call_reasons=both)
+    assert statistics.counts_as_counselling(status=S.CLOSED_NO_NEED, channel=CaseChannel.MANUAL, call_reasons=[])
+    assert statistics.counts_as_counselling(
         status=S.IN_COUNSELLING, channel=CaseChannel.PHONE, call_reasons=[NoCaseReason.SILENT]
     )

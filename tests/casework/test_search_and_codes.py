@@ -2,8 +2,8 @@ import random
 
 import pytest
 
-from casework import codes
-from casework.search import SearchQuery, parse_query, prefix_upper_bound
+from casework.jobs import rules as codes
+from casework.search.rules import SearchQuery, parse_query, prefix_upper_bound
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from casework.cases.models import Case, CaseStatusChange
 from casework.enums import CaseStatus, JobKind, JobStatus
-from casework.models import CareJob, Case, CaseStatusChange, Municipality, Partner
+from casework.jobs.models import CareJob
+from casework.reference.models import Municipality, Partner
 from fluxx.app import demo
 from fluxx.core.models import Staff
 

@@ -3,9 +3,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from casework.billing_models import TariffRate
+from casework.billing.models import TariffRate
 from casework.enums import Affiliation
-from casework.models import Municipality
+from casework.reference.models import Municipality
 from fluxx.app.all_models import metadata
 
 

@@ -3,8 +3,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from casework.calls.models import Call
 from casework.enums import CallStatus, CaseChannel, Need
-from casework.models import Call
 from telephony.simulator.service import CallSimulator
 from tests.factories import make_staff
 from tests.twilio_helpers import post_signed

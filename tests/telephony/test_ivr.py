@@ -1,6 +1,6 @@
 import pytest
 
-from casework.call_status import advance
+from casework.calls.rules import advance
 from casework.enums import CallStatus, Need
 from telephony.voice.rules import menu_choice
 

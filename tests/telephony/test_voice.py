@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from casework.calls.models import Call
+from casework.cases.models import Case
 from casework.enums import CallStatus, CaseChannel, CaseStatus, Need
-from casework.models import Call, Case
 from tests.factories import make_staff
 from tests.telephony.voice_helpers import spoken, twiml_of, verbs
 from tests.twilio_helpers import post_signed, voice_params

@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from casework.calls import register_incoming_call
+from casework.calls.service import register_incoming_call
 from fluxx.core.models import AuditEvent
 from telephony.outbox.fake_twilio import FAKE_MP3
 from tests.conftest import BERLIN
