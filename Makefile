@@ -32,9 +32,12 @@ test: install
 bench: install
 	@echo "no benchmarks yet"
 
+# ruff, the layers as import-linter contracts (pyproject.toml), and types (strict on rules and services).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -7,7 +7,9 @@ first person may have gone home).
 
 from __future__ import annotations
 
-from sqlalchemy import or_, update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.orm import Session
 
 from casework.callbacks import rules
@@ -24,23 +26,27 @@ from fluxx.core.models import Staff
 
 def claim(db: Session, *, case_id: int, actor: Actor) -> Staff | None:
     """Claim the call back for the acting staff member; returns who holds it if someone else does."""
-    result = db.execute(
-        update(Case)
-        .where(Case.id == case_id, Case.callback_needed.is_(True))
-        .where(
-            or_(
-                Case.callback_claimed_by_id.is_(None),
-                Case.callback_claimed_by_id == actor.staff_id,
-                Case.callback_claimed_at < rules.stale_before(actor.now),
+    # An UPDATE answers with a CursorResult, whose rowcount says whether the claim was taken.
+    result = cast(
+        "CursorResult[Any]",
+        db.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.callback_needed.is_(True))
+            .where(
+                or_(
+                    Case.callback_claimed_by_id.is_(None),
+                    Case.callback_claimed_by_id == actor.staff_id,
+                    Case.callback_claimed_at < rules.stale_before(actor.now),
+                )
             )
-        )
-        .values(callback_claimed_by_id=actor.staff_id, callback_claimed_at=actor.now)
-        .execution_options(synchronize_session=False)
+            .values(callback_claimed_by_id=actor.staff_id, callback_claimed_at=actor.now)
+            .execution_options(synchronize_session=False)
+        ),
     )
     case = db.get(Case, case_id, populate_existing=True)
     if case is None or not case.callback_needed:
         raise CaseworkError("Für diesen Fall ist kein Rückruf mehr nötig.")
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if result.rowcount == 0:
         return db.get(Staff, case.callback_claimed_by_id) if case.callback_claimed_by_id else None
     audit.record(db, actor, action="callback.claim", object_type="case", object_id=case_id, case_id=case_id)
     return None

@@ -7,9 +7,10 @@ when the case holds nothing else; such cases are no counselling session in the s
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,10 +89,13 @@ def staff_to_ring(db: Session, *, now: datetime, limit: int = MAX_PARALLEL_RINGS
 
 def accept(db: Session, *, call: Call, staff_id: int, now: datetime) -> bool:
     """Record who took the call. Two staff pressing 1 at once: only the first one wins (atomic)."""
-    won = db.execute(
-        update(Call)
-        .where(Call.id == call.id, Call.accepted_by_id.is_(None))
-        .values(accepted_by_id=staff_id, answered_at=now, updated_at=now)
+    won = cast(
+        "CursorResult[Any]",
+        db.execute(
+            update(Call)
+            .where(Call.id == call.id, Call.accepted_by_id.is_(None))
+            .values(accepted_by_id=staff_id, answered_at=now, updated_at=now)
+        ),
     ).rowcount
     db.refresh(call)
     if not won:

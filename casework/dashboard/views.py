@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -13,7 +15,7 @@ from fluxx.core.web import DB, CurrentStaff, zone
 router = APIRouter()
 
 
-def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, object]:
+def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, Any]:
     return {
         "summary": dashboard.summary(db, staff=staff),
         "lists": dashboard.lists(db, staff=staff, now=web.now(request), zone=zone(request)),

@@ -244,7 +244,7 @@ def _cases(
 
 def _path(start: CaseStatus, goal: CaseStatus) -> list[CaseStatus]:
     """The shortest way through the allowed status changes, so the demo's history is a real one."""
-    paths = {start: []}
+    paths: dict[CaseStatus, list[CaseStatus]] = {start: []}
     queue = [start]
     while queue:
         status = queue.pop(0)

@@ -149,14 +149,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     from casework.jobs import views as jobs
     from casework.reference import views as reference
     from casework.search import views as search
-    from fluxx.core import staff_views
     from fluxx.core import views as shell
     from telephony.simulator import views as simulator
     from telephony.sms import views as sms
     from telephony.voice import views as voice
 
     for router in (
-        shell.router, staff_views.router, dashboard.router, reference.router, search.router, cases.router,
+        shell.router, shell.staff_admin, dashboard.router, reference.router, search.router, cases.router,
         calls.router, jobs.router, jobs.coordinators, audit.router, voice.webhooks, voice.router, sms.webhooks,
         sms.router,
     ):  # fmt: skip

@@ -75,7 +75,7 @@ def label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
-def _newest_first(query: Select[tuple[AuditEvent]], before_id: int | None, limit: int) -> Select[tuple[AuditEvent]]:
+def _newest_first(query: Select[AuditEvent], before_id: int | None, limit: int) -> Select[AuditEvent]:
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return query.order_by(AuditEvent.id.desc()).limit(limit)

@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     def _opening_hours(cls, value: str) -> str:
         try:
             opening_hours.OpeningHours(value)
-        except (opening_hours.ParserError, SyntaxError) as exc:
+        except (opening_hours.ParserError, SyntaxError) as exc:  # type: ignore[attr-defined]  # not in its stub
             position = re.search(r"-->\s*\d+:(\d+)", str(exc))
             where = f" bei Zeichen {position.group(1)}" if position else ""
             raise ValueError(

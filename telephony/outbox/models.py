@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fluxx.core.db import Base
-
-
-class MessageDirection(enum.StrEnum):
-    INBOUND = "inbound"
-    OUTBOUND = "outbound"
-
-
-class MessageStatus(enum.StrEnum):
-    PENDING = "pending"  # in the outbox, not yet handed to Twilio
-    # A worker took the row and is handing it to Twilio; next_attempt_at is then the end of its lease.
-    CLAIMED = "claimed"
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    UNDELIVERED = "undelivered"
-    FAILED = "failed"
-    RECEIVED = "received"
+from telephony.outbox.rules import MessageDirection, MessageStatus
 
 
 class Message(Base):

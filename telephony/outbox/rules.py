@@ -5,8 +5,28 @@ The German words staff read about them are in `telephony.outbox.texts`.
 
 from __future__ import annotations
 
+import enum
+
 from telephony.outbox import texts
-from telephony.outbox.models import MessageStatus
+
+
+class MessageDirection(enum.StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MessageStatus(enum.StrEnum):
+    PENDING = "pending"  # in the outbox, not yet handed to Twilio
+    # A worker took the row and is handing it to Twilio; next_attempt_at is then the end of its lease.
+    CLAIMED = "claimed"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    RECEIVED = "received"
+
 
 # A status only ever moves to a higher rank: callbacks arrive late, twice and out of order.
 _RANK = {

@@ -91,8 +91,8 @@ class OutboxSender:
             return
         except Exception as exc:  # a bug or an odd answer must not leave the row claimed for the lease
             log.exception("sms %s: unexpected error while sending", message_id)
-            error = SendError(f"{type(exc).__name__}: {exc}", retryable=True)
-            outbox.record_error(self.factory, message_id, error=error, now=self.clock())
+            unexpected = SendError(f"{type(exc).__name__}: {exc}", retryable=True)
+            outbox.record_error(self.factory, message_id, error=unexpected, now=self.clock())
             return
         outbox.record_sent(self.factory, message_id, result=result, sender=self.gateway.sender, now=self.clock())
 

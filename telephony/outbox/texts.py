@@ -6,8 +6,6 @@ GSM-7 alphabet, so they do not force the more expensive UCS-2 encoding; dashes a
 
 from __future__ import annotations
 
-from telephony.outbox.models import MessageStatus
-
 HOTLINE = "0511 168-32110"
 
 OPTED_OUT = "Fluxx: Sie sind abgemeldet und bekommen keine Einsatz-SMS mehr. Mit START melden Sie sich wieder an."
@@ -33,16 +31,17 @@ NOT_RECEIVED = (
 )
 
 # What staff read about a message's status and about Twilio's errors (the message log, "Nachrichten").
+# Keyed by MessageStatus value (a StrEnum member finds its value's entry).
 STATUS_LABELS = {
-    MessageStatus.PENDING: "wartet auf Versand",
-    MessageStatus.CLAIMED: "wird an Twilio übergeben",
-    MessageStatus.QUEUED: "bei Twilio eingereiht",
-    MessageStatus.SENDING: "wird gesendet",
-    MessageStatus.SENT: "gesendet",
-    MessageStatus.DELIVERED: "zugestellt",
-    MessageStatus.UNDELIVERED: "nicht zugestellt",
-    MessageStatus.FAILED: "fehlgeschlagen",
-    MessageStatus.RECEIVED: "empfangen",
+    "pending": "wartet auf Versand",
+    "claimed": "wird an Twilio übergeben",
+    "queued": "bei Twilio eingereiht",
+    "sending": "wird gesendet",
+    "sent": "gesendet",
+    "delivered": "zugestellt",
+    "undelivered": "nicht zugestellt",
+    "failed": "fehlgeschlagen",
+    "received": "empfangen",
 }
 
 ERRORS = {

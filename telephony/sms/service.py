@@ -120,7 +120,7 @@ class Entry:
         return self.message.direction == MessageDirection.INBOUND and self.message.handled_at is None
 
 
-def _filtered(query: Select, show: Show, job_id: int | None) -> Select:
+def _filtered(query: Select[Message, str], show: Show, job_id: int | None) -> Select[Message, str]:
     if show == Show.PROBLEMS:
         query = query.where(Message.status.in_(sms_status.PROBLEMS))
     elif show == Show.OPEN:
