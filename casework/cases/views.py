@@ -55,10 +55,15 @@ def new_case(
     except forms.FormInvalid as exc:
         return web.render(request, "casework/case_new.html", status_code=422, form=form, errors=exc.errors,
                           needs=list(Need), sources=forms.SOURCES)  # fmt: skip
-    case = service.create_manual_case(
-        db, caller_name=new.caller_name, caller_phone=new.caller_phone, need=new.need, source=new.source,
-        note=new.note, actor=actor(request, staff), zone=zone(request),
-    )  # fmt: skip
+    try:
+        case = service.create_manual_case(
+            db, caller_name=new.caller_name, caller_phone=new.caller_phone, need=new.need, source=new.source,
+            note=new.note, actor=actor(request, staff), zone=zone(request),
+        )  # fmt: skip
+    except CaseworkError as exc:  # e.g. a note too long: the case it had already opened goes too
+        db.rollback()
+        return web.render(request, "casework/case_new.html", status_code=422, form=form, errors={"note": str(exc)},
+                          needs=list(Need), sources=forms.SOURCES)  # fmt: skip
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 

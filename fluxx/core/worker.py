@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluxx.core.clock import Clock
+from fluxx.core.db import transaction
 from fluxx.core.models import ScheduledTask, TaskStatus
 
 log = logging.getLogger("fluxx.worker")
@@ -69,7 +70,7 @@ def worker_id() -> str:
 
 def claim(factory: sessionmaker[Session], *, now: datetime, me: str, limit: int = 10) -> list[int]:
     """Mark up to `limit` due tasks as running for this worker and return their ids."""
-    with factory() as db, db.begin():
+    with transaction(factory) as db:
         # A task left running by a worker that died is taken again after a while.
         stale = db.scalars(
             select(ScheduledTask)
@@ -95,7 +96,7 @@ def claim(factory: sessionmaker[Session], *, now: datetime, me: str, limit: int 
 def run_task(factory: sessionmaker[Session], task_id: int, *, clock: Clock) -> None:
     """Run one claimed task in its own transaction; a failure is retried later with backoff."""
     try:
-        with factory() as db, db.begin():
+        with transaction(factory) as db:
             task = db.get_one(ScheduledTask, task_id)
             handler = HANDLERS.get(task.kind)
             if handler is None:
@@ -105,7 +106,7 @@ def run_task(factory: sessionmaker[Session], task_id: int, *, clock: Clock) -> N
             task.finished_at = clock()
     except Exception as exc:
         log.exception("task %s failed", task_id)
-        with factory() as db, db.begin():
+        with transaction(factory) as db:
             task = db.get_one(ScheduledTask, task_id)
             task.attempts += 1
             task.last_error = f"{type(exc).__name__}: {exc}"[:2000]

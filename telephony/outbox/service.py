@@ -22,6 +22,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluxx.core.db import transaction
 from fluxx.core.models import ScheduledTask
 from fluxx.core.phone import try_e164
 from fluxx.core.settings import HOTLINE_NUMBER
@@ -114,7 +115,7 @@ def claim_due(factory: sessionmaker[Session], *, now: datetime, limit: int) -> l
         # A worker that died after claiming leaves the row claimed; its lease ends and it is due again.
         and_(Message.status == MessageStatus.CLAIMED, Message.next_attempt_at <= now),
     )
-    with factory() as db, db.begin():
+    with transaction(factory) as db:
         rows = db.scalars(
             select(Message)
             .where(Message.direction == MessageDirection.OUTBOUND, due)
@@ -131,7 +132,7 @@ def claim_due(factory: sessionmaker[Session], *, now: datetime, limit: int) -> l
 
 
 def load(factory: sessionmaker[Session], message_id: int) -> Outgoing:
-    with factory() as db:
+    with transaction(factory) as db:
         message = db.get_one(Message, message_id)
         return Outgoing(
             id=message.id,
@@ -151,7 +152,7 @@ def _claimed(db: Session, message_id: int) -> Message | None:
 def record_sent(
     factory: sessionmaker[Session], message_id: int, *, result: SendResult, sender: str, now: datetime
 ) -> None:
-    with factory() as db, db.begin():
+    with transaction(factory) as db:
         message = _claimed(db, message_id)
         if message is None:
             return
@@ -174,7 +175,7 @@ def record_error(
     rng: random.Random | None = None,
 ) -> None:
     """Retry a transient error later with backoff; store a permanent one (or the last try) as failed."""
-    with factory() as db, db.begin():
+    with transaction(factory) as db:
         message = _claimed(db, message_id)
         if message is None:
             return
@@ -193,7 +194,7 @@ def record_error(
 
 def release(factory: sessionmaker[Session], message_ids: list[int], *, now: datetime) -> None:
     """Give unsent claims back at shutdown, so they go out now rather than after the lease."""
-    with factory() as db, db.begin():
+    with transaction(factory) as db:
         for message_id in message_ids:
             message = _claimed(db, message_id)
             if message is not None:

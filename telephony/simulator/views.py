@@ -83,7 +83,7 @@ def answer_sms(
     number = try_e164(phone)
     if number is None or not body.strip():
         return RedirectResponse(_page(phone), status_code=303)
-    db.commit()
+    db.commit()  # the webhook we call next writes; our transaction must not hold the database meanwhile
     params = sms_params(request.app.state.settings, from_number=number, body=body)
     drive_webhook(request, "/twilio/sms/incoming", params)
     return RedirectResponse(_page(number), status_code=303)

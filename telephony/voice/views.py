@@ -16,6 +16,7 @@ from casework.calls.models import Call
 from casework.calls.rules import parse_call_status
 from casework.enums import Need
 from fluxx.core import audit, web
+from fluxx.core.db import transaction
 from fluxx.core.settings import Settings
 from fluxx.core.web import DB, CurrentStaff, actor
 from telephony.voice import rules, service, texts
@@ -181,7 +182,7 @@ def fallback_voicemail(request: Request, form: TwilioForm) -> Response:
     recording = _recording(form)
     if recording is not None and form.get("CallSid"):
         try:
-            with request.app.state.sessionmaker() as db, db.begin():
+            with transaction(request.app.state.sessionmaker) as db:
                 call = _call(request, db, form)
                 calls.needs_callback(call, now=web.now(request))
                 sid, url, duration = recording

@@ -1,8 +1,10 @@
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from casework.cases.models import Case, CaseNote, CaseStatusChange
 from casework.enums import CaseStatus, Need
 from fluxx.core.models import AuditEvent, StaffRole
+from tests.database import POSTGRES_URL
 from tests.factories import csrf_from, login, make_call, make_case, make_staff
 
 
@@ -165,3 +167,26 @@ def test_the_edit_form_offers_the_csrf_token_of_this_browser(client, db):
     case = make_case(db)
     token = login(client, staff)
     assert csrf_from(client.get(f"/cases/{case.id}/edit").text) == token
+
+
+def _rows(db):
+    db.expire_all()
+    return [
+        db.scalar(select(func.count()).select_from(model)) for model in (Case, CaseStatusChange, CaseNote, AuditEvent)
+    ]
+
+
+@pytest.mark.xfail(
+    not POSTGRES_URL.startswith("postgresql"),
+    strict=True,
+    reason="pysqlite ends the implicit transaction at the RELEASE of open_case's savepoint, so the case row "
+    "is already committed; fixed by emitting BEGIN in make_engine (SQLite write locking, in progress)",
+)
+def test_a_refused_new_case_leaves_the_database_unchanged(client, db):
+    # The service opens the case, moves it into counselling and audits that before the note is refused.
+    token = login(client, make_staff(db))
+    before = _rows(db)
+    response = client.post("/cases/new", data={"csrf_token": token, "caller_name": "Aylin Koch", "note": "x" * 5001})
+    assert response.status_code == 422 and "Die Notiz ist zu lang" in response.text
+    assert _rows(db) == before
+    assert db.scalar(select(Case).where(Case.caller_name == "Aylin Koch")) is None
