@@ -81,7 +81,7 @@ def queue_sms(
         direction=MessageDirection.OUTBOUND,
         # An invalid number is kept as given: Twilio refuses it (21211) and staff see why.
         to_number=try_e164(to) or to.strip(),
-        from_number=HOTLINE_NUMBER,
+        from_number=HOTLINE_NUMBER,  # until the worker records the sender Twilio used (FLUXX_TWILIO_FROM)
         body=body,
         status=MessageStatus.PENDING,
         attempts=0,

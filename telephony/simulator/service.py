@@ -16,11 +16,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from fluxx.core.phone import display
+from fluxx.core.settings import HOTLINE_NUMBER
 from telephony.outbox.models import Message
 from volunteers.models import Volunteer
 
 Post = Callable[[str, dict[str, str]], str]
-HOTLINE = "+4951116832110"
 
 
 @dataclass
@@ -45,6 +45,7 @@ class SimulatedCall:
     call_sid: str
     caller: str
     base_url: str
+    hotline: str  # the number called: FLUXX_HOTLINE_NUMBER
     lines: list[Line] = field(default_factory=list)
     pending: Pending = field(default_factory=lambda: Pending("ended"))
     reported_end: bool = False
@@ -53,7 +54,7 @@ class SimulatedCall:
         base = {
             "AccountSid": "ACSIMULATOR", "ApiVersion": "2010-04-01", "CallSid": self.call_sid,
             "CallStatus": "in-progress", "Direction": "inbound", "From": self.caller, "Caller": self.caller,
-            "To": HOTLINE, "Called": HOTLINE,
+            "To": self.hotline, "Called": self.hotline,
         }  # fmt: skip
         base.update(extra)
         return base
@@ -96,11 +97,13 @@ def read_twiml(call: SimulatedCall, xml: str) -> None:
 class CallSimulator:
     """Drives one simulated call; `post` sends a signed webhook request and returns the TwiML."""
 
-    def __init__(self, post: Post) -> None:
+    def __init__(self, post: Post, *, hotline: str = HOTLINE_NUMBER) -> None:
         self.post = post
+        self.hotline = hotline
 
     def start(self, base_url: str, caller: str) -> SimulatedCall:
-        call = SimulatedCall(call_sid="CASIM" + secrets.token_hex(15), caller=caller, base_url=base_url)
+        sid = "CASIM" + secrets.token_hex(15)
+        call = SimulatedCall(call_sid=sid, caller=caller, base_url=base_url, hotline=self.hotline)
         call.lines.append(Line("Anruf", f"{display(caller)} ruft das Fluxxfon an."))
         read_twiml(call, self.post(f"{base_url}/twilio/voice/incoming", call.params(CallStatus="ringing")))
         self._report_end(call, 20)

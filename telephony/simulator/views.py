@@ -117,7 +117,7 @@ def _simulator(request: Request) -> CallSimulator:
             raise HTTPException(status_code=502, detail=f"Der Webhook hat mit {response.status_code} geantwortet.")
         return response.text
 
-    return CallSimulator(post)
+    return CallSimulator(post, hotline=request.app.state.settings.hotline_number)
 
 
 def _release_transaction(db: DB) -> None:

@@ -9,12 +9,13 @@ opening-hours-py knows only Germany's national holidays as `PH`. On a holiday of
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from opening_hours import OpeningHours
+from opening_hours import OpeningHours, State
 
 from casework.enums import Need
 
@@ -37,6 +38,22 @@ def _stand_in(day: date) -> date:
             if date(year, 1, 1).weekday() == day.weekday():
                 return date(year, 1, 1)
     raise AssertionError("every weekday has a New Year's Day within 12 years")
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    """The hours of a usual week, as the parsed rule has them: what callers are told."""
+
+    days: tuple[tuple[tuple[str, str], ...], ...]  # Monday to Sunday: open spans ("08:00", "18:00"), end "24:00"
+    holidays_off: bool
+
+
+def _usual_monday() -> date:
+    """The Monday of a week without any public holiday (a fixed one, so the answer never changes)."""
+    monday = date(2025, 6, 16)
+    while any(is_public_holiday(monday + timedelta(days=offset)) for offset in range(7)):
+        monday += timedelta(days=7)
+    return monday
 
 
 class HotlineHours:
@@ -67,6 +84,32 @@ class HotlineHours:
             return midnight
         shifted = local + (change - effective)
         return min(shifted, midnight)
+
+    def _open_spans(self, day: date) -> tuple[tuple[str, str], ...]:
+        start = datetime.combine(day, time())
+        spans: list[tuple[str, str]] = []
+        for begin, end, state, _ in self._rules.intervals(start, start + timedelta(days=1)):
+            if state != State.OPEN:
+                continue
+            until = "24:00" if end.date() > day else end.strftime("%H:%M")
+            if spans and spans[-1][1] == begin.strftime("%H:%M"):
+                spans[-1] = (spans[-1][0], until)  # adjacent open spans are one
+            else:
+                spans.append((begin.strftime("%H:%M"), until))
+        return tuple(spans)
+
+    def weekly_hours(self) -> WeeklyHours:
+        """The spans of a usual week, and whether public holidays are closed (read off the parsed rule)."""
+        monday = _usual_monday()
+        days = tuple(self._open_spans(monday + timedelta(days=offset)) for offset in range(7))
+        holidays_off = any(
+            not self._rules.is_open(
+                datetime.combine(_stand_in(monday + timedelta(days=offset)), time.fromisoformat(spans[0][0]))
+            )
+            for offset, spans in enumerate(days)
+            if spans
+        )
+        return WeeklyHours(days=days, holidays_off=holidays_off)
 
     def next_opening(self, at: datetime) -> datetime | None:
         """The next moment the hotline is staffed (aware, in local time), or None if never."""

@@ -5,12 +5,12 @@ Short sentences: callers are stressed and lines are bad. Say what happens next.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from babel.dates import format_date
 
 from casework.enums import Need
+from telephony.voice.rules import WeeklyHours
 
 VOICE = "Polly.Vicki-Neural"
 LANGUAGE = "de-DE"
@@ -60,17 +60,7 @@ SPEECH_HINTS = (
     "Kinderbetreuung, Kind, Angehörige, Pflege, Fahrdienst, Fahrt, anderes, sonstiges, eins, zwei, drei, null"
 )
 
-_DAYS = {
-    "Mo": "montags",
-    "Tu": "dienstags",
-    "We": "mittwochs",
-    "Th": "donnerstags",
-    "Fr": "freitags",
-    "Sa": "samstags",
-    "Su": "sonntags",
-}
-_SPAN = r"\d\d:\d\d-\d\d:\d\d"
-_RULE = re.compile(rf"^(?P<days>[A-Za-z]{{2}}(?:[-,][A-Za-z]{{2}})*)\s+(?P<times>{_SPAN}(?:,{_SPAN})*)$")
+_DAYS = ("montags", "dienstags", "mittwochs", "donnerstags", "freitags", "samstags", "sonntags")
 
 
 def _clock(value: str) -> str:
@@ -78,37 +68,33 @@ def _clock(value: str) -> str:
     return f"{int(hours)} Uhr" + (f" {int(minutes)}" if minutes != "00" else "")
 
 
-def _days(spec: str) -> str:
-    parts = []
-    for part in spec.split(","):
-        first, _, last = part.partition("-")
-        parts.append(f"{_DAYS[first]} bis {_DAYS[last]}" if last else _DAYS[first])
-    return " und ".join(parts)
+def _days(weekdays: list[int]) -> str:
+    """`[0, 1, 2, 3, 4]` → "montags bis freitags"; `[0, 2]` → "montags und mittwochs"."""
+    runs: list[list[int]] = []
+    for day in weekdays:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return " und ".join(_DAYS[run[0]] + (f" bis {_DAYS[run[-1]]}" if len(run) > 1 else "") for run in runs)
 
 
-def describe_hours(expression: str) -> str | None:
-    """The opening hours as a spoken sentence, for the usual forms; None when we cannot say it well."""
-    spans, holidays_off = [], False
-    for rule in (part.strip() for part in expression.split(";")):
-        if not rule:
-            continue
-        if rule == "PH off":
-            holidays_off = True
-            continue
-        if rule == "24/7":
-            spans.append("rund um die Uhr")
-            continue
-        match = _RULE.match(rule)
-        if not match or any(day not in _DAYS for day in re.split(r"[-,]", match["days"])):
-            return None
-        times = " und ".join(
-            f"von {_clock(start)} bis {_clock(end)}"
-            for start, end in (span.split("-") for span in match["times"].split(","))
-        )
-        spans.append(f"{_days(match['days'])} {times}")
-    if not spans:
+def describe_hours(week: WeeklyHours) -> str | None:
+    """The opening hours as a spoken sentence; None when the hotline is never staffed in a usual week."""
+    if all(spans == (("00:00", "24:00"),) for spans in week.days):
+        parts = ["rund um die Uhr"]
+    else:
+        same_hours: dict[tuple[tuple[str, str], ...], list[int]] = {}
+        for weekday, spans in enumerate(week.days):
+            if spans:
+                same_hours.setdefault(spans, []).append(weekday)
+        parts = [
+            _days(weekdays) + " " + " und ".join(f"von {_clock(start)} bis {_clock(end)}" for start, end in spans)
+            for spans, weekdays in same_hours.items()
+        ]
+    if not parts:
         return None
-    return "Unsere Telefonzeiten sind " + ", ".join(spans) + (", außer an Feiertagen." if holidays_off else ".")
+    return "Unsere Telefonzeiten sind " + ", ".join(parts) + (", außer an Feiertagen." if week.holidays_off else ".")
 
 
 def next_opening_sentence(moment: datetime | None, now: datetime) -> str:

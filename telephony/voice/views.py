@@ -55,7 +55,7 @@ def _call(request: Request, db: DB, form: FormData) -> Call:
 def _closed_lead(request: Request, now: datetime) -> list[str]:
     settings = _settings(request)
     hours = _hours(request)
-    described = texts.describe_hours(settings.opening_hours)
+    described = texts.describe_hours(hours.weekly_hours())
     next_open = texts.next_opening_sentence(hours.next_opening(now), now.astimezone(settings.zone))
     return [texts.CLOSED, *([described] if described else []), next_open, texts.ACUTE_DANGER]
 
