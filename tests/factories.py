@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,8 @@ from fluxx.core import auth
 from fluxx.core.models import Staff, StaffRole
 
 PASSWORD = "ein langes Testpasswort"
+# Cheap argon2 parameters for every account the tests make: the recommended ones cost about 0.1 s each.
+auth.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 _counter = iter(range(1, 10**6))
 

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from fluxx.core.models import LoginFailure, Staff, StaffRole, StaffSession
 from fluxx.core.phone import to_e164
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# argon2id with the library's current recommended parameters. Tests swap in cheap ones (tests/factories.py):
+# a login then rehashes nothing, since every check below asks this hasher.
+hasher = PasswordHasher()
 # Verifying against this keeps the time of a login for an unknown email equal to a real one.
-_DUMMY_HASH = _hasher.hash("not a password of anybody")
+_DUMMY_HASH = hasher.hash("not a password of anybody")
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -52,12 +54,12 @@ def password_problem(password: str) -> str | None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -147,7 +149,7 @@ def authenticate(db: Session, *, email: str, password: str, ip: str, now: dateti
         db.add(LoginFailure(email=email, ip=ip, at=now))
         db.flush()
         return LoginResult(staff=None)
-    if _hasher.check_needs_rehash(staff.password_hash):
+    if hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
     db.execute(delete(LoginFailure).where(LoginFailure.email == email))
     return LoginResult(staff=staff)
