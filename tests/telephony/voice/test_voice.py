@@ -9,7 +9,7 @@ from casework.calls.models import Call
 from casework.cases.models import Case
 from casework.enums import CallStatus, CaseChannel, CaseStatus, Need
 from tests.factories import make_staff
-from tests.telephony.voice_helpers import spoken, twiml_of, verbs
+from tests.telephony.voice.voice_helpers import spoken, twiml_of, verbs
 from tests.twilio_helpers import post_signed, voice_params
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -7,7 +7,7 @@ from fluxx.app.factory import create_app
 from fluxx.core.db import make_engine
 from tests.conftest import make_settings
 from tests.factories import login, make_staff
-from tests.telephony.voice_helpers import twiml_of
+from tests.telephony.voice.voice_helpers import twiml_of
 from tests.twilio_helpers import post_signed
 
 
