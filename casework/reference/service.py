@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.reference.forms import PartnerDetails
 from casework.reference.models import Municipality, Partner
 
 
@@ -14,3 +15,14 @@ def municipalities(db: Session) -> list[Municipality]:
 
 def partners(db: Session) -> list[Partner]:
     return list(db.scalars(select(Partner).order_by(Partner.name)))
+
+
+def partner_name_taken(db: Session, name: str) -> bool:
+    return db.scalar(select(Partner.id).where(Partner.name == name)) is not None
+
+
+def add_partner(db: Session, details: PartnerDetails) -> Partner:
+    partner = Partner(name=details.name, active_from=details.active_from, active_until=details.active_until)
+    db.add(partner)
+    db.flush()
+    return partner

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
+from casework.reference import forms
 from casework.reference import service as reference
-from casework.reference.models import Partner
 from fluxx.core import web
 from fluxx.core.models import StaffRole
 from fluxx.core.web import CSRF, DB
@@ -35,17 +33,6 @@ def partners_page(request: Request, db: DB) -> Response:
     return _page(request, db)
 
 
-def _parse_date(value: str, label: str, required: bool) -> date | None:
-    if not value.strip():
-        if required:
-            raise ValueError(f"Bitte {label} angeben.")
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"{label} ist kein gültiges Datum.") from None
-
-
 @router.post("", dependencies=[CSRF])
 def partner_create(
     request: Request,
@@ -56,15 +43,8 @@ def partner_create(
 ) -> Response:
     form = {"name": name, "active_from": active_from, "active_until": active_until}
     try:
-        if not name.strip():
-            raise ValueError("Bitte den Namen des Partnerbetriebs angeben.")
-        if db.scalar(select(Partner.id).where(Partner.name == name.strip())):
-            raise ValueError(f"„{name.strip()}“ ist schon eingetragen.")
-        start = _parse_date(active_from, "Partner seit", required=True)
-        end = _parse_date(active_until, "Partner bis", required=False)
-        if start and end and end < start:
-            raise ValueError("„Partner bis“ liegt vor „Partner seit“.")
+        details = forms.parse_partner_form(form, name_taken=lambda wanted: reference.partner_name_taken(db, wanted))
     except ValueError as exc:
         return _page(request, db, status_code=422, error=str(exc), form=form)
-    db.add(Partner(name=name.strip(), active_from=start, active_until=end))
+    reference.add_partner(db, details)
     return RedirectResponse("/admin/partners", status_code=303)

@@ -13,6 +13,7 @@ import socket
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,7 +49,7 @@ def schedule(
     kind: str,
     due_at: datetime,
     now: datetime,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
 ) -> ScheduledTask:
     """Persist a piece of work in the caller's transaction; it runs when due, after the commit."""
