@@ -36,9 +36,12 @@ bench: install
 	@if [ -n "$$FLUXX_BENCH_POSTGRES_URL" ]; then \
 	  $(BIN)/python bench/concurrent_calls.py --connections 2 10 50 --database-url "$$FLUXX_BENCH_POSTGRES_URL"; fi
 
+# ruff, the layers as import-linter contracts (pyproject.toml), and types (strict on rules and services).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

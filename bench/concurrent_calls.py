@@ -26,10 +26,11 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import func, select, text
 
-from casework.models import Call, Case
-from fluxx.db import make_engine
-from fluxx.migrate import upgrade
-from fluxx.settings import Settings
+from casework.calls.models import Call
+from casework.cases.models import Case
+from fluxx.app.migrate import upgrade
+from fluxx.core.db import make_engine
+from fluxx.core.settings import Settings
 from telephony.webhooks import sign
 
 BASE = "http://127.0.0.1"

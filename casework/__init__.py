@@ -1,1 +1,5 @@
-"""Cases, calls attached to cases, care jobs, hours, tariff, bills and statistics."""
+"""Case work: cases, calls, call-backs, care jobs, reference data, billing, statistics and the staff pages.
+
+One sub-package per sub-domain, each with the same module names: `rules` (pure), `service`, `forms`,
+`models`, `views` (routes). `enums` is the shared vocabulary with the German labels.
+"""

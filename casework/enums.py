@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import enum
+from typing import Self, overload
 
 
 class LabeledEnum(enum.StrEnum):
     """A StrEnum whose members carry the German label shown to staff."""
 
+    _value_: str
     label: str
 
-    def __new__(cls, value: str, label: str) -> LabeledEnum:
+    # A member is declared as (value, label). Calling the class later, `Need(raw)`, is Enum's lookup by
+    # value with one argument; the first overload says so to type checkers.
+    @overload
+    def __new__(cls, value: str) -> Self: ...
+
+    @overload
+    def __new__(cls, value: str, label: str) -> Self: ...
+
+    def __new__(cls, value: str, label: str = "") -> Self:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

@@ -1,1 +1,1 @@
-"""App shell of Fluxxfon: settings, database, auth, app factory and CLI."""
+"""The shell of Fluxxfon: `fluxx.core` at the bottom of the layers, `fluxx.app` on top."""

@@ -1,1 +1,1 @@
-"""Twilio webhooks, TwiML, the SMS gateway, opening hours and the simulator."""
+"""Twilio at the edge (`voice`, `sms`, `simulator`, `webhooks`) and the SMS outbox beneath the domains (`outbox`)."""

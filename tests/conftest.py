@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from fluxx.app import create_app
-from fluxx.clock import FrozenClock
-from fluxx.settings import Settings
+from fluxx.app.factory import create_app
+from fluxx.core.clock import FrozenClock
+from fluxx.core.settings import Settings
 from tests.database import TestDatabase
 
 BERLIN = ZoneInfo("Europe/Berlin")

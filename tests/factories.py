@@ -6,13 +6,16 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from fluxx import auth
-from fluxx.models import Staff, StaffRole
+from fluxx.core import auth
+from fluxx.core.models import Staff, StaffRole
 
 PASSWORD = "ein langes Testpasswort"
+# Cheap argon2 parameters for every account the tests make: the recommended ones cost about 0.1 s each.
+auth.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 _counter = iter(range(1, 10**6))
 
@@ -77,9 +80,9 @@ def make_case(db: Session, **overrides: Any) -> Any:
     """A phone case opened through open_case; any Case field can be overridden afterwards."""
     from zoneinfo import ZoneInfo
 
-    from casework.cases import open_case
+    from casework.cases.opening import open_case
     from casework.enums import CaseChannel
-    from casework.search import name_key
+    from casework.search.rules import name_key
 
     at = overrides.pop("opened_at", T0)
     channel = overrides.pop("channel", CaseChannel.PHONE)
@@ -93,8 +96,8 @@ def make_case(db: Session, **overrides: Any) -> Any:
 
 def make_call(db: Session, case: Any, **overrides: Any) -> Any:
     """A call belonging to `case`, from the case's number."""
+    from casework.calls.models import Call
     from casework.enums import CallStatus
-    from casework.models import Call
 
     n = next(_counter)
     values: dict[str, Any] = {
@@ -119,7 +122,7 @@ def make_job(db: Session, case: Any, **overrides: Any) -> Any:
     from datetime import timedelta
 
     from casework.enums import JobKind, JobStatus
-    from casework.models import CareJob
+    from casework.jobs.models import CareJob
 
     code = overrides.pop("code", str(1000 + next(_counter) % 9000))
     values: dict[str, Any] = {

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fluxx.phone import try_e164
+from fluxx.core.phone import try_e164
 from volunteers.models import Volunteer
 
 

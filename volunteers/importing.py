@@ -41,8 +41,8 @@ from typing import NamedTuple, TypeVar
 import phonenumbers
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from fluxx.formats import BERLIN, number_de
-from fluxx.phone import InvalidPhoneNumber, to_e164
+from fluxx.core.formats import BERLIN, number_de
+from fluxx.core.phone import InvalidPhoneNumber, to_e164
 from volunteers.vocabulary import LANGUAGE_ALIASES, SKILL_ALIASES, CertificateKind, Skill, fold, language_name
 
 MAX_FILE_BYTES = 5 * 1024 * 1024

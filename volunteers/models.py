@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fluxx.db import Base
+from fluxx.core.db import Base
 
 
 class OfferStatus(enum.StrEnum):

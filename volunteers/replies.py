@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from telephony import sms_texts
-from telephony.models import Message, MessageDirection
+from telephony.outbox import texts as sms_texts
+from telephony.outbox.models import Message, MessageDirection
 from volunteers import contact
 from volunteers.models import Volunteer
 from volunteers.reply_parser import Reply, ReplyKind, parse

@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from fluxx.all_models import metadata
-from fluxx.db import make_engine
+from fluxx.app.all_models import metadata
+from fluxx.core.db import make_engine
 
 config = context.config
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.models import Call
+from casework.calls.models import Call
 from telephony.webhooks import sign
 from tests.factories import PASSWORD, make_staff
 from tests.twilio_helpers import voice_params

@@ -1,10 +1,10 @@
 import pytest
 from playwright.sync_api import expect
 
-from fluxx.db import make_sessionmaker
-from telephony import sms_texts
-from telephony.outbox import queue_sms
-from telephony.sender import sender_for
+from fluxx.core.db import make_sessionmaker
+from telephony.outbox import texts as sms_texts
+from telephony.outbox.sender import sender_for
+from telephony.outbox.service import queue_sms
 from tests.factories import PASSWORD, make_staff, make_volunteer
 
 pytestmark = pytest.mark.browser

@@ -5,12 +5,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework import callbacks, jobs, service
-from casework.audit import Actor
+from casework.callbacks import rules as callback_rules
+from casework.callbacks import service as callbacks
+from casework.cases import service
+from casework.cases.models import Case, CaseNote
+from casework.cases.rules import TransitionNotAllowed
 from casework.enums import CaseChannel, CaseStatus, JobStatus, Need, NoCaseReason
-from casework.lifecycle import TransitionNotAllowed
-from casework.models import CareJob, Case, CaseNote, Municipality
-from fluxx.models import StaffRole
+from casework.jobs import service as jobs
+from casework.jobs.models import CareJob
+from casework.reference.models import Municipality
+from casework.statistics import service as statistics
+from fluxx.core.audit import Actor
+from fluxx.core.models import StaffRole
 from tests.factories import T0, csrf_from, login, make_call, make_case, make_job, make_staff
 
 
@@ -95,7 +101,7 @@ def test_job_codes_stay_unique_among_open_jobs_even_when_the_random_choice_colli
             self.calls += 1
             return 5555 if self.calls == 1 else 6666
 
-    from casework.job_forms import JobDetails
+    from casework.jobs.forms import JobDetails
 
     details = JobDetails(
         kind="child_care",
@@ -194,9 +200,9 @@ def test_a_wrong_number_closes_its_empty_case_and_it_is_no_counselling_session(c
     db.expire_all()
     assert db.get(Case, empty.id).status == CaseStatus.CLOSED_NO_NEED
     assert db.get(Case, documented.id).status == CaseStatus.NEW  # it holds a note, so it stays open
-    counted = set(db.scalars(select(Case.id).where(callbacks.counselling_condition())))
+    counted = set(db.scalars(select(Case.id).where(statistics.counselling_condition())))
     assert counted == {documented.id, manual.id}
-    assert callbacks.count_counselling(db) == 2
+    assert statistics.count_counselling(db) == 2
     assert db.get(type(call), call.id).no_case_reason == NoCaseReason.WRONG_NUMBER
 
 
@@ -219,7 +225,7 @@ def test_a_refused_give_up_changes_nothing(db):
     make_job(db, case, status=JobStatus.SEARCHING)
     with pytest.raises(TransitionNotAllowed):
         callbacks.record_outcome(
-            db, case=case, outcome=callbacks.CallbackOutcome.GIVE_UP, note="", actor=Actor(staff.id, None, T0)
+            db, case=case, outcome=callback_rules.CallbackOutcome.GIVE_UP, note="", actor=Actor(staff.id, None, T0)
         )
     assert case.callback_needed is True and case.callback_outcome is None
     assert db.query(CaseNote).filter_by(case_id=case.id).count() == 0

@@ -9,12 +9,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from fluxx.app import create_app
-from fluxx.clock import FrozenClock
-from fluxx.settings import Settings
-from telephony.fake_twilio import FakeTwilio
-from telephony.gateway import TwilioGateway
-from telephony.sender import OutboxSender
+from fluxx.app.factory import create_app
+from fluxx.core.clock import FrozenClock
+from fluxx.core.settings import Settings
+from telephony.outbox.fake_twilio import FakeTwilio
+from telephony.outbox.gateway import TwilioGateway
+from telephony.outbox.sender import OutboxSender
 from tests.conftest import make_settings
 from tests.servers import served
 from tests.telephony.sms_helpers import make_sender

@@ -1,0 +1,1 @@
+"""Hours reported for assignments, effective-dated tariff rates, bills and their lines."""

@@ -1,0 +1,1 @@
+"""Calls attached to cases: one per Twilio call, status history, accepting, voicemail, "no case"."""

@@ -1,0 +1,63 @@
+"""Calls attached to cases: one row per Twilio call, and its status history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.enums import CallStatus, NoCaseReason
+from fluxx.core.db import Base
+
+if TYPE_CHECKING:
+    from casework.cases.models import Case
+    from fluxx.core.models import Staff
+
+
+class Call(Base):
+    """One Twilio call, identified by its CallSid."""
+
+    __tablename__ = "call"
+    # "Calls of today" on the dashboard.
+    __table_args__ = (Index("ix_call_started_at", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(20), default="inbound")
+    from_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    to_number: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[CallStatus] = mapped_column(default=CallStatus.RINGING)
+    menu_attempts: Mapped[int] = mapped_column(default=0)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    dial_status: Mapped[str | None] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    duration_seconds: Mapped[int | None]
+    recording_sid: Mapped[str | None] = mapped_column(String(64))
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    recording_duration_seconds: Mapped[int | None]
+    no_case_reason: Mapped[NoCaseReason | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    case: Mapped[Case | None] = relationship(back_populates="calls")
+    accepted_by: Mapped[Staff | None] = relationship(foreign_keys=[accepted_by_id])
+    events: Mapped[list[CallEvent]] = relationship(back_populates="call", order_by="CallEvent.id")
+
+
+class CallEvent(Base):
+    """The status history of a call as Twilio reported it (including duplicates and late arrivals)."""
+
+    __tablename__ = "call_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime]
+
+    call: Mapped[Call] = relationship(back_populates="events")

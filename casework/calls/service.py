@@ -1,0 +1,187 @@
+"""Calls attached to cases: every incoming call opens a counselling case exactly once.
+
+A call marked as no case (hung up, wrong number, test, silence) closes its case as "closed without need"
+when the case holds nothing else; such cases are no counselling session in the statistics.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import CursorResult, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from casework.calls.models import Call, CallEvent
+from casework.calls.rules import FINAL_STATUSES, advance
+from casework.cases import service as cases
+from casework.cases.models import CarePerson, CareWindow, Case, CaseNote
+from casework.cases.opening import open_case
+from casework.enums import CallStatus, CaseChannel, CaseStatus, Need, NoCaseReason
+from casework.jobs.models import CareJob
+from fluxx.core import audit
+from fluxx.core.audit import Actor
+from fluxx.core.models import Staff
+from fluxx.core.phone import try_e164
+
+MAX_PARALLEL_RINGS = 10  # Twilio rings at most ten <Number>s of one <Dial>
+
+
+def get_by_sid(db: Session, *, call_sid: str) -> Call | None:
+    return db.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def register_incoming_call(
+    db: Session,
+    *,
+    call_sid: str,
+    from_number: str | None,
+    to_number: str | None,
+    now: datetime,
+    zone: ZoneInfo,
+) -> Call:
+    """Find the call by its CallSid or create it with a new case; a retried webhook creates nothing new."""
+    call = get_by_sid(db, call_sid=call_sid)
+    if call is not None:
+        return call
+    caller = try_e164(from_number)  # None for "anonymous" or withheld numbers
+    try:
+        with db.begin_nested():
+            case = open_case(db, channel=CaseChannel.PHONE, now=now, zone=zone, caller_phone=caller)
+            call = Call(
+                call_sid=call_sid, case_id=case.id, from_number=caller, to_number=try_e164(to_number),
+                status=CallStatus.RINGING, started_at=now, created_at=now, updated_at=now,
+            )  # fmt: skip
+            db.add(call)
+            db.flush()
+            db.add(CallEvent(call_id=call.id, source="incoming", status=CallStatus.RINGING.value, at=now))
+            db.flush()
+    except IntegrityError:
+        # The same webhook ran twice at once and the other request won: use its call and case.
+        existing = get_by_sid(db, call_sid=call_sid)
+        if existing is None:
+            raise
+        return existing
+    return call
+
+
+def set_need(call: Call, need: Need, *, now: datetime) -> None:
+    """The caller's menu choice becomes the case's need (staff may refine it later)."""
+    if call.case is not None and call.case.need is None:
+        call.case.need = need
+        call.case.updated_at = now
+
+
+def staff_to_ring(db: Session, *, now: datetime, limit: int = MAX_PARALLEL_RINGS) -> list[Staff]:
+    """Active staff on duty with a phone; with more than Twilio's ten, the least recently rung first."""
+    staff = db.scalars(
+        select(Staff)
+        .where(Staff.on_duty.is_(True), Staff.is_active.is_(True), Staff.phone.is_not(None))
+        .order_by(Staff.last_rung_at.is_not(None), Staff.last_rung_at, Staff.id)
+        .limit(limit)
+    ).all()
+    for person in staff:
+        person.last_rung_at = now
+    return list(staff)
+
+
+def accept(db: Session, *, call: Call, staff_id: int, now: datetime) -> bool:
+    """Record who took the call. Two staff pressing 1 at once: only the first one wins (atomic)."""
+    won = cast(
+        "CursorResult[Any]",
+        db.execute(
+            update(Call)
+            .where(Call.id == call.id, Call.accepted_by_id.is_(None))
+            .values(accepted_by_id=staff_id, answered_at=now, updated_at=now)
+        ),
+    ).rowcount
+    db.refresh(call)
+    if not won:
+        return call.accepted_by_id == staff_id
+    case = call.case
+    if case is not None:
+        case.counsellor_id = case.counsellor_id or staff_id
+        case.callback_needed = False
+        case.updated_at = now
+        if case.status == CaseStatus.NEW:
+            cases.set_status(db, case=case, target=CaseStatus.IN_COUNSELLING,
+                               actor=Actor(staff_id=staff_id, ip=None, now=now))  # fmt: skip
+    db.add(CallEvent(call_id=call.id, source="screening", status="accepted", at=now))
+    return True
+
+
+def needs_callback(call: Call, *, now: datetime) -> None:
+    """Nobody took the call: the case goes on the "Rückruf nötig" list."""
+    if call.case is not None and call.accepted_by_id is None:
+        call.case.callback_needed = True
+        call.case.updated_at = now
+
+
+def record_dial_result(db: Session, *, call: Call, dial_status: str, now: datetime) -> None:
+    call.dial_status = dial_status[:20]
+    call.updated_at = now
+    db.add(CallEvent(call_id=call.id, source="dial", status=dial_status[:30], at=now))
+
+
+def store_voicemail(call: Call, *, recording_sid: str, url: str, duration: int | None, now: datetime) -> None:
+    """Keep the voicemail's Twilio reference (the audio stays at Twilio, fetched through our route)."""
+    call.recording_sid = recording_sid
+    call.recording_url = url
+    if duration is not None:
+        call.recording_duration_seconds = duration
+    call.updated_at = now
+    if call.case is not None and call.accepted_by_id is None:
+        call.case.channel = CaseChannel.VOICEMAIL
+
+
+def apply_status(
+    db: Session, *, call: Call, reported: CallStatus, duration: int | None, source: str, now: datetime
+) -> None:
+    """A status callback: stored in the history always, applied only when it moves the call forward."""
+    db.add(CallEvent(call_id=call.id, source=source, status=reported.value, at=now))
+    new = advance(call.status, reported)
+    if new != call.status:
+        call.status = new
+        if new == CallStatus.IN_PROGRESS and call.answered_at is None:
+            call.answered_at = now
+        if new in FINAL_STATUSES:
+            call.ended_at = now
+            needs_callback(call, now=now)
+    if duration is not None and call.duration_seconds is None and new in FINAL_STATUSES:
+        call.duration_seconds = duration
+    call.updated_at = now
+
+
+def _has_content(db: Session, case: Case, call: Call) -> bool:
+    """Anything documented besides this call: notes, persons, windows, jobs or other real calls."""
+    checks = (
+        exists().where(CaseNote.case_id == case.id),
+        exists().where(CarePerson.case_id == case.id),
+        exists().where(CareWindow.case_id == case.id),
+        exists().where(CareJob.case_id == case.id),
+        exists().where(Call.case_id == case.id, Call.id != call.id, Call.no_case_reason.is_(None)),
+    )
+    return any(db.scalar(select(check)) for check in checks)
+
+
+def mark_no_case(db: Session, *, call: Call, reason: NoCaseReason, actor: Actor) -> bool:
+    """Mark a call as no case; returns True when its case was closed because of it."""
+    call.no_case_reason = reason
+    call.updated_at = actor.now
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        action="call.no_case",
+        object_type="call",
+        object_id=call.id,
+        case_id=call.case_id,
+        detail={"reason": reason.value},
+    )
+    case = call.case
+    if case is None or case.status not in (CaseStatus.NEW, CaseStatus.IN_COUNSELLING) or _has_content(db, case, call):
+        return False
+    cases.set_status(db, case=case, target=CaseStatus.CLOSED_NO_NEED, actor=actor)
+    return True

@@ -1,0 +1,148 @@
+"""Cases, the people needing care, their time windows, notes and status history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
+from fluxx.core.db import Base
+
+if TYPE_CHECKING:
+    from casework.calls.models import Call
+    from casework.jobs.models import CareJob
+    from casework.reference.models import Municipality, Partner
+    from fluxx.core.models import Staff
+
+
+class YearlyCounter(Base):
+    """The last running number handed out per kind and year (cases `2026-000123`, bills).
+
+    Taken with one atomic upsert that holds the row until the transaction ends: two cases opened at
+    the same moment get consecutive numbers and never the same one, and a rolled-back case gives its
+    number back.
+    """
+
+    __tablename__ = "yearly_counter"
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_value: Mapped[int]
+
+
+class Case(Base):
+    """One counselling case (Krisenberatung)."""
+
+    __tablename__ = "case"
+    __table_args__ = (
+        UniqueConstraint("year", "seq"),
+        Index("ix_case_status_opened_at", "status", "opened_at"),
+        Index("ix_case_opened_at_id", "opened_at", "id"),
+        # Search and list filters stay index scans with a million cases. On PostgreSQL the pattern
+        # operator class lets `LIKE 'prefix%'` use the index whatever the database collation is.
+        Index(
+            "ix_case_caller_phone_opened_at", "caller_phone", "opened_at",
+            postgresql_ops={"caller_phone": "varchar_pattern_ops"},
+        ),
+        Index(
+            "ix_case_caller_name_search_pattern", "caller_name_search",
+            postgresql_ops={"caller_name_search": "varchar_pattern_ops"},
+        ),
+        Index("ix_case_callback_needed_opened_at", "callback_needed", "opened_at"),
+        Index("ix_case_counsellor_id_opened_at", "counsellor_id", "opened_at"),
+        Index("ix_case_municipality_id_opened_at", "municipality_id", "opened_at"),
+        Index("ix_case_need_opened_at", "need", "opened_at"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    year: Mapped[int]
+    seq: Mapped[int]
+    opened_at: Mapped[datetime]
+    channel: Mapped[CaseChannel]
+    caller_name: Mapped[str | None] = mapped_column(String(160))
+    # Indexed below together with opened_at / as pattern indexes, which also serve equality.
+    caller_phone: Mapped[str | None] = mapped_column(String(20))
+    caller_name_search: Mapped[str | None] = mapped_column(String(160))
+    need: Mapped[Need | None]
+    status: Mapped[CaseStatus] = mapped_column(default=CaseStatus.NEW)
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    callback_needed: Mapped[bool] = mapped_column(default=False)
+    callback_claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    callback_claimed_at: Mapped[datetime | None]
+    callback_outcome: Mapped[str | None] = mapped_column(Text)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    district: Mapped[str | None] = mapped_column(String(80))
+    address: Mapped[str | None] = mapped_column(Text)
+    affiliation: Mapped[Affiliation] = mapped_column(default=Affiliation.NONE)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    employer_municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    consent_at: Mapped[datetime | None]
+    consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    closed_at: Mapped[datetime | None]
+    # Set when retention has removed the personal data; the row stays for the statistics.
+    anonymised_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    counsellor: Mapped[Staff | None] = relationship(foreign_keys=[counsellor_id])
+    municipality: Mapped[Municipality | None] = relationship(foreign_keys=[municipality_id])
+    partner: Mapped[Partner | None] = relationship()
+    persons: Mapped[list[CarePerson]] = relationship(back_populates="case", order_by="CarePerson.id")
+    windows: Mapped[list[CareWindow]] = relationship(back_populates="case", order_by="CareWindow.starts_at")
+    calls: Mapped[list[Call]] = relationship(back_populates="case", order_by="Call.created_at")
+    jobs: Mapped[list[CareJob]] = relationship(back_populates="case", order_by="CareJob.id")
+
+
+class CarePerson(Base):
+    """Who needs care in a case; minimised: first name or initials, age or need."""
+
+    __tablename__ = "care_person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(80))
+    age_years: Mapped[int | None]
+    need_description: Mapped[str | None] = mapped_column(Text)
+    special_requirements: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="persons")
+
+
+class CareWindow(Base):
+    """A time window in which the family needs care."""
+
+    __tablename__ = "care_window"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    case: Mapped[Case] = relationship(back_populates="windows")
+
+
+class CaseNote(Base):
+    """A note on a case; append-only."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class CaseStatusChange(Base):
+    __tablename__ = "case_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[CaseStatus | None]
+    to_status: Mapped[CaseStatus]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime]

@@ -1,0 +1,260 @@
+"""Case work services: load, document, assign, annotate and move cases through their statuses.
+
+Keyword-only functions that flush and never commit (the request owns the transaction). Every change
+of a case's personal data writes an audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from casework.cases import rules as lifecycle
+from casework.cases.forms import CASE_FIELDS, CaseDetails
+from casework.cases.models import CarePerson, CareWindow, Case, CaseNote, CaseStatusChange
+from casework.cases.opening import open_case
+from casework.enums import CaseChannel, CaseStatus, JobStatus, Need
+from casework.jobs import rules as jobs_rules
+from casework.jobs.models import CareJob
+from casework.search.rules import name_key
+from fluxx.core import audit
+from fluxx.core.audit import Actor
+from fluxx.core.errors import NotFound
+
+MAX_NOTE = 5000
+
+
+class CaseworkError(ValueError):
+    """A request that the rules refuse; the message is German and shown to staff."""
+
+
+def get_case(db: Session, *, case_id: int, for_update: bool = False) -> Case:
+    """A case by id, or NotFound; `for_update` locks the row so concurrent status changes take turns."""
+    query = select(Case).where(Case.id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    case = db.scalar(query)
+    if case is None:
+        raise NotFound("Diesen Fall gibt es nicht.")
+    return case
+
+
+def jobs_searching(db: Session, *, case_id: int) -> int:
+    query = select(func.count()).where(CareJob.case_id == case_id, CareJob.status.in_(jobs_rules.WAITING_FOR_CARER))
+    return db.scalar(query) or 0
+
+
+def set_status(db: Session, *, case: Case, target: CaseStatus, actor: Actor) -> None:
+    """Move a case to `target` if the rules allow it; records the change and the audit event."""
+    lifecycle.check_transition(case.status, target, jobs_searching=jobs_searching(db, case_id=case.id))
+    previous = case.status
+    case.status = target
+    case.updated_at = actor.now
+    if lifecycle.closes(previous, target):
+        case.closed_at = actor.now
+        _finish_jobs(db, case=case, actor=actor)
+        # A closed case needs no call back; a claim on it would block nobody but confuse everybody.
+        case.callback_needed = False
+        case.callback_claimed_by_id = None
+    elif lifecycle.reopened(previous, target):
+        case.closed_at = None
+    db.add(
+        CaseStatusChange(
+            case_id=case.id,
+            from_status=previous,
+            to_status=target,
+            changed_by_id=actor.staff_id,
+            at=actor.now,
+        )
+    )
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        action="case.status",
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        detail={"from": previous.value, "to": target.value},
+    )
+
+
+def _finish_jobs(db: Session, *, case: Case, actor: Actor) -> None:
+    """A closed case's staffed jobs are over: they free their SMS code for new jobs."""
+    for job in db.scalars(select(CareJob).where(CareJob.case_id == case.id, CareJob.status == JobStatus.FILLED)):
+        job.status, job.active_code, job.updated_at = JobStatus.COMPLETED, None, actor.now
+
+
+def advance_if_allowed(db: Session, *, case: Case, target: CaseStatus, actor: Actor) -> bool:
+    """Move forward as a side effect (e.g. a job makes a case "care needed") when the rules allow it."""
+    if target not in lifecycle.allowed_transitions(case.status):
+        return False
+    set_status(db, case=case, target=target, actor=actor)
+    return True
+
+
+def assign(db: Session, *, case: Case, staff_id: int, actor: Actor) -> None:
+    """Take over a case ("Übernehmen"): the acting staff member becomes the case's counsellor."""
+    case.counsellor_id = staff_id
+    case.updated_at = actor.now
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        action="case.assign",
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        detail={"counsellor_id": staff_id},
+    )
+
+
+def add_note(db: Session, *, case: Case, body: str, actor: Actor) -> CaseNote:
+    """Append a note; notes are never edited or deleted."""
+    text = body.strip()
+    if not text:
+        raise CaseworkError("Die Notiz ist leer. Bitte schreiben Sie etwas hinein.")
+    if len(text) > MAX_NOTE:
+        raise CaseworkError(f"Die Notiz ist zu lang (höchstens {MAX_NOTE} Zeichen).")
+    note = CaseNote(case_id=case.id, author_id=actor.staff_id, body=text, created_at=actor.now)
+    db.add(note)
+    db.flush()
+    audit.record(db, actor, action="case.note", object_type="case_note", object_id=note.id, case_id=case.id)
+    return note
+
+
+def update_details(db: Session, *, case: Case, details: CaseDetails, actor: Actor) -> list[str]:
+    """Save the documented case data; returns the names of the fields that changed (for the audit)."""
+    changed = [name for name in CASE_FIELDS if getattr(case, name) != getattr(details, name)]
+    for name in CASE_FIELDS:
+        setattr(case, name, getattr(details, name))
+    case.caller_name_search = name_key(details.caller_name)
+    if details.consent and case.consent_at is None:
+        case.consent_at, case.consent_recorded_by_id = actor.now, actor.staff_id
+        changed.append("consent")
+    elif not details.consent and case.consent_at is not None:
+        case.consent_at, case.consent_recorded_by_id = None, None
+        changed.append("consent")
+    if _replace_persons(db, case, details) | _replace_windows(db, case, details):
+        changed.append("persons_or_windows")
+    case.updated_at = actor.now
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        action="case.update",
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        detail={"fields": changed},
+    )
+    return changed
+
+
+def _replace_persons(db: Session, case: Case, details: CaseDetails) -> bool:
+    old = [(p.label, p.age_years, p.need_description, p.special_requirements) for p in case.persons]
+    new = [(p.label, p.age_years, p.need_description, p.special_requirements) for p in details.persons]
+    if old == new:
+        return False
+    for person in list(case.persons):
+        db.delete(person)
+    case.persons = [
+        CarePerson(label=p[0], age_years=p[1], need_description=p[2], special_requirements=p[3]) for p in new
+    ]
+    return True
+
+
+def _replace_windows(db: Session, case: Case, details: CaseDetails) -> bool:
+    old = [(w.starts_at, w.ends_at) for w in case.windows]
+    new = sorted((w.starts_at, w.ends_at) for w in details.windows)
+    if old == new:
+        return False
+    for window in list(case.windows):
+        db.delete(window)
+    case.windows = [CareWindow(starts_at=start, ends_at=end) for start, end in new]
+    return True
+
+
+def create_manual_case(
+    db: Session,
+    *,
+    caller_name: str | None,
+    caller_phone: str | None,
+    need: Need | None,
+    source: str,
+    note: str | None,
+    actor: Actor,
+    zone: ZoneInfo,
+) -> Case:
+    """Open a case for a walk-in or an e-mail ("Neuer Fall"); the staff member who enters it counsels it."""
+    case = open_case(
+        db,
+        channel=CaseChannel.MANUAL,
+        now=actor.now,
+        zone=zone,
+        caller_phone=caller_phone,
+        caller_name=caller_name,
+        need=need,
+        opened_by_id=actor.staff_id,
+    )
+    case.counsellor_id = actor.staff_id
+    audit.record(
+        db,
+        actor,
+        action="case.create",
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        detail={"source": source},
+    )
+    set_status(db, case=case, target=CaseStatus.IN_COUNSELLING, actor=actor)
+    body = f"Fall von Hand angelegt ({source})." + (f"\n{note.strip()}" if note and note.strip() else "")
+    add_note(db, case=case, body=body, actor=actor)
+    return case
+
+
+# Caller history: earlier cases and calls from the same number ("Anrufer bekannt: 2 frühere Fälle").
+SHOWN = 20
+
+
+@dataclass(frozen=True)
+class CallerHistory:
+    earlier_count: int
+    earlier: list[Case] = field(default_factory=list)
+
+    @property
+    def known(self) -> bool:
+        return self.earlier_count > 0
+
+
+def count_earlier(db: Session, *, phone: str | None, before: Case) -> int:
+    """How many cases this number opened before `before` (0 for withheld numbers)."""
+    if not phone:
+        return 0
+    query = select(func.count()).where(
+        Case.caller_phone == phone, Case.opened_at <= before.opened_at, Case.id != before.id
+    )
+    return db.scalar(query) or 0
+
+
+def caller_history(db: Session, *, case: Case) -> CallerHistory:
+    """The earlier cases of the caller (newest first, with their calls)."""
+    count = count_earlier(db, phone=case.caller_phone, before=case)
+    if not count:
+        return CallerHistory(0)
+    query = (
+        select(Case)
+        .where(Case.caller_phone == case.caller_phone, Case.opened_at <= case.opened_at, Case.id != case.id)
+        .order_by(Case.opened_at.desc(), Case.id.desc())
+        .limit(SHOWN)
+        .options(selectinload(Case.calls))
+    )
+    return CallerHistory(count, list(db.scalars(query)))
+
+
+def earlier_case_counts(db: Session, cases: list[Case]) -> dict[int, int]:
+    """Earlier-case counts for dashboard entries; one indexed count per entry (a page shows few)."""
+    return {case.id: count_earlier(db, phone=case.caller_phone, before=case) for case in cases}

@@ -1,0 +1,236 @@
+"""Staff pages for one case: a new case by hand, the case page with its timeline, notes, status, take-over,
+call-back work ("Ich rufe zurück", outcome) and the case form.
+
+A refused action rolls back what its service wrote before the page says why (see `fluxx.core.web.get_db`).
+The case page also shows the volunteers' assignments: a view may use every domain, while case work itself
+never imports the volunteers domain above it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.billing.models import HoursReport
+from casework.callbacks import rules as callback_rules
+from casework.callbacks import service as callbacks
+from casework.cases import forms, rules, service
+from casework.cases.models import Case
+from casework.cases.service import CaseworkError
+from casework.enums import Affiliation, CaseStatus, JobKind, Need, NoCaseReason
+from casework.jobs.forms import describe_requirements
+from casework.reference import service as reference
+from casework.timeline import service as timeline
+from fluxx.core import audit, web
+from fluxx.core.models import Staff, StaffRole
+from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
+from volunteers.models import Assignment
+
+router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
+
+
+@router.get("/cases/new")
+def new_case_page(request: Request) -> Response:
+    return web.render(request, "casework/case_new.html", form={}, errors={}, needs=list(Need), sources=forms.SOURCES)
+
+
+@router.post("/cases/new", dependencies=[CSRF])
+def new_case(
+    request: Request,
+    db: DB,
+    staff: CurrentStaff,
+    caller_name: Annotated[str, Form()] = "",
+    caller_phone: Annotated[str, Form()] = "",
+    need: Annotated[str, Form()] = "",
+    source: Annotated[str, Form()] = "walk_in",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    form = {"caller_name": caller_name, "caller_phone": caller_phone, "need": need, "source": source, "note": note}
+    try:
+        new = forms.parse_new_case_form(form)
+    except forms.FormInvalid as exc:
+        return web.render(request, "casework/case_new.html", status_code=422, form=form, errors=exc.errors,
+                          needs=list(Need), sources=forms.SOURCES)  # fmt: skip
+    try:
+        case = service.create_manual_case(
+            db, caller_name=new.caller_name, caller_phone=new.caller_phone, need=new.need, source=new.source,
+            note=new.note, actor=actor(request, staff), zone=zone(request),
+        )  # fmt: skip
+    except CaseworkError as exc:  # e.g. a note too long: the case it had already opened goes too
+        db.rollback()
+        return web.render(request, "casework/case_new.html", status_code=422, form=form, errors={"note": str(exc)},
+                          needs=list(Need), sources=forms.SOURCES)  # fmt: skip
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+def _assignment_entries(db: Session, case: Case) -> list[timeline.Entry]:
+    """Volunteers who took the case's jobs, and the hours they reported."""
+    job_ids = [job.id for job in case.jobs]
+    if not job_ids:
+        return []
+    entries = []
+    for a in db.scalars(select(Assignment).where(Assignment.job_id.in_(job_ids))):
+        entries.append(timeline.Entry(a.assigned_at, "assignment", f"Zusage von {a.volunteer.name}"))
+        hours = db.scalars(select(HoursReport).where(HoursReport.assignment_id == a.id))
+        entries += [
+            timeline.Entry(
+                h.reported_at, "hours", f"{h.hours} Stunden gemeldet ({a.volunteer.name})", f"Status: {h.status.label}"
+            )
+            for h in hours
+        ]
+    return entries
+
+
+def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_code: int = 200, **extra: Any) -> Response:
+    """The case page; every showing is an audited view of the case's personal data."""
+    case = service.get_case(db, case_id=case_id)
+    audit.record(db, actor(request, staff), action="case.view", object_type="case", object_id=case.id, case_id=case.id)
+    transitions = [
+        (target, rules.action_label(case.status, target)) for target in rules.allowed_transitions(case.status)
+    ]
+    claimer_id = callback_rules.active_claimer_id(case, web.now(request))
+    claimer = db.get(Staff, claimer_id) if claimer_id else None
+    context = {"error": None, "note_text": "", **extra}
+    return web.render(
+        request,
+        "casework/case_detail.html",
+        status_code=status_code,
+        case=case,
+        transitions=transitions,
+        history=service.caller_history(db, case=case),
+        entries=timeline.for_case(db, case=case, assignments=_assignment_entries(db, case)),
+        claimer=claimer,
+        can_manage_jobs=staff.has_role(StaffRole.COORDINATOR),
+        describe_requirements=describe_requirements,
+        no_case_reasons=list(NoCaseReason),
+        outcomes=list(callback_rules.CallbackOutcome),
+        job_kinds=list(JobKind),
+        **context,
+    )
+
+
+def _refused(request: Request, db: DB, staff: Staff, case_id: int, status_code: int, **extra: Any) -> Response:
+    """The case page saying why an action was refused, after undoing what the refused service wrote."""
+    db.rollback()
+    return render_case(request, db, staff, case_id, status_code=status_code, **extra)
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
+    return render_case(request, db, staff, case_id)
+
+
+@router.post("/cases/{case_id}/notes", dependencies=[CSRF])
+def case_add_note(
+    request: Request, db: DB, staff: CurrentStaff, case_id: int, body: Annotated[str, Form()] = ""
+) -> Response:
+    case = service.get_case(db, case_id=case_id)
+    try:
+        service.add_note(db, case=case, body=body, actor=actor(request, staff))
+    except CaseworkError as exc:
+        return _refused(request, db, staff, case_id, 422, error=str(exc), note_text=body)
+    return RedirectResponse(f"/cases/{case_id}#timeline", status_code=303)
+
+
+@router.post("/cases/{case_id}/status", dependencies=[CSRF])
+def case_set_status(
+    request: Request, db: DB, staff: CurrentStaff, case_id: int, to: Annotated[str, Form()] = ""
+) -> Response:
+    case = service.get_case(db, case_id=case_id, for_update=True)
+    try:
+        if to not in CaseStatus._value2member_map_:
+            raise CaseworkError("Diesen Status gibt es nicht.")
+        service.set_status(db, case=case, target=CaseStatus(to), actor=actor(request, staff))
+    except (CaseworkError, rules.TransitionNotAllowed) as exc:
+        return _refused(request, db, staff, case_id, 409, error=str(exc))
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/assign", dependencies=[CSRF])
+def case_assign(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
+    case = service.get_case(db, case_id=case_id)
+    service.assign(db, case=case, staff_id=staff.id, actor=actor(request, staff))
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/callback/claim", dependencies=[CSRF])
+def claim_callback(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
+    service.get_case(db, case_id=case_id)
+    try:
+        holder = callbacks.claim(db, case_id=case_id, actor=actor(request, staff))
+    except CaseworkError as exc:
+        return _refused(request, db, staff, case_id, 409, error=str(exc))
+    if holder is not None:
+        message = f"{holder.name} ruft bereits zurück. Bitte nicht doppelt anrufen."
+        return render_case(request, db, staff, case_id, status_code=409, error=message)
+    return RedirectResponse(f"/cases/{case_id}#callback", status_code=303)
+
+
+@router.post("/cases/{case_id}/callback/outcome", dependencies=[CSRF])
+def callback_outcome(
+    request: Request,
+    db: DB,
+    staff: CurrentStaff,
+    case_id: int,
+    outcome: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    case = service.get_case(db, case_id=case_id, for_update=True)
+    try:
+        if outcome not in callback_rules.CallbackOutcome._value2member_map_:
+            raise CaseworkError("Bitte wählen Sie aus, wie der Rückruf ausgegangen ist.")
+        outcome_value = callback_rules.CallbackOutcome(outcome)
+        callbacks.record_outcome(db, case=case, outcome=outcome_value, note=note, actor=actor(request, staff))
+    except (CaseworkError, ValueError) as exc:
+        return _refused(request, db, staff, case_id, 409, error=str(exc))
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+def _rows(form: dict[str, str], prefix: str, minimum: int, most: int) -> int:
+    """Rows to show: every filled one plus one empty row to add another."""
+    used = [int(key.split("-")[1]) for key, value in form.items() if key.startswith(prefix) and value.strip()]
+    return min(most, max(minimum, max(used, default=-1) + 2))
+
+
+def _edit_page(request: Request, db: DB, case: Case, form: dict[str, str], errors: dict[str, str]) -> Response:
+    context: dict[str, Any] = {
+        "case": case,
+        "form": form,
+        "errors": errors,
+        "needs": list(Need),
+        "affiliations": list(Affiliation),
+        "municipalities": reference.municipalities(db),
+        "partners": reference.partners(db),
+        "person_rows": _rows(form, "person-", 2, forms.MAX_PERSONS),
+        "window_rows": _rows(form, "window-", 1, forms.MAX_WINDOWS),
+    }
+    return web.render(request, "casework/case_edit.html", status_code=422 if errors else 200, **context)
+
+
+@router.get("/cases/{case_id}/edit")
+def case_edit_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
+    case = service.get_case(db, case_id=case_id)
+    audit.record(db, actor(request, staff), action="case.view", object_type="case", object_id=case.id,
+                 case_id=case.id, detail={"page": "edit"})  # fmt: skip
+    return _edit_page(request, db, case, forms.form_from_case(case, zone(request)), {})
+
+
+@router.post("/cases/{case_id}/edit", dependencies=[CSRF])
+def case_edit(request: Request, db: DB, staff: CurrentStaff, case_id: int, posted: FormFields) -> Response:
+    case = service.get_case(db, case_id=case_id, for_update=True)
+    form = fields(posted)
+    try:
+        details = forms.parse_case_form(
+            form,
+            zone=zone(request),
+            municipality_ids={m.id for m in reference.municipalities(db)},
+            partner_ids={p.id for p in reference.partners(db)},
+        )
+    except forms.FormInvalid as exc:
+        return _edit_page(request, db, case, form, exc.errors)
+    service.update_details(db, case=case, details=details, actor=actor(request, staff))
+    return RedirectResponse(f"/cases/{case_id}?saved=1", status_code=303)

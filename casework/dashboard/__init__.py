@@ -1,0 +1,1 @@
+"""The dashboard: waiting work at a glance, polled by the browser."""

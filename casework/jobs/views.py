@@ -1,0 +1,147 @@
+"""Care job pages: counsellors turn their case's need into a job; coordinators edit and cancel jobs.
+
+Creating a job is part of documenting a case (DESIGN §5), so counsellors may do it; changing or
+cancelling a job affects the outreach to volunteers and is job management, kept for coordinators.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from casework.cases import service as cases
+from casework.cases.forms import FormInvalid
+from casework.cases.models import Case
+from casework.cases.service import CaseworkError
+from casework.enums import LANGUAGE_PREFIX, LANGUAGES, JobKind, Requirement
+from casework.jobs import service as jobs
+from casework.jobs.forms import KIND_FOR_NEED, parse_job_form
+from casework.jobs.models import CareJob
+from casework.jobs.rules import NoFreeCode
+from casework.reference import service as reference
+from fluxx.core import web
+from fluxx.core.models import StaffRole
+from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
+
+router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
+coordinators = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def _job_or_404(db: DB, job_id: int) -> CareJob:
+    job = jobs.get_job(db, job_id=job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail="Diesen Einsatz gibt es nicht.")
+    return job
+
+
+def _render(
+    request: Request,
+    db: DB,
+    case: Case,
+    job: CareJob | None,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return web.render(
+        request,
+        "casework/job_form.html",
+        status_code=status_code,
+        case=case,
+        job=job,
+        form=form,
+        errors=errors,
+        kinds=list(JobKind),
+        requirements=list(Requirement),
+        languages=LANGUAGES,
+        municipalities=reference.municipalities(db),
+    )
+
+
+def _parse(request: Request, db: DB, posted: FormFields) -> Any:
+    return parse_job_form(
+        fields(posted),
+        requirements=[str(v) for v in posted.getlist("requirements")],
+        languages=[str(v) for v in posted.getlist("languages")],
+        zone=zone(request),
+        municipality_ids={m.id for m in reference.municipalities(db)},
+    )
+
+
+def _posted_form(posted: FormFields) -> dict[str, Any]:
+    form: dict[str, Any] = fields(posted)
+    form["requirements"] = [str(v) for v in posted.getlist("requirements")]
+    form["languages"] = [str(v) for v in posted.getlist("languages")]
+    return form
+
+
+@router.get("/cases/{case_id}/jobs/new")
+def new_job_page(request: Request, db: DB, case_id: int) -> Response:
+    case = cases.get_case(db, case_id=case_id)
+    kind = KIND_FOR_NEED.get(case.need) if case.need else None
+    form = {
+        "kind": kind.value if kind else "",
+        "municipality_id": str(case.municipality_id or ""),
+        "district": case.district or "",
+        "carers_needed": "1",
+        "requirements": [],
+        "languages": [],
+    }
+    return _render(request, db, case, None, form, {})
+
+
+@router.post("/cases/{case_id}/jobs", dependencies=[CSRF])
+def create_job(request: Request, db: DB, staff: CurrentStaff, case_id: int, posted: FormFields) -> Response:
+    case = cases.get_case(db, case_id=case_id, for_update=True)
+    try:
+        jobs.create_job(db, case=case, details=_parse(request, db, posted), actor=actor(request, staff))
+    except FormInvalid as exc:
+        return _render(request, db, case, None, _posted_form(posted), exc.errors, 422)
+    except (CaseworkError, NoFreeCode) as exc:
+        db.rollback()  # nothing of a refused job stays
+        return _render(request, db, case, None, _posted_form(posted), {"form": str(exc)}, 409)
+    return RedirectResponse(f"/cases/{case_id}#jobs", status_code=303)
+
+
+@coordinators.get("/jobs/{job_id}/edit")
+def edit_job_page(request: Request, db: DB, job_id: int) -> Response:
+    job = _job_or_404(db, job_id)
+    local = zone(request)
+    form = {
+        "kind": job.kind.value,
+        "starts_at": job.starts_at.astimezone(local).strftime(LOCAL_INPUT),
+        "ends_at": job.ends_at.astimezone(local).strftime(LOCAL_INPUT),
+        "municipality_id": str(job.municipality_id or ""),
+        "district": job.district or "",
+        "carers_needed": str(job.carers_needed),
+        "notes": job.notes or "",
+        "requirements": [r for r in job.requirements if not r.startswith(LANGUAGE_PREFIX)],
+        "languages": [r.removeprefix(LANGUAGE_PREFIX) for r in job.requirements if r.startswith(LANGUAGE_PREFIX)],
+    }
+    return _render(request, db, job.case, job, form, {})
+
+
+@coordinators.post("/jobs/{job_id}/edit", dependencies=[CSRF])
+def edit_job(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields) -> Response:
+    job = _job_or_404(db, job_id)
+    try:
+        jobs.update_job(db, job=job, details=_parse(request, db, posted), actor=actor(request, staff))
+    except FormInvalid as exc:
+        return _render(request, db, job.case, job, _posted_form(posted), exc.errors, 422)
+    except CaseworkError as exc:
+        db.rollback()  # nothing of a refused change stays
+        return _render(request, db, job.case, job, _posted_form(posted), {"form": str(exc)}, 409)
+    return RedirectResponse(f"/cases/{job.case_id}#jobs", status_code=303)
+
+
+@coordinators.post("/jobs/{job_id}/cancel", dependencies=[CSRF])
+def cancel_job(request: Request, db: DB, staff: CurrentStaff, job_id: int) -> Response:
+    job = _job_or_404(db, job_id)
+    try:
+        jobs.cancel_job(db, job=job, actor=actor(request, staff))
+    except CaseworkError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    return RedirectResponse(f"/cases/{job.case_id}#jobs", status_code=303)

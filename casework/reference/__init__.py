@@ -1,0 +1,1 @@
+"""Reference data: the municipalities of the Region Hannover and the partner companies."""

@@ -1,0 +1,1 @@
+"""The case list: search by number, phone or name, filters, keyset pagination."""

@@ -1,0 +1,122 @@
+"""The case list: filters, search and keyset pagination (newest first, by opened_at and id).
+
+Keyset pagination asks for "the 50 cases before this one" instead of "page 2000", so every page is an
+index range scan however many cases there are, and rows inserted meanwhile cause no duplicates or gaps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, or_, select, tuple_
+from sqlalchemy.orm import Session, selectinload
+
+from casework.cases.models import Case
+from casework.enums import CaseStatus, Need
+from casework.search.rules import SearchQuery, prefix_upper_bound
+
+PAGE_SIZE = 50
+UNASSIGNED = -1  # counsellor filter value for "nobody yet"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    opened_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        micros = int(self.opened_at.timestamp() * 1_000_000)
+        return f"{micros}.{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> Cursor | None:
+        """A cursor from the URL; a damaged one means "first page", never an error."""
+        try:
+            micros, ident = (raw or "").split(".")
+            return cls(datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(ident))
+        except (ValueError, OverflowError, OSError):
+            return None
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    statuses: tuple[CaseStatus, ...] = ()
+    needs: tuple[Need, ...] = ()
+    municipality_id: int | None = None
+    counsellor_id: int | None = None
+    opened_from: date | None = None
+    opened_until: date | None = None
+    query: SearchQuery = SearchQuery()
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Case]
+    next_cursor: Cursor | None
+
+
+def _prefix(column: Any, prefix: str, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        # LIKE 'prefix%' uses the varchar_pattern_ops index in any collation.
+        return column.startswith(prefix, autoescape=True)  # type: ignore[no-any-return]
+    return and_(column >= prefix, column < prefix_upper_bound(prefix))
+
+
+def search_condition(query: SearchQuery, dialect: str) -> ColumnElement[bool] | None:
+    """The ORed criteria of a search query, or None when nothing was searched."""
+    parts: list[ColumnElement[bool]] = []
+    if query.number:
+        parts.append(Case.number == query.number)
+    if query.seq is not None:
+        parts.append(Case.seq == query.seq)
+    if query.phone_prefix:
+        parts.append(_prefix(Case.caller_phone, query.phone_prefix, dialect))
+    if query.name_prefix:
+        parts.append(_prefix(Case.caller_name_search, query.name_prefix, dialect))
+        # A later word of the name too ("Müller" finds "Lena Müller"): not indexed, but only for names.
+        parts.append(Case.caller_name_search.contains(" " + query.name_prefix, autoescape=True))
+    return or_(*parts) if parts else None
+
+
+def local_day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def filter_conditions(filters: CaseFilters, zone: ZoneInfo, dialect: str) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if filters.statuses:
+        where.append(Case.status.in_(filters.statuses))
+    if filters.needs:
+        where.append(Case.need.in_(filters.needs))
+    if filters.municipality_id is not None:
+        where.append(Case.municipality_id == filters.municipality_id)
+    if filters.counsellor_id == UNASSIGNED:
+        where.append(Case.counsellor_id.is_(None))
+    elif filters.counsellor_id is not None:
+        where.append(Case.counsellor_id == filters.counsellor_id)
+    if filters.opened_from:
+        where.append(Case.opened_at >= local_day_start(filters.opened_from, zone))
+    if filters.opened_until:
+        where.append(Case.opened_at < local_day_start(filters.opened_until + timedelta(days=1), zone))
+    if (search := search_condition(filters.query, dialect)) is not None:
+        where.append(search)
+    return where
+
+
+def list_cases(
+    db: Session, *, filters: CaseFilters, zone: ZoneInfo, after: Cursor | None = None, limit: int = PAGE_SIZE
+) -> CasePage:
+    """One page of cases matching the filters, newest first, starting after `after`."""
+    dialect = db.get_bind().dialect.name
+    query = select(Case).where(*filter_conditions(filters, zone, dialect))
+    if after is not None:
+        query = query.where(tuple_(Case.opened_at, Case.id) < (after.opened_at, after.id))
+    query = query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit + 1)
+    query = query.options(selectinload(Case.counsellor), selectinload(Case.municipality))
+    rows = list(db.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return CasePage(cases=rows, next_cursor=Cursor(rows[-1].opened_at, rows[-1].id) if more and rows else None)

@@ -1,0 +1,93 @@
+"""The case list: filters, search by case number, phone or name, and keyset pagination (/cases)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from casework.cases import rules as case_rules
+from casework.enums import CaseStatus, Need
+from casework.reference import service as reference
+from casework.search import service
+from casework.search.rules import parse_query
+from casework.search.service import CaseFilters, Cursor
+from fluxx.core import audit, web
+from fluxx.core.models import Staff, StaffRole
+from fluxx.core.web import DB, CurrentStaff, actor, zone
+
+router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
+
+
+def _date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _int(raw: str) -> int | None:
+    return int(raw) if raw.lstrip("-").isdigit() else None
+
+
+@router.get("/cases")
+def case_list_page(
+    request: Request,
+    db: DB,
+    staff: CurrentStaff,
+    q: str = "",
+    status: Annotated[list[str], Query()] = [],  # noqa: B006
+    need: str = "",
+    municipality: str = "",
+    counsellor: str = "",
+    since: str = "",
+    until: str = "",
+    after: str = "",
+) -> Response:
+    filters = CaseFilters(
+        statuses=tuple(case_rules.statuses_from(status)),
+        needs=(Need(need),) if need in Need._value2member_map_ else (),
+        municipality_id=_int(municipality),
+        counsellor_id=_int(counsellor),
+        opened_from=_date(since),
+        opened_until=_date(until),
+        query=parse_query(q),
+    )
+    page = service.list_cases(db, filters=filters, zone=zone(request), after=Cursor.decode(after))
+    audit.record(
+        db,
+        actor(request, staff),
+        action="case.list",
+        object_type="case",
+        object_id=None,
+        case_id=None,
+        detail={"shown": [case.id for case in page.cases]},
+    )
+    params = {
+        "q": q,
+        "status": status,
+        "need": need,
+        "municipality": municipality,
+        "counsellor": counsellor,
+        "since": since,
+        "until": until,
+    }
+    return web.render(
+        request,
+        "casework/case_list.html",
+        page=page,
+        params=params,
+        statuses=list(CaseStatus),
+        needs=list(Need),
+        municipalities=reference.municipalities(db),
+        counsellors=db.scalars(select(Staff).where(Staff.is_active.is_(True)).order_by(Staff.name)).all(),
+        unassigned=service.UNASSIGNED,
+        next_url=f"/cases?{urlencode({**params, 'after': page.next_cursor.encode()}, doseq=True)}"
+        if page.next_cursor
+        else None,
+        searched=not filters.query.empty or bool(q.strip()),
+    )

@@ -1,0 +1,1 @@
+"""What the yearly statistics count: the rules, and their SQL twins."""

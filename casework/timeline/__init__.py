@@ -1,0 +1,1 @@
+"""A case's timeline: everything that happened in it, newest first."""

@@ -1,0 +1,129 @@
+"""Everything that happened in a case, in one list: status changes, notes, calls, jobs, SMS,
+assignments, hours and bills."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from casework.billing.models import Bill
+from casework.cases.models import Case, CaseNote, CaseStatusChange
+from fluxx.core.audit import staff_names
+from telephony.outbox.models import Message, MessageDirection
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    kind: str  # status, note, call, job, sms, assignment, hours, bill
+    title: str
+    body: str = ""
+    who: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _status_entries(db: Session, case: Case, names: dict[int, str]) -> list[Entry]:
+    changes = db.scalars(select(CaseStatusChange).where(CaseStatusChange.case_id == case.id))
+    return [
+        Entry(
+            c.at,
+            "status",
+            f"Status: {c.to_status.label}",
+            f"vorher: {c.from_status.label}" if c.from_status else "Fall eröffnet",
+            names.get(c.changed_by_id or 0),
+        )
+        for c in changes
+    ]
+
+
+def _note_entries(db: Session, case: Case, names: dict[int, str]) -> list[Entry]:
+    notes = db.scalars(select(CaseNote).where(CaseNote.case_id == case.id))
+    return [Entry(n.created_at, "note", "Notiz", n.body, names.get(n.author_id or 0)) for n in notes]
+
+
+def _call_entries(case: Case, names: dict[int, str]) -> list[Entry]:
+    entries = []
+    for call in case.calls:
+        body = f"Status: {call.status.label}"
+        if call.duration_seconds:
+            body += f", Dauer {call.duration_seconds // 60}:{call.duration_seconds % 60:02d} min"
+        if call.no_case_reason:
+            body += f" · kein Fall: {call.no_case_reason.label}"
+        entries.append(
+            Entry(
+                call.started_at,
+                "call",
+                "Anruf",
+                body,
+                names.get(call.accepted_by_id or 0),
+                {"call": call, "voicemail": bool(call.recording_sid)},
+            )
+        )
+    return entries
+
+
+def _job_entries(case: Case) -> list[Entry]:
+    entries = []
+    for job in case.jobs:
+        body = f"{job.kind.label}, Status: {job.status.label}"
+        entries.append(Entry(job.created_at, "job", f"Einsatz {job.code} angelegt", body, extra={"job": job}))
+        if job.cancelled_at:
+            entries.append(Entry(job.cancelled_at, "job", f"Einsatz {job.code} abgesagt"))
+    return entries
+
+
+def _sms_entries(db: Session, case: Case, job_ids: list[int]) -> list[Entry]:
+    where = or_(Message.case_id == case.id, Message.job_id.in_(job_ids)) if job_ids else Message.case_id == case.id
+    entries = []
+    for message in db.scalars(select(Message).where(where)):
+        inbound = message.direction == MessageDirection.INBOUND
+        title = "SMS empfangen" if inbound else "SMS gesendet"
+        entries.append(
+            Entry(
+                message.created_at,
+                "sms",
+                title,
+                message.body,
+                extra={
+                    "status": message.status.value,
+                    "peer": message.from_number if inbound else message.to_number,
+                },
+            )
+        )
+    return entries
+
+
+def _bill_entries(db: Session, case: Case) -> list[Entry]:
+    bills = db.scalars(select(Bill).where(Bill.case_id == case.id))
+    return [
+        Entry(b.issued_at, "bill", f"Rechnung {b.number}", f"Status: {b.status.label}", extra={"total": b.total})
+        for b in bills
+    ]
+
+
+def for_case(db: Session, *, case: Case, assignments: Sequence[Entry] = ()) -> list[Entry]:
+    """The case's timeline, newest first.
+
+    `assignments` are the volunteers' commitments and hours: the volunteers domain stands above case work,
+    so the case page's view adds them (see `casework.cases.views`).
+    """
+    job_ids = [job.id for job in case.jobs]
+    people = {n.author_id for n in db.scalars(select(CaseNote).where(CaseNote.case_id == case.id))}
+    people |= set(db.scalars(select(CaseStatusChange.changed_by_id).where(CaseStatusChange.case_id == case.id)))
+    people |= {call.accepted_by_id for call in case.calls}
+    names = staff_names(db, people)
+    entries = (
+        _status_entries(db, case, names)
+        + _note_entries(db, case, names)
+        + _call_entries(case, names)
+        + _job_entries(case)
+        + _sms_entries(db, case, job_ids)
+        + list(assignments)
+        + _bill_entries(db, case)
+    )
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)

@@ -1,0 +1,13 @@
+"""Import every model module so that Base.metadata knows the whole schema (Alembic, tests)."""
+
+import casework.billing.models  # noqa: F401
+import casework.calls.models  # noqa: F401
+import casework.cases.models  # noqa: F401
+import casework.jobs.models  # noqa: F401
+import casework.reference.models  # noqa: F401
+import fluxx.core.models  # noqa: F401
+import telephony.outbox.models  # noqa: F401
+import volunteers.models  # noqa: F401
+from fluxx.core.db import Base
+
+metadata = Base.metadata

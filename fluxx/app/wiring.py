@@ -1,0 +1,34 @@
+"""Where a lower layer needs an answer only a higher one has, the app layer connects them.
+
+The SMS outbox (messaging, below the domains) must not send to a volunteer who opted out, and must opt
+out a number Twilio reports as unsubscribed (error 21610). Volunteers own that knowledge, and they
+stand above the outbox, so the outbox asks through `Recipients` and this module answers for them.
+Importing `fluxx.app` connects it, so the web app, the worker and the CLI all run connected.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from telephony.outbox import service as outbox
+from volunteers import contact
+
+
+class VolunteerRecipients:
+    """The outbox's recipients are volunteers: found by id or number, opted out by `contact`."""
+
+    def opted_out(self, db: Session, *, volunteer_id: int | None, phone: str) -> bool:
+        volunteer = contact.recipient(db, volunteer_id=volunteer_id, phone=phone)
+        return volunteer is not None and not volunteer.sms_opt_in
+
+    def opt_out(self, db: Session, *, volunteer_id: int | None, phone: str, now: datetime) -> None:
+        contact.opt_out_number(db, volunteer_id=volunteer_id, phone=phone, now=now)
+
+
+def connect() -> None:
+    outbox.connect_recipients(VolunteerRecipients())
+
+
+connect()

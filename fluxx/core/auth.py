@@ -1,0 +1,197 @@
+"""Staff accounts, password hashing, login sessions and slowing down password guessing."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from fluxx.core.models import LoginFailure, Staff, StaffRole, StaffSession
+from fluxx.core.phone import to_e164
+
+# argon2id with the library's current recommended parameters. Tests swap in cheap ones (tests/factories.py):
+# a login then rehashes nothing, since every check below asks this hasher.
+hasher = PasswordHasher()
+# Verifying against this keeps the time of a login for an unknown email equal to a real one.
+_DUMMY_HASH = hasher.hash("not a password of anybody")
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+THROTTLE_WINDOW = timedelta(minutes=15)
+FREE_ATTEMPTS = 3
+MAX_DELAY_SECONDS = 300
+IP_FREE_ATTEMPTS = 30
+
+
+class AccountError(ValueError):
+    """A staff account could not be created or changed; the message is for staff (German)."""
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    lines = (Path(__file__).parent / "common_passwords.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is not acceptable, or None. Length and common-password check, no rules."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Das Passwort darf höchstens {MAX_PASSWORD_LENGTH} Zeichen lang sein."
+    if password.lower() in _common_passwords():
+        return "Dieses Passwort ist zu verbreitet. Bitte wählen Sie ein anderes."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_staff(
+    db: Session,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    role: StaffRole,
+    phone: str | None,
+    on_duty: bool,
+    now: datetime,
+) -> Staff:
+    """Create a staff account; raise AccountError with a German message on bad input."""
+    if not name.strip():
+        raise AccountError("Bitte einen Namen angeben.")
+    email = normalize_email(email)
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise AccountError(f"„{email}“ ist keine gültige E-Mail-Adresse.")
+    if db.scalar(select(Staff.id).where(Staff.email == email)) is not None:
+        raise AccountError(f"Es gibt schon ein Konto mit der E-Mail-Adresse {email}.")
+    if problem := password_problem(password):
+        raise AccountError(problem)
+    try:
+        e164 = to_e164(phone) if phone else None
+    except ValueError as exc:
+        raise AccountError(str(exc)) from None
+    staff = Staff(
+        name=name.strip(),
+        email=email,
+        phone=e164,
+        role=role,
+        password_hash=hash_password(password),
+        is_active=True,
+        on_duty=on_duty,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(staff)
+    db.flush()
+    return staff
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    staff: Staff | None
+    wait_seconds: int = 0
+
+
+def login_wait_seconds(db: Session, *, email: str, ip: str, now: datetime) -> int:
+    """Seconds until the next attempt is allowed: doubling per failure, capped, never a lockout.
+
+    Counted per account and per address, so guessing is slowed without letting anyone lock staff out
+    for longer than a few minutes.
+    """
+    since = now - THROTTLE_WINDOW
+    waits = []
+    for column, value, free in (
+        (LoginFailure.email, email, FREE_ATTEMPTS),
+        (LoginFailure.ip, ip, IP_FREE_ATTEMPTS),
+    ):
+        count, last = db.execute(
+            select(func.count(), func.max(LoginFailure.at)).where(column == value, LoginFailure.at >= since)
+        ).one()
+        if count >= free and last is not None:
+            delay = min(2 ** (count - free + 1), MAX_DELAY_SECONDS)
+            # max() keeps the column's type, so `last` is an aware UTC datetime on every database.
+            waits.append(math.ceil((last + timedelta(seconds=delay) - now).total_seconds()))
+    return max([0, *waits])
+
+
+def authenticate(db: Session, *, email: str, password: str, ip: str, now: datetime) -> LoginResult:
+    """Check a login; failures are recorded and slow down the next attempts."""
+    email = normalize_email(email)
+    wait = login_wait_seconds(db, email=email, ip=ip, now=now)
+    if wait > 0:
+        return LoginResult(staff=None, wait_seconds=wait)
+    staff = db.scalar(select(Staff).where(Staff.email == email))
+    valid = verify_password(staff.password_hash if staff else _DUMMY_HASH, password)
+    if staff is None or not valid or not staff.is_active:
+        db.add(LoginFailure(email=email, ip=ip, at=now))
+        db.flush()
+        return LoginResult(staff=None)
+    if hasher.check_needs_rehash(staff.password_hash):
+        staff.password_hash = hash_password(password)
+    db.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    return LoginResult(staff=staff)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(db: Session, *, staff: Staff, ip: str | None, now: datetime) -> str:
+    """A new session with a fresh random token (never reuse an id from before the login)."""
+    token = secrets.token_urlsafe(32)
+    db.add(StaffSession(token_hash=_token_hash(token), staff_id=staff.id, created_at=now, last_seen_at=now, ip=ip))
+    db.flush()
+    return token
+
+
+def resolve_session(
+    db: Session, *, token: str, now: datetime, idle: timedelta, absolute: timedelta, touch: bool = True
+) -> StaffSession | None:
+    """The live session for a cookie token, or None when unknown, ended, idle, too old or disabled.
+
+    `touch=False` (a page polling in the background) checks the session without counting as activity.
+    """
+    session = db.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    if session is None or session.ended_at is not None:
+        return None
+    if now - session.last_seen_at > idle or now - session.created_at > absolute or not session.staff.is_active:
+        session.ended_at = now
+        return None
+    # Write at most once a minute; a page view should not always cost a write.
+    if touch and now - session.last_seen_at > timedelta(minutes=1):
+        session.last_seen_at = now
+    return session
+
+
+def end_session(db: Session, *, token: str, now: datetime) -> None:
+    session = db.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    if session is not None and session.ended_at is None:
+        session.ended_at = now
+
+
+def set_on_duty(staff: Staff, *, on_duty: bool, now: datetime) -> None:
+    staff.on_duty = on_duty
+    staff.updated_at = now

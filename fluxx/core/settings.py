@@ -1,0 +1,147 @@
+"""Settings from the environment (prefix FLUXX_) or a .env file.
+
+A wrong value stops start-up with one line naming the setting (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import opening_hours
+import phonenumbers
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+HOTLINE_NUMBER = "+4951116832110"
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class SettingsError(Exception):
+    """A setting has a value the service cannot run with."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FLUXX_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./fluxx.db"
+    public_base_url: str = "http://127.0.0.1:8000"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = HOTLINE_NUMBER
+    twilio_api_url: str = "https://api.twilio.com"
+    secret_key: str = DEV_SECRET_KEY
+    timezone: str = "Europe/Berlin"
+    opening_hours: str = "Mo-Fr 08:00-18:00; PH off"
+    hotline_number: str = HOTLINE_NUMBER
+    fallback_number: str = ""
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    sms_per_second: float = 1.0
+    retention_days: int = 730
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("keine gültige Datenbank-URL (z. B. sqlite:///./fluxx.db)") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("nur sqlite:/// oder postgresql+psycopg:// werden unterstützt")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or value[-3:] == "://":
+            raise ValueError("muss mit http:// oder https:// beginnen, z. B. https://fluxx.example.de")
+        return value.rstrip("/")
+
+    @field_validator("twilio_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("muss mit http:// oder https:// beginnen")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unbekannte Zeitzone {value!r} (z. B. Europe/Berlin)") from None
+        return value
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _opening_hours(cls, value: str) -> str:
+        try:
+            opening_hours.OpeningHours(value)
+        except (opening_hours.ParserError, SyntaxError) as exc:  # type: ignore[attr-defined]  # not in its stub
+            position = re.search(r"-->\s*\d+:(\d+)", str(exc))
+            where = f" bei Zeichen {position.group(1)}" if position else ""
+            raise ValueError(
+                f"kein gültiger opening_hours-Ausdruck{where}, z. B. „Mo-Fr 08:00-18:00; PH off“"
+            ) from None
+        return value
+
+    @field_validator("twilio_from", "hotline_number", "fallback_number")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not value or value.startswith("MG"):  # a messaging service SID is fine as sender
+            return value
+        try:
+            parsed = phonenumbers.parse(value, "DE")
+        except phonenumbers.NumberParseException:
+            raise ValueError(f"keine gültige Telefonnummer: {value!r}") from None
+        if not phonenumbers.is_valid_number(parsed):
+            raise ValueError(f"keine gültige Telefonnummer: {value!r}")
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    @property
+    def simulation(self) -> bool:
+        """Without Twilio credentials, SMS go to the simulator and the phone simulator page exists."""
+        return not (self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def webhook_auth_token(self) -> str:
+        """The token that signs /twilio/* requests: Twilio's, or in simulation the simulator's own.
+
+        An empty token would verify signatures that anyone can forge, so simulation derives one.
+        """
+        if self.twilio_auth_token:
+            return self.twilio_auth_token
+        return hashlib.sha256(f"simulator:{self.secret_key}".encode()).hexdigest()[:32]
+
+    def check_production_secrets(self) -> None:
+        if not self.simulation and self.secret_key in ("", DEV_SECRET_KEY):
+            raise SettingsError(
+                "FLUXX_SECRET_KEY: mit echten Twilio-Zugangsdaten muss ein eigener geheimer Schlüssel gesetzt sein"
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise SettingsError with one line naming the first wrong setting."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "FLUXX_" + str(error["loc"][0]).upper() if error["loc"] else "FLUXX_?"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None
+    settings.check_production_secrets()
+    return settings

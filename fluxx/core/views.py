@@ -1,0 +1,146 @@
+"""The core's pages: the health check, login, logout, the on-duty switch, and the staff accounts admins keep
+(list, create, activate/deactivate)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import select, text
+
+from fluxx.core import auth, web
+from fluxx.core.models import Staff, StaffRole, StaffSession
+from fluxx.core.web import CSRF, DB, CurrentStaff
+
+router = APIRouter()
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz(request: Request) -> Response:
+    try:
+        with request.app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # any driver error means: not healthy
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return web.render(request, "shell/login.html", next=web.safe_next(next), email="", error=None)
+
+
+@router.post("/login", dependencies=[CSRF])
+def login(
+    request: Request,
+    db: DB,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    result = auth.authenticate(db, email=email, password=password, ip=web.client_ip(request), now=web.now(request))
+    if result.staff is None:
+        if result.wait_seconds:
+            error = (
+                f"Zu viele Fehlversuche. Bitte warten Sie {result.wait_seconds} Sekunden "
+                "und versuchen Sie es dann noch einmal."
+            )
+        else:
+            error = "E-Mail-Adresse oder Passwort stimmen nicht."
+        return web.render(
+            request,
+            "shell/login.html",
+            status_code=401 if not result.wait_seconds else 429,
+            next=web.safe_next(next),
+            email=email,
+            error=error,
+        )
+    token = auth.start_session(db, staff=result.staff, ip=web.client_ip(request), now=web.now(request))
+    response = RedirectResponse(web.safe_next(next), status_code=303)
+    secure = request.app.state.settings.secure_cookies
+    response.set_cookie(web.SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
+    # A fresh CSRF seed at login: a token planted before the login is worthless afterwards.
+    response.set_cookie(web.CSRF_COOKIE, web.new_csrf_seed(), httponly=True, samesite="lax", secure=secure, path="/")
+    return response
+
+
+@router.post("/logout", dependencies=[CSRF])
+def logout(request: Request, db: DB) -> Response:
+    token = request.cookies.get(web.SESSION_COOKIE)
+    if token:
+        auth.end_session(db, token=token, now=web.now(request))
+    response = RedirectResponse("/login?logged_out=1", status_code=303)
+    response.delete_cookie(web.SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/duty", dependencies=[CSRF])
+def toggle_duty(
+    request: Request,
+    staff: CurrentStaff,
+    on_duty: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/",
+) -> Response:
+    auth.set_on_duty(staff, on_duty=on_duty == "1", now=web.now(request))
+    return RedirectResponse(web.safe_next(back), status_code=303)
+
+
+staff_admin = APIRouter(prefix="/admin/staff", dependencies=[web.require_role(StaffRole.ADMIN)])
+
+
+def _page(request: Request, db: DB, status_code: int = 200, **context: object) -> Response:
+    staff_list = db.scalars(select(Staff).order_by(Staff.is_active.desc(), Staff.name)).all()
+    defaults: dict[str, object] = {"error": None, "form": {}, "roles": list(StaffRole)}
+    return web.render(
+        request, "shell/staff.html", status_code=status_code, staff_list=staff_list, **{**defaults, **context}
+    )
+
+
+@staff_admin.get("")
+def staff_list(request: Request, db: DB) -> Response:
+    return _page(request, db)
+
+
+@staff_admin.post("", dependencies=[CSRF])
+def staff_create(
+    request: Request,
+    db: DB,
+    name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "counsellor",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    form = {"name": name, "email": email, "phone": phone, "role": role}
+    try:
+        auth.create_staff(
+            db,
+            name=name,
+            email=email,
+            password=password,
+            role=StaffRole(role),
+            phone=phone or None,
+            on_duty=False,
+            now=web.now(request),
+        )
+    except (auth.AccountError, ValueError) as exc:
+        return _page(request, db, status_code=422, error=str(exc), form=form)
+    return RedirectResponse("/admin/staff?created=1", status_code=303)
+
+
+@staff_admin.post("/{staff_id}/active", dependencies=[CSRF])
+def staff_set_active(request: Request, db: DB, staff_id: int, active: Annotated[str, Form()] = "") -> Response:
+    person = db.get(Staff, staff_id)
+    if person is None:
+        raise HTTPException(status_code=404, detail="Dieses Konto gibt es nicht.")
+    if person.id == request.state.staff.id:
+        raise HTTPException(status_code=403, detail="Das eigene Konto kann nicht deaktiviert werden.")
+    person.is_active = active == "1"
+    person.updated_at = web.now(request)
+    if not person.is_active:
+        # Disabling an account ends its sessions at once, not at their next expiry.
+        person.on_duty = False
+        for session in db.scalars(select(StaffSession).where(StaffSession.staff_id == person.id)):
+            session.ended_at = session.ended_at or web.now(request)
+    return RedirectResponse("/admin/staff", status_code=303)

@@ -1,0 +1,204 @@
+"""Web plumbing shared by all staff pages: templates, the database session, login and CSRF checks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from fluxx.core import auth, formats, phone
+from fluxx.core.audit import Actor
+from fluxx.core.db import transaction
+from fluxx.core.models import Staff, StaffRole
+from fluxx.core.settings import Settings
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+SESSION_COOKIE = "fluxx_session"
+CSRF_COOKIE = "fluxx_csrf"
+CSRF_FIELD = "csrf_token"
+BACKGROUND_HEADER = "X-Fluxx-Background"  # set by polling scripts; see auth.resolve_session
+
+
+def make_templates(zone: ZoneInfo) -> Jinja2Templates:
+    """Templates whose date filters show local time in FLUXX_TIMEZONE."""
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.filters.update(
+        datetime_de=partial(formats.datetime_de, zone=zone),
+        date_de=partial(formats.date_de, zone=zone),
+        time_de=partial(formats.time_de, zone=zone),
+        money_de=formats.money_de,
+        number_de=formats.number_de,
+        phone_de=phone.display,
+    )
+    return templates
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def now(request: Request) -> datetime:
+    return request.app.state.clock()
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error.
+
+    A route that catches a refusal from a service (a domain error) and shows a page about it rolls
+    the session back first (`db.rollback()`), so nothing the service wrote before refusing is kept;
+    what the error page itself records (the audit of viewing it) is then committed as usual.
+    """
+    with transaction(request.app.state.sessionmaker) as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a redirect never outruns its data.
+DB = Annotated[Session, Depends(get_db, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def actor(request: Request, staff: Staff) -> Actor:
+    """Who acts and from where, for the services and their audit events."""
+    return Actor(staff_id=staff.id, ip=client_ip(request), now=now(request))
+
+
+def zone(request: Request) -> ZoneInfo:
+    return request.app.state.settings.zone  # type: ignore[no-any-return]
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, read once in the event loop so that sync routes can use it."""
+    return await request.form()
+
+
+FormFields = Annotated[FormData, Depends(read_form)]
+
+
+def fields(form: FormData) -> dict[str, str]:
+    """Single-valued text fields (files and repeated values are not used by these forms)."""
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """What every page shows of the logged-in staff member; it outlives the request's transaction,
+    so error pages rendered after a rollback still know who is looking."""
+
+    id: int
+    name: str
+    role: StaffRole
+    on_duty: bool
+
+    @classmethod
+    def of(cls, staff: Staff) -> StaffView:
+        return cls(id=staff.id, name=staff.name, role=staff.role, on_duty=staff.on_duty)
+
+    def has_role(self, role: StaffRole | str) -> bool:
+        return self.role.covers(role)
+
+
+class LoginRequired(Exception):
+    """Raised for anonymous requests to staff pages; answered with a redirect to /login (or 401)."""
+
+
+def current_staff(request: Request, db: DB) -> Staff:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginRequired()
+    settings: Settings = request.app.state.settings
+    session = auth.resolve_session(
+        db,
+        token=token,
+        now=now(request),
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_max_hours),
+        touch=request.headers.get(BACKGROUND_HEADER) != "1",
+    )
+    if session is None:
+        # The expiry itself must be saved even though this request fails.
+        db.commit()
+        raise LoginRequired()
+    request.state.staff = StaffView.of(session.staff)
+    return session.staff
+
+
+CurrentStaff = Annotated[Staff, Depends(current_staff)]
+
+
+def require_role(role: StaffRole) -> Any:
+    def check(staff: CurrentStaff) -> Staff:
+        if not staff.has_role(role):
+            raise HTTPException(status_code=403, detail="Für diese Seite fehlt Ihnen die Berechtigung.")
+        return staff
+
+    return Depends(check)
+
+
+def csrf_token_for(request: Request) -> str:
+    seed = getattr(request.state, "csrf_seed", None) or request.cookies.get(CSRF_COOKIE, "")
+    key = request.app.state.settings.secret_key.encode()
+    return hmac.new(key, seed.encode(), hashlib.sha256).hexdigest()
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every state-changing staff form carries a token bound to the browser's CSRF cookie."""
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD, ""))
+    seed = request.cookies.get(CSRF_COOKIE)
+    if not seed or not hmac.compare_digest(sent, csrf_token_for(request)):
+        raise HTTPException(
+            status_code=403,
+            detail="Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und "
+            "versuchen Sie es noch einmal.",
+        )
+
+
+CSRF = Depends(csrf_protect)
+
+
+def new_csrf_seed() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    settings: Settings = request.app.state.settings
+    base = {
+        "staff": getattr(request.state, "staff", None),
+        "csrf_token": csrf_token_for(request),
+        "simulation": settings.simulation,
+        "now": now(request),
+        "zone": settings.zone,
+    }
+    return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+
+
+def login_redirect_target(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return "/login?next=" + quote(target, safe="")
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect after login would be a phishing tool."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

@@ -1,0 +1,1 @@
+"""The phone simulator ("Telefon-Simulator") for running without a Twilio account: calls and SMS inboxes."""

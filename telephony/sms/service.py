@@ -1,0 +1,151 @@
+"""SMS at the edge: inbound messages and the message log staff read.
+
+An inbound SMS is stored once per MessageSid, linked to the volunteer by number and handed to the domain
+that owns the flow (`volunteers.replies` for a known volunteer); unknown numbers are answered politely.
+The message log shows every SMS in and out, problems first to find, open inbound messages to handle.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fluxx.core import audit
+from fluxx.core.phone import try_e164
+from telephony.outbox import rules as sms_status
+from telephony.outbox import service as outbox
+from telephony.outbox import texts as sms_texts
+from telephony.outbox.models import Message, MessageDirection, MessageStatus
+from volunteers import contact, replies
+from volunteers.models import Volunteer
+
+# Unknown numbers get one answer a day, not one per message: that would feed an auto-responder loop.
+UNKNOWN_REPLY_EVERY = timedelta(hours=24)
+
+
+def receive_sms(db: Session, *, sid: str, from_number: str, to_number: str, body: str, now: datetime) -> str | None:
+    """Log an inbound SMS and return the answer to send (None: stay silent). A repeat does nothing."""
+    if sid and outbox.by_sid(db, sid) is not None:
+        return None
+    volunteer = contact.by_phone(db, from_number)
+    message = Message(
+        direction=MessageDirection.INBOUND,
+        twilio_sid=sid or None,
+        from_number=try_e164(from_number) or from_number,
+        to_number=to_number,
+        body=body,
+        status=MessageStatus.RECEIVED,
+        attempts=0,
+        volunteer_id=volunteer.id if volunteer else None,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.begin_nested():
+            db.add(message)
+            db.flush()
+    except IntegrityError:
+        return None  # the same webhook is being handled at this moment by another request
+    if volunteer is not None:
+        answer = replies.handle_reply(db, volunteer=volunteer, message=message, now=now)
+    else:
+        answer = _answer_unknown(db, message=message, now=now)
+    if answer:
+        log_reply(db, to_message=message, body=answer, now=now)
+    return answer
+
+
+def _answer_unknown(db: Session, *, message: Message, now: datetime) -> str | None:
+    # Withheld or alphanumeric senders and our own number cannot (or must not) be answered.
+    if try_e164(message.from_number) is None or message.from_number == message.to_number:
+        return None
+    earlier = exists().where(
+        Message.direction == MessageDirection.INBOUND,
+        Message.from_number == message.from_number,
+        Message.id != message.id,
+        Message.created_at > now - UNKNOWN_REPLY_EVERY,
+    )
+    return None if db.scalar(select(earlier)) else sms_texts.UNKNOWN_SENDER
+
+
+def log_reply(db: Session, *, to_message: Message, body: str, now: datetime) -> Message:
+    """Keep our TwiML answer in the message log; Twilio sends it, so it never enters the outbox."""
+    reply = Message(
+        direction=MessageDirection.OUTBOUND,
+        from_number=to_message.to_number,
+        to_number=to_message.from_number,
+        body=body,
+        status=MessageStatus.SENT,
+        attempts=0,
+        volunteer_id=to_message.volunteer_id,
+        sent_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(reply)
+    db.flush()
+    return reply
+
+
+class Show(enum.StrEnum):
+    ALL = "all"
+    PROBLEMS = "problems"  # failed or undelivered outbound messages
+    OPEN = "open"  # inbound messages nobody has handled yet
+
+
+@dataclass(frozen=True)
+class Entry:
+    message: Message
+    volunteer_name: str | None
+
+    @property
+    def status_label(self) -> str:
+        return sms_status.label(self.message.status)
+
+    @property
+    def error(self) -> str:
+        return sms_status.error_text(self.message.error_code, self.message.error_message)
+
+    @property
+    def is_problem(self) -> bool:
+        return self.message.status in sms_status.PROBLEMS
+
+    @property
+    def is_open(self) -> bool:
+        return self.message.direction == MessageDirection.INBOUND and self.message.handled_at is None
+
+
+def _filtered(query: Select[Message, str], show: Show, job_id: int | None) -> Select[Message, str]:
+    if show == Show.PROBLEMS:
+        query = query.where(Message.status.in_(sms_status.PROBLEMS))
+    elif show == Show.OPEN:
+        query = query.where(Message.direction == MessageDirection.INBOUND, Message.handled_at.is_(None))
+    if job_id is not None:
+        query = query.where(Message.job_id == job_id)
+    return query
+
+
+def entries(db: Session, *, show: Show = Show.ALL, job_id: int | None = None, limit: int = 300) -> list[Entry]:
+    """The newest messages matching the filter, each with its volunteer's name."""
+    query = select(Message, Volunteer.name).outerjoin(Volunteer, Message.volunteer_id == Volunteer.id)
+    query = _filtered(query, show, job_id).order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
+    return [Entry(message=message, volunteer_name=name) for message, name in db.execute(query)]
+
+
+def mark_handled(db: Session, *, message_id: int, actor: audit.Actor) -> Message | None:
+    """Staff took care of an inbound message (called back, answered by phone, or nothing to do)."""
+    message = db.get(Message, message_id)
+    if message is None or message.direction != MessageDirection.INBOUND:
+        return None
+    if message.handled_at is None:
+        message.handled_at = message.updated_at = actor.now
+        audit.record(
+            db, actor, action="message.handled", object_type="message", object_id=message.id,
+            case_id=message.case_id,
+        )  # fmt: skip
+    return message

@@ -1,0 +1,75 @@
+"""SMS at the edge: Twilio's webhooks (an inbound message, status callbacks for the messages we sent) and the
+staff pages of the message log ("Nachrichten") with problems and open inbound messages.
+
+An inbound SMS is handed to `telephony.sms.service`, which dispatches it to the domain that owns it.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from twilio.twiml.messaging_response import MessagingResponse
+
+from fluxx.core import web
+from fluxx.core.models import StaffRole
+from fluxx.core.web import CSRF, DB, CurrentStaff, actor
+from telephony.outbox import service as delivery
+from telephony.sms import service
+from telephony.sms.service import Show
+from telephony.webhooks import TwilioForm, twiml
+
+webhooks = APIRouter(prefix="/twilio/sms")
+
+
+def _error_code(value: object) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+@webhooks.post("/incoming")
+def incoming(request: Request, form: TwilioForm, db: DB) -> Response:
+    answer = service.receive_sms(
+        db,
+        sid=str(form.get("MessageSid") or form.get("SmsSid") or ""),
+        from_number=str(form.get("From", "")),
+        to_number=str(form.get("To", "")),
+        body=str(form.get("Body", "")),
+        now=web.now(request),
+    )
+    response = MessagingResponse()
+    if answer:
+        response.message(answer)
+    return twiml(response)
+
+
+@webhooks.post("/status")
+def status(request: Request, form: TwilioForm, db: DB) -> Response:
+    # Always an empty 200: an error answer only makes Twilio log (or retry) a callback we cannot use.
+    delivery.receive_status(
+        db,
+        sid=str(form.get("MessageSid") or form.get("SmsSid") or ""),
+        status_value=str(form.get("MessageStatus") or form.get("SmsStatus") or ""),
+        error_code=_error_code(form.get("ErrorCode")),
+        now=web.now(request),
+    )
+    return twiml(MessagingResponse())
+
+
+router = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
+
+
+@router.get("/messages")
+def messages_page(request: Request, db: DB, show: str = "all", job: int | None = None) -> Response:
+    try:
+        selected = Show(show)
+    except ValueError:
+        selected = Show.ALL
+    entries = service.entries(db, show=selected, job_id=job)
+    return web.render(request, "telephony/messages.html", entries=entries, show=selected.value, job=job)
+
+
+@router.post("/messages/{message_id}/handled", dependencies=[CSRF])
+def handled(request: Request, message_id: int, db: DB, staff: CurrentStaff) -> Response:
+    if service.mark_handled(db, message_id=message_id, actor=actor(request, staff)) is None:
+        raise HTTPException(status_code=404, detail="Diese Nachricht gibt es nicht.")
+    return RedirectResponse("/messages?show=open", status_code=303)

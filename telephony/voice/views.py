@@ -1,0 +1,215 @@
+"""Voice at the edge: Twilio's webhooks (the IVR, ringing the staff on duty, screening, voicemail, status
+callbacks, fallback) and the staff route that plays a voicemail."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import httpx
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from casework.calls import service as calls
+from casework.calls.models import Call
+from casework.calls.rules import parse_call_status
+from casework.enums import Need
+from fluxx.core import audit, web
+from fluxx.core.db import describe_error, transaction
+from fluxx.core.settings import Settings
+from fluxx.core.web import DB, CurrentStaff, actor
+from telephony.voice import rules, service, texts
+from telephony.voice import twiml as voice_twiml
+from telephony.webhooks import TwilioForm, twiml
+
+log = logging.getLogger("fluxx.telephony")
+webhooks = APIRouter(prefix="/twilio/voice")
+# Staff play voicemails through this authenticated route (see telephony.voice.service).
+router = APIRouter()
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _hours(request: Request) -> rules.HotlineHours:
+    state = request.app.state
+    if getattr(state, "hotline_hours", None) is None:
+        state.hotline_hours = rules.HotlineHours(state.settings.opening_hours, state.settings.zone)
+    return state.hotline_hours
+
+
+def _call(request: Request, db: DB, form: FormData) -> Call:
+    """The call this request is about; found by CallSid, created if an earlier step never reached us."""
+    call_sid = str(form.get("CallSid") or "")
+    if not call_sid:
+        raise HTTPException(status_code=400, detail="CallSid fehlt.")
+    settings = _settings(request)
+    return calls.register_incoming_call(
+        db, call_sid=call_sid, from_number=str(form.get("From") or ""), to_number=str(form.get("To") or ""),
+        now=web.now(request), zone=settings.zone,
+    )  # fmt: skip
+
+
+def _closed_lead(request: Request, now: datetime) -> list[str]:
+    settings = _settings(request)
+    hours = _hours(request)
+    described = texts.describe_hours(hours.weekly_hours())
+    next_open = texts.next_opening_sentence(hours.next_opening(now), now.astimezone(settings.zone))
+    return [texts.CLOSED, *([described] if described else []), next_open, texts.ACUTE_DANGER]
+
+
+def _nobody(request: Request, call: Call) -> Response:
+    calls.needs_callback(call, now=web.now(request))
+    lead = [texts.NOBODY_AVAILABLE, texts.ACUTE_DANGER]
+    return twiml(voice_twiml.voicemail(_settings(request).public_base_url, lead=lead))
+
+
+@webhooks.post("/incoming")
+def incoming(request: Request, db: DB, form: TwilioForm) -> Response:
+    call = _call(request, db, form)
+    now = web.now(request)
+    if not _hours(request).is_open(now):
+        calls.needs_callback(call, now=now)
+        return twiml(voice_twiml.voicemail(_settings(request).public_base_url, lead=_closed_lead(request, now)))
+    return twiml(voice_twiml.menu(_settings(request).public_base_url, attempt=1, greet=True))
+
+
+@webhooks.post("/menu")
+def menu(request: Request, db: DB, form: TwilioForm, attempt: int = 1) -> Response:
+    call = _call(request, db, form)
+    settings = _settings(request)
+    choice = rules.menu_choice(str(form.get("Digits") or ""), str(form.get("SpeechResult") or ""))
+    if choice is None and attempt < rules.MENU_ATTEMPTS:
+        return twiml(voice_twiml.menu(settings.public_base_url, attempt=attempt + 1, greet=False))
+    calls.set_need(call, choice or Need.OTHER, now=web.now(request))
+    staff = calls.staff_to_ring(db, now=web.now(request))
+    if not staff:
+        return _nobody(request, call)
+    return twiml(
+        voice_twiml.ring_staff(
+            settings.public_base_url, call_sid=call.call_sid, hotline=settings.hotline_number,
+            staff=[(person.id, person.phone or "") for person in staff],
+        )
+    )  # fmt: skip
+
+
+@webhooks.post("/screen")
+def screen(request: Request, db: DB, form: TwilioForm, call: str = "", staff: int = 0) -> Response:
+    """Runs on the staff member's leg after they pick up: Twilio's CallSid here is that leg's."""
+    parent = calls.get_by_sid(db, call_sid=call)
+    if parent is None:
+        return twiml(voice_twiml.hangup())
+    need = parent.case.need if parent.case else None
+    return twiml(voice_twiml.screen(_settings(request).public_base_url, call_sid=call, staff_id=staff, need=need))
+
+
+@webhooks.post("/screen/answer")
+def screen_answer(request: Request, db: DB, form: TwilioForm, call: str = "", staff: int = 0) -> Response:
+    parent = calls.get_by_sid(db, call_sid=call)
+    if parent is None or str(form.get("Digits") or "") != "1":
+        return twiml(voice_twiml.screen_result(accepted=False, taken_by_other=False))
+    won = calls.accept(db, call=parent, staff_id=staff, now=web.now(request))
+    return twiml(voice_twiml.screen_result(accepted=won, taken_by_other=not won))
+
+
+@webhooks.post("/dial-result")
+def dial_result(request: Request, db: DB, form: TwilioForm) -> Response:
+    call = _call(request, db, form)
+    calls.record_dial_result(db, call=call, dial_status=str(form.get("DialCallStatus") or ""), now=web.now(request))
+    if call.accepted_by_id is not None:
+        return twiml(voice_twiml.hangup())  # the conversation took place and is over
+    return _nobody(request, call)
+
+
+def _recording(form: FormData) -> tuple[str, str, int | None] | None:
+    url = str(form.get("RecordingUrl") or "")
+    if not url:
+        return None
+    sid = str(form.get("RecordingSid") or "") or url.rstrip("/").rsplit("/", 1)[-1]
+    duration = str(form.get("RecordingDuration") or "")
+    return sid, url, int(duration) if duration.isdigit() else None
+
+
+@webhooks.post("/voicemail")
+def voicemail(request: Request, db: DB, form: TwilioForm) -> Response:
+    call = _call(request, db, form)
+    recording = _recording(form)
+    if recording is None:
+        return twiml(voice_twiml.goodbye(texts.NO_VOICEMAIL))
+    sid, url, duration = recording
+    calls.store_voicemail(call, recording_sid=sid, url=url, duration=duration, now=web.now(request))
+    return twiml(voice_twiml.goodbye(texts.VOICEMAIL_THANKS))
+
+
+@webhooks.post("/recording")
+def recording_status(request: Request, db: DB, form: TwilioForm) -> Response:
+    recording = _recording(form)
+    if recording is not None and str(form.get("RecordingStatus") or "completed") == "completed":
+        sid, url, duration = recording
+        calls.store_voicemail(_call(request, db, form), recording_sid=sid, url=url, duration=duration,
+                              now=web.now(request))  # fmt: skip
+    return twiml(voice_twiml.empty())
+
+
+@webhooks.post("/status")
+def status(request: Request, db: DB, form: TwilioForm) -> Response:
+    call = _call(request, db, form)
+    reported = parse_call_status(str(form.get("CallStatus") or ""))
+    if reported is not None:
+        duration = str(form.get("CallDuration") or "")
+        calls.apply_status(
+            db, call=call, reported=reported, duration=int(duration) if duration.isdigit() else None,
+            source="status", now=web.now(request),
+        )  # fmt: skip
+    return twiml(voice_twiml.empty())
+
+
+@webhooks.post("/fallback")
+def fallback(request: Request, form: TwilioForm) -> Response:
+    """Twilio calls this when the primary handler failed. It never touches the database."""
+    settings = _settings(request)
+    response = voice_twiml.fallback(
+        settings.public_base_url, fallback_number=settings.fallback_number, hotline=settings.hotline_number
+    )
+    return twiml(response)
+
+
+@webhooks.post("/fallback/voicemail")
+def fallback_voicemail(request: Request, form: TwilioForm) -> Response:
+    """Keep the voicemail if the database is back; thank the caller either way."""
+    recording = _recording(form)
+    if recording is not None and form.get("CallSid"):
+        try:
+            with transaction(request.app.state.sessionmaker) as db:
+                call = _call(request, db, form)
+                calls.needs_callback(call, now=web.now(request))
+                sid, url, duration = recording
+                calls.store_voicemail(call, recording_sid=sid, url=url, duration=duration, now=web.now(request))
+        except Exception as exc:
+            log.error("fallback voicemail not stored: %s", describe_error(exc))
+    return twiml(voice_twiml.goodbye(texts.VOICEMAIL_THANKS))
+
+
+@router.get("/calls/{call_id}/voicemail")
+def play_voicemail(request: Request, db: DB, staff: CurrentStaff, call_id: int) -> Response:
+    call = db.get(Call, call_id)
+    if call is None or not call.recording_sid:
+        raise HTTPException(status_code=404, detail="Zu diesem Anruf gibt es keine Sprachnachricht.")
+    settings: Settings = request.app.state.settings
+    audit.record(
+        db, actor(request, staff), action="call.voicemail", object_type="call", object_id=call.id,
+        case_id=call.case_id,
+    )  # fmt: skip
+    if settings.simulation:
+        return Response(service.simulated_recording(), media_type="audio/wav")
+    if not service.RECORDING_SID.match(call.recording_sid):
+        raise HTTPException(status_code=404, detail="Diese Aufnahme ist nicht abrufbar.")
+    try:
+        audio = service.fetch_recording(settings, call.recording_sid)
+    except httpx.HTTPError:
+        raise HTTPException(
+            status_code=502, detail="Die Aufnahme ist gerade nicht abrufbar. Bitte später noch einmal versuchen."
+        ) from None
+    return Response(audio, media_type="audio/mpeg")

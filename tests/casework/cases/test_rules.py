@@ -1,0 +1,72 @@
+import pytest
+
+from casework.cases import rules as lifecycle
+from casework.cases.rules import TransitionNotAllowed, check_transition
+from casework.enums import CaseChannel, CaseStatus, NoCaseReason
+from casework.statistics import rules as statistics
+
+S = CaseStatus
+
+
+def test_the_happy_path_is_allowed_step_by_step():
+    path = [S.NEW, S.IN_COUNSELLING, S.CARE_NEEDED, S.CARE_ARRANGED, S.COMPLETED]
+    for current, target in zip(path, path[1:], strict=False):
+        check_transition(current, target)
+
+
+@pytest.mark.parametrize("status", lifecycle.OPEN_STATUSES)
+def test_every_open_case_can_be_closed_without_need_or_as_not_reachable(status):
+    check_transition(status, S.CLOSED_NO_NEED)
+    check_transition(status, S.CLOSED_UNREACHABLE)
+
+
+@pytest.mark.parametrize("status", lifecycle.CLOSED_STATUSES)
+def test_a_closed_case_can_only_be_reopened_to_counselling(status):
+    assert lifecycle.allowed_transitions(status) == (S.IN_COUNSELLING,)
+    assert lifecycle.action_label(status, S.IN_COUNSELLING) == "Wieder öffnen"
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (S.NEW, S.CARE_ARRANGED),
+        (S.NEW, S.COMPLETED),
+        (S.IN_COUNSELLING, S.CARE_ARRANGED),
+        (S.COMPLETED, S.CARE_NEEDED),
+        (S.CLOSED_NO_NEED, S.CLOSED_UNREACHABLE),
+        (S.CARE_ARRANGED, S.NEW),
+    ],
+)
+def test_skipping_steps_or_going_back_to_new_is_not_allowed(current, target):
+    with pytest.raises(TransitionNotAllowed, match="kann nicht auf"):
+        check_transition(current, target)
+
+
+def test_setting_the_same_status_again_is_refused_with_a_clear_message():
+    with pytest.raises(TransitionNotAllowed, match="schon den Status „Neu“"):
+        check_transition(S.NEW, S.NEW)
+
+
+def test_a_case_with_a_job_still_searching_cannot_be_closed():
+    with pytest.raises(TransitionNotAllowed, match="offenen Einsätze ab"):
+        check_transition(S.CARE_NEEDED, S.CLOSED_NO_NEED, jobs_searching=1)
+    check_transition(S.CARE_NEEDED, S.IN_COUNSELLING, jobs_searching=1)
+
+
+def test_nothing_can_ever_go_back_to_new():
+    assert all(S.NEW not in targets for targets in lifecycle.TRANSITIONS.values())
+
+
+def test_a_case_closed_because_its_only_call_was_a_wrong_number_is_no_counselling():
+    assert not statistics.counts_as_counselling(
+        status=S.CLOSED_NO_NEED, channel=CaseChannel.PHONE, call_reasons=[NoCaseReason.WRONG_NUMBER]
+    )
+
+
+def test_a_case_with_one_real_call_or_entered_by_hand_counts_as_counselling():
+    both = [NoCaseReason.HUNG_UP, None]
+    assert statistics.counts_as_counselling(status=S.CLOSED_NO_NEED, channel=CaseChannel.PHONE, call_reasons=both)
+    assert statistics.counts_as_counselling(status=S.CLOSED_NO_NEED, channel=CaseChannel.MANUAL, call_reasons=[])
+    assert statistics.counts_as_counselling(
+        status=S.IN_COUNSELLING, channel=CaseChannel.PHONE, call_reasons=[NoCaseReason.SILENT]
+    )

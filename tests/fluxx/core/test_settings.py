@@ -1,0 +1,71 @@
+import pytest
+from typer.testing import CliRunner
+
+from fluxx.app.cli import app as cli
+from fluxx.core.settings import Settings, SettingsError, load_settings
+
+
+def test_defaults_follow_the_public_contract(monkeypatch):
+    for name in ("DATABASE_URL", "OPENING_HOURS", "TIMEZONE", "TWILIO_FROM", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(f"FLUXX_{name}", raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.database_url == "sqlite:///./fluxx.db"
+    assert settings.timezone == "Europe/Berlin"
+    assert settings.opening_hours == "Mo-Fr 08:00-18:00; PH off"
+    assert settings.twilio_from == "+4951116832110"
+    assert settings.twilio_api_url == "https://api.twilio.com"
+    assert settings.simulation is True
+
+
+def test_settings_are_read_from_the_environment_with_the_fluxx_prefix(monkeypatch):
+    monkeypatch.setenv("FLUXX_OPENING_HOURS", "24/7")
+    monkeypatch.setenv("FLUXX_TWILIO_FROM", "0511 168-32110")
+    settings = load_settings(_env_file=None)
+    assert settings.opening_hours == "24/7"
+    assert settings.twilio_from == "+4951116832110"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("DATABASE_URL", "not a url", "FLUXX_DATABASE_URL: keine gültige Datenbank-URL"),
+        ("DATABASE_URL", "mysql://root@localhost/x", "FLUXX_DATABASE_URL: nur sqlite"),
+        (
+            "OPENING_HOURS",
+            "Mo-Fr 8-",
+            "FLUXX_OPENING_HOURS: kein gültiger opening_hours-Ausdruck bei Zeichen 7",
+        ),
+        ("TIMEZONE", "Europe/Hannover", "FLUXX_TIMEZONE: unbekannte Zeitzone"),
+        ("PUBLIC_BASE_URL", "fluxx.example.de", "FLUXX_PUBLIC_BASE_URL: muss mit http:// oder https://"),
+        ("TWILIO_FROM", "12", "FLUXX_TWILIO_FROM: keine gültige Telefonnummer"),
+    ],
+)
+def test_a_wrong_setting_names_itself_in_one_line(monkeypatch, name, value, fragment):
+    monkeypatch.setenv(f"FLUXX_{name}", value)
+    with pytest.raises(SettingsError) as error:
+        load_settings(_env_file=None)
+    assert fragment in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_real_twilio_credentials_refuse_the_development_secret(monkeypatch):
+    monkeypatch.setenv("FLUXX_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("FLUXX_TWILIO_AUTH_TOKEN", "token")
+    monkeypatch.delenv("FLUXX_SECRET_KEY", raising=False)
+    with pytest.raises(SettingsError, match="FLUXX_SECRET_KEY"):
+        load_settings(_env_file=None)
+
+
+def test_the_cli_stops_with_one_clear_line_instead_of_a_traceback(monkeypatch):
+    monkeypatch.setenv("FLUXX_OPENING_HOURS", "Mo-Fr 8-")
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "Fehler in den Einstellungen: FLUXX_OPENING_HOURS" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_simulation_signs_webhooks_with_a_derived_token_never_an_empty_one():
+    settings = Settings(_env_file=None, secret_key="abc")
+    assert settings.simulation
+    assert len(settings.webhook_auth_token) == 32
+    assert Settings(_env_file=None, twilio_account_sid="AC1", twilio_auth_token="tok").webhook_auth_token == "tok"
