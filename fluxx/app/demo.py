@@ -22,6 +22,7 @@ from fluxx.core import auth
 from fluxx.core.audit import Actor
 from fluxx.core.formats import BERLIN
 from fluxx.core.models import Staff, StaffRole
+from fluxx.core.settings import HOTLINE_NUMBER
 from volunteers.models import Volunteer, VolunteerArea, VolunteerAvailability, VolunteerCertificate
 
 DEMO_EMAIL = "demo@fluxx.example"
@@ -224,7 +225,7 @@ def _cases(
         case.affiliation = rng.choice(list(Affiliation))
         taken = status != CaseStatus.NEW
         db.add(Call(
-            call_sid=f"CADEMO{seq:026d}", case_id=case.id, from_number=phone, to_number="+4951116832110",
+            call_sid=f"CADEMO{seq:026d}", case_id=case.id, from_number=phone, to_number=HOTLINE_NUMBER,
             status=CallStatus.COMPLETED, started_at=opened, ended_at=opened + timedelta(minutes=7),
             duration_seconds=420, accepted_by_id=counsellor.id if taken else None,
             answered_at=opened if taken else None, created_at=opened, updated_at=opened,
