@@ -38,6 +38,9 @@ REQUIREMENT_SKILLS: dict[Requirement, Skill] = {
     Requirement.DEMENTIA: Skill.DEMENTIA,
     Requirement.WHEELCHAIR_CAR: Skill.WHEELCHAIR,
 }
+_SKILL_BY_REQUIREMENT: dict[str, Skill] = {
+    requirement.value: skill for requirement, skill in REQUIREMENT_SKILLS.items()
+}
 # Child care needs an extended police certificate (§ 72a SGB VIII) valid on the day of the job.
 KIND_CERTIFICATES: dict[JobKind, CertificateKind] = {JobKind.CHILD_CARE: CertificateKind.POLICE_CERTIFICATE}
 
@@ -88,9 +91,7 @@ def needs_of(
     if municipality_id is None:
         raise JobNotMatchable(texts.NO_MUNICIPALITY)
     wanted = list(requirements)
-    skills = [KIND_SKILLS[kind]] + [
-        REQUIREMENT_SKILLS[Requirement(key)] for key in wanted if key in Requirement._value2member_map_
-    ]
+    skills = [KIND_SKILLS[kind]] + [_SKILL_BY_REQUIREMENT[key] for key in wanted if key in _SKILL_BY_REQUIREMENT]
     languages = [
         LANGUAGES[key.removeprefix(LANGUAGE_PREFIX)]
         for key in wanted

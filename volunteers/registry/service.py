@@ -246,7 +246,7 @@ def list_query(
     certificate_expiring_within: int | None = None,
     today: date | None = None,
     include_inactive: bool = False,
-) -> Select[tuple[Volunteer]]:
+) -> Select[Any]:
     """Volunteers matching the filters, by name: each filter is an EXISTS on an indexed row table.
     `certificate_expiring_within` (days, needs `today`): a certificate whose last valid day falls
     between today and today + N days."""
