@@ -55,10 +55,27 @@ def login(client: TestClient, staff: Staff, password: str = PASSWORD) -> str:
 
 
 def make_volunteer(db: Session, **overrides: Any) -> Any:
-    """A volunteer reachable by SMS (opted in), with a unique mobile number."""
-    from volunteers.models import Volunteer
+    """A volunteer reachable by SMS (opted in), with a unique mobile number.
+
+    Besides any Volunteer field: `skills`/`languages` as lists of keys or names, `municipality_ids`,
+    `availability` as (weekday, "08:00", "18:00") tuples, `certificates` as (kind, valid_until) or
+    (kind, issued_on, valid_until) tuples, `absences` as (starts_on, ends_on) tuples.
+    """
+    from datetime import time
+
+    from volunteers.registry.models import (
+        Volunteer,
+        VolunteerAbsence,
+        VolunteerArea,
+        VolunteerAvailability,
+        VolunteerCertificate,
+    )
 
     n = next(_counter)
+    municipality_ids = overrides.pop("municipality_ids", ())
+    availability = overrides.pop("availability", ())
+    certificates = overrides.pop("certificates", ())
+    absences = overrides.pop("absences", ())
     values: dict[str, Any] = {
         "name": f"Ehrenamtliche {n}",
         "phone": f"+49176{n:08d}",
@@ -71,6 +88,16 @@ def make_volunteer(db: Session, **overrides: Any) -> Any:
     }
     values.update(overrides)
     volunteer = Volunteer(**values)
+    volunteer.areas = [VolunteerArea(municipality_id=m) for m in municipality_ids]
+    volunteer.availability = [
+        VolunteerAvailability(weekday=day, start_time=time.fromisoformat(start), end_time=time.fromisoformat(end))
+        for day, start, end in availability
+    ]
+    volunteer.certificates = [
+        VolunteerCertificate(kind=c[0], issued_on=c[1] if len(c) == 3 else None, valid_until=c[-1])
+        for c in certificates
+    ]
+    volunteer.absences = [VolunteerAbsence(starts_on=start, ends_on=end) for start, end in absences]
     db.add(volunteer)
     db.commit()
     return volunteer

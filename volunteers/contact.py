@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fluxx.core.phone import try_e164
-from volunteers.models import Volunteer
+from volunteers.registry.models import Volunteer
 
 
 def by_phone(db: Session, phone: str | None) -> Volunteer | None:

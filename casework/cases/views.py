@@ -28,7 +28,7 @@ from casework.timeline import service as timeline
 from fluxx.core import audit, web
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
-from volunteers.models import Assignment
+from volunteers.outreach.models import Assignment
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 

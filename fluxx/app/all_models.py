@@ -7,7 +7,8 @@ import casework.jobs.models  # noqa: F401
 import casework.reference.models  # noqa: F401
 import fluxx.core.models  # noqa: F401
 import telephony.outbox.models  # noqa: F401
-import volunteers.models  # noqa: F401
+import volunteers.outreach.models  # noqa: F401
+import volunteers.registry.models  # noqa: F401
 from fluxx.core.db import Base
 
 metadata = Base.metadata

@@ -23,7 +23,7 @@ from fluxx.core.audit import Actor
 from fluxx.core.formats import BERLIN
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.settings import HOTLINE_NUMBER
-from volunteers.models import Volunteer, VolunteerArea, VolunteerAvailability, VolunteerCertificate
+from volunteers.registry.models import Volunteer, VolunteerArea, VolunteerAvailability, VolunteerCertificate
 
 DEMO_EMAIL = "demo@fluxx.example"
 DEMO_PASSWORD = "fluxx-demo-2026"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from fluxx.core.phone import display
 from fluxx.core.settings import HOTLINE_NUMBER
 from telephony.outbox.models import Message
-from volunteers.models import Volunteer
+from volunteers.registry.models import Volunteer
 
 Post = Callable[[str, dict[str, str]], str]
 

@@ -11,18 +11,10 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from volunteers.importing import (
-    MAX_ROWS,
-    AvailabilityError,
-    Certificate,
-    ImportFileError,
-    ImportPreview,
-    WeeklySlot,
-    format_availability,
-    parse_availability,
-    read_table,
-    validate_rows,
-)
+from volunteers.registry.availability import AvailabilityError, format_availability, parse_availability
+from volunteers.registry.drafts import Certificate, ImportPreview, WeeklySlot
+from volunteers.registry.importing import MAX_ROWS, ImportFileError, read_table
+from volunteers.registry.rules import validate_rows
 from volunteers.vocabulary import CertificateKind, Skill, language_name
 
 TODAY = date(2026, 11, 26)

@@ -3,7 +3,7 @@ from typer.testing import CliRunner
 
 from fluxx.app.cli import app as cli
 from fluxx.core.models import Staff, StaffRole
-from volunteers.models import Volunteer
+from volunteers.registry.models import Volunteer
 
 
 def _env(engine):

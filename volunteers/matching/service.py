@@ -1,0 +1,241 @@
+"""Matching in the database: one query finds and ranks the volunteers who can take a job.
+
+Every hard rule of `rules.exclusion_reasons` is an EXISTS / NOT EXISTS probe on one volunteer's rows,
+each reached by an index that starts with `volunteer_id` (or by the unique (job_id, volunteer_id) of
+offers and assignments); the job's own values (skills, municipality, per-day pieces of the window, week
+bounds) are bound as parameters. So the database never hands more than the ranked candidates to Python,
+and the plan stays index-driven at 100,000 volunteers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from casework.jobs.models import CareJob
+from casework.reference.models import Municipality
+from volunteers.matching import rules
+from volunteers.matching.rules import BERLIN, Candidate, JobNeeds, Slot, VolunteerFacts
+from volunteers.outreach.models import Assignment, AssignmentStatus, Offer
+from volunteers.registry.models import (
+    Volunteer,
+    VolunteerAbsence,
+    VolunteerArea,
+    VolunteerAvailability,
+    VolunteerCertificate,
+    VolunteerLanguage,
+    VolunteerSkill,
+)
+from volunteers.vocabulary import CertificateKind
+
+DEFAULT_LIMIT = 50
+
+
+def needs_for(db: Session, job: CareJob, zone: ZoneInfo = BERLIN) -> JobNeeds:
+    """The job's needs (rules.needs_of); raises rules.JobNotMatchable without a municipality."""
+    municipality = db.get(Municipality, job.municipality_id) if job.municipality_id is not None else None
+    return rules.needs_of(
+        job_id=job.id,
+        kind=job.kind,
+        requirements=job.requirements or [],
+        municipality_id=job.municipality_id,
+        municipality=municipality.name if municipality else "",
+        starts_at=job.starts_at,
+        ends_at=job.ends_at,
+        zone=zone,
+    )
+
+
+def rank(db: Session, job: CareJob, *, limit: int | None = DEFAULT_LIMIT, zone: ZoneInfo = BERLIN) -> list[Candidate]:
+    """The volunteers who can be offered the job, best first (rules.RANK_ORDER), at most `limit`."""
+    return rank_for(db, needs_for(db, job, zone), limit=limit)
+
+
+def rank_for(db: Session, needs: JobNeeds, *, limit: int | None = DEFAULT_LIMIT) -> list[Candidate]:
+    """rank() for needs already worked out: exactly one SQL statement."""
+    query = candidate_query(needs)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        Candidate(
+            volunteer_id=row.id,
+            name=row.name,
+            last_assigned_at=row.last_assigned_at,
+            certificate_until=row.certificate_until,
+            first_aid_until=row.first_aid_until,
+            languages=tuple(language for language in needs.languages if language in (row.languages or "").split("\n")),
+        )
+        for row in db.execute(query)
+    ]
+
+
+def reasons(candidates: list[Candidate], needs: JobNeeds, zone: ZoneInfo = BERLIN) -> list[tuple[Candidate, str]]:
+    """Each candidate with the German line that says why they rank where they do."""
+    return [(candidate, rules.reason_line(candidate, needs, zone)) for candidate in candidates]
+
+
+def candidate_query(needs: JobNeeds) -> Select[Any]:
+    v = Volunteer
+    certificate_until = _latest_certificate(needs.certificate, None) if needs.certificate else literal(None)
+    first_aid_until = _latest_certificate(CertificateKind.FIRST_AID, needs.last_day)
+    spoken = _spoken_languages(needs.languages)
+    columns = {
+        "language_matches": func.coalesce(_count_languages(needs.languages), 0),
+        "never_assigned": case((v.last_assigned_at.is_(None), 1), else_=0),
+        "last_assigned_at": v.last_assigned_at,
+        "has_first_aid": case((first_aid_until.is_(None), 0), else_=1),
+        "volunteer_id": v.id,
+    }
+    order = [
+        columns[name].desc() if direction == "desc" else columns[name].asc() for name, direction in rules.RANK_ORDER
+    ]
+    return (
+        select(
+            v.id,
+            v.name,
+            v.last_assigned_at,
+            certificate_until.label("certificate_until"),
+            first_aid_until.label("first_aid_until"),
+            spoken.label("languages"),
+        )
+        .where(*hard_filters(needs))
+        .order_by(*order)
+    )
+
+
+def hard_filters(needs: JobNeeds) -> list[ColumnElement[bool]]:
+    """The SQL of rules.exclusion_reasons: a volunteer passes all of these exactly when it gives none."""
+    v = Volunteer
+    filters: list[ColumnElement[bool]] = [
+        v.is_active.is_(True),
+        v.sms_opt_in.is_(True),
+        v.consent_at.is_not(None),
+        exists().where(VolunteerArea.volunteer_id == v.id, VolunteerArea.municipality_id == needs.municipality_id),
+        ~exists().where(
+            VolunteerAbsence.volunteer_id == v.id,
+            VolunteerAbsence.ends_on >= needs.first_day,
+            VolunteerAbsence.starts_on <= needs.last_day,
+        ),
+        ~exists().where(Offer.volunteer_id == v.id, Offer.job_id == needs.job_id),
+        ~exists().where(Assignment.volunteer_id == v.id, Assignment.job_id == needs.job_id),
+        ~select(Assignment.id)
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .where(
+            Assignment.volunteer_id == v.id,
+            Assignment.status == AssignmentStatus.ACTIVE,
+            CareJob.starts_at < needs.ends_at,
+            CareJob.ends_at > needs.starts_at,
+        )
+        .exists(),
+        or_(v.max_jobs_per_week.is_(None), _jobs_that_week(needs) < v.max_jobs_per_week),
+    ]
+    filters += [
+        exists().where(VolunteerSkill.volunteer_id == v.id, VolunteerSkill.skill == skill) for skill in needs.skills
+    ]
+    filters += [
+        exists().where(
+            VolunteerAvailability.volunteer_id == v.id,
+            VolunteerAvailability.weekday == piece.weekday,
+            VolunteerAvailability.start_time <= piece.start,
+            VolunteerAvailability.end_time >= piece.end,
+        )
+        for piece in needs.pieces
+    ]
+    if needs.certificate is not None:
+        filters.append(
+            exists().where(
+                VolunteerCertificate.volunteer_id == v.id,
+                VolunteerCertificate.kind == needs.certificate,
+                VolunteerCertificate.valid_until >= needs.last_day,
+            )
+        )
+    return filters
+
+
+def _jobs_that_week(needs: JobNeeds) -> Any:
+    """Assignments (not released) to other jobs that start in the job's ISO week: done ones count too."""
+    return (
+        select(func.count())
+        .select_from(Assignment)
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .where(
+            Assignment.volunteer_id == Volunteer.id,
+            Assignment.status != AssignmentStatus.RELEASED,
+            Assignment.job_id != needs.job_id,
+            CareJob.starts_at >= needs.week_starts_at,
+            CareJob.starts_at < needs.week_ends_at,
+        )
+        .scalar_subquery()
+    )
+
+
+def _latest_certificate(kind: CertificateKind, valid_on: date | None) -> Any:
+    conditions = [VolunteerCertificate.volunteer_id == Volunteer.id, VolunteerCertificate.kind == kind]
+    if valid_on is not None:
+        conditions.append(VolunteerCertificate.valid_until >= valid_on)
+    return select(func.max(VolunteerCertificate.valid_until)).where(*conditions).scalar_subquery()
+
+
+def _language_rows(languages: tuple[str, ...]) -> ColumnElement[bool]:
+    return and_(VolunteerLanguage.volunteer_id == Volunteer.id, VolunteerLanguage.language.in_(languages))
+
+
+def _count_languages(languages: tuple[str, ...]) -> Any:
+    if not languages:
+        return literal(0)
+    return select(func.count()).where(_language_rows(languages)).scalar_subquery()
+
+
+def _spoken_languages(languages: tuple[str, ...]) -> Any:
+    """The wanted languages the volunteer speaks, joined by newlines (NULL when the job wants none)."""
+    if not languages:
+        return literal(None)
+    return (
+        select(func.aggregate_strings(VolunteerLanguage.language, "\n"))
+        .where(_language_rows(languages))
+        .scalar_subquery()
+    )
+
+
+def explain(db: Session, volunteer: Volunteer, job: CareJob, *, zone: ZoneInfo = BERLIN) -> list[str]:
+    """Why this volunteer cannot be offered the job, in German (rules.exclusion_reasons); empty if they can."""
+    needs = needs_for(db, job, zone)
+    return rules.exclusion_reasons(facts_of(db, volunteer, needs), needs, zone)
+
+
+def facts_of(db: Session, volunteer: Volunteer, needs: JobNeeds) -> VolunteerFacts:
+    """What matching looks at for one volunteer: a handful of small queries on their own rows."""
+    others = (
+        select(CareJob.starts_at, CareJob.ends_at, Assignment.status)
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .where(Assignment.volunteer_id == volunteer.id, Assignment.job_id != needs.job_id)
+    )
+    busy, that_week = [], 0
+    for starts_at, ends_at, status in db.execute(others):
+        if status == AssignmentStatus.ACTIVE and rules.overlaps(starts_at, ends_at, needs):
+            busy.append((starts_at, ends_at))
+        if status != AssignmentStatus.RELEASED and needs.week_starts_at <= starts_at < needs.week_ends_at:
+            that_week += 1
+    this_job = db.scalar(
+        select(Assignment.status).where(Assignment.volunteer_id == volunteer.id, Assignment.job_id == needs.job_id)
+    )
+    offered = db.scalar(select(exists().where(Offer.volunteer_id == volunteer.id, Offer.job_id == needs.job_id)))
+    return VolunteerFacts(
+        is_active=volunteer.is_active,
+        has_consent=volunteer.consent_at is not None,
+        sms_opt_in=volunteer.sms_opt_in,
+        skills=frozenset(volunteer.skills),
+        municipality_ids=frozenset(area.municipality_id for area in volunteer.areas),
+        slots=tuple(Slot(s.weekday, s.start_time, s.end_time) for s in volunteer.availability),
+        absences=tuple((a.starts_on, a.ends_on) for a in volunteer.absences),
+        certificates=tuple((c.kind, c.valid_until) for c in volunteer.certificates),
+        max_jobs_per_week=volunteer.max_jobs_per_week,
+        jobs_that_week=that_week,
+        busy=tuple(busy),
+        offered=bool(offered),
+        this_job=None if this_job is None else ("released" if this_job == AssignmentStatus.RELEASED else "assigned"),
+    )

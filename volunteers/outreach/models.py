@@ -1,0 +1,66 @@
+"""Offers of a job to volunteers (one SMS each, in waves) and the assignments that result."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fluxx.core.db import Base
+from volunteers.registry.models import Volunteer
+
+
+class OfferStatus(enum.StrEnum):
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    TOO_LATE = "too_late"
+    EXPIRED = "expired"
+
+
+class AssignmentStatus(enum.StrEnum):
+    ACTIVE = "active"
+    RELEASED = "released"
+    COMPLETED = "completed"
+
+
+class Offer(Base):
+    """One SMS offer of a job to a volunteer in an outreach wave."""
+
+    __tablename__ = "offer"
+    __table_args__ = (
+        UniqueConstraint("job_id", "volunteer_id"),
+        Index("ix_offer_volunteer_id_status", "volunteer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("care_job.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    wave: Mapped[int]
+    status: Mapped[OfferStatus] = mapped_column(default=OfferStatus.SENT)
+    sent_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+
+
+class Assignment(Base):
+    """A volunteer who took a job; at most one per job and volunteer."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("job_id", "volunteer_id"),
+        # Matching asks, per candidate, for their active assignments (overlap, weekly maximum).
+        Index("ix_assignment_volunteer_id_status", "volunteer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("care_job.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    status: Mapped[AssignmentStatus] = mapped_column(default=AssignmentStatus.ACTIVE)
+    assigned_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+    volunteer: Mapped[Volunteer] = relationship()

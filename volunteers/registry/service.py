@@ -1,0 +1,282 @@
+"""The volunteer registry: create, change, deactivate, import, export and list volunteers.
+
+Services flush and never commit: the caller's `transaction()` (a request, a CLI command) owns the commit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from casework.reference.models import Municipality
+from fluxx.core.phone import display
+from volunteers.registry.availability import format_availability
+from volunteers.registry.columns import FIELD_LABELS
+from volunteers.registry.drafts import ImportPreview, VolunteerDraft, WeeklySlot
+from volunteers.registry.models import (
+    Volunteer,
+    VolunteerArea,
+    VolunteerAvailability,
+    VolunteerCertificate,
+    VolunteerSkill,
+)
+from volunteers.registry.rules import validate_rows
+from volunteers.vocabulary import CertificateKind, Skill
+
+EXPORT_FIELDS = (
+    "name",
+    "phone",
+    "skills",
+    "languages",
+    "municipalities",
+    "availability",
+    "police_certificate",
+    "first_aid",
+    "max_jobs_per_week",
+    "sms_consent",
+    "notes",
+)
+"""The columns of an export, in the importer's own German names, so that an export imports again."""
+
+
+class RegistryError(ValueError):
+    """A change the registry refuses; `messages` are German, for the coordinator."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__(*messages)
+        self.messages = messages
+
+
+class DuplicatePhone(RegistryError):
+    """The mobile number already belongs to someone else."""
+
+
+def municipality_ids(db: Session) -> dict[str, int]:
+    """Municipality names and ids, as the importer and the form check want them."""
+    return {name: id for id, name in db.execute(select(Municipality.id, Municipality.name))}
+
+
+def draft_from_form(values: Mapping[str, str], known: Mapping[str, int], *, today: date) -> VolunteerDraft:
+    """A coordinator's form (the importer's field keys) checked by the importer's own rules."""
+    preview = validate_rows([dict(values)], known, today=today)
+    if preview.invalid:
+        raise RegistryError(*(message.split(": ", 1)[1] for message in preview.errors))
+    return preview.drafts[0]
+
+
+def by_phone(db: Session, phone: str) -> Volunteer | None:
+    return db.scalar(select(Volunteer).where(Volunteer.phone == phone))
+
+
+def create(db: Session, *, draft: VolunteerDraft, now: datetime) -> Volunteer:
+    """A new volunteer from a checked draft; refuses a number that is already registered."""
+    _refuse_taken_phone(db, draft.phone, None)
+    volunteer = Volunteer(name=draft.name, phone=draft.phone, created_at=now, updated_at=now)
+    _apply(volunteer, draft, now)
+    db.add(volunteer)
+    db.flush()
+    return volunteer
+
+
+def update(db: Session, *, volunteer: Volunteer, draft: VolunteerDraft, now: datetime) -> Volunteer:
+    """Replace what the volunteer's record says with the draft (skills, areas, slots, certificates …)."""
+    _refuse_taken_phone(db, draft.phone, volunteer.id)
+    volunteer.name, volunteer.phone, volunteer.updated_at = draft.name, draft.phone, now
+    _apply(volunteer, draft, now)
+    db.flush()
+    return volunteer
+
+
+def deactivate(db: Session, *, volunteer: Volunteer, now: datetime) -> None:
+    """No more offers; the record, its offers and assignments stay."""
+    if volunteer.is_active:
+        volunteer.is_active, volunteer.deactivated_at, volunteer.updated_at = False, now, now
+        db.flush()
+
+
+def reactivate(db: Session, *, volunteer: Volunteer, now: datetime) -> None:
+    if not volunteer.is_active:
+        volunteer.is_active, volunteer.deactivated_at, volunteer.updated_at = True, None, now
+        db.flush()
+
+
+def _refuse_taken_phone(db: Session, phone: str, own_id: int | None) -> None:
+    holder = by_phone(db, phone)
+    if holder is not None and holder.id != own_id:
+        raise DuplicatePhone(f"Die Mobilnummer {display(phone)} ist schon für {holder.name} eingetragen.")
+
+
+def _apply(volunteer: Volunteer, draft: VolunteerDraft, now: datetime) -> None:
+    """Bring the rows in line with the draft, keeping rows that stay (no delete-and-insert of the same key)."""
+    _replace(volunteer.skill_rows, lambda row: row.skill, set(draft.skills), lambda s: VolunteerSkill(skill=s))
+    wanted_languages = list(dict.fromkeys(draft.languages))
+    volunteer.language_rows[:] = [r for r in volunteer.language_rows if r.language in wanted_languages]
+    have = {r.language for r in volunteer.language_rows}
+    volunteer.languages.extend(language for language in wanted_languages if language not in have)
+    _replace(
+        volunteer.areas,
+        lambda row: row.municipality_id,
+        set(draft.municipality_ids),
+        lambda m: VolunteerArea(municipality_id=m),
+    )
+    volunteer.availability[:] = [
+        VolunteerAvailability(weekday=slot.weekday, start_time=slot.start, end_time=slot.end)
+        for slot in draft.availability
+    ]
+    volunteer.certificates[:] = [
+        VolunteerCertificate(kind=c.kind, issued_on=c.issued_on, valid_until=c.valid_until) for c in draft.certificates
+    ]
+    volunteer.max_jobs_per_week = draft.max_jobs_per_week
+    volunteer.notes = draft.notes
+    if not draft.sms_consent:
+        volunteer.consent_at = None
+    elif volunteer.consent_at is None:
+        volunteer.consent_at = now
+
+
+def _replace(rows: list[Any], key: Any, wanted: set[Any], make: Any) -> None:
+    rows[:] = [row for row in rows if key(row) in wanted]
+    have = {key(row) for row in rows}
+    rows.extend(make(value) for value in sorted(wanted - have))
+
+
+# --- import ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: list[Volunteer] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """German messages for rows left out (only when importing the valid rows)."""
+
+
+def import_preview(db: Session, *, preview: ImportPreview, only_valid: bool, now: datetime) -> ImportResult:
+    """Store the drafts of a checked file. All or nothing unless `only_valid`: then rows with errors,
+    and rows whose number is already registered, are left out and listed."""
+    taken = _registered(db, [row.draft.phone for row in preview.valid])
+    clashes = [
+        f"Zeile {row.row_number}: Die Mobilnummer {display(row.draft.phone)} ist schon für "
+        f"{taken[row.draft.phone]} eingetragen."
+        for row in preview.valid
+        if row.draft.phone in taken
+    ]
+    if not only_valid:
+        problems = [*preview.errors, *clashes] or ([] if preview.valid else ["Die Datei enthält keine Ehrenamtlichen."])
+        if problems:
+            raise RegistryError(*problems)
+    result = ImportResult(skipped=[*preview.errors, *clashes])
+    for row in preview.valid:
+        if row.draft.phone not in taken:
+            result.created.append(create(db, draft=row.draft, now=now))
+    return result
+
+
+def _registered(db: Session, phones: Sequence[str]) -> dict[str, str]:
+    """Which of these numbers are registered, and to whom (one query per 500 numbers)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(phones), 500):
+        chunk = phones[start : start + 500]
+        query = select(Volunteer.phone, Volunteer.name).where(Volunteer.phone.in_(chunk))
+        found.update({phone: name for phone, name in db.execute(query)})
+    return found
+
+
+# --- export ------------------------------------------------------------------------------------------------
+
+
+def export_csv(db: Session, *, volunteers: Iterable[Volunteer] | None = None) -> bytes:
+    """Semicolon-separated UTF-8 with BOM (Excel opens it with umlauts intact), the importer's columns."""
+    names = {id: name for name, id in municipality_ids(db).items()}
+    if volunteers is None:
+        volunteers = db.scalars(_with_everything(select(Volunteer).order_by(Volunteer.name, Volunteer.id)))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(FIELD_LABELS[key] for key in EXPORT_FIELDS)
+    for volunteer in volunteers:
+        writer.writerow(_export_row(volunteer, names))
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _with_everything(query: Select[Any]) -> Select[Any]:
+    return query.options(
+        selectinload(Volunteer.skill_rows),
+        selectinload(Volunteer.language_rows),
+        selectinload(Volunteer.areas),
+        selectinload(Volunteer.availability),
+        selectinload(Volunteer.certificates),
+    )
+
+
+def _export_row(volunteer: Volunteer, names: Mapping[int, str]) -> list[str]:
+    def issued(kind: CertificateKind) -> str:
+        dates = [c.issued_on for c in volunteer.certificates if c.kind == kind and c.issued_on is not None]
+        return f"{max(dates):%d.%m.%Y}" if dates else ""
+
+    slots = [WeeklySlot(s.weekday, s.start_time, s.end_time) for s in volunteer.availability]
+    return [
+        volunteer.name,
+        display(volunteer.phone),
+        ", ".join(skill.label for skill in sorted(volunteer.skills, key=list(Skill).index)),
+        ", ".join(sorted(volunteer.languages)),
+        ", ".join(sorted(names[area.municipality_id] for area in volunteer.areas)),
+        format_availability(slots),
+        issued(CertificateKind.POLICE_CERTIFICATE),
+        issued(CertificateKind.FIRST_AID),
+        str(volunteer.max_jobs_per_week or ""),
+        "ja" if volunteer.consent_at is not None and volunteer.sms_opt_in else "nein",
+        volunteer.notes or "",
+    ]
+
+
+# --- listing -----------------------------------------------------------------------------------------------
+
+
+def list_query(
+    *,
+    skill: Skill | None = None,
+    municipality_id: int | None = None,
+    weekday: int | None = None,
+    certificate_expiring_within: int | None = None,
+    today: date | None = None,
+    include_inactive: bool = False,
+) -> Select[Any]:
+    """Volunteers matching the filters, by name: each filter is an EXISTS on an indexed row table.
+    `certificate_expiring_within` (days, needs `today`): a certificate whose last valid day falls
+    between today and today + N days."""
+    v = Volunteer
+    query = select(v).order_by(v.name, v.id)
+    if not include_inactive:
+        query = query.where(v.is_active.is_(True))
+    if skill is not None:
+        query = query.where(exists().where(VolunteerSkill.volunteer_id == v.id, VolunteerSkill.skill == skill))
+    if municipality_id is not None:
+        query = query.where(
+            exists().where(VolunteerArea.volunteer_id == v.id, VolunteerArea.municipality_id == municipality_id)
+        )
+    if weekday is not None:
+        query = query.where(
+            exists().where(VolunteerAvailability.volunteer_id == v.id, VolunteerAvailability.weekday == weekday)
+        )
+    if certificate_expiring_within is not None:
+        if today is None:
+            raise ValueError("certificate_expiring_within needs today")
+        query = query.where(
+            exists().where(
+                VolunteerCertificate.volunteer_id == v.id,
+                VolunteerCertificate.valid_until >= today,
+                VolunteerCertificate.valid_until <= today + timedelta(days=certificate_expiring_within),
+            )
+        )
+    return query
+
+
+def list_volunteers(db: Session, *, limit: int = 100, offset: int = 0, **filters: Any) -> list[Volunteer]:
+    """One page of list_query(**filters)."""
+    return list(db.scalars(list_query(**filters).limit(limit).offset(offset)))
