@@ -1,0 +1,195 @@
+"""Every SMS a volunteer (or a family) reads in outreach, assignment and reminders: German, Sie-form,
+starting "Fluxx:", one GSM-7 segment (160 characters) where possible.
+
+Before assignment no name and no address leaves the house: the offer says kind, place, time, code and
+how to answer. Only the winner gets address and contact. Place names go through `gsm7_safe` (an "–"
+typed by staff would turn the whole SMS into UCS-2 with 70 characters per segment); names and
+addresses keep their spelling. Times are shown in Europe/Berlin ("Mo. 30.11. 13:00-18:00 Uhr"),
+hours with a decimal comma ("3,5 Stunden").
+
+Every text starts with "Fluxx:", so a volunteer who pastes or quotes one back is never read as
+answering (see `volunteers.reply_parser`), and the answer forms shown ("JA 4821", "ABSAGE 4821",
+"STUNDEN 4821 3,5") are exactly what the parser understands.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal
+
+from fluxx.formats import BERLIN, LOCALE, datetime_de
+from telephony.sms_texts import HOTLINE
+from volunteers.outreach.rules import gsm7_safe, sms_segments
+
+# --- Formats -----------------------------------------------------------------------------------------------
+
+
+def day_de(value: datetime, zone: ZoneInfo = BERLIN, *, weekday: bool = True) -> str:
+    """`Mo. 30.11.` (or `30.11.` without the weekday), local date."""
+    return datetime_de(value, zone, "EEE dd.MM." if weekday else "dd.MM.")
+
+
+def clock_de(value: datetime, zone: ZoneInfo = BERLIN) -> str:
+    """`13:00`, local time."""
+    return datetime_de(value, zone, "HH:mm")
+
+
+def window_de(starts_at: datetime, ends_at: datetime, zone: ZoneInfo = BERLIN, *, weekday: bool = True) -> str:
+    """`Mo. 30.11. 13:00-18:00`; over midnight `Mo. 30.11. 22:00-Di. 01.12. 06:00`. A plain hyphen:
+    the en dash is not GSM-7."""
+    start = f"{day_de(starts_at, zone, weekday=weekday)} {clock_de(starts_at, zone)}"
+    if starts_at.astimezone(zone).date() == ends_at.astimezone(zone).date():
+        return f"{start}-{clock_de(ends_at, zone)}"
+    return f"{start}-{day_de(ends_at, zone, weekday=weekday)} {clock_de(ends_at, zone)}"
+
+
+def hours_de(hours: Decimal) -> str:
+    """`3,5 Stunden`, `1 Stunde`, `2,25 Stunden`: decimal comma, no trailing zeros."""
+    return f"{hours_number_de(hours)} {'Stunde' if hours == 1 else 'Stunden'}"
+
+
+def hours_number_de(hours: Decimal) -> str:
+    """`3,5`, `2,25`, `4`: the number as a volunteer types it after STUNDEN."""
+    return format_decimal(hours, "#,##0.##", locale=LOCALE)
+
+
+def place_de(municipality: str, district: str | None = None) -> str:
+    """`Laatzen-Rethen`; the municipality alone when there is no district or it repeats the name."""
+    municipality = gsm7_safe(municipality.strip())
+    district = gsm7_safe((district or "").strip())
+    if not district or district.casefold() == municipality.casefold():
+        return municipality
+    return f"{municipality}-{district}"
+
+
+# --- Outreach ------------------------------------------------------------------------------------------------
+
+
+def offer(
+    kind_label: str,
+    municipality: str,
+    district: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    code: str,
+    zone: ZoneInfo = BERLIN,
+) -> str:
+    """The offer of a wave: kind, place, time, code and how to answer; never a name or an address.
+
+    Too long for one SMS, it drops in turn the district, the weekday and the question "Können Sie?";
+    the municipality, time and code always stay (two SMS rather than a wrong or missing place).
+    """
+    kind = gsm7_safe(kind_label.strip())
+    answer = f"Antwort: JA {code} oder NEIN {code}"
+    candidates = []
+    for with_district, weekday, question in ((True, True, True), (False, True, True), (False, False, True)):
+        place = place_de(municipality, district if with_district else None)
+        when = window_de(starts_at, ends_at, zone, weekday=weekday)
+        candidates.append(f"Fluxx: {kind} in {place}, {when} Uhr. {'Können Sie? ' if question else ''}{answer}")
+    place = place_de(municipality)
+    candidates.append(f"Fluxx: {kind} in {place}, {window_de(starts_at, ends_at, zone, weekday=False)} Uhr. {answer}")
+    return _first_fitting(candidates)
+
+
+def _first_fitting(candidates: list[str]) -> str:
+    """The first text that fits one SMS, else the shortest (the last)."""
+    for text in candidates:
+        if sms_segments(text) == 1:
+            return text
+    return candidates[-1]
+
+
+def assigned(
+    kind_label: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    address: str,
+    contact_name: str,
+    contact_phone: str,
+    code: str,
+    zone: ZoneInfo = BERLIN,
+) -> str:
+    """To the volunteer whose yes won: time, address, the family's contact, how to withdraw and how to
+    report hours.
+
+    Two (rarely three) segments on purpose: everything needed on the way to the family sits in one
+    message, which the phone shows as one; two separate SMS may arrive out of order or one of them not
+    at all. Address and name keep their spelling (`gsm7_safe` without letters): a name with "ł" costs
+    a UCS-2 SMS rather than a misspelt doorbell.
+    """
+    kind = gsm7_safe(kind_label.strip())
+    return (
+        f"Fluxx: Danke, Einsatz {code} ist Ihrer! {kind} {window_de(starts_at, ends_at, zone)} Uhr, "
+        f"{gsm7_safe(address.strip(), letters=False)}. "
+        f"Kontakt: {gsm7_safe(contact_name.strip(), letters=False)}, {contact_phone.strip()}. "
+        f"Falls Sie doch nicht können: ABSAGE {code}. "
+        f"Danach Stunden melden, z. B. STUNDEN {code} 3,5"
+    )
+
+
+def taken(code: str) -> str:
+    """To a volunteer whose yes came after the job was filled."""
+    return f"Fluxx: Danke für Ihre Zusage! Einsatz {code} ist leider schon vergeben. Beim nächsten Mal gerne wieder."
+
+
+def filled_notice(code: str) -> str:
+    """To volunteers who were offered the job and have not answered when it is filled."""
+    return f"Fluxx: Einsatz {code} ist schon besetzt, Sie brauchen nicht mehr zu antworten. Danke!"
+
+
+def declined_ack(code: str) -> str:
+    """After a NEIN: short, so a no never feels like a burden."""
+    return f"Fluxx: Danke für Ihre Antwort zu Einsatz {code}. Vielleicht passt es beim nächsten Mal."
+
+
+def released(code: str, starts_at: datetime, zone: ZoneInfo = BERLIN) -> str:
+    """Staff released the volunteer's assignment: they must not go."""
+    when = f"{day_de(starts_at, zone)} {clock_de(starts_at, zone)} Uhr"
+    return f"Fluxx: Ihr Einsatz {code} ({when}) wurde vom Team aufgehoben. Bitte nicht hingehen. Fragen: {HOTLINE}"
+
+
+def withdrawn_ack(code: str) -> str:
+    """After ABSAGE: staff are alerted and find someone else; the family hears it from staff."""
+    return f"Fluxx: Ihre Absage für Einsatz {code} ist angekommen. Danke für die Nachricht, wir kümmern uns um Ersatz."
+
+
+def reminder(
+    kind_label: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    address_short: str,
+    code: str,
+    now: datetime,
+    zone: ZoneInfo = BERLIN,
+) -> str:
+    """The evening before: "morgen" only when it is tomorrow in Berlin (a reminder delayed past
+    midnight says "heute"), else "am" and the date. Without the kind when the address is long; a
+    very long address makes it two SMS rather than being cut."""
+    day = starts_at.astimezone(zone).date()
+    today = now.astimezone(zone).date()
+    relative = {today: "heute, ", today + timedelta(days=1): "morgen, "}.get(day, "am ")
+    when = f"{relative}{window_de(starts_at, ends_at, zone)} Uhr"
+    address = gsm7_safe(address_short.strip(), letters=False)
+    withdraw = f"Falls Sie nicht können: ABSAGE {code}"
+    kind = gsm7_safe(kind_label.strip())
+    return _first_fitting(
+        [
+            f"Fluxx: Erinnerung an Einsatz {code} {when}: {kind}, {address}. {withdraw}",
+            f"Fluxx: Erinnerung an Einsatz {code} {when}: {address}. {withdraw}",
+        ]
+    )
+
+
+def family_carer_coming(carer_first_name: str, starts_at: datetime, zone: ZoneInfo = BERLIN) -> str:
+    """To the family: who comes when, first name only, no volunteer number (all contact via staff)."""
+    first_name = gsm7_safe(carer_first_name.strip().split()[0], letters=False)
+    when = f"{day_de(starts_at, zone)} um {clock_de(starts_at, zone)} Uhr"
+    return f"Fluxx: Gute Nachricht! {first_name} kommt {when} zu Ihnen. Fragen oder Änderungen: {HOTLINE}"
+
+
+def hours_ack(hours: Decimal, code: str) -> str:
+    """After STUNDEN: the hours are noted and wait for staff to confirm them."""
+    return f"Fluxx: Danke! {hours_de(hours)} für Einsatz {code} sind notiert. Das Team bestätigt sie noch."
