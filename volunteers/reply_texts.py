@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from telephony import sms_texts
-from telephony.sms_texts import HOTLINE
+from telephony.outbox import texts as sms_texts
+from telephony.outbox.texts import HOTLINE
 from volunteers.outreach import texts as outreach_texts
 from volunteers.reply_parser import Action, Decision, Unclear
 

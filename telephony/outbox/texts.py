@@ -10,9 +10,10 @@ HOTLINE = "0511 168-32110"
 
 OPTED_OUT = "Fluxx: Sie sind abgemeldet und bekommen keine Einsatz-SMS mehr. Mit START melden Sie sich wieder an."
 OPTED_IN = "Fluxx: Willkommen zurück! Sie bekommen wieder Einsatzanfragen per SMS. Abmelden mit STOPP."
+# One SMS (at most 160 GSM-7 characters): a help text in two parts may arrive out of order.
 HELP = (
-    "Fluxx-Notfallbetreuung: Antworten Sie auf eine Anfrage mit JA oder NEIN und dem Code, "
-    f"z. B. JA 4821. STOPP = abmelden, START = wieder anmelden. Fragen: {HOTLINE}"
+    "Fluxx: Antworten Sie auf eine Anfrage mit JA oder NEIN und dem Code, z. B. JA 4821. "
+    f"STOPP = abmelden, START = anmelden. Fragen: {HOTLINE}"
 )
 FORWARDED = (
     "Fluxx: Danke für Ihre Nachricht! Unser Team meldet sich bei Ihnen. "

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from telephony import sms_texts
+from telephony.outbox import texts as sms_texts
 from volunteers.outreach.rules import is_gsm7, sms_segments
 from volunteers.reply_parser import Action, Decision, ReplyKind, Unclear, parse, resolve
 from volunteers.reply_texts import ANSWERED_BY_OUTCOME, answer_for, ask_code, clarify
@@ -57,14 +57,10 @@ ANSWERS = {action: answer for action in Action if (answer := answer_for(decision
 }
 
 
-# sms_texts.HELP (166 characters, two SMS) predates these answers and lives in telephony.
-BUDGET = {Action.HELP: 2}
-
-
 @pytest.mark.parametrize(("key", "answer"), ANSWERS.items(), ids=[str(key) for key in ANSWERS])
 def test_every_answer_is_one_gsm7_sms(key, answer):
     assert answer is not None
-    assert is_gsm7(answer) and sms_segments(answer) <= BUDGET.get(key, 1), (len(answer), answer)
+    assert is_gsm7(answer) and sms_segments(answer) == 1, (len(answer), answer)
 
 
 @pytest.mark.parametrize("answer", ANSWERS.values(), ids=[str(key) for key in ANSWERS])

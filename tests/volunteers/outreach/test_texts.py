@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from casework.enums import JobKind
-from telephony.sms_texts import HOTLINE
+from telephony.outbox.texts import HOTLINE
 from volunteers.outreach import texts
 from volunteers.outreach.rules import is_gsm7, sms_segments
 from volunteers.reply_parser import ReplyKind, Unclear, parse
