@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from casework.enums import Affiliation, Need
+from fluxx.core.formats import ascii_int
 from fluxx.core.phone import InvalidPhoneNumber, display, to_e164
 
 if TYPE_CHECKING:
@@ -87,8 +88,9 @@ def choice_id(
     raw = str(form.get(name, "")).strip()
     if not raw:
         return None
-    if raw.isdigit() and int(raw) in known:
-        return int(raw)
+    number = ascii_int(raw)
+    if number is not None and number in known:
+        return number
     errors[name] = f"Bitte {what} aus der Liste wählen."
     return None
 
@@ -141,10 +143,10 @@ def _persons(form: Mapping[str, str], errors: dict[str, str]) -> list[PersonInpu
             errors[f"{key}-label"] = "Bitte Vorname oder Initialen der Person angeben."
         age = None
         if age_raw:
-            if not age_raw.isdigit() or int(age_raw) > 120:
+            age = ascii_int(age_raw)
+            if age is None or age > 120:
                 errors[f"{key}-age"] = "Bitte das Alter in Jahren angeben (0 bis 120)."
-            else:
-                age = int(age_raw)
+                age = None
         persons.append(PersonInput(label or "", age, need_text, special))
     return persons
 

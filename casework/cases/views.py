@@ -26,6 +26,7 @@ from casework.jobs.forms import describe_requirements
 from casework.reference import service as reference
 from casework.timeline import service as timeline
 from fluxx.core import audit, web
+from fluxx.core.formats import ascii_int
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
 from volunteers.outreach.models import Assignment
@@ -192,7 +193,12 @@ def callback_outcome(
 
 def _rows(form: dict[str, str], prefix: str, minimum: int, most: int) -> int:
     """Rows to show: every filled one plus one empty row to add another."""
-    used = [int(key.split("-")[1]) for key, value in form.items() if key.startswith(prefix) and value.strip()]
+    # Row keys come from the browser ("person-2-label"); a tampered key is no row, not a server error.
+    used = [
+        number
+        for key, value in form.items()
+        if key.startswith(prefix) and value.strip() and (number := ascii_int(key.split("-")[1])) is not None
+    ]
     return min(most, max(minimum, max(used, default=-1) + 2))
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from casework.cases.forms import FormInvalid, choice_id, parse_window, text
 from casework.enums import LANGUAGE_PREFIX, LANGUAGES, JobKind, Need, Requirement
+from fluxx.core.formats import ascii_int
 
 MAX_JOB_LENGTH = timedelta(days=14)
 MAX_CARERS = 10
@@ -52,11 +53,11 @@ def describe_requirements(requirements: Sequence[str]) -> list[str]:
 
 
 def _carers(raw: str, errors: dict[str, str]) -> int:
-    raw = raw.strip() or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_CARERS:
+    number = ascii_int(raw.strip() or "1")
+    if number is None or not 1 <= number <= MAX_CARERS:
         errors["carers_needed"] = f"Bitte eine Zahl von 1 bis {MAX_CARERS} angeben."
         return 1
-    return int(raw)
+    return number
 
 
 def parse_job_form(

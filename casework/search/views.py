@@ -17,6 +17,7 @@ from casework.search import service
 from casework.search.rules import parse_query
 from casework.search.service import CaseFilters, Cursor
 from fluxx.core import audit, web
+from fluxx.core.formats import ascii_int
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.web import DB, CurrentStaff, actor, zone
 
@@ -30,8 +31,13 @@ def _date(raw: str) -> date | None:
         return None
 
 
-def _int(raw: str) -> int | None:
-    return int(raw) if raw.lstrip("-").isdigit() else None
+def _int(raw: str, label: str, problems: list[str]) -> int | None:
+    if not raw:
+        return None
+    value = ascii_int(raw)
+    if value is None:
+        problems.append(f"Der Filter „{label}“ war ungültig und wurde nicht angewandt.")
+    return value
 
 
 @router.get("/cases")
@@ -48,11 +54,16 @@ def case_list_page(
     until: str = "",
     after: str = "",
 ) -> Response:
+    problems: list[str] = []
     filters = CaseFilters(
         statuses=tuple(case_rules.statuses_from(status)),
         needs=(Need(need),) if need in Need._value2member_map_ else (),
-        municipality_id=_int(municipality),
-        counsellor_id=_int(counsellor),
+        municipality_id=_int(municipality, "Kommune", problems),
+        counsellor_id=(
+            service.UNASSIGNED
+            if counsellor == str(service.UNASSIGNED)
+            else _int(counsellor, "Beratung durch", problems)
+        ),
         opened_from=_date(since),
         opened_until=_date(until),
         query=parse_query(q),
@@ -90,4 +101,5 @@ def case_list_page(
         if page.next_cursor
         else None,
         searched=not filters.query.empty or bool(q.strip()),
+        problems=problems,
     )

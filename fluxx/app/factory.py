@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from http import HTTPStatus
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from fluxx.core import web
 from fluxx.core.clock import Clock, system_clock
 from fluxx.core.db import describe_error, make_engine, make_sessionmaker
 from fluxx.core.errors import NotFound
+from fluxx.core.limits import BodySizeLimit
 from fluxx.core.settings import Settings
 from telephony.outbox import texts as sms_texts
 from telephony.voice import twiml as voice_twiml
@@ -40,7 +42,15 @@ class SecurityHeaders(BaseHTTPMiddleware):
         if web.CSRF_COOKIE not in request.cookies and not request.url.path.startswith("/twilio/"):
             seed = web.new_csrf_seed()
             request.state.csrf_seed = seed
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:
+            error: BaseException = exc
+            if isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+                error = error.exceptions[0]  # the error of the app, from inside the middleware's task group
+            # Answered here rather than by Starlette's last-resort handler, so that even a failure gets
+            # the security headers and uvicorn logs no traceback quoting the input.
+            response = await request.app.state.unexpected(request, error)
         settings: Settings = request.app.state.settings
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
@@ -68,13 +78,15 @@ def _wants_html(request: Request) -> bool:
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None) -> FastAPI:
-    app = FastAPI(title="Fluxxfon", docs_url=None, redoc_url=None, openapi_url=None)
+    # No automatic "/path/" -> "/path" redirects: Starlette builds them from the Host header.
+    app = FastAPI(title="Fluxxfon", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
     app.state.settings = settings
     app.state.clock = clock
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.templates = web.make_templates(settings.zone)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit)  # added last, so it runs first: before anything reads the body
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.exception_handler(web.LoginRequired)
@@ -125,8 +137,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        logging.getLogger("fluxx").error("unexpected %s on %s", type(exc).__name__, request.url.path)
+        # Where it happened, not what it says: exception texts may quote what somebody typed.
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        place = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+        logging.getLogger("fluxx").error("unexpected %s on %s%s", type(exc).__name__, request.url.path, place)
         return _failure(request, 500, "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.")
+
+    app.state.unexpected = _unexpected
 
     def _failure(request: Request, status: int, message: str) -> Response:
         """Nobody hears or reads an error: callers get the fallback, texters a request to resend."""

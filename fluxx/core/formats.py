@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -40,3 +41,17 @@ def money_de(amount: Decimal) -> str:
 def number_de(value: Decimal | int | float, decimals: int = 0) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, pattern, locale=LOCALE)
+
+
+_ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def ascii_int(raw: str) -> int | None:
+    """A whole number typed as ASCII digits, else None.
+
+    `str.isdigit()` also accepts "²" or "٣", which `int()` then refuses (or reads as 3): input from
+    forms and URLs goes through here so a stray character is a form error, never a server error. At
+    most nine digits, so no value overflows a database integer.
+    """
+    text = raw.strip()
+    return int(text) if _ASCII_NUMBER.fullmatch(text) else None

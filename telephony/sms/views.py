@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from fluxx.core import web
+from fluxx.core.formats import ascii_int
 from fluxx.core.models import StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, actor
 from telephony.outbox import service as delivery
@@ -22,8 +23,7 @@ webhooks = APIRouter(prefix="/twilio/sms")
 
 
 def _error_code(value: object) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return ascii_int(str(value or ""))
 
 
 @webhooks.post("/incoming")

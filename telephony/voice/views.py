@@ -17,6 +17,7 @@ from casework.calls.rules import parse_call_status
 from casework.enums import Need
 from fluxx.core import audit, web
 from fluxx.core.db import describe_error, transaction
+from fluxx.core.formats import ascii_int
 from fluxx.core.settings import Settings
 from fluxx.core.web import DB, CurrentStaff, actor
 from telephony.voice import rules, service, texts
@@ -129,7 +130,7 @@ def _recording(form: FormData) -> tuple[str, str, int | None] | None:
         return None
     sid = str(form.get("RecordingSid") or "") or url.rstrip("/").rsplit("/", 1)[-1]
     duration = str(form.get("RecordingDuration") or "")
-    return sid, url, int(duration) if duration.isdigit() else None
+    return sid, url, ascii_int(duration)
 
 
 @webhooks.post("/voicemail")
@@ -160,7 +161,7 @@ def status(request: Request, db: DB, form: TwilioForm) -> Response:
     if reported is not None:
         duration = str(form.get("CallDuration") or "")
         calls.apply_status(
-            db, call=call, reported=reported, duration=int(duration) if duration.isdigit() else None,
+            db, call=call, reported=reported, duration=ascii_int(duration),
             source="status", now=web.now(request),
         )  # fmt: skip
     return twiml(voice_twiml.empty())

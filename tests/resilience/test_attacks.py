@@ -1,0 +1,97 @@
+"""The attacks of the security review (issue 12), each tried again and refused.
+
+Every test names the finding it reproduces; each would fail on the code before the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from casework.cases.models import Case
+from fluxx.app.factory import create_app
+from telephony.outbox.models import Message
+from tests.conftest import make_settings
+from tests.factories import login, make_case, make_staff
+from tests.twilio_helpers import ACCOUNT_SID, HOTLINE, post_signed
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Cache-Control")
+
+
+def test_a_huge_anonymous_sms_webhook_is_refused_before_it_is_read(client, db):
+    response = client.post(
+        "/twilio/sms/incoming", content=b"Body=" + b"A" * 200_000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert response.status_code == 413 and response.text == "Die Anfrage ist zu groß."
+    assert db.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_a_streamed_body_without_a_length_is_cut_off_at_the_limit(client):
+    def endless():  # chunked: no Content-Length to check up front
+        for _ in range(100):
+            yield b"x" * 64_000
+
+    response = client.post("/login", content=endless(), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+
+
+def test_an_ordinary_sms_of_1600_characters_with_emoji_still_fits(client, settings, db):
+    params = {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "1" * 32, "From": "+4915112345678", "To": HOTLINE,
+              "Body": "Hallo 🙂 " * 200, "NumMedia": "0"}  # fmt: skip
+    assert post_signed(client, settings, "/twilio/sms/incoming", params).status_code == 200
+    assert db.scalar(select(Message.body).where(Message.twilio_sid == "SM" + "1" * 32)) == "Hallo 🙂 " * 200
+
+
+def test_broken_list_filters_are_named_not_a_server_error(client, db):
+    login(client, make_staff(db))
+    for query in ("municipality=--1", "counsellor=%C2%B2", "municipality=%D9%A3"):
+        page = client.get(f"/cases?{query}", headers={"accept": "text/html"})
+        assert page.status_code == 200, query
+        assert "war ungültig und wurde nicht angewandt." in page.text
+
+
+def test_superscript_digits_in_forms_are_form_errors(client, db):
+    token = login(client, make_staff(db))
+    case = make_case(db)
+    edit = {"csrf_token": token, "caller_name": "Lena Schulz", "need": "child_care", "municipality_id": "²",
+            "person-0-label": "M.", "person-0-age": "²", "person-x-label": "K."}  # fmt: skip
+    response = client.post(f"/cases/{case.id}/edit", data=edit)
+    assert response.status_code == 422
+    assert "Bitte eine Kommune aus der Liste wählen." in response.text
+    assert "Bitte das Alter in Jahren angeben (0 bis 120)." in response.text
+    job = {"csrf_token": token, "kind": "child_care", "starts_at": "2026-11-27T07:30", "ends_at": "2026-11-27T15:00",
+           "municipality_id": "1", "carers_needed": "²"}  # fmt: skip
+    response = client.post(f"/cases/{case.id}/jobs", data=job)
+    assert response.status_code == 422 and "Bitte eine Zahl von 1 bis" in response.text
+
+
+def test_a_server_error_keeps_the_security_headers_and_logs_no_input(engine, clock, caplog):
+    caplog.set_level(logging.INFO)
+    app = create_app(make_settings(engine), clock=clock, engine=engine)
+    broken = APIRouter()
+
+    @broken.get("/kaputt")
+    def kaputt(name: str = "") -> None:
+        raise ValueError(f"unexpected name {name}")
+
+    app.include_router(broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        page = client.get("/kaputt?name=Aylin+Koch", headers={"accept": "text/html"})
+    assert page.status_code == 500 and "Das hat leider nicht geklappt." in page.text
+    for header in SECURITY_HEADERS:
+        assert header in page.headers
+    server_log = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("fluxx", "uvicorn")))
+    assert "unexpected ValueError on /kaputt at test_attacks.py:" in server_log
+    assert "Aylin" not in server_log
+
+
+def test_a_forged_host_header_never_ends_up_in_a_redirect(client, db):
+    for path in ("/cases/", "/login/", "/dashboard/live/"):
+        response = client.get(path, headers={"Host": "evil.example", "accept": "text/html"})
+        assert "evil.example" not in response.headers.get("location", ""), path
+        assert response.status_code in (303, 404), path
+    assert db.scalar(select(func.count()).select_from(Case)) == 0
