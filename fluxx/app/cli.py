@@ -69,7 +69,9 @@ def serve(
     typer.echo(f"Fluxxfon läuft auf http://{host}:{port} – {mode}")
     try:
         # No access log: its URLs carry search terms (names, phone numbers) that must not land in logs.
-        uvicorn.run(web_app, host=host, port=port, log_level="info", access_log=False)
+        # No proxy headers from uvicorn either: the app believes X-Forwarded-For only from
+        # FLUXX_TRUSTED_PROXIES (fluxx.core.web.client_ip).
+        uvicorn.run(web_app, host=host, port=port, log_level="info", access_log=False, proxy_headers=False)
     finally:
         stop.set()
         if thread is not None:

@@ -39,7 +39,9 @@ class SecurityHeaders(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         seed = None
-        if web.CSRF_COOKIE not in request.cookies and not request.url.path.startswith("/twilio/"):
+        if web.cookie_name(request, web.CSRF_COOKIE) not in request.cookies and not request.url.path.startswith(
+            "/twilio/"
+        ):
             seed = web.new_csrf_seed()
             request.state.csrf_seed = seed
         try:
@@ -62,7 +64,12 @@ class SecurityHeaders(BaseHTTPMiddleware):
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         if seed is not None:
             response.set_cookie(
-                web.CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+                web.cookie_name(request, web.CSRF_COOKIE),
+                seed,
+                httponly=True,
+                samesite="lax",
+                secure=settings.secure_cookies,
+                path="/",
             )
         return response
 

@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError
 
 HOTLINE_NUMBER = "+4951116832110"
 DEV_SECRET_KEY = "dev-only-not-secret"
+# The key signs CSRF tokens: with real credentials it must be long enough not to be guessed.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class SettingsError(Exception):
@@ -43,6 +45,9 @@ class Settings(BaseSettings):
     session_max_hours: int = 12
     sms_per_second: float = 1.0
     retention_days: int = 730
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, "*" for any).
+    # Empty: the connection's own address counts, whatever the header says.
+    trusted_proxies: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -114,6 +119,10 @@ class Settings(BaseSettings):
         return self.public_base_url.startswith("https://")
 
     @cached_property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.trusted_proxies.split(",") if part.strip())
+
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -128,9 +137,22 @@ class Settings(BaseSettings):
         return hashlib.sha256(f"simulator:{self.secret_key}".encode()).hexdigest()[:32]
 
     def check_production_secrets(self) -> None:
-        if not self.simulation and self.secret_key in ("", DEV_SECRET_KEY):
+        if bool(self.twilio_account_sid) != bool(self.twilio_auth_token):
+            # One without the other used to mean simulation mode without a word: refuse instead.
+            missing = "FLUXX_TWILIO_AUTH_TOKEN" if self.twilio_account_sid else "FLUXX_TWILIO_ACCOUNT_SID"
+            raise SettingsError(
+                f"{missing}: fehlt – für Twilio beide Zugangsdaten setzen, für den Simulationsmodus keine"
+            )
+        if self.simulation:
+            return
+        if self.secret_key in ("", DEV_SECRET_KEY):
             raise SettingsError(
                 "FLUXX_SECRET_KEY: mit echten Twilio-Zugangsdaten muss ein eigener geheimer Schlüssel gesetzt sein"
+            )
+        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH or len(set(self.secret_key)) < 10:
+            raise SettingsError(
+                f"FLUXX_SECRET_KEY: zu schwach – mindestens {MIN_SECRET_KEY_LENGTH} zufällige Zeichen, "
+                "z. B. aus „python3 -c 'import secrets; print(secrets.token_urlsafe(48))'“"
             )
 
 

@@ -59,19 +59,23 @@ def login(
     token = auth.start_session(db, staff=result.staff, ip=web.client_ip(request), now=web.now(request))
     response = RedirectResponse(web.safe_next(next), status_code=303)
     secure = request.app.state.settings.secure_cookies
-    response.set_cookie(web.SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
+    session_cookie, csrf_cookie = (
+        web.cookie_name(request, web.SESSION_COOKIE),
+        web.cookie_name(request, web.CSRF_COOKIE),
+    )
+    response.set_cookie(session_cookie, token, httponly=True, samesite="lax", secure=secure, path="/")
     # A fresh CSRF seed at login: a token planted before the login is worthless afterwards.
-    response.set_cookie(web.CSRF_COOKIE, web.new_csrf_seed(), httponly=True, samesite="lax", secure=secure, path="/")
+    response.set_cookie(csrf_cookie, web.new_csrf_seed(), httponly=True, samesite="lax", secure=secure, path="/")
     return response
 
 
 @router.post("/logout", dependencies=[CSRF])
 def logout(request: Request, db: DB) -> Response:
-    token = request.cookies.get(web.SESSION_COOKIE)
+    token = request.cookies.get(web.cookie_name(request, web.SESSION_COOKIE))
     if token:
         auth.end_session(db, token=token, now=web.now(request))
     response = RedirectResponse("/login?logged_out=1", status_code=303)
-    response.delete_cookie(web.SESSION_COOKIE, path="/")
+    response.delete_cookie(web.cookie_name(request, web.SESSION_COOKIE), path="/")
     return response
 
 

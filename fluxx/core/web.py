@@ -29,6 +29,15 @@ from fluxx.core.settings import Settings
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 SESSION_COOKIE = "fluxx_session"
 CSRF_COOKIE = "fluxx_csrf"
+# On https the cookies carry the __Host- prefix: the browser then accepts them only from this exact host,
+# secure and for path /, so a neighbouring subdomain cannot plant its own session or CSRF cookie.
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(request: Request, base: str) -> str:
+    return HOST_PREFIX + base if request.app.state.settings.secure_cookies else base
+
+
 CSRF_FIELD = "csrf_token"
 BACKGROUND_HEADER = "X-Fluxx-Background"  # set by polling scripts; see auth.resolve_session
 
@@ -73,7 +82,24 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address a request came from, for login throttling and the audit log.
+
+    X-Forwarded-For is believed only from the proxies in FLUXX_TRUSTED_PROXIES: read from the right,
+    the first address that is not such a proxy is the client. Anyone else could write any address there.
+    """
+    peer = request.client.host if request.client else "unknown"
+    trusted = request.app.state.settings.trusted_proxy_set
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop[:45]
+    return hops[0][:45] if hops else peer
+
+
+def _is_trusted(address: str, trusted: frozenset[str]) -> bool:
+    return "*" in trusted or address in trusted
 
 
 def actor(request: Request, staff: Staff) -> Actor:
@@ -121,7 +147,7 @@ class LoginRequired(Exception):
 
 
 def current_staff(request: Request, db: DB) -> Staff:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(cookie_name(request, SESSION_COOKIE))
     if not token:
         raise LoginRequired()
     settings: Settings = request.app.state.settings
@@ -154,16 +180,22 @@ def require_role(role: StaffRole) -> Any:
 
 
 def csrf_token_for(request: Request) -> str:
-    seed = getattr(request.state, "csrf_seed", None) or request.cookies.get(CSRF_COOKIE, "")
+    """The form token: bound to this browser's CSRF cookie and to its login session.
+
+    A token and cookie taken from the anonymous login page, or from another person's session, do not
+    fit a logged-in victim's session.
+    """
+    seed = getattr(request.state, "csrf_seed", None) or request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
+    session = request.cookies.get(cookie_name(request, SESSION_COOKIE), "")
     key = request.app.state.settings.secret_key.encode()
-    return hmac.new(key, seed.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{seed}:{session}".encode(), hashlib.sha256).hexdigest()
 
 
 async def csrf_protect(request: Request) -> None:
     """Every state-changing staff form carries a token bound to the browser's CSRF cookie."""
     form = await request.form()
     sent = str(form.get(CSRF_FIELD, ""))
-    seed = request.cookies.get(CSRF_COOKIE)
+    seed = request.cookies.get(cookie_name(request, CSRF_COOKIE))
     if not seed or not hmac.compare_digest(sent, csrf_token_for(request)):
         raise HTTPException(
             status_code=403,

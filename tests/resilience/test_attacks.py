@@ -11,11 +11,11 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.cases.models import Case
+from casework.cases.models import Case, CaseNote
 from fluxx.app.factory import create_app
 from telephony.outbox.models import Message
 from tests.conftest import make_settings
-from tests.factories import login, make_case, make_staff
+from tests.factories import csrf_from, login, make_case, make_staff
 from tests.twilio_helpers import ACCOUNT_SID, HOTLINE, post_signed
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Cache-Control")
@@ -95,3 +95,66 @@ def test_a_forged_host_header_never_ends_up_in_a_redirect(client, db):
         assert "evil.example" not in response.headers.get("location", ""), path
         assert response.status_code in (303, 404), path
     assert db.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def _plant(browser, seed):
+    """The attacker's CSRF cookie in the victim's browser, the victim's session cookie kept."""
+    session = browser.cookies.get("fluxx_session")
+    browser.cookies.clear()
+    browser.cookies.set("fluxx_session", session)
+    browser.cookies.set("fluxx_csrf", seed)
+
+
+def _note(client, case_id, token):
+    return client.post(f"/cases/{case_id}/notes", data={"body": "untergeschoben", "csrf_token": token})
+
+
+def test_a_csrf_pair_from_the_anonymous_login_page_does_not_work_in_a_victims_session(app, db):
+    victim = make_staff(db)
+    case = make_case(db)
+    with TestClient(app, follow_redirects=False) as attacker, TestClient(app, follow_redirects=False) as browser:
+        planted_token = csrf_from(attacker.get("/login").text)
+        planted_seed = attacker.cookies.get("fluxx_csrf")
+        login(browser, victim)
+        _plant(browser, planted_seed)  # e.g. through a neighbouring subdomain
+        assert _note(browser, case.id, planted_token).status_code == 403
+    assert db.scalar(select(func.count()).select_from(CaseNote)) == 0
+
+
+def test_a_csrf_pair_of_another_staff_member_does_not_work_in_a_victims_session(app, db):
+    victim, colleague = make_staff(db), make_staff(db)
+    case = make_case(db)
+    with TestClient(app, follow_redirects=False) as other, TestClient(app, follow_redirects=False) as browser:
+        their_token = login(other, colleague)
+        their_seed = other.cookies.get("fluxx_csrf")
+        login(browser, victim)
+        _plant(browser, their_seed)
+        assert _note(browser, case.id, their_token).status_code == 403
+        assert _note(other, case.id, their_token).status_code == 303  # in its own session it works
+    assert db.scalar(select(func.count()).select_from(CaseNote)) == 1
+
+
+def _login_failures_by_address(app, headers, times):
+    with TestClient(app, follow_redirects=False) as browser:
+        for _ in range(times):
+            page = browser.get("/login")
+            data = {"email": "nobody@fluxx.test", "password": "falsch", "csrf_token": csrf_from(page.text)}
+            browser.post("/login", headers=headers, data=data)
+    return db_addresses(app)
+
+
+def db_addresses(app):
+    from fluxx.core.models import LoginFailure
+
+    with app.state.sessionmaker() as session:
+        return set(session.scalars(select(LoginFailure.ip)))
+
+
+def test_a_spoofed_forwarded_for_header_is_ignored_without_trusted_proxies(app):
+    assert _login_failures_by_address(app, {"X-Forwarded-For": "203.0.113.7"}, 2) == {"testclient"}
+
+
+def test_forwarded_for_counts_only_behind_a_configured_proxy(engine, clock):
+    app = create_app(make_settings(engine, trusted_proxies="testclient, 10.0.0.2"), clock=clock, engine=engine)
+    headers = {"X-Forwarded-For": "198.51.100.1, 203.0.113.7, 10.0.0.2"}  # spoofed first hop, real client, proxy
+    assert _login_failures_by_address(app, headers, 1) == {"203.0.113.7"}

@@ -69,3 +69,28 @@ def test_simulation_signs_webhooks_with_a_derived_token_never_an_empty_one():
     assert settings.simulation
     assert len(settings.webhook_auth_token) == 32
     assert Settings(_env_file=None, twilio_account_sid="AC1", twilio_auth_token="tok").webhook_auth_token == "tok"
+
+
+@pytest.mark.parametrize("given", ["FLUXX_TWILIO_ACCOUNT_SID", "FLUXX_TWILIO_AUTH_TOKEN"])
+def test_only_one_of_the_twilio_credentials_stops_start_up_instead_of_simulating(monkeypatch, given):
+    monkeypatch.delenv("FLUXX_TWILIO_ACCOUNT_SID", raising=False)
+    monkeypatch.delenv("FLUXX_TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.setenv(given, "AC" + "0" * 32)
+    with pytest.raises(SettingsError, match="fehlt – für Twilio beide Zugangsdaten setzen"):
+        load_settings(_env_file=None)
+
+
+@pytest.mark.parametrize("key", ["x", "kurz-aber-eigen", "a" * 40])
+def test_a_weak_secret_key_is_refused_with_real_credentials(monkeypatch, key):
+    monkeypatch.setenv("FLUXX_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("FLUXX_TWILIO_AUTH_TOKEN", "token")
+    monkeypatch.setenv("FLUXX_SECRET_KEY", key)
+    with pytest.raises(SettingsError, match="FLUXX_SECRET_KEY: zu schwach"):
+        load_settings(_env_file=None)
+
+
+def test_a_long_random_secret_key_with_real_credentials_starts(monkeypatch):
+    monkeypatch.setenv("FLUXX_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("FLUXX_TWILIO_AUTH_TOKEN", "token")
+    monkeypatch.setenv("FLUXX_SECRET_KEY", "q8Vd2-LmZx7Pk3Ry9Tb4Nw6Hs1Jf5Gc0Ue8Ai2Ko")
+    assert not load_settings(_env_file=None).simulation

@@ -55,7 +55,7 @@ def test_login_opens_the_dashboard_with_a_hardened_cookie(client, db):
     assert "frame-ancestors 'none'" in dashboard.headers["content-security-policy"]
 
 
-def test_the_session_cookie_is_secure_when_the_public_url_is_https(engine, clock, db):
+def test_on_https_the_cookies_are_secure_and_bound_to_the_host(engine, clock, db):
     staff = make_staff(db)
     app = create_app(make_settings(engine, public_base_url="https://fluxx.example.de"), clock=clock, engine=engine)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
@@ -63,8 +63,11 @@ def test_the_session_cookie_is_secure_when_the_public_url_is_https(engine, clock
         response = client.post(
             "/login", data={"email": staff.email, "password": PASSWORD, "csrf_token": csrf_from(page.text)}
         )
-        cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("fluxx_session="))
-        assert "Secure" in cookie
+        cookies = response.headers.get_list("set-cookie")
+        cookie = next(h for h in cookies if h.startswith("__Host-fluxx_session="))
+        assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+        assert any(h.startswith("__Host-fluxx_csrf=") for h in cookies)
+        assert not any(h.startswith("fluxx_session=") for h in cookies)
         assert response.headers["strict-transport-security"].startswith("max-age=")
 
 
