@@ -12,7 +12,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from fluxx.core.models import LoginFailure, Staff, StaffRole, StaffSession
@@ -27,9 +27,11 @@ _DUMMY_HASH = hasher.hash("not a password of anybody")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 THROTTLE_WINDOW = timedelta(minutes=15)
-FREE_ATTEMPTS = 3
 MAX_DELAY_SECONDS = 300
-IP_FREE_ATTEMPTS = 30
+FREE_ATTEMPTS = 3  # one account from one address
+ACCOUNT_FREE_ATTEMPTS = 10  # one account from addresses it never logged in from
+IP_FREE_ATTEMPTS = 30  # one address, for accounts that never logged in from there
+KNOWN_ADDRESS_FOR = timedelta(days=90)
 
 
 class AccountError(ValueError):
@@ -115,20 +117,36 @@ class LoginResult:
     wait_seconds: int = 0
 
 
+def known_address(db: Session, *, email: str, ip: str, now: datetime) -> bool:
+    """Whether this account logged in successfully from this address in the last 90 days."""
+    return bool(
+        db.scalar(
+            select(func.count())
+            .select_from(StaffSession)
+            .join(Staff)
+            .where(Staff.email == email, StaffSession.ip == ip, StaffSession.created_at >= now - KNOWN_ADDRESS_FOR)
+        )
+    )
+
+
 def login_wait_seconds(db: Session, *, email: str, ip: str, now: datetime) -> int:
     """Seconds until the next attempt is allowed: doubling per failure, capped, never a lockout.
 
-    Counted per account and per address, so guessing is slowed without letting anyone lock staff out
-    for longer than a few minutes.
+    Failures of this account from this address always count. Failures of the account from anywhere,
+    and of anybody from this address, count only where the account never logged in before: someone
+    guessing from elsewhere cannot keep a counsellor out of her own office, and thirty typos behind the
+    office's one address do not lock out her colleagues.
     """
     since = now - THROTTLE_WINDOW
+    checks: list[tuple[ColumnElement[bool], int]] = [
+        (and_(LoginFailure.email == email, LoginFailure.ip == ip), FREE_ATTEMPTS)
+    ]
+    if not known_address(db, email=email, ip=ip, now=now):
+        checks += [(LoginFailure.email == email, ACCOUNT_FREE_ATTEMPTS), (LoginFailure.ip == ip, IP_FREE_ATTEMPTS)]
     waits = []
-    for column, value, free in (
-        (LoginFailure.email, email, FREE_ATTEMPTS),
-        (LoginFailure.ip, ip, IP_FREE_ATTEMPTS),
-    ):
+    for condition, free in checks:
         count, last = db.execute(
-            select(func.count(), func.max(LoginFailure.at)).where(column == value, LoginFailure.at >= since)
+            select(func.count(), func.max(LoginFailure.at)).where(condition, LoginFailure.at >= since)
         ).one()
         if count >= free and last is not None:
             delay = min(2 ** (count - free + 1), MAX_DELAY_SECONDS)
@@ -151,8 +169,29 @@ def authenticate(db: Session, *, email: str, password: str, ip: str, now: dateti
         return LoginResult(staff=None)
     if hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
-    db.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    # Only this address's failures are forgiven: the attempts from elsewhere stay visible to admins.
+    db.execute(delete(LoginFailure).where(LoginFailure.email == email, LoginFailure.ip == ip))
     return LoginResult(staff=staff)
+
+
+@dataclass(frozen=True)
+class FailedLogins:
+    email: str
+    ip: str
+    count: int
+    last_at: datetime
+
+
+def recent_failures(db: Session, *, now: datetime, within: timedelta = timedelta(days=1)) -> list[FailedLogins]:
+    """Failed logins of the last day per account and address, most recent first (for admins)."""
+    rows = db.execute(
+        select(LoginFailure.email, LoginFailure.ip, func.count(), func.max(LoginFailure.at))
+        .where(LoginFailure.at >= now - within)
+        .group_by(LoginFailure.email, LoginFailure.ip)
+        .order_by(func.max(LoginFailure.at).desc())
+        .limit(200)
+    ).all()
+    return [FailedLogins(email, ip, count, last_at) for email, ip, count, last_at in rows]
 
 
 def _token_hash(token: str) -> str:

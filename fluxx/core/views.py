@@ -95,7 +95,12 @@ staff_admin = APIRouter(prefix="/admin/staff", dependencies=[web.require_role(St
 
 def _page(request: Request, db: DB, status_code: int = 200, **context: object) -> Response:
     staff_list = db.scalars(select(Staff).order_by(Staff.is_active.desc(), Staff.name)).all()
-    defaults: dict[str, object] = {"error": None, "form": {}, "roles": list(StaffRole)}
+    defaults: dict[str, object] = {
+        "error": None,
+        "form": {},
+        "roles": list(StaffRole),
+        "failures": auth.recent_failures(db, now=web.now(request)),
+    }
     return web.render(
         request, "shell/staff.html", status_code=status_code, staff_list=staff_list, **{**defaults, **context}
     )

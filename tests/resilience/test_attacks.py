@@ -158,3 +158,54 @@ def test_forwarded_for_counts_only_behind_a_configured_proxy(engine, clock):
     app = create_app(make_settings(engine, trusted_proxies="testclient, 10.0.0.2"), clock=clock, engine=engine)
     headers = {"X-Forwarded-For": "198.51.100.1, 203.0.113.7, 10.0.0.2"}  # spoofed first hop, real client, proxy
     assert _login_failures_by_address(app, headers, 1) == {"203.0.113.7"}
+
+
+def _try(db, staff, password, ip, now):
+    from fluxx.core import auth
+
+    return auth.authenticate(db, email=staff.email, password=password, ip=ip, now=now)
+
+
+def test_guessing_from_elsewhere_does_not_keep_a_counsellor_out_of_her_office(db):
+    from datetime import timedelta
+
+    from fluxx.core import auth
+    from tests.factories import PASSWORD, T0
+
+    victim = make_staff(db)
+    auth.start_session(db, staff=victim, ip="10.1.1.1", now=T0)  # she worked from the office before
+    now = T0 + timedelta(hours=1)
+    for n in range(40):  # one attempt per expiry and many addresses: the account's count grows
+        _try(db, victim, "geraten!!", f"203.0.113.{n % 4}", now + timedelta(seconds=n))
+    assert _try(db, victim, PASSWORD, "10.1.1.1", now + timedelta(seconds=41)).staff == victim
+    # a stranger's address guessing the same account is slowed down
+    assert _try(db, victim, "geraten!!", "198.51.100.9", now + timedelta(seconds=42)).wait_seconds > 0
+
+
+def test_thirty_typos_behind_the_office_address_do_not_lock_out_the_colleagues(db):
+    from datetime import timedelta
+
+    from fluxx.core import auth
+    from tests.factories import PASSWORD, T0
+
+    colleague = make_staff(db)
+    auth.start_session(db, staff=colleague, ip="10.1.1.1", now=T0)
+    for n in range(35):
+        auth.authenticate(db, email=f"tippfehler{n}@fluxx.test", password="x" * 9, ip="10.1.1.1", now=T0)
+    assert auth.login_wait_seconds(db, email="neu@fluxx.test", ip="10.1.1.1", now=T0) > 0  # guessing new accounts
+    assert _try(db, colleague, PASSWORD, "10.1.1.1", T0 + timedelta(seconds=1)).staff == colleague
+
+
+def test_admins_see_the_failed_logins_per_account_and_address(client, db):
+    from fluxx.core.models import StaffRole
+    from tests.factories import T0
+
+    admin = make_staff(db, role=StaffRole.ADMIN)
+    target = make_staff(db)
+    for _ in range(3):
+        _try(db, target, "geraten!!", "203.0.113.5", T0)
+    db.commit()
+    login(client, admin)
+    section = client.get("/admin/staff").text.split('id="failed-logins"')[1].split("</section>")[0]
+    row = f"<td>{target.email}</td><td>203.0.113.5</td><td>3</td><td>26.11.2026, 09:00</td>"
+    assert row in section, section
