@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,6 +40,12 @@ def engine(test_database: TestDatabase) -> Iterator[Engine]:
 def db(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture(autouse=True)
+def _install_secret_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that make this installation's random key (simulation mode) keep it out of the repo."""
+    monkeypatch.setenv("FLUXX_SECRET_KEY_FILE", str(tmp_path / "fluxx-secret"))
 
 
 @pytest.fixture

@@ -6,8 +6,11 @@ A wrong value stops start-up with one line naming the setting (see `load_setting
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import secrets
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import opening_hours
@@ -18,7 +21,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 HOTLINE_NUMBER = "+4951116832110"
-DEV_SECRET_KEY = "dev-only-not-secret"
 # The key signs CSRF tokens: with real credentials it must be long enough not to be guessed.
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -36,7 +38,11 @@ class Settings(BaseSettings):
     twilio_auth_token: str = ""
     twilio_from: str = HOTLINE_NUMBER
     twilio_api_url: str = "https://api.twilio.com"
-    secret_key: str = DEV_SECRET_KEY
+    # Empty: in simulation mode a random key is made at the first start and kept in secret_key_file, so
+    # no two installations share one (a published default would let anyone forge the simulator's
+    # signed webhooks and CSRF tokens); with Twilio credentials it must be set.
+    secret_key: str = ""
+    secret_key_file: str = ".fluxx-secret"
     timezone: str = "Europe/Berlin"
     opening_hours: str = "Mo-Fr 08:00-18:00; PH off"
     hotline_number: str = HOTLINE_NUMBER
@@ -145,7 +151,7 @@ class Settings(BaseSettings):
             )
         if self.simulation:
             return
-        if self.secret_key in ("", DEV_SECRET_KEY):
+        if not self.secret_key:
             raise SettingsError(
                 "FLUXX_SECRET_KEY: mit echten Twilio-Zugangsdaten muss ein eigener geheimer Schlüssel gesetzt sein"
             )
@@ -166,4 +172,23 @@ def load_settings(**overrides: object) -> Settings:
         message = str(error["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"{name}: {message}") from None
     settings.check_production_secrets()
+    if not settings.secret_key:
+        settings = settings.model_copy(update={"secret_key": install_secret(Path(settings.secret_key_file))})
     return settings
+
+
+def install_secret(path: Path) -> str:
+    """This installation's random key: read from `path`, or made and written there (owner-only) once."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text().strip()
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(f"FLUXX_SECRET_KEY_FILE: {path} enthält keinen gültigen Schlüssel") from None
+        return key
+    except OSError as exc:
+        raise SettingsError(f"FLUXX_SECRET_KEY_FILE: {path} lässt sich nicht anlegen ({exc.strerror})") from None
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    return key

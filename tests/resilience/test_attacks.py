@@ -209,3 +209,25 @@ def test_admins_see_the_failed_logins_per_account_and_address(client, db):
     section = client.get("/admin/staff").text.split('id="failed-logins"')[1].split("</section>")[0]
     row = f"<td>{target.email}</td><td>203.0.113.5</td><td>3</td><td>26.11.2026, 09:00</td>"
     assert row in section, section
+
+
+def test_a_webhook_signed_with_the_formerly_published_simulator_key_is_refused(
+    engine, clock, db, tmp_path, monkeypatch
+):
+    import hashlib
+
+    from fluxx.core.settings import load_settings
+    from telephony.webhooks import sign
+    from tests.twilio_helpers import voice_params
+
+    monkeypatch.delenv("FLUXX_SECRET_KEY", raising=False)
+    monkeypatch.setenv("FLUXX_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("FLUXX_PUBLIC_BASE_URL", "http://testserver")
+    settings = load_settings(_env_file=None)  # a demo installation as `make run` starts it
+    forged_token = hashlib.sha256(b"simulator:dev-only-not-secret").hexdigest()[:32]
+    params = voice_params("CA" + "6" * 32)
+    signature = sign(forged_token, "http://testserver/twilio/voice/incoming", params)
+    with TestClient(create_app(settings, clock=clock, engine=engine)) as client:
+        response = client.post("/twilio/voice/incoming", data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert db.scalar(select(func.count()).select_from(Case)) == 0

@@ -94,3 +94,23 @@ def test_a_long_random_secret_key_with_real_credentials_starts(monkeypatch):
     monkeypatch.setenv("FLUXX_TWILIO_AUTH_TOKEN", "token")
     monkeypatch.setenv("FLUXX_SECRET_KEY", "q8Vd2-LmZx7Pk3Ry9Tb4Nw6Hs1Jf5Gc0Ue8Ai2Ko")
     assert not load_settings(_env_file=None).simulation
+
+
+def test_simulation_without_a_key_makes_one_random_key_per_installation_and_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("FLUXX_SECRET_KEY", raising=False)
+    monkeypatch.setenv("FLUXX_SECRET_KEY_FILE", str(tmp_path / "one" / "secret"))
+    (tmp_path / "one").mkdir()
+    first = load_settings(_env_file=None)
+    assert len(first.secret_key) >= 32 and first.simulation
+    assert (tmp_path / "one" / "secret").stat().st_mode & 0o777 == 0o600
+    assert load_settings(_env_file=None).webhook_auth_token == first.webhook_auth_token  # a restart keeps it
+    monkeypatch.setenv("FLUXX_SECRET_KEY_FILE", str(tmp_path / "other-install"))
+    assert load_settings(_env_file=None).webhook_auth_token != first.webhook_auth_token
+
+
+def test_a_damaged_key_file_stops_start_up_with_a_clear_line(tmp_path, monkeypatch):
+    monkeypatch.delenv("FLUXX_SECRET_KEY", raising=False)
+    (tmp_path / "secret").write_text("kurz\n")
+    monkeypatch.setenv("FLUXX_SECRET_KEY_FILE", str(tmp_path / "secret"))
+    with pytest.raises(SettingsError, match="FLUXX_SECRET_KEY_FILE: .* enthält keinen gültigen Schlüssel"):
+        load_settings(_env_file=None)
