@@ -64,7 +64,7 @@ def test_demo_data_loads_once_and_prints_the_login(engine, db):
     volunteers = db.scalar(select(func.count()).select_from(Volunteer))
     second = CliRunner().invoke(cli, ["demo"], env=_env(engine))
     assert "Demodaten sind schon vorhanden." in second.output
-    assert db.scalar(select(func.count()).select_from(Volunteer)) == volunteers == 24
+    assert db.scalar(select(func.count()).select_from(Volunteer)) == volunteers == 60
 
 
 def test_every_command_has_german_help():
