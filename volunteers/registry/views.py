@@ -160,7 +160,7 @@ def volunteer_page(request: Request, db: DB, staff: CurrentStaff, volunteer_id: 
 
 def _detail(request: Request, db: Session, volunteer: Volunteer, error: str | None = None) -> Response:
     return web.render(
-        request, "volunteers/detail.html", status_code=422 if error else 200, volunteer=volunteer,
+        request, "volunteers/detail.html", status_code=422 if error else 200, volunteer=volunteer, skills=list(Skill),
         area_names=_area_names(db), history=history.of(db, volunteer_id=volunteer.id), texts=texts,
         availability=forms.form_from_volunteer(volunteer)["availability"], today=today(request), error=error,
         saved=request.query_params.get("saved"),
