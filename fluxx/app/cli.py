@@ -1,10 +1,11 @@
-"""The `fluxx` command line: serve, worker, db upgrade, staff create, demo, fake-twilio."""
+"""The `fluxx` command line: serve, worker, db upgrade, staff create, volunteers import, demo, fake-twilio."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +17,8 @@ db_app = typer.Typer(help="Datenbank verwalten.", no_args_is_help=True)
 staff_app = typer.Typer(help="Mitarbeitende verwalten.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
+volunteers_app = typer.Typer(help="Ehrenamtliche verwalten.", no_args_is_help=True)
+app.add_typer(volunteers_app, name="volunteers")
 
 
 def _settings() -> Settings:
@@ -150,6 +153,64 @@ def staff_create(
     except auth.AccountError as exc:
         typer.echo(f"Fehler: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+@volunteers_app.command("import")
+def volunteers_import(
+    file: Annotated[Path, typer.Argument(help="Liste der Ehrenamtlichen als CSV- oder Excel-Datei (.xlsx).")],
+    only_valid: Annotated[
+        bool, typer.Option("--only-valid", help="Nur fehlerfreie Zeilen importieren; die anderen bleiben draußen.")
+    ] = False,
+) -> None:
+    """Ehrenamtliche aus einer Datei importieren. Bei Fehlern wird nichts importiert (außer mit --only-valid)."""
+    import fluxx.app.all_models  # noqa: F401
+    from fluxx.core import audit
+    from fluxx.core.clock import system_clock
+    from fluxx.core.db import transaction
+    from volunteers.registry import service
+    from volunteers.registry.importing import ImportFileError, read_table
+    from volunteers.registry.rules import validate_rows
+
+    settings = _settings()
+    try:
+        data = file.read_bytes()
+    except OSError:
+        typer.echo(f"Fehler: Die Datei „{file}“ lässt sich nicht lesen.", err=True)
+        raise typer.Exit(2) from None
+    now = system_clock()
+    with transaction(_sessionmaker(settings)) as db:
+        try:
+            rows = read_table(data, file.name)
+        except ImportFileError as exc:
+            typer.echo(f"Fehler: {exc}", err=True)
+            raise typer.Exit(1) from None
+        preview = validate_rows(rows, service.municipality_ids(db), today=now.astimezone(settings.zone).date())
+        taken = service.registered(db, [row.draft.phone for row in preview.valid])
+        problems = sorted(
+            [*preview.errors, *service.registered_clashes(preview, taken)],
+            key=lambda message: int(message.split(":")[0].removeprefix("Zeile ")),
+        )
+        for message in problems:
+            typer.echo(message)
+        if problems and not only_valid:
+            typer.echo(
+                f"Nichts importiert: {len(problems)} Fehler. Bitte die Datei korrigieren, oder mit --only-valid "
+                "nur die fehlerfreien Zeilen importieren."
+            )
+            raise typer.Exit(1)
+        try:
+            result = service.import_preview(db, preview=preview, only_valid=only_valid, now=now)
+        except service.RegistryError as exc:
+            typer.echo(f"Fehler: {' '.join(exc.messages)}", err=True)
+            raise typer.Exit(1) from None
+        actor = audit.Actor(staff_id=None, ip=None, now=now)
+        skipped = len(preview.invalid) + len(preview.valid) - len(result.created)
+        detail = {"source": "cli", "created": len(result.created), "skipped": skipped}
+        audit.record(
+            db, actor, action="volunteer.import", object_type="volunteer", object_id=None, case_id=None, detail=detail
+        )
+    left_out = "1 Zeile" if skipped == 1 else f"{skipped} Zeilen"
+    typer.echo(f"{len(result.created)} Ehrenamtliche importiert, {left_out} ausgelassen.")
 
 
 @app.command()

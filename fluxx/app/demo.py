@@ -1,4 +1,6 @@
-"""A realistic demo data set: staff, partner companies and municipalities, volunteers, a few cases."""
+"""A realistic demo data set: staff, partner companies and municipalities, volunteers, a few cases.
+
+The volunteers are in `demo_volunteers`."""
 
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ from casework.enums import Affiliation, CallStatus, CaseChannel, CaseStatus, Job
 from casework.jobs import service as jobs
 from casework.jobs.forms import JobDetails
 from casework.reference.models import Municipality, Partner
+from fluxx.app import demo_volunteers
 from fluxx.core import auth
 from fluxx.core.audit import Actor
 from fluxx.core.formats import BERLIN
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.settings import HOTLINE_NUMBER
-from volunteers.registry.models import Volunteer, VolunteerArea, VolunteerAvailability, VolunteerCertificate
 
 DEMO_EMAIL = "demo@fluxx.example"
 DEMO_PASSWORD = "fluxx-demo-2026"
@@ -138,48 +140,11 @@ def load(db: Session, *, now: datetime, seed: int = 2015) -> DemoResult:
     municipalities = {m.name: m for m in db.scalars(select(Municipality)).all()}
     for name in PARTNER_MUNICIPALITIES:
         municipalities[name].partner_from = date(2015, 3, 1)
-    _volunteers(db, rng, list(municipalities.values()), now)
+    ids = {name: m.id for name, m in municipalities.items()}
+    demo_volunteers.load(db, rng, ids, now, now.astimezone(BERLIN).date())
     _cases(db, rng, staff, municipalities, now)
     db.flush()
     return DemoResult(created=True)
-
-
-def _volunteers(db: Session, rng: random.Random, municipalities: list[Municipality], now: datetime) -> None:
-    skill_sets = [
-        ["child_care"],
-        ["child_care", "infant_care"],
-        ["elder_care"],
-        ["elder_care", "dementia"],
-        ["driving"],
-        ["driving", "wheelchair_car"],
-        ["child_care", "elder_care"],
-    ]
-    for index in range(24):
-        skills = rng.choice(skill_sets)
-        volunteer = Volunteer(
-            name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-            phone=f"+491761234{index:04d}",
-            skills=skills,
-            languages=["de"] + rng.sample(["en", "tr", "ar", "ru", "pl", "uk"], k=rng.randint(0, 2)),
-            consent_at=now - timedelta(days=rng.randint(30, 900)),
-            last_assigned_at=now - timedelta(days=rng.randint(1, 120)) if rng.random() < 0.7 else None,
-            created_at=now,
-            updated_at=now,
-        )
-        volunteer.areas = [VolunteerArea(municipality_id=m.id) for m in rng.sample(municipalities, k=rng.randint(1, 4))]
-        volunteer.availability = [
-            VolunteerAvailability(
-                weekday=day, start_time=time(rng.choice([7, 8, 13])), end_time=time(rng.choice([12, 18, 20]))
-            )
-            for day in sorted(rng.sample(range(7), k=rng.randint(2, 5)))
-        ]
-        if "child_care" in skills:
-            volunteer.certificates = [
-                VolunteerCertificate(
-                    kind="extended_police_certificate", valid_until=date(now.year + rng.randint(0, 4), 6, 30)
-                )
-            ]
-        db.add(volunteer)
 
 
 def _cases(

@@ -33,6 +33,17 @@ ACTION_LABELS = {
     "callback.outcome": "Rückruf-Ergebnis erfasst",
     "call.voicemail": "Sprachnachricht angehört",
     "message.handled": "SMS als erledigt markiert",
+    "volunteer.list": "Ehrenamtlichen-Liste angesehen",
+    "volunteer.view": "Ehrenamtliche/n angesehen",
+    "volunteer.create": "Ehrenamtliche/n angelegt",
+    "volunteer.update": "Ehrenamtliche/n geändert",
+    "volunteer.deactivate": "Ehrenamtliche/n deaktiviert",
+    "volunteer.reactivate": "Ehrenamtliche/n wieder aktiviert",
+    "volunteer.absence_add": "Abwesenheit eingetragen",
+    "volunteer.absence_remove": "Abwesenheit gelöscht",
+    "volunteer.import_preview": "Ehrenamtlichen-Liste zur Vorschau hochgeladen",
+    "volunteer.import": "Ehrenamtliche importiert",
+    "volunteer.export": "Ehrenamtlichen-Liste exportiert",
 }
 
 

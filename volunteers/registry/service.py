@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from casework.reference.models import Municipality
@@ -22,6 +22,7 @@ from volunteers.registry.columns import FIELD_LABELS
 from volunteers.registry.drafts import ImportPreview, VolunteerDraft, WeeklySlot
 from volunteers.registry.models import (
     Volunteer,
+    VolunteerAbsence,
     VolunteerArea,
     VolunteerAvailability,
     VolunteerCertificate,
@@ -160,13 +161,8 @@ class ImportResult:
 def import_preview(db: Session, *, preview: ImportPreview, only_valid: bool, now: datetime) -> ImportResult:
     """Store the drafts of a checked file. All or nothing unless `only_valid`: then rows with errors,
     and rows whose number is already registered, are left out and listed."""
-    taken = _registered(db, [row.draft.phone for row in preview.valid])
-    clashes = [
-        f"Zeile {row.row_number}: Die Mobilnummer {display(row.draft.phone)} ist schon für "
-        f"{taken[row.draft.phone]} eingetragen."
-        for row in preview.valid
-        if row.draft.phone in taken
-    ]
+    taken = registered(db, [row.draft.phone for row in preview.valid])
+    clashes = registered_clashes(preview, taken)
     if not only_valid:
         problems = [*preview.errors, *clashes] or ([] if preview.valid else ["Die Datei enthält keine Ehrenamtlichen."])
         if problems:
@@ -178,7 +174,17 @@ def import_preview(db: Session, *, preview: ImportPreview, only_valid: bool, now
     return result
 
 
-def _registered(db: Session, phones: Sequence[str]) -> dict[str, str]:
+def registered_clashes(preview: ImportPreview, taken: Mapping[str, str]) -> list[str]:
+    """A German message for each valid row whose number is already registered (`taken`: phone -> name)."""
+    return [
+        f"Zeile {row.row_number}: Die Mobilnummer {display(row.draft.phone)} ist schon für "
+        f"{taken[row.draft.phone]} eingetragen."
+        for row in preview.valid
+        if row.draft.phone in taken
+    ]
+
+
+def registered(db: Session, phones: Sequence[str]) -> dict[str, str]:
     """Which of these numbers are registered, and to whom (one query per 500 numbers)."""
     found: dict[str, str] = {}
     for start in range(0, len(phones), 500):
@@ -195,7 +201,7 @@ def export_csv(db: Session, *, volunteers: Iterable[Volunteer] | None = None) ->
     """Semicolon-separated UTF-8 with BOM (Excel opens it with umlauts intact), the importer's columns."""
     names = {id: name for name, id in municipality_ids(db).items()}
     if volunteers is None:
-        volunteers = db.scalars(_with_everything(select(Volunteer).order_by(Volunteer.name, Volunteer.id)))
+        volunteers = db.scalars(with_details(select(Volunteer).order_by(Volunteer.name, Volunteer.id)))
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(FIELD_LABELS[key] for key in EXPORT_FIELDS)
@@ -204,7 +210,8 @@ def export_csv(db: Session, *, volunteers: Iterable[Volunteer] | None = None) ->
     return out.getvalue().encode("utf-8-sig")
 
 
-def _with_everything(query: Select[Any]) -> Select[Any]:
+def with_details(query: Select[Any]) -> Select[Any]:
+    """The query loading each volunteer's skills, languages, areas, slots and certificates up front."""
     return query.options(
         selectinload(Volunteer.skill_rows),
         selectinload(Volunteer.language_rows),
@@ -246,14 +253,21 @@ def list_query(
     certificate_expiring_within: int | None = None,
     today: date | None = None,
     include_inactive: bool = False,
+    inactive_only: bool = False,
+    search: str | None = None,
 ) -> Select[Any]:
     """Volunteers matching the filters, by name: each filter is an EXISTS on an indexed row table.
     `certificate_expiring_within` (days, needs `today`): a certificate whose last valid day falls
-    between today and today + N days."""
+    between today and today + N days. `search`: part of the name, or digits of the mobile number
+    ("0176 123" finds +49176123…)."""
     v = Volunteer
     query = select(v).order_by(v.name, v.id)
-    if not include_inactive:
+    if inactive_only:
+        query = query.where(v.is_active.is_(False))
+    elif not include_inactive:
         query = query.where(v.is_active.is_(True))
+    if search and search.strip():
+        query = query.where(_matches(search.strip()))
     if skill is not None:
         query = query.where(exists().where(VolunteerSkill.volunteer_id == v.id, VolunteerSkill.skill == skill))
     if municipality_id is not None:
@@ -277,6 +291,51 @@ def list_query(
     return query
 
 
+def _matches(search: str) -> Any:
+    digits = "".join(ch for ch in search if ch.isdigit())
+    by_name = Volunteer.name.icontains(search, autoescape=True)
+    if len(digits) < 3:
+        return by_name
+    if digits.startswith("00"):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = "49" + digits[1:]
+    return or_(by_name, Volunteer.phone.contains(digits, autoescape=True))
+
+
+def count_volunteers(db: Session, **filters: Any) -> int:
+    """How many volunteers list_query(**filters) finds."""
+    query = list_query(**filters).order_by(None).with_only_columns(func.count(Volunteer.id))
+    return db.scalar(query) or 0
+
+
 def list_volunteers(db: Session, *, limit: int = 100, offset: int = 0, **filters: Any) -> list[Volunteer]:
     """One page of list_query(**filters)."""
-    return list(db.scalars(list_query(**filters).limit(limit).offset(offset)))
+    return list(db.scalars(with_details(list_query(**filters)).limit(limit).offset(offset)))
+
+
+# --- absences ----------------------------------------------------------------------------------------------
+
+
+def add_absence(
+    db: Session, *, volunteer: Volunteer, starts_on: date, ends_on: date, note: str | None, now: datetime
+) -> VolunteerAbsence:
+    """Not available from `starts_on` to `ends_on`, both included."""
+    if ends_on < starts_on:
+        raise RegistryError("Das Ende der Abwesenheit liegt vor ihrem Beginn.")
+    absence = VolunteerAbsence(starts_on=starts_on, ends_on=ends_on, note=note)
+    volunteer.absences.append(absence)
+    volunteer.updated_at = now
+    db.flush()
+    return absence
+
+
+def remove_absence(db: Session, *, volunteer: Volunteer, absence_id: int, now: datetime) -> bool:
+    """False when the volunteer has no such absence."""
+    kept = [absence for absence in volunteer.absences if absence.id != absence_id]
+    if len(kept) == len(volunteer.absences):
+        return False
+    volunteer.absences[:] = kept
+    volunteer.updated_at = now
+    db.flush()
+    return True

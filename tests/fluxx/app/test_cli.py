@@ -64,12 +64,12 @@ def test_demo_data_loads_once_and_prints_the_login(engine, db):
     volunteers = db.scalar(select(func.count()).select_from(Volunteer))
     second = CliRunner().invoke(cli, ["demo"], env=_env(engine))
     assert "Demodaten sind schon vorhanden." in second.output
-    assert db.scalar(select(func.count()).select_from(Volunteer)) == volunteers == 24
+    assert db.scalar(select(func.count()).select_from(Volunteer)) == volunteers == 60
 
 
 def test_every_command_has_german_help():
     runner = CliRunner()
-    for command in (["serve"], ["worker"], ["db", "upgrade"], ["staff", "create"], ["demo"]):
+    for command in (["serve"], ["worker"], ["db", "upgrade"], ["staff", "create"], ["volunteers", "import"], ["demo"]):
         result = runner.invoke(cli, [*command, "--help"])
         assert result.exit_code == 0, command
     assert "--port" in runner.invoke(cli, ["serve", "--help"]).output
@@ -78,3 +78,42 @@ def test_every_command_has_german_help():
 def test_the_fake_twilio_command_is_there():
     result = CliRunner().invoke(cli, ["fake-twilio", "--help"])
     assert result.exit_code == 0 and "--port" in result.output
+
+
+def _volunteer_file(tmp_path, *rows, name="liste.csv"):
+    lines = ["Name;Mobil;Fähigkeiten;Gemeinden;SMS-Einwilligung", *rows]
+    path = tmp_path / name
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    return path
+
+
+GOOD = ("Anna Müller;0176 11111111;Kinder;Hannover;ja", "Jürgen Weiß;0160 22222222;Senioren;Burgdorf;ja")
+BROKEN = "Olga Petrenko;0511 1234567;Kindr;Hanover;ja"
+
+
+def test_volunteers_import_prints_each_error_and_imports_nothing(engine, db, tmp_path):
+    path = _volunteer_file(tmp_path, *GOOD, BROKEN)
+    result = CliRunner().invoke(cli, ["volunteers", "import", str(path)], env=_env(engine))
+    assert result.exit_code == 1, result.output
+    assert "Zeile 4: Mobilnummer „0511 1234567“ ist eine Festnetznummer" in result.output
+    assert "Zeile 4: Fähigkeit „Kindr“ unbekannt – meinten Sie „Kinderbetreuung“?" in result.output
+    assert "Zeile 4: Gemeinde „Hanover“ unbekannt – meinten Sie „Hannover“?" in result.output
+    assert "Nichts importiert" in result.output
+    assert db.scalar(select(func.count()).select_from(Volunteer)) == 0
+
+
+def test_volunteers_import_with_only_valid_imports_the_good_rows(engine, db, tmp_path):
+    path = _volunteer_file(tmp_path, *GOOD, BROKEN)
+    result = CliRunner().invoke(cli, ["volunteers", "import", str(path), "--only-valid"], env=_env(engine))
+    assert result.exit_code == 0, result.output
+    assert "Zeile 4:" in result.output and "2 Ehrenamtliche importiert, 1 Zeile ausgelassen." in result.output
+    assert sorted(db.scalars(select(Volunteer.name))) == ["Anna Müller", "Jürgen Weiß"]
+
+
+def test_volunteers_import_of_a_clean_file_imports_all_and_a_missing_file_is_explained(engine, db, tmp_path):
+    result = CliRunner().invoke(cli, ["volunteers", "import", str(_volunteer_file(tmp_path, *GOOD))], env=_env(engine))
+    assert result.exit_code == 0 and "2 Ehrenamtliche importiert, 0 Zeilen ausgelassen." in result.output
+    again = CliRunner().invoke(cli, ["volunteers", "import", str(_volunteer_file(tmp_path, *GOOD))], env=_env(engine))
+    assert again.exit_code == 1 and "ist schon für Anna Müller eingetragen" in again.output
+    missing = CliRunner().invoke(cli, ["volunteers", "import", str(tmp_path / "fehlt.csv")], env=_env(engine))
+    assert missing.exit_code == 2 and "lässt sich nicht lesen" in missing.output

@@ -1,4 +1,6 @@
-from datetime import UTC, datetime
+import random
+import re
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -6,8 +8,10 @@ from casework.cases.models import Case, CaseStatusChange
 from casework.enums import CaseStatus, JobKind, JobStatus
 from casework.jobs.models import CareJob
 from casework.reference.models import Municipality, Partner
-from fluxx.app import demo
+from fluxx.app import demo, demo_volunteers
 from fluxx.core.models import Staff
+from volunteers.registry.models import Volunteer
+from volunteers.vocabulary import LANGUAGES, CertificateKind, Skill
 
 
 def test_the_demo_tells_true_stories(db):
@@ -28,3 +32,33 @@ def test_the_demo_tells_true_stories(db):
     assert job.kind == JobKind.DRIVING and job.status == JobStatus.OPEN and len(job.active_code) == 4
     assert job.case.status == CaseStatus.CARE_NEEDED
     assert not demo.load(db, now=now).created
+
+
+def test_the_demo_volunteers_cover_the_region_with_current_vocabulary(db):
+    now = datetime(2026, 11, 26, 8, tzinfo=UTC)
+    demo.load(db, now=now)
+    db.commit()
+    today = date(2026, 11, 26)
+    volunteers = db.scalars(select(Volunteer)).all()
+    assert len(volunteers) == 60 and len({v.phone for v in volunteers}) == 60
+    assert all(re.fullmatch(r"\+49(151|160|170|176)0000\d{4}", v.phone) for v in volunteers)
+    served = {area.municipality_id for v in volunteers for area in v.areas}
+    assert served == set(db.scalars(select(Municipality.id)))  # all 21 municipalities
+    assert {skill for v in volunteers for skill in v.skills} == set(Skill)
+    assert all(language in LANGUAGES for v in volunteers for language in v.languages)
+    assert all(slot.start_time < slot.end_time for v in volunteers for slot in v.availability)
+    police = [c for v in volunteers for c in v.certificates if c.kind == CertificateKind.POLICE_CERTIFICATE]
+    assert all(c.issued_on is not None for c in police)
+    assert len([c for c in police if c.valid_until < today]) == 1
+    assert len([c for c in police if today <= c.valid_until <= today + timedelta(days=60)]) == 3
+    child_carers = [v for v in volunteers if Skill.CHILD_CARE in v.skills]
+    assert all(any(c.kind == CertificateKind.POLICE_CERTIFICATE for c in v.certificates) for v in child_carers)
+    assert len([v for v in volunteers if v.absences]) == 4
+    assert len([v for v in volunteers if v.opted_out_at]) == 1
+
+
+def test_the_demo_volunteers_are_the_same_for_the_same_seed():
+    towns = {name: index for index, name in enumerate(["Hannover", "Laatzen", "Garbsen", "Uetze"])}
+    first = demo_volunteers.drafts(random.Random(2015), towns, date(2026, 11, 26))
+    again = demo_volunteers.drafts(random.Random(2015), towns, date(2026, 11, 26))
+    assert first == again and len(first) == 60
