@@ -12,9 +12,10 @@ wake-up the chain does not cover.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from casework.jobs.rules import WAITING_FOR_CARER
 from fluxx.core import audit
 from fluxx.core.audit import Actor
 from fluxx.core.models import ScheduledTask, Staff, StaffRole, TaskStatus
+from fluxx.core.phone import try_e164
 from fluxx.core.worker import schedule, task_handler
 from telephony.outbox.service import queue_sms
 from volunteers.matching import service as matching
@@ -172,6 +174,51 @@ def _wave_task(db: Session, task: ScheduledTask, now: datetime) -> None:
     run_wave(db, job_id=int(task.payload["job_id"]), now=now)
 
 
+@dataclass(frozen=True)
+class Overview:
+    """What the job page shows of the search: the row, every offer with its volunteer, the next wave."""
+
+    outreach: Outreach | None
+    offers: list[tuple[Offer, Volunteer]]
+    next_wave_at: datetime | None
+    waves_expected: int | None  # the waves sent plus those the candidates left would fill
+
+
+def overview(db: Session, *, job: CareJob, candidates_left: int) -> Overview:
+    """The search for the job as staff see it (`candidates_left`: ranked volunteers not yet asked)."""
+    found = get(db, job_id=job.id)
+    offers = db.execute(
+        select(Offer, Volunteer).join(Volunteer, Volunteer.id == Offer.volunteer_id).where(Offer.job_id == job.id)
+        .order_by(Offer.wave, Offer.id)
+    ).all()  # fmt: skip
+    if found is None or found.status != OutreachStatus.ACTIVE:
+        return Overview(found, [(o, v) for o, v in offers], None, None)
+    next_wave_at = db.scalar(
+        select(func.min(ScheduledTask.due_at)).where(*_wave_tasks(job.id, TaskStatus.PENDING, TaskStatus.RUNNING))
+    )
+    per_wave = found.wave_size * max(job.carers_needed - active_assignments(db, job_id=job.id), 1)
+    expected = found.waves_sent + -(-candidates_left // per_wave)
+    return Overview(found, [(o, v) for o, v in offers], next_wave_at, expected)
+
+
+def lookup(db: Session, *, text: str, limit: int = 5) -> list[Volunteer]:
+    """Volunteers whose name contains `text`, or whose mobile number it is."""
+    text = text.strip()
+    if not text:
+        return []
+    phone = try_e164(text)
+    match = Volunteer.phone == phone if phone else Volunteer.name.ilike(f"%{text}%")
+    return list(db.scalars(select(Volunteer).where(match).order_by(Volunteer.name).limit(limit)))
+
+
+def _wave_tasks(job_id: int, *statuses: TaskStatus) -> tuple[ColumnElement[bool], ...]:
+    return (
+        ScheduledTask.kind == TASK_KIND,
+        ScheduledTask.status.in_(statuses),
+        ScheduledTask.dedupe_key.like(f"outreach:{job_id}:%"),
+    )
+
+
 def active_assignments(db: Session, *, job_id: int) -> int:
     """How many carers have the job now (released ones do not count)."""
     query = select(func.count()).where(Assignment.job_id == job_id, Assignment.status == AssignmentStatus.ACTIVE)
@@ -215,14 +262,9 @@ def _send_wave(
 
 def _wake(db: Session, outreach: Outreach, *, at: datetime, now: datetime) -> None:
     """Make sure a wave task runs at `at`: the chain's pending task if it comes in time, else a new one."""
-    pending = db.scalar(
-        select(func.count()).where(
-            ScheduledTask.kind == TASK_KIND,
-            ScheduledTask.status == TaskStatus.PENDING,
-            ScheduledTask.dedupe_key.like(f"outreach:{outreach.job_id}:%"),
-            ScheduledTask.due_at <= at,
-        )
-    )
+    # Only pending ones: the running task (this one) is done when this returns.
+    due_in_time = (*_wave_tasks(outreach.job_id, TaskStatus.PENDING), ScheduledTask.due_at <= at)
+    pending = db.scalar(select(func.count()).where(*due_in_time))
     if not pending:
         key = f"outreach:{outreach.job_id}:{outreach.waves_sent + 1}:at:{at:%Y%m%dT%H%M%S}"
         _schedule_once(db, job_id=outreach.job_id, key=key, due_at=at, now=now)
