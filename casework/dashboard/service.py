@@ -15,6 +15,7 @@ from casework.calls.models import Call
 from casework.cases import service as cases
 from casework.cases.models import Case
 from casework.cases.rules import OPEN_STATUSES
+from casework.enums import JobStatus
 from casework.jobs import rules as jobs_rules
 from casework.jobs.models import CareJob
 from fluxx.core.audit import staff_names
@@ -28,6 +29,7 @@ class DashboardSummary:
     my_open_cases: int
     unassigned_cases: int
     jobs_waiting: int
+    jobs_unfilled: int  # the SMS search ended without enough carers: "keine Zusage"
     on_duty: list[Staff]
 
 
@@ -41,6 +43,7 @@ def summary(db: Session, *, staff: Staff) -> DashboardSummary:
     jobs_waiting = db.scalar(
         select(func.count()).select_from(CareJob).where(CareJob.status.in_(jobs_rules.WAITING_FOR_CARER))
     )
+    jobs_unfilled = db.scalar(select(func.count()).select_from(CareJob).where(CareJob.status == JobStatus.UNFILLED))
     on_duty = db.scalars(
         select(Staff).where(Staff.on_duty.is_(True), Staff.is_active.is_(True)).order_by(Staff.name)
     ).all()
@@ -50,6 +53,7 @@ def summary(db: Session, *, staff: Staff) -> DashboardSummary:
         my_open_cases=count(open_case, Case.counsellor_id == staff.id),
         unassigned_cases=count(open_case, Case.counsellor_id.is_(None)),
         jobs_waiting=jobs_waiting or 0,
+        jobs_unfilled=jobs_unfilled or 0,
         on_duty=list(on_duty),
     )
 
@@ -66,6 +70,8 @@ class DashboardLists:
     my_cases: list[Case]
     unassigned: list[Case]
     jobs_waiting: list[CareJob]
+    jobs_unfilled: list[CareJob]  # "Einsätze ohne Zusage": the SMS search ended without enough carers
+    jobs_searching: list[CareJob]  # "Suche läuft"
     history: dict[int, int]  # case id → number of earlier cases from the same number
     claimers: dict[int, str]  # case id → who is calling back now (claims past the timeout are free again)
 
@@ -73,6 +79,13 @@ class DashboardLists:
 def _cases(db: Session, *where: Any, oldest_first: bool = False) -> list[Case]:
     order = (Case.opened_at.asc(),) if oldest_first else (Case.opened_at.desc(), Case.id.desc())
     return list(db.scalars(select(Case).where(*where).order_by(*order).limit(LIST_LIMIT)))
+
+
+def _jobs(db: Session, *where: Any) -> list[CareJob]:
+    """Jobs by start, the soonest first; the job status says where the search stands (the volunteers
+    domain sets SEARCHING and UNFILLED), so case work need not know about outreach."""
+    query = select(CareJob).where(*where).order_by(CareJob.starts_at).limit(LIST_LIMIT)
+    return list(db.scalars(query.options(selectinload(CareJob.case))))
 
 
 def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> DashboardLists:
@@ -89,15 +102,7 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
         )
     )
     callbacks = _cases(db, Case.callback_needed.is_(True), oldest_first=True)
-    jobs = list(
-        db.scalars(
-            select(CareJob)
-            .where(CareJob.status.in_(jobs_rules.WAITING_FOR_CARER))
-            .order_by(CareJob.starts_at)
-            .limit(LIST_LIMIT)
-            .options(selectinload(CareJob.case))
-        )
-    )
+    jobs = _jobs(db, CareJob.status.in_(jobs_rules.WAITING_FOR_CARER))
     shown = {case.id: case for case in callbacks + [c.case for c in calls if c.case is not None]}
     active = {case.id: callback_rules.active_claimer_id(case, now) for case in callbacks}
     names = staff_names(db, {staff_id for staff_id in active.values() if staff_id})
@@ -107,6 +112,8 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
         my_cases=_cases(db, open_case, Case.counsellor_id == staff.id),
         unassigned=_cases(db, open_case, Case.counsellor_id.is_(None)),
         jobs_waiting=jobs,
+        jobs_unfilled=_jobs(db, CareJob.status == JobStatus.UNFILLED),
+        jobs_searching=_jobs(db, CareJob.status == JobStatus.SEARCHING),
         history=cases.earlier_case_counts(db, list(shown.values())),
         claimers={case_id: names[staff_id] for case_id, staff_id in active.items() if staff_id},
     )

@@ -185,12 +185,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     from telephony.sms import views as sms
     from telephony.voice import views as voice
     from volunteers.imports import views as volunteer_imports
+    from volunteers.outreach import views as outreach
     from volunteers.registry import views as volunteers
 
     for router in (
         shell.router, shell.staff_admin, dashboard.router, reference.router, search.router, cases.router,
-        calls.router, jobs.router, jobs.coordinators, audit.router, voice.webhooks, voice.router, sms.webhooks,
-        sms.router, volunteer_imports.router, volunteers.router,
+        calls.router, jobs.router, jobs.coordinators, outreach.router, outreach.coordinators, audit.router,
+        voice.webhooks, voice.router, sms.webhooks, sms.router, volunteer_imports.router, volunteers.router,
     ):  # fmt: skip
         app.include_router(router)
     if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)

@@ -4,6 +4,9 @@ The SMS outbox (messaging, below the domains) must not send to a volunteer who o
 out a number Twilio reports as unsubscribed (error 21610). Volunteers own that knowledge, and they
 stand above the outbox, so the outbox asks through `Recipients` and this module answers for them.
 Importing `fluxx.app` connects it, so the web app, the worker and the CLI all run connected.
+
+The worker finds a task's handler by its kind; the handler registers itself when its module is
+imported, so the modules with handlers of the domains are imported here (the outreach waves).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from telephony.outbox import service as outbox
 from volunteers import contact
+from volunteers.outreach import service as outreach  # noqa: F401  (registers the "outreach.wave" task)
 
 
 class VolunteerRecipients:

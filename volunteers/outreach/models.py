@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fluxx.core.db import Base
@@ -18,6 +18,15 @@ class OfferStatus(enum.StrEnum):
     DECLINED = "declined"
     TOO_LATE = "too_late"
     EXPIRED = "expired"
+
+
+class OutreachStatus(enum.StrEnum):
+    ACTIVE = "active"  # waves go out (or the worker waits for the next one)
+    FILLED = "filled"
+    EXHAUSTED = "exhausted"  # no candidates left: "keine Zusage"
+    TOO_LATE = "too_late"  # the job starts too soon for another wave: "keine Zusage"
+    CANCELLED = "cancelled"
+    LIMIT_REACHED = "limit_reached"  # max_waves sent: "keine Zusage"
 
 
 class AssignmentStatus(enum.StrEnum):
@@ -64,3 +73,27 @@ class Assignment(Base):
     completed_at: Mapped[datetime | None]
 
     volunteer: Mapped[Volunteer] = relationship()
+
+
+class Outreach(Base):
+    """The SMS search for carers of one job: its policy and how far the waves got.
+
+    The worker locks this row before it sends a wave, so `waves_sent` and `last_wave_at` are the one
+    truth about what went out: a second worker, a retried task or a restart finds the wave sent.
+    """
+
+    __tablename__ = "outreach"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("care_job.id"), unique=True)
+    status: Mapped[OutreachStatus] = mapped_column(default=OutreachStatus.ACTIVE)
+    wave_size: Mapped[int]
+    wave_interval_minutes: Mapped[int]
+    stop_before_start_minutes: Mapped[int]
+    max_waves: Mapped[int | None]
+    waves_sent: Mapped[int] = mapped_column(default=0)
+    last_wave_at: Mapped[datetime | None]
+    started_at: Mapped[datetime]
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    stopped_at: Mapped[datetime | None]
+    stop_reason: Mapped[str | None] = mapped_column(String(200))

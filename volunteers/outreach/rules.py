@@ -127,6 +127,23 @@ def next_step(
     return Step(StepKind.SEND_WAVE, count=count, wave=waves_sent + 1)
 
 
+def wake_after_wave(*, sent_at: datetime, starts_at: datetime, policy: OutreachPolicy) -> datetime:
+    """When to ask `next_step` again after a wave: when its interval is up, or at the stop time if that
+    comes first (so a job that runs out of time is flagged then, not a quarter of an hour later)."""
+    _check_aware(sent_at=sent_at, starts_at=starts_at)
+    return max(sent_at, min(sent_at + policy.wave_interval, starts_at - policy.stop_before_start))
+
+
+# What the outreach row says once a final step stops the waves (StepKind value -> status value).
+STOP_STATUS = {
+    StepKind.FILLED: "filled",
+    StepKind.EXHAUSTED: "exhausted",
+    StepKind.LIMIT_REACHED: "limit_reached",
+    StepKind.TOO_LATE: "too_late",
+    StepKind.CANCELLED: "cancelled",
+}
+
+
 def _check_aware(**values: datetime | None) -> None:
     for name, value in values.items():
         if value is not None and value.utcoffset() is None:

@@ -193,3 +193,34 @@ def family_carer_coming(carer_first_name: str, starts_at: datetime, zone: ZoneIn
 def hours_ack(hours: Decimal, code: str) -> str:
     """After STUNDEN: the hours are noted and wait for staff to confirm them."""
     return f"Fluxx: Danke! {hours_de(hours)} für Einsatz {code} sind notiert. Das Team bestätigt sie noch."
+
+
+# --- The job page (staff) ----------------------------------------------------------------------------------
+
+OUTREACH_STATUS = {
+    "active": "Suche läuft",
+    "filled": "Besetzt",
+    "exhausted": "keine Zusage: niemand mehr zum Anfragen",
+    "limit_reached": "keine Zusage: alle geplanten Wellen sind verschickt",
+    "too_late": "keine Zusage: der Einsatz beginnt zu bald für weitere SMS",
+    "cancelled": "Suche abgebrochen",
+}
+OFFER_STATUS = {
+    "sent": "wartet auf Antwort",
+    "accepted": "Zusage",
+    "declined": "Absage",
+    "too_late": "Zusage kam zu spät",
+    "expired": "ohne Antwort beendet",
+}
+
+
+def wave_line(
+    waves_sent: int, waves_expected: int | None, next_wave_at: datetime | None, zone: ZoneInfo = BERLIN
+) -> str:
+    """`Welle 2 von 4, nächste Welle um 14:35`; before the first wave `Die erste Welle geht gleich hinaus.`"""
+    if waves_sent == 0:
+        return "Die erste Welle geht gleich hinaus."
+    line = f"Welle {waves_sent}" + (f" von {waves_expected}" if waves_expected else "")
+    if next_wave_at is not None:
+        line += f", nächste Welle um {clock_de(next_wave_at, zone)} Uhr"
+    return line

@@ -274,3 +274,18 @@ def test_gsm7_safe_replaces_typographic_punctuation_and_folds_foreign_accents():
 
 def test_gsm7_safe_keeps_letters_of_names_when_asked():
     assert gsm7_safe("Łukasz Wójcik – Tür 2", letters=False) == "Łukasz Wójcik - Tür 2"
+
+
+def test_after_a_wave_the_worker_wakes_when_the_interval_is_up():
+    from volunteers.outreach.rules import wake_after_wave
+
+    assert wake_after_wave(sent_at=T0, starts_at=START, policy=OutreachPolicy()) == T0 + timedelta(minutes=15)
+
+
+def test_after_a_wave_close_to_the_start_the_worker_wakes_at_the_stop_time_to_flag_the_job():
+    from volunteers.outreach.rules import wake_after_wave
+
+    sent_at = START - timedelta(minutes=40)
+    assert wake_after_wave(sent_at=sent_at, starts_at=START, policy=OutreachPolicy()) == START - timedelta(minutes=30)
+    late = START - timedelta(minutes=10)
+    assert wake_after_wave(sent_at=late, starts_at=START, policy=OutreachPolicy()) == late
