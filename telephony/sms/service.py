@@ -21,8 +21,9 @@ from telephony.outbox import rules as sms_status
 from telephony.outbox import service as outbox
 from telephony.outbox import texts as sms_texts
 from telephony.outbox.models import Message, MessageDirection, MessageStatus
-from volunteers import contact, replies
+from volunteers import contact
 from volunteers.registry.models import Volunteer
+from volunteers.replies import service as replies
 
 # Unknown numbers get one answer a day, not one per message: that would feed an auto-responder loop.
 UNKNOWN_REPLY_EVERY = timedelta(hours=24)

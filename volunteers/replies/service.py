@@ -16,7 +16,7 @@ from telephony.outbox import texts as sms_texts
 from telephony.outbox.models import Message, MessageDirection
 from volunteers import contact
 from volunteers.registry.models import Volunteer
-from volunteers.reply_parser import Reply, ReplyKind, parse
+from volunteers.replies.rules import Reply, ReplyKind, parse
 
 # One "we will get back to you" per day: an auto-responder on the other side must not start a loop.
 FALLBACK_EVERY = timedelta(hours=24)
