@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fluxx.core.db import Base
@@ -24,6 +24,11 @@ class AssignmentStatus(enum.StrEnum):
     ACTIVE = "active"
     RELEASED = "released"
     COMPLETED = "completed"
+
+
+class AssignmentSource(enum.StrEnum):
+    SMS = "sms"  # the volunteer's yes to an offer
+    STAFF = "staff"  # a coordinator assigned by hand
 
 
 class Offer(Base):
@@ -59,8 +64,16 @@ class Assignment(Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("care_job.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
     status: Mapped[AssignmentStatus] = mapped_column(default=AssignmentStatus.ACTIVE)
+    source: Mapped[AssignmentSource] = mapped_column(default=AssignmentSource.SMS)
     assigned_at: Mapped[datetime]
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     released_at: Mapped[datetime | None]
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # "volunteer" when they withdrew by SMS, else the coordinator's reason.
+    release_reason: Mapped[str | None] = mapped_column(String(200))
+    # Set when the volunteer withdrew by SMS (ABSAGE): staff must find a replacement (see
+    # `volunteers.assignments.service.open_withdrawals`).
+    withdrawn_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
 
     volunteer: Mapped[Volunteer] = relationship()
