@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from telephony.outbox import service as outbox
 from volunteers import contact
+from volunteers.assignments import tasks as assignment_tasks  # noqa: F401  (registers the task handlers)
 
 
 class VolunteerRecipients:

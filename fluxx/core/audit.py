@@ -33,6 +33,10 @@ ACTION_LABELS = {
     "callback.outcome": "Rückruf-Ergebnis erfasst",
     "call.voicemail": "Sprachnachricht angehört",
     "message.handled": "SMS als erledigt markiert",
+    "assignment.create": "Ehrenamtliche*n eingeteilt",
+    "assignment.release": "Einteilung freigegeben",
+    "assignment.withdraw": "Ehrenamtliche*r hat per SMS abgesagt",
+    "hours.report": "Stunden gemeldet",
 }
 
 
