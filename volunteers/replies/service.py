@@ -152,8 +152,10 @@ class Context:
 def _accept(db: Session, ctx: Context) -> str:
     ctx.message.handled_at = ctx.now
     offer = ctx.situation.offers[ctx.code]
-    ctx.message.job_id = offer.job_id
     outcome = assignments.accept(db, offer=offer, now=ctx.now)
+    # Linked only after the job row is locked: writing the link first would take a key-share lock on
+    # the job row, and two yeses waiting for each other's lock would deadlock on PostgreSQL.
+    ctx.message.job_id = offer.job_id
     if outcome.already_held:
         return reply_texts.already_assigned(ctx.code)
     if outcome.assignment is None:
@@ -172,10 +174,10 @@ def _decline(db: Session, ctx: Context) -> str:
 def _withdraw(db: Session, ctx: Context) -> str:
     # Left open on purpose (handled_at empty): staff see it under open messages until they act.
     assignment = ctx.situation.assignments[ctx.code]
-    ctx.message.job_id = assignment.job_id
     # Released by staff at this very moment: the volunteer need not go either way.
     with contextlib.suppress(assignments.AssignmentError):
         assignments.withdraw(db, assignment=assignment, message_id=ctx.message.id, now=ctx.now)
+    ctx.message.job_id = assignment.job_id  # after the job lock (see _accept)
     return outreach_texts.withdrawn_ack(ctx.code)
 
 
