@@ -82,6 +82,9 @@ class Case(Base):
     employer_municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
     consent_at: Mapped[datetime | None]
     consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # The family agreed on the phone to a short SMS when a carer is coming (separate from the consent
+    # to data processing above: that one does not cover texting them).
+    sms_consent: Mapped[bool] = mapped_column(default=False)
     closed_at: Mapped[datetime | None]
     # Set when retention has removed the personal data; the row stays for the statistics.
     anonymised_at: Mapped[datetime | None]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from telephony.outbox import service as outbox
 from volunteers import contact
+from volunteers.assignments import tasks as assignment_tasks  # noqa: F401  (registers the task handlers)
 from volunteers.outreach import service as outreach  # noqa: F401  (registers the "outreach.wave" task)
 
 

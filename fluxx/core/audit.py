@@ -48,6 +48,10 @@ ACTION_LABELS = {
     "volunteer.import_preview": "Ehrenamtlichen-Liste zur Vorschau hochgeladen",
     "volunteer.import": "Ehrenamtliche importiert",
     "volunteer.export": "Ehrenamtlichen-Liste exportiert",
+    "assignment.create": "Ehrenamtliche/n eingeteilt",
+    "assignment.release": "Einteilung freigegeben",
+    "assignment.withdraw": "Ehrenamtliche/r hat per SMS abgesagt",
+    "hours.report": "Stunden gemeldet",
 }
 
 

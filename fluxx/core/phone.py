@@ -41,3 +41,13 @@ def display(number: str | None) -> str:
         return number
     fmt = phonenumbers.PhoneNumberFormat
     return phonenumbers.format_number(parsed, fmt.NATIONAL if parsed.country_code == 49 else fmt.INTERNATIONAL)
+
+
+def is_mobile(number: str | None) -> bool:
+    """Whether the number reaches a mobile phone (one that can receive an SMS); a landline cannot."""
+    try:
+        parsed = phonenumbers.parse(number or "", "DE")
+    except phonenumbers.NumberParseException:
+        return False
+    kind = phonenumbers.number_type(parsed)
+    return kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)

@@ -6,6 +6,7 @@ The German words staff read about them are in `telephony.outbox.texts`.
 from __future__ import annotations
 
 import enum
+from datetime import timedelta
 
 from telephony.outbox import texts
 
@@ -56,6 +57,11 @@ _FROM_TWILIO = {
 
 FINAL = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED})
 PROBLEMS = frozenset({MessageStatus.UNDELIVERED, MessageStatus.FAILED})
+
+# An inbound SMS that waits for staff (free text, an unclear reply, an unknown sender) gets at most one
+# automatic answer a day per number, not one per message: an auto-responder on the other side ("Ich bin
+# im Urlaub") would otherwise answer our answer, and so on.
+AUTO_ANSWER_EVERY = timedelta(hours=24)
 
 # Twilio's error for a recipient who texted STOP: never retried, and the volunteer counts as opted out.
 OPTED_OUT_ERROR = 21610

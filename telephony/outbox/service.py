@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,6 +95,20 @@ def queue_sms(
     db.add(message)
     db.flush()
     return message
+
+
+def auto_answered_recently(db: Session, *, message: Message, now: datetime) -> bool:
+    """Whether the sender of inbound `message` already had their automatic answer in the last
+    `rules.AUTO_ANSWER_EVERY`: another of their messages in that time still waits for staff, and it was
+    the one answered (or itself held back for the same reason)."""
+    earlier = exists().where(
+        Message.direction == MessageDirection.INBOUND,
+        Message.from_number == message.from_number,
+        Message.id != message.id,
+        Message.handled_at.is_(None),
+        Message.created_at > now - rules.AUTO_ANSWER_EVERY,
+    )
+    return bool(db.scalar(select(earlier)))
 
 
 @dataclass(frozen=True)

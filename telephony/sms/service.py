@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,11 +21,9 @@ from telephony.outbox import rules as sms_status
 from telephony.outbox import service as outbox
 from telephony.outbox import texts as sms_texts
 from telephony.outbox.models import Message, MessageDirection, MessageStatus
-from volunteers import contact, replies
+from volunteers import contact
 from volunteers.registry.models import Volunteer
-
-# Unknown numbers get one answer a day, not one per message: that would feed an auto-responder loop.
-UNKNOWN_REPLY_EVERY = timedelta(hours=24)
+from volunteers.replies import service as replies
 
 
 def receive_sms(db: Session, *, sid: str, from_number: str, to_number: str, body: str, now: datetime) -> str | None:
@@ -64,13 +62,8 @@ def _answer_unknown(db: Session, *, message: Message, now: datetime) -> str | No
     # Withheld or alphanumeric senders and our own number cannot (or must not) be answered.
     if try_e164(message.from_number) is None or message.from_number == message.to_number:
         return None
-    earlier = exists().where(
-        Message.direction == MessageDirection.INBOUND,
-        Message.from_number == message.from_number,
-        Message.id != message.id,
-        Message.created_at > now - UNKNOWN_REPLY_EVERY,
-    )
-    return None if db.scalar(select(earlier)) else sms_texts.UNKNOWN_SENDER
+    # One answer a day, not one per message (an auto-responder loop); the messages wait for staff.
+    return None if outbox.auto_answered_recently(db, message=message, now=now) else sms_texts.UNKNOWN_SENDER
 
 
 def log_reply(db: Session, *, to_message: Message, body: str, now: datetime) -> Message:

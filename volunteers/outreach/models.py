@@ -35,6 +35,11 @@ class AssignmentStatus(enum.StrEnum):
     COMPLETED = "completed"
 
 
+class AssignmentSource(enum.StrEnum):
+    SMS = "sms"  # the volunteer's yes to an offer
+    STAFF = "staff"  # a coordinator assigned by hand
+
+
 class Offer(Base):
     """One SMS offer of a job to a volunteer in an outreach wave."""
 
@@ -68,8 +73,16 @@ class Assignment(Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("care_job.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
     status: Mapped[AssignmentStatus] = mapped_column(default=AssignmentStatus.ACTIVE)
+    source: Mapped[AssignmentSource] = mapped_column(default=AssignmentSource.SMS)
     assigned_at: Mapped[datetime]
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     released_at: Mapped[datetime | None]
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # "volunteer" when they withdrew by SMS, else the coordinator's reason.
+    release_reason: Mapped[str | None] = mapped_column(String(200))
+    # Set when the volunteer withdrew by SMS (ABSAGE): staff must find a replacement (see
+    # `volunteers.assignments.service.open_withdrawals`).
+    withdrawn_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
 
     volunteer: Mapped[Volunteer] = relationship()

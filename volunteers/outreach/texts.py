@@ -8,7 +8,7 @@ addresses keep their spelling. Times are shown in Europe/Berlin ("Mo. 30.11. 13:
 hours with a decimal comma ("3,5 Stunden").
 
 Every text starts with "Fluxx:", so a volunteer who pastes or quotes one back is never read as
-answering (see `volunteers.reply_parser`), and the answer forms shown ("JA 4821", "ABSAGE 4821",
+answering (see `volunteers.replies.rules`), and the answer forms shown ("JA 4821", "ABSAGE 4821",
 "STUNDEN 4821 3,5") are exactly what the parser understands.
 """
 

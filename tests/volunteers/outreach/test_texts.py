@@ -8,7 +8,7 @@ from casework.enums import JobKind
 from telephony.outbox.texts import HOTLINE
 from volunteers.outreach import texts
 from volunteers.outreach.rules import is_gsm7, sms_segments
-from volunteers.reply_parser import ReplyKind, Unclear, parse
+from volunteers.replies.rules import ReplyKind, Unclear, parse
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # Mo. 30.11. 13:00 in Hannover
 END = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 18:00

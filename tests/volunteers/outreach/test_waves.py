@@ -237,3 +237,32 @@ def test_the_offer_sms_says_kind_place_time_and_code_but_no_name_or_address(db, 
     )
     assert "Beispielfrau" not in message.body and "Hildesheimer" not in message.body
     assert len(message.body) <= 160
+
+
+def test_a_withdrawal_by_sms_resumes_the_search_with_the_next_carers_and_never_asks_the_same_again(
+    db, engine, clock, counsellor
+):
+    from volunteers.assignments import service as assignments
+
+    people = carers(db, 12)
+    job = job_in_laatzen(db)
+    begin(db, job, counsellor, clock)
+    work(engine, clock)
+    first_offer = db.scalars(select(Offer).where(Offer.volunteer_id == people[0].id)).one()
+    won = assignments.accept(db, offer=first_offer, now=clock())
+    db.commit()
+    assert won.won
+    db.refresh(job)
+    assert job.status == JobStatus.FILLED
+
+    clock.advance(minutes=20)
+    assignments.withdraw(db, assignment=won.assignment, message_id=None, now=clock())
+    db.commit()
+    work(engine, clock)  # the resumed search runs at once, not after another interval
+
+    waves = offered(db, job)
+    assert {v for v, wave in waves.items() if wave == 2} == {person.id for person in people[5:10]}
+    assert waves[people[0].id] == 1  # the one who withdrew is not asked again
+    db.refresh(job)
+    assert job.status == JobStatus.SEARCHING
+    assert outreach.get(db, job_id=job.id).status == OutreachStatus.ACTIVE

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from volunteers.reply_parser import Action, Decision, Reply, ReplyKind, Unclear, parse, resolve
+from volunteers.replies.rules import Action, Decision, Reply, ReplyKind, Unclear, parse, resolve
 
 OFFER = "Fluxx: Kinderbetreuung in Garbsen, Mo 12.05. 14:00-17:00, Code 4821. Antworten Sie JA 4821 / NEIN 4821"
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from volunteers.reply_parser import ReplyKind, Unclear, normalise, parse
+from volunteers.replies.rules import ReplyKind, Unclear, normalise, parse
 
 ACCEPT, DECLINE, WITHDRAW, HOURS = ReplyKind.ACCEPT, ReplyKind.DECLINE, ReplyKind.WITHDRAW, ReplyKind.HOURS
 UNCLEAR, OTHER = ReplyKind.UNCLEAR, ReplyKind.OTHER

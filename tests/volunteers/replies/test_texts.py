@@ -4,8 +4,8 @@ import pytest
 
 from telephony.outbox import texts as sms_texts
 from volunteers.outreach.rules import is_gsm7, sms_segments
-from volunteers.reply_parser import Action, Decision, ReplyKind, Unclear, parse, resolve
-from volunteers.reply_texts import ANSWERED_BY_OUTCOME, answer_for, ask_code, clarify
+from volunteers.replies.rules import Action, Decision, ReplyKind, Unclear, parse, resolve
+from volunteers.replies.texts import ANSWERED_BY_OUTCOME, answer_for, ask_code, clarify
 
 
 def decision_for(action: Action) -> Decision:

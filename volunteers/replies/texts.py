@@ -1,10 +1,7 @@
-"""The German answer to a volunteer's SMS, from the `Decision` of `reply_parser.resolve`.
+"""The German answer to a volunteer's SMS, from the `Decision` of `volunteers.replies.rules.resolve`.
 
 Pure: no database. `answer_for` covers every `Action` and, for CLARIFY, every `Unclear` reason; a
 reply that could be read two ways stays open for staff, and the answer says how to write it clearly.
-
-(This module is `volunteers/reply_texts.py`, not `volunteers/replies/texts.py`: a package
-`volunteers/replies/` would hide the module `volunteers/replies.py` that telephony calls.)
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ from decimal import Decimal
 from telephony.outbox import texts as sms_texts
 from telephony.outbox.texts import HOTLINE
 from volunteers.outreach import texts as outreach_texts
-from volunteers.reply_parser import Action, Decision, Unclear
+from volunteers.replies.rules import Action, Decision, Unclear
 
 # When we know no code of the sender's: an example, the same as in sms_texts.HELP.
 EXAMPLE_CODE = "4821"

@@ -1,0 +1,221 @@
+"""Who takes a job: the first valid yeses up to the carers needed, staff assigning by hand and releasing,
+a volunteer's withdrawal, and what follows each (SMS through the outbox, reminder, outreach resuming).
+
+Every change to a job's assignments first locks the job row (SELECT … FOR UPDATE on PostgreSQL; on
+SQLite every transaction begins as the one writer) and then counts the job's active assignments with a
+fresh query: yeses arriving at the same moment are decided one after the other, and each sees the ones
+before it. Services flush, never commit; the request or worker job owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casework.enums import JobStatus
+from casework.jobs.models import CareJob
+from casework.jobs.rules import WAITING_FOR_CARER
+from fluxx.core import audit
+from fluxx.core.phone import display, is_mobile
+from telephony.outbox.service import queue_sms
+from volunteers.assignments import rules, tasks
+from volunteers.assignments import texts as staff_texts
+from volunteers.outreach import texts
+from volunteers.outreach.models import Assignment, AssignmentSource, AssignmentStatus, Offer, OfferStatus
+from volunteers.outreach.rules import offer_expired
+from volunteers.registry.models import Volunteer
+
+
+class AssignmentError(Exception):
+    """An assignment cannot be made or changed; the message is German, for staff."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a yes: the assignment it won, or None when the job was already full (or over)."""
+
+    assignment: Assignment | None
+    already_held: bool = False  # the same volunteer's yes had already won (a second SMS, a retry)
+
+    @property
+    def won(self) -> bool:
+        return self.assignment is not None and not self.already_held
+
+
+def lock_job(db: Session, job_id: int) -> CareJob:
+    """The job row, locked until the transaction ends, with its current values (not a cached copy)."""
+    query = select(CareJob).where(CareJob.id == job_id).with_for_update().execution_options(populate_existing=True)
+    return db.scalars(query).one()
+
+
+def active_count(db: Session, job_id: int) -> int:
+    query = select(func.count()).where(Assignment.job_id == job_id, Assignment.status == AssignmentStatus.ACTIVE)
+    return db.scalar(query) or 0
+
+
+def active_of(db: Session, *, job_id: int, volunteer_id: int) -> Assignment | None:
+    return db.scalar(
+        select(Assignment).where(
+            Assignment.job_id == job_id,
+            Assignment.volunteer_id == volunteer_id,
+            Assignment.status == AssignmentStatus.ACTIVE,
+        )
+    )
+
+
+def accept(db: Session, *, offer: Offer, now: datetime) -> Outcome:
+    """A volunteer's yes to `offer`: it wins while the job waits, has not started and has room."""
+    job = lock_job(db, offer.job_id)
+    db.refresh(offer)  # a second yes of the same volunteer may have been decided while we waited
+    held = active_of(db, job_id=job.id, volunteer_id=offer.volunteer_id)
+    if held is not None:
+        return Outcome(held, already_held=True)
+    offer.answered_at = now
+    open_for_yes = job.status in WAITING_FOR_CARER and not offer_expired(now=now, starts_at=job.starts_at)
+    if not open_for_yes or rules.is_full(active=active_count(db, job.id), needed=job.carers_needed):
+        offer.status = OfferStatus.TOO_LATE
+        return Outcome(None)
+    offer.status = OfferStatus.ACCEPTED
+    volunteer = db.get_one(Volunteer, offer.volunteer_id)
+    actor = audit.Actor(staff_id=None, ip=None, now=now)
+    return Outcome(_assign(db, job=job, volunteer=volunteer, source=AssignmentSource.SMS, actor=actor))
+
+
+def assign_by_hand(db: Session, *, job: CareJob, volunteer: Volunteer, actor: audit.Actor) -> Assignment:
+    """A coordinator assigns `volunteer`; the same rule as a yes (room left, job waiting). The volunteer
+    gets the assignment SMS with address and contact. Raises AssignmentError."""
+    job = lock_job(db, job.id)
+    if job.status not in WAITING_FOR_CARER:
+        raise AssignmentError(staff_texts.job_closed(job.code, job.status.label))
+    if not volunteer.is_active:
+        raise AssignmentError(staff_texts.volunteer_inactive(volunteer.name))
+    if active_of(db, job_id=job.id, volunteer_id=volunteer.id) is not None:
+        raise AssignmentError(staff_texts.already_assigned(volunteer.name, job.code))
+    if rules.is_full(active=active_count(db, job.id), needed=job.carers_needed):
+        raise AssignmentError(staff_texts.job_full(job.code))
+    offer = db.scalar(select(Offer).where(Offer.job_id == job.id, Offer.volunteer_id == volunteer.id))
+    if offer is not None and offer.status == OfferStatus.SENT:
+        offer.status, offer.answered_at = OfferStatus.ACCEPTED, actor.now
+    assignment = _assign(db, job=job, volunteer=volunteer, source=AssignmentSource.STAFF, actor=actor)
+    queue_sms(
+        db, to=volunteer.phone, body=assigned_text(job), now=actor.now, case_id=job.case_id, job_id=job.id,
+        volunteer_id=volunteer.id,
+    )  # fmt: skip
+    return assignment
+
+
+def _assign(
+    db: Session, *, job: CareJob, volunteer: Volunteer, source: AssignmentSource, actor: audit.Actor
+) -> Assignment:
+    """Make (or renew a released) assignment under the job lock, then everything that follows it."""
+    now = actor.now
+    assignment = db.scalar(
+        select(Assignment).where(Assignment.job_id == job.id, Assignment.volunteer_id == volunteer.id)
+    )
+    if assignment is None:  # one row per job and volunteer: someone released and taken back renews theirs
+        assignment = Assignment(job_id=job.id, volunteer_id=volunteer.id, assigned_at=now)
+        db.add(assignment)
+    assignment.status, assignment.source, assignment.assigned_at = AssignmentStatus.ACTIVE, source, now
+    assignment.assigned_by_id = actor.staff_id
+    assignment.released_at = assignment.released_by_id = assignment.release_reason = None
+    assignment.withdrawn_at = None
+    volunteer.last_assigned_at = now  # the fairness key of matching: least recently assigned first
+    db.flush()
+    if rules.is_full(active=active_count(db, job.id), needed=job.carers_needed):
+        job.status = JobStatus.FILLED
+        tasks.schedule_filled_notices(db, job=job, assignment=assignment, now=now)
+    job.updated_at = now
+    tasks.schedule_reminder(db, job=job, assignment=assignment, now=now)
+    _tell_family(db, job=job, volunteer=volunteer, now=now)
+    audit.record(
+        db, actor, action="assignment.create", object_type="assignment", object_id=assignment.id,
+        case_id=job.case_id, detail={"job_id": job.id, "volunteer_id": volunteer.id, "source": source.value},
+    )  # fmt: skip
+    return assignment
+
+
+def _tell_family(db: Session, *, job: CareJob, volunteer: Volunteer, now: datetime) -> None:
+    """A short SMS that a carer is coming: only when the family agreed on the phone and called from a
+    mobile number (a landline cannot receive it)."""
+    case = job.case
+    if not case.sms_consent or case.anonymised_at is not None or not is_mobile(case.caller_phone):
+        return
+    body = texts.family_carer_coming(volunteer.name, job.starts_at)
+    queue_sms(db, to=case.caller_phone or "", body=body, now=now, case_id=case.id, job_id=job.id)
+
+
+def assigned_text(job: CareJob) -> str:
+    """The SMS to the assigned volunteer: time, address, the family's contact, how to withdraw."""
+    case = job.case
+    return texts.assigned(
+        job.kind.label,
+        job.starts_at,
+        job.ends_at,
+        address=(case.address or "").strip() or staff_texts.ADDRESS_FROM_STAFF,
+        contact_name=(case.caller_name or "").strip() or staff_texts.FAMILY,
+        contact_phone=display(case.caller_phone) if case.caller_phone else "",
+        code=job.code,
+    )
+
+
+def release(
+    db: Session, *, assignment: Assignment, actor: audit.Actor, reason: str, resume_outreach: bool = True
+) -> None:
+    """Staff release an assignment: the volunteer is told not to go, the job waits for a carer again and
+    (unless told otherwise) outreach resumes. Raises AssignmentError."""
+    if not reason.strip():
+        raise AssignmentError(staff_texts.REASON_MISSING)
+    job = _end(db, assignment=assignment, now=actor.now, reason=reason.strip()[:200])
+    assignment.released_by_id = actor.staff_id
+    volunteer = db.get_one(Volunteer, assignment.volunteer_id)
+    queue_sms(
+        db, to=volunteer.phone, body=texts.released(job.code, job.starts_at), now=actor.now,
+        case_id=job.case_id, job_id=job.id, volunteer_id=volunteer.id,
+    )  # fmt: skip
+    if resume_outreach:
+        tasks.resume_outreach(db, job=job, now=actor.now)
+    audit.record(
+        db, actor, action="assignment.release", object_type="assignment", object_id=assignment.id,
+        case_id=job.case_id, detail={"job_id": job.id, "volunteer_id": volunteer.id},
+    )  # fmt: skip
+
+
+def withdraw(db: Session, *, assignment: Assignment, message_id: int | None, now: datetime) -> None:
+    """The volunteer withdrew by SMS (ABSAGE): the job waits again, outreach resumes and staff are
+    alerted (see `open_withdrawals`); the family is told by staff, not by us."""
+    job = _end(db, assignment=assignment, now=now, reason=staff_texts.WITHDRAWN_BY_VOLUNTEER)
+    assignment.withdrawn_at = now
+    tasks.resume_outreach(db, job=job, now=now)
+    audit.record(
+        db, audit.Actor(staff_id=None, ip=None, now=now), action="assignment.withdraw", object_type="assignment",
+        object_id=assignment.id, case_id=job.case_id,
+        detail={"job_id": job.id, "volunteer_id": assignment.volunteer_id, "message_id": message_id},
+    )  # fmt: skip
+
+
+def _end(db: Session, *, assignment: Assignment, now: datetime, reason: str) -> CareJob:
+    job = lock_job(db, assignment.job_id)
+    db.refresh(assignment)
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise AssignmentError(staff_texts.NOT_ACTIVE)
+    assignment.status, assignment.released_at, assignment.release_reason = AssignmentStatus.RELEASED, now, reason
+    if job.status == JobStatus.FILLED:
+        job.status = JobStatus.SEARCHING
+    job.updated_at = now
+    db.flush()
+    return job
+
+
+def open_withdrawals(db: Session) -> list[Assignment]:
+    """Assignments a volunteer withdrew from by SMS whose job still waits for a carer, newest first:
+    the dashboard's alert until someone is found (or the job is cancelled)."""
+    query = (
+        select(Assignment)
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .where(Assignment.withdrawn_at.is_not(None), CareJob.status.in_(WAITING_FOR_CARER))
+        .order_by(Assignment.withdrawn_at.desc(), Assignment.id.desc())
+    )
+    return list(db.scalars(query))

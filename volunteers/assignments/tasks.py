@@ -1,0 +1,114 @@
+"""Background work that follows an assignment, as worker tasks (`fluxx.core.worker`), and their handlers.
+
+- `assignment.reminder` (dedupe `reminder:{assignment_id}`): the evening before the job, or at once when
+  it starts sooner; sends the reminder only if the assignment is still active and the job not started.
+- `assignment.filled_notices` (dedupe `filled:{job_id}:{assignment_id}`): once a job is full, everyone
+  still waiting for an answer to its offer is told it is filled and the offer expires. A task, not part
+  of the winning transaction: a yes that is being decided at that very moment answers its own offer
+  first (TOO_LATE, "schon vergeben") and so is not told twice.
+
+When a job waits for a carer again (a withdrawal, a release), `volunteers.outreach.service.resume`
+restarts its search: the next wave is due at once.
+
+Importing this module registers the handlers (`fluxx.app.wiring` does, for the web app and the worker).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from casework.enums import JobStatus
+from casework.jobs.models import CareJob
+from casework.jobs.rules import WAITING_FOR_CARER
+from fluxx.core.models import ScheduledTask, TaskStatus
+from fluxx.core.worker import schedule, task_handler
+from telephony.outbox.service import queue_sms
+from volunteers.assignments import rules
+from volunteers.outreach import service as outreach
+from volunteers.outreach import texts
+from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus
+from volunteers.outreach.rules import offer_expired, to_tell_filled
+from volunteers.registry.models import Volunteer
+
+REMINDER = "assignment.reminder"
+FILLED_NOTICES = "assignment.filled_notices"
+
+
+def schedule_once(
+    db: Session, *, kind: str, key: str, due_at: datetime, now: datetime, payload: dict[str, Any]
+) -> ScheduledTask:
+    """Schedule a task under `key` once; a finished task of that key is made due again (an assignment
+    renewed after a release needs its reminder again), a pending one moves to `due_at`."""
+    task = db.scalar(select(ScheduledTask).where(ScheduledTask.dedupe_key == key))
+    if task is None:
+        try:
+            with db.begin_nested():
+                return schedule(db, kind=kind, due_at=due_at, now=now, payload=payload, dedupe_key=key)
+        except IntegrityError:  # scheduled by another transaction at this moment
+            task = db.scalars(select(ScheduledTask).where(ScheduledTask.dedupe_key == key)).one()
+    if task.status in (TaskStatus.DONE, TaskStatus.FAILED):
+        task.status, task.attempts, task.finished_at, task.last_error = TaskStatus.PENDING, 0, None, None
+    if task.status == TaskStatus.PENDING:
+        task.due_at, task.payload = due_at, payload
+    db.flush()
+    return task
+
+
+def schedule_reminder(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
+    due_at = rules.reminder_due(starts_at=job.starts_at, now=now)
+    if due_at is not None:
+        payload = {"assignment_id": assignment.id}
+        schedule_once(db, kind=REMINDER, key=f"reminder:{assignment.id}", due_at=due_at, now=now, payload=payload)
+
+
+def schedule_filled_notices(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
+    key = f"filled:{job.id}:{assignment.id}"
+    schedule_once(db, kind=FILLED_NOTICES, key=key, due_at=now, now=now, payload={"job_id": job.id})
+
+
+def resume_outreach(db: Session, *, job: CareJob, now: datetime) -> None:
+    """Outreach goes on where it stopped, if the job waits for a carer and has not started (a job that
+    was staffed by hand, without outreach, has none to resume: staff see the withdrawal)."""
+    if job.status in WAITING_FOR_CARER and not offer_expired(now=now, starts_at=job.starts_at):
+        outreach.resume(db, job_id=job.id, now=now)
+
+
+@task_handler(REMINDER)
+def send_reminder(db: Session, task: ScheduledTask, now: datetime) -> None:
+    assignment = db.get(Assignment, task.payload["assignment_id"])
+    if assignment is None or assignment.status != AssignmentStatus.ACTIVE:
+        return  # released or withdrawn meanwhile: nothing to remind of
+    job = db.get_one(CareJob, assignment.job_id)
+    if now >= job.starts_at or job.status == JobStatus.CANCELLED:
+        return
+    volunteer = db.get_one(Volunteer, assignment.volunteer_id)
+    address = (job.case.address or "").strip().splitlines()
+    place = address[0] if address else (job.municipality.name if job.municipality else "")
+    body = texts.reminder(job.kind.label, job.starts_at, job.ends_at, place, job.code, now)
+    queue_sms(db, to=volunteer.phone, body=body, now=now, case_id=job.case_id, job_id=job.id, volunteer_id=volunteer.id)
+
+
+@task_handler(FILLED_NOTICES)
+def send_filled_notices(db: Session, task: ScheduledTask, now: datetime) -> None:
+    job = db.get(CareJob, task.payload["job_id"])
+    if job is None or job.status != JobStatus.FILLED:
+        return  # a carer was released meanwhile: the open offers are still wanted
+    offers = db.scalars(
+        select(Offer)
+        .where(Offer.job_id == job.id, Offer.status == OfferStatus.SENT)
+        .order_by(Offer.id)
+        .with_for_update()
+    ).all()
+    for offer in to_tell_filled(offers, now=now, starts_at=job.starts_at):
+        volunteer = db.get_one(Volunteer, offer.volunteer_id)
+        queue_sms(
+            db, to=volunteer.phone, body=texts.filled_notice(job.code), now=now, case_id=job.case_id,
+            job_id=job.id, volunteer_id=volunteer.id,
+        )  # fmt: skip
+    for offer in offers:
+        offer.status = OfferStatus.EXPIRED

@@ -1,0 +1,209 @@
+"""What happens when a known volunteer texts us, and what we answer.
+
+`handle_reply` is the hook telephony calls for every inbound SMS from a volunteer. An opt-out is honoured
+first, also in the middle of an outreach. Everything else is parsed (`rules.parse`) and resolved against
+the sender's open offers and active assignments (`rules.resolve`), then acted on: a yes goes to the
+assignment service, a no answers the offer, ABSAGE gives the assignment back, STUNDEN stores hours.
+
+Answered messages are marked handled. Unclear ones and free text stay open for staff (`handled_at`
+empty) and get at most one automatic answer a day (`telephony.outbox.service.auto_answered_recently`).
+A withdrawal stays open too: it is the staff's alert in the message list, next to `open_withdrawals`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from casework.billing.models import HoursReport
+from casework.enums import HoursStatus, JobStatus
+from casework.jobs.models import CareJob
+from casework.jobs.rules import WAITING_FOR_CARER
+from fluxx.core import audit
+from telephony.outbox import service as outbox
+from telephony.outbox import texts as sms_texts
+from telephony.outbox.models import Message
+from volunteers import contact
+from volunteers.assignments import service as assignments
+from volunteers.outreach import texts as outreach_texts
+from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus
+from volunteers.registry.models import Volunteer
+from volunteers.replies import texts as reply_texts
+from volunteers.replies.rules import Action, Decision, ReplyKind, parse, resolve
+from volunteers.replies.texts import answer_for
+
+# Answers to messages that stay open for staff: limited to one a day per number.
+STAYS_OPEN = frozenset({Action.CLARIFY, Action.FORWARD_TO_STAFF})
+# An offer of a filled job: not yet told (SENT), told it is filled (EXPIRED) or its yes came late.
+CLOSED_BY_FILLING = (OfferStatus.SENT, OfferStatus.EXPIRED, OfferStatus.TOO_LATE)
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The sender's open offers and active assignments, by job code."""
+
+    offers: dict[str, Offer]
+    assignments: dict[str, Assignment]
+
+
+def open_offers(db: Session, *, volunteer: Volunteer, now: datetime) -> dict[str, Offer]:
+    """Offers waiting for this volunteer's answer: sent, the job still waiting for a carer, not started."""
+    rows = db.execute(
+        select(CareJob.code, Offer)
+        .join(CareJob, CareJob.id == Offer.job_id)
+        .where(
+            Offer.volunteer_id == volunteer.id,
+            Offer.status == OfferStatus.SENT,
+            CareJob.status.in_(WAITING_FOR_CARER),
+            CareJob.starts_at > now,
+        )
+    )
+    return {code: offer for code, offer in rows}
+
+
+def active_assignments(db: Session, *, volunteer: Volunteer) -> dict[str, Assignment]:
+    rows = db.execute(
+        select(CareJob.code, Assignment)
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .where(Assignment.volunteer_id == volunteer.id, Assignment.status == AssignmentStatus.ACTIVE)
+    )
+    return {code: assignment for code, assignment in rows}
+
+
+def expire_open_offers(db: Session, *, volunteer: Volunteer, now: datetime) -> None:
+    """An opted-out volunteer waits for nothing any more: their unanswered offers are closed."""
+    db.execute(
+        update(Offer)
+        .where(Offer.volunteer_id == volunteer.id, Offer.status == OfferStatus.SENT)
+        .values(status=OfferStatus.EXPIRED, answered_at=now)
+    )
+
+
+def handle_reply(db: Session, *, volunteer: Volunteer, message: Message, now: datetime) -> str | None:
+    """Act on a volunteer's SMS; return the German answer, or None to stay silent."""
+    reply = parse(message.body)
+    if reply.kind is ReplyKind.OPT_OUT:  # first, whatever is open
+        message.handled_at = now
+        contact.opt_out(volunteer, now=now)
+        expire_open_offers(db, volunteer=volunteer, now=now)
+        return sms_texts.OPTED_OUT
+    situation = Situation(open_offers(db, volunteer=volunteer, now=now), active_assignments(db, volunteer=volunteer))
+    decision = resolve(reply, situation.offers, situation.assignments)
+    if decision.action is Action.CLARIFY and not (situation.offers or situation.assignments):
+        # How to write JA 4821 helps nobody with nothing open ("Ich kann diese Woche nur vormittags").
+        decision = Decision(Action.FORWARD_TO_STAFF)
+    if reply.kind is ReplyKind.ACCEPT and decision.action in (Action.UNKNOWN_CODE, Action.NOTHING_OPEN):
+        late = _filled_offer_code(db, volunteer=volunteer, code=decision.code, now=now)
+        if late is not None:  # a yes to a job filled a moment ago: thank them, it is taken
+            message.handled_at = now
+            return outreach_texts.taken(late)
+    act = ACTIONS.get(decision.action)
+    if act is not None:
+        return act(db, Context(volunteer, message, decision, situation, now))
+    if decision.action in STAYS_OPEN:
+        if outbox.auto_answered_recently(db, message=message, now=now):
+            return None
+        if decision.action is Action.FORWARD_TO_STAFF and not volunteer.sms_opt_in:
+            return sms_texts.STILL_OPTED_OUT
+        return answer_for(decision)
+    message.handled_at = now
+    if decision.action is Action.OPT_IN:
+        contact.opt_in(volunteer, now=now)
+    return answer_for(decision)
+
+
+def _filled_offer_code(db: Session, *, volunteer: Volunteer, code: str | None, now: datetime) -> str | None:
+    """The code of a job this volunteer was offered that was filled before their yes (the given code,
+    or for a bare yes the only such job), if it has not started."""
+    query = (
+        select(CareJob.code)
+        .join(Offer, Offer.job_id == CareJob.id)
+        .where(
+            Offer.volunteer_id == volunteer.id,
+            Offer.status.in_(CLOSED_BY_FILLING),
+            CareJob.status == JobStatus.FILLED,
+            CareJob.starts_at > now,
+        )
+    )
+    if code is not None:
+        query = query.where(CareJob.code == code)
+    codes = list(db.scalars(query.limit(2)))
+    return codes[0] if len(codes) == 1 else None
+
+
+@dataclass(frozen=True)
+class Context:
+    volunteer: Volunteer
+    message: Message
+    decision: Decision
+    situation: Situation
+    now: datetime
+
+    @property
+    def code(self) -> str:
+        return self.decision.code or ""
+
+
+def _accept(db: Session, ctx: Context) -> str:
+    ctx.message.handled_at = ctx.now
+    offer = ctx.situation.offers[ctx.code]
+    outcome = assignments.accept(db, offer=offer, now=ctx.now)
+    # Linked only after the job row is locked: writing the link first would take a key-share lock on
+    # the job row, and two yeses waiting for each other's lock would deadlock on PostgreSQL.
+    ctx.message.job_id = offer.job_id
+    if outcome.already_held:
+        return reply_texts.already_assigned(ctx.code)
+    if outcome.assignment is None:
+        return outreach_texts.taken(ctx.code)
+    return assignments.assigned_text(db.get_one(CareJob, offer.job_id))
+
+
+def _decline(db: Session, ctx: Context) -> str:
+    ctx.message.handled_at = ctx.now
+    offer = ctx.situation.offers[ctx.code]
+    offer.status, offer.answered_at = OfferStatus.DECLINED, ctx.now
+    ctx.message.job_id = offer.job_id
+    return outreach_texts.declined_ack(ctx.code)
+
+
+def _withdraw(db: Session, ctx: Context) -> str:
+    # Left open on purpose (handled_at empty): staff see it under open messages until they act.
+    assignment = ctx.situation.assignments[ctx.code]
+    # Released by staff at this very moment: the volunteer need not go either way.
+    with contextlib.suppress(assignments.AssignmentError):
+        assignments.withdraw(db, assignment=assignment, message_id=ctx.message.id, now=ctx.now)
+    ctx.message.job_id = assignment.job_id  # after the job lock (see _accept)
+    return outreach_texts.withdrawn_ack(ctx.code)
+
+
+def _report_hours(db: Session, ctx: Context) -> str:
+    ctx.message.handled_at = ctx.now
+    assignment = ctx.situation.assignments[ctx.code]
+    hours = ctx.decision.hours
+    assert hours is not None  # resolve() always gives REPORT_HOURS its hours
+    ctx.message.job_id = assignment.job_id
+    report = HoursReport(
+        assignment_id=assignment.id, hours=hours, source="sms", status=HoursStatus.REPORTED, reported_at=ctx.now,
+        message_id=ctx.message.id,
+    )  # fmt: skip
+    db.add(report)
+    db.flush()
+    job = db.get_one(CareJob, assignment.job_id)
+    audit.record(
+        db, audit.Actor(staff_id=None, ip=None, now=ctx.now), action="hours.report", object_type="hours_report",
+        object_id=report.id, case_id=job.case_id, detail={"assignment_id": assignment.id, "source": "sms"},
+    )  # fmt: skip
+    return outreach_texts.hours_ack(hours, ctx.code)
+
+
+ACTIONS: dict[Action, Callable[[Session, Context], str]] = {
+    Action.ACCEPT: _accept,
+    Action.DECLINE: _decline,
+    Action.WITHDRAW: _withdraw,
+    Action.REPORT_HOURS: _report_hours,
+}
