@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import FormData
 
 from casework.calls import service as calls
@@ -35,6 +36,10 @@ class NoCallSid(Exception):
     """A voice request without a CallSid: nothing to find or store, but the caller still hears something."""
 
 
+# Status callbacks: nobody listens to what they answer.
+CALLBACKS = ("/twilio/voice/status", "/twilio/voice/recording")
+
+
 class TwimlRoute(APIRoute):
     """A voice request Twilio would never send (no CallSid, a mangled query of our own URL) still gets TwiML:
     any 4xx makes Twilio play its own English error to the caller. The signature check's 403 stays."""
@@ -46,9 +51,15 @@ class TwimlRoute(APIRoute):
         async def answer(request: Request) -> Response:
             try:
                 return await handle(request)
+            except SQLAlchemyError as exc:
+                if path not in CALLBACKS:
+                    raise  # the app's handler answers the caller with the fallback
+                # A callback that answers TwiML is not a caller: an empty answer, and the reason in the log.
+                log.error("database error on %s: %s", path, describe_error(exc))
+                return twiml(voice_twiml.empty())
             except (NoCallSid, RequestValidationError) as exc:
                 log.warning("unusable request to %s: %s", path, type(exc).__name__)
-                if path in ("/twilio/voice/status", "/twilio/voice/recording"):
+                if path in CALLBACKS:
                     return twiml(voice_twiml.empty())
                 settings = _settings(request)
                 return twiml(voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
