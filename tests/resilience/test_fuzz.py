@@ -137,7 +137,8 @@ def test_every_sms_webhook_answers_hostile_parameters_with_twiml(client, setting
 def test_an_inbound_sms_is_stored_with_its_body_intact_whatever_it_holds(client, settings, db, body, sender, to):
     sid = "SM" + uuid.uuid4().hex
     params = {"MessageSid": sid, "SmsSid": sid, "From": sender, "To": to, "Body": body, "AccountSid": "AC" + "0" * 32}
-    assert_twiml(post_signed(client, settings, "/twilio/sms/incoming", params))
+    if assert_twiml(signed(client, settings, "/twilio/sms/incoming", params)) is None:
+        return  # over the webhooks' size limit: refused before it is read (Twilio never sends that much)
     db.expire_all()
     stored = db.scalar(select(Message).where(Message.twilio_sid == sid))
     assert stored is not None, "the SMS was lost"
