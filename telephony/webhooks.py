@@ -35,7 +35,20 @@ async def verified_twilio_form(request: Request) -> FormData:
         # No numbers, no bodies in the log: only what was refused and why.
         log.warning("refused %s %s: %s signature", request.method, request.url.path, "bad" if signature else "no")
         raise HTTPException(status_code=403, detail="Ungültige Twilio-Signatur.")
-    return form
+    return without_nul(form)
+
+
+def without_nul(form: FormData) -> FormData:
+    """The form with NUL characters replaced by U+FFFD: PostgreSQL text cannot hold them, and an SMS
+    refused for one would be lost (its resend would fail the same way)."""
+    if not any("\x00" in key or (isinstance(value, str) and "\x00" in value) for key, value in form.multi_items()):
+        return form
+    return FormData(
+        [
+            (key.replace("\x00", "\ufffd"), value.replace("\x00", "\ufffd") if isinstance(value, str) else value)
+            for key, value in form.multi_items()
+        ]
+    )
 
 
 TwilioForm = Annotated[FormData, Depends(verified_twilio_form)]

@@ -6,6 +6,8 @@ An inbound SMS is handed to `telephony.sms.service`, which dispatches it to the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from twilio.twiml.messaging_response import MessagingResponse
@@ -15,6 +17,7 @@ from fluxx.core.formats import ascii_int
 from fluxx.core.models import StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, actor
 from telephony.outbox import service as delivery
+from telephony.outbox.models import Message
 from telephony.sms import service
 from telephony.sms.service import Show
 from telephony.webhooks import TwilioForm, twiml
@@ -26,13 +29,19 @@ def _error_code(value: object) -> int | None:
     return ascii_int(str(value or ""))
 
 
+def _fitted(value: object, column: Any) -> str:
+    """A parameter cut to its column's width: an over-long number or SID from a forged or broken request
+    must not make PostgreSQL refuse the row and lose the message's body with it."""
+    return str(value or "")[: column.type.length]
+
+
 @webhooks.post("/incoming")
 def incoming(request: Request, form: TwilioForm, db: DB) -> Response:
     answer = service.receive_sms(
         db,
-        sid=str(form.get("MessageSid") or form.get("SmsSid") or ""),
-        from_number=str(form.get("From", "")),
-        to_number=str(form.get("To", "")),
+        sid=_fitted(form.get("MessageSid") or form.get("SmsSid"), Message.twilio_sid),
+        from_number=_fitted(form.get("From"), Message.from_number),
+        to_number=_fitted(form.get("To"), Message.to_number),
         body=str(form.get("Body", "")),
         now=web.now(request),
     )
@@ -47,7 +56,7 @@ def status(request: Request, form: TwilioForm, db: DB) -> Response:
     # Always an empty 200: an error answer only makes Twilio log (or retry) a callback we cannot use.
     delivery.receive_status(
         db,
-        sid=str(form.get("MessageSid") or form.get("SmsSid") or ""),
+        sid=_fitted(form.get("MessageSid") or form.get("SmsSid"), Message.twilio_sid),
         status_value=str(form.get("MessageStatus") or form.get("SmsStatus") or ""),
         error_code=_error_code(form.get("ErrorCode")),
         now=web.now(request),

@@ -4,11 +4,16 @@ callbacks, fallback) and the staff route that plays a voicemail."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 import httpx
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import FormData
 
 from casework.calls import service as calls
@@ -25,7 +30,45 @@ from telephony.voice import twiml as voice_twiml
 from telephony.webhooks import TwilioForm, twiml
 
 log = logging.getLogger("fluxx.telephony")
-webhooks = APIRouter(prefix="/twilio/voice")
+
+
+class NoCallSid(Exception):
+    """A voice request without a CallSid: nothing to find or store, but the caller still hears something."""
+
+
+# Status callbacks: nobody listens to what they answer.
+CALLBACKS = ("/twilio/voice/status", "/twilio/voice/recording")
+
+
+class TwimlRoute(APIRoute):
+    """A voice request Twilio would never send (no CallSid, a mangled query of our own URL) still gets TwiML:
+    any 4xx makes Twilio play its own English error to the caller. The signature check's 403 stays."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+        path = self.path
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except SQLAlchemyError as exc:
+                if path not in CALLBACKS:
+                    raise  # the app's handler answers the caller with the fallback
+                # A callback that answers TwiML is not a caller: an empty answer, and the reason in the log.
+                log.error("database error on %s: %s", path, describe_error(exc))
+                return twiml(voice_twiml.empty())
+            except (NoCallSid, RequestValidationError) as exc:
+                log.warning("unusable request to %s: %s", path, type(exc).__name__)
+                if path in CALLBACKS:
+                    return twiml(voice_twiml.empty())
+                settings = _settings(request)
+                return twiml(voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
+                                                  hotline=settings.hotline_number))  # fmt: skip
+
+        return answer
+
+
+webhooks = APIRouter(prefix="/twilio/voice", route_class=TwimlRoute)
 # Staff play voicemails through this authenticated route (see telephony.voice.service).
 router = APIRouter()
 
@@ -45,7 +88,7 @@ def _call(request: Request, db: DB, form: FormData) -> Call:
     """The call this request is about; found by CallSid, created if an earlier step never reached us."""
     call_sid = str(form.get("CallSid") or "")
     if not call_sid:
-        raise HTTPException(status_code=400, detail="CallSid fehlt.")
+        raise NoCallSid()
     settings = _settings(request)
     return calls.register_incoming_call(
         db, call_sid=call_sid, from_number=str(form.get("From") or ""), to_number=str(form.get("To") or ""),
