@@ -25,10 +25,11 @@ from sqlalchemy import select
 from fluxx.core.limits import limit_for
 from fluxx.core.models import StaffRole
 from telephony.outbox.models import Message, MessageDirection, MessageStatus
-from tests.factories import T0, login, make_call, make_case, make_job, make_staff
+from tests.factories import T0, login, make_call, make_case, make_job, make_staff, make_volunteer
 from tests.twilio_helpers import post_signed, voice_params
 from tests.volunteers.test_importing import xlsx_file
 from volunteers.registry.importing import ImportFileError, read_table
+from volunteers.registry.models import VolunteerAbsence
 from volunteers.registry.rules import validate_rows
 
 FUZZ = settings(
@@ -157,6 +158,11 @@ FORM_PAGES = {
     "/jobs/{job_id}/cancel": "/jobs/{job_id}/edit",
     "/cases/{case_id}/callback/claim": "/cases/{case_id}",
     "/cases/{case_id}/assign": "/cases/{case_id}",
+    "/volunteers/new": "/volunteers/new",
+    "/volunteers/{volunteer_id}/edit": "/volunteers/{volunteer_id}/edit",
+    "/volunteers/{volunteer_id}/absences": "/volunteers/{volunteer_id}",
+    "/jobs/{job_id}/outreach": "/jobs/{job_id}",
+    "/jobs/{job_id}/outreach/widen": "/jobs/{job_id}",
 }
 STAFF_POSTS = [
     "/login", "/logout", "/duty", "/admin/staff", "/admin/staff/{staff_id}/active", "/admin/partners", "/cases/new",
@@ -165,7 +171,11 @@ STAFF_POSTS = [
     "/jobs/{job_id}/edit", "/jobs/{job_id}/cancel", "/messages/{message_id}/handled", "/simulator/sms",
     "/simulator/call/start", "/simulator/call/{sid}/menu", "/simulator/call/{sid}/pickup",
     "/simulator/call/{sid}/nobody", "/simulator/call/{sid}/end", "/simulator/call/{sid}/voicemail",
-    "/simulator/call/{sid}/hangup",
+    "/simulator/call/{sid}/hangup", "/volunteers/new", "/volunteers/{volunteer_id}/edit",
+    "/volunteers/{volunteer_id}/deactivate", "/volunteers/{volunteer_id}/reactivate",
+    "/volunteers/{volunteer_id}/absences", "/volunteers/{volunteer_id}/absences/{absence_id}/delete",
+    "/volunteers/import", "/volunteers/import/confirm", "/jobs/{job_id}/outreach", "/jobs/{job_id}/outreach/cancel",
+    "/jobs/{job_id}/outreach/widen",
 ]  # fmt: skip
 
 
@@ -195,6 +205,10 @@ class World:
                                to_number="+4951116832110", body="Hallo", status=MessageStatus.RECEIVED, attempts=0,
                                created_at=T0, updated_at=T0)  # fmt: skip
         db.add(self.message)
+        self.volunteer = make_volunteer(db, name="Petra Sommer")
+        self.absence = VolunteerAbsence(volunteer_id=self.volunteer.id, starts_on=date(2026, 12, 1),
+                                        ends_on=date(2026, 12, 12), note="Urlaub")  # fmt: skip
+        db.add(self.absence)
         db.commit()
         self.csrf = login(client, self.admin)
         started = client.post("/simulator/call/start", data={"caller": "+4951199999999", "csrf_token": self.csrf})
@@ -202,7 +216,8 @@ class World:
 
     def path(self, template: str) -> str:
         ids = {"case_id": self.case.id, "call_id": self.call.id, "job_id": self.job.id, "staff_id": self.other.id,
-               "message_id": self.message.id, "sid": self.sid}  # fmt: skip
+               "message_id": self.message.id, "sid": self.sid, "volunteer_id": self.volunteer.id,
+               "absence_id": self.absence.id}  # fmt: skip
         return template.format(**ids)
 
     def fields(self, template: str, declared: list[str]) -> list[str]:
