@@ -29,7 +29,7 @@ from fluxx.core import audit, web
 from fluxx.core.formats import ascii_int
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
-from volunteers.outreach.models import Assignment
+from volunteers.outreach.models import Assignment, AssignmentStatus
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 
@@ -86,6 +86,17 @@ def _assignment_entries(db: Session, case: Case) -> list[timeline.Entry]:
     return entries
 
 
+def _active_assignments(db: Session, case: Case) -> dict[int, list[Assignment]]:
+    """Job id → the volunteers who took it (active), for the case's job list."""
+    job_ids = [job.id for job in case.jobs]
+    found: dict[int, list[Assignment]] = {}
+    if job_ids:
+        query = select(Assignment).where(Assignment.job_id.in_(job_ids), Assignment.status == AssignmentStatus.ACTIVE)
+        for assignment in db.scalars(query.order_by(Assignment.assigned_at)):
+            found.setdefault(assignment.job_id, []).append(assignment)
+    return found
+
+
 def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_code: int = 200, **extra: Any) -> Response:
     """The case page; every showing is an audited view of the case's personal data."""
     case = service.get_case(db, case_id=case_id)
@@ -110,6 +121,7 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
         no_case_reasons=list(NoCaseReason),
         outcomes=list(callback_rules.CallbackOutcome),
         job_kinds=list(JobKind),
+        assignments=_active_assignments(db, case),
         **context,
     )
 
@@ -123,6 +135,17 @@ def _refused(request: Request, db: DB, staff: Staff, case_id: int, status_code: 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
     return render_case(request, db, staff, case_id)
+
+
+@router.get("/cases/{case_id}/jobs/live")
+def case_jobs_live(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
+    """The case's jobs and who took them, polled by the case page: an assignment shows without reload.
+    Job facts and volunteers' names only, no family data, so the poll is not logged as a view of the case."""
+    case = service.get_case(db, case_id=case_id)
+    return web.render(
+        request, "casework/_case_jobs.html", case=case, assignments=_active_assignments(db, case),
+        can_manage_jobs=staff.has_role(StaffRole.COORDINATOR), describe_requirements=describe_requirements,
+    )  # fmt: skip
 
 
 @router.post("/cases/{case_id}/notes", dependencies=[CSRF])

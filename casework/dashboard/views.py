@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,15 +12,21 @@ from casework.dashboard import service as dashboard
 from casework.enums import NoCaseReason
 from fluxx.core import web
 from fluxx.core.web import DB, CurrentStaff, zone
+from volunteers.assignments import service as assignments
 
 router = APIRouter()
 
 
 def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, Any]:
+    now, local = web.now(request), zone(request)
+    # The volunteers' side of the same day, assembled here: case work knows nothing of volunteers.
+    today = datetime.combine(now.astimezone(local).date(), time(0), tzinfo=local)
     return {
         "summary": dashboard.summary(db, staff=staff),
-        "lists": dashboard.lists(db, staff=staff, now=web.now(request), zone=zone(request)),
+        "lists": dashboard.lists(db, staff=staff, now=now, zone=local),
         "no_case_reasons": list(NoCaseReason),
+        "assigned_today": assignments.assigned_since(db, since=today),
+        "withdrawals": assignments.open_withdrawals(db),
     }
 
 

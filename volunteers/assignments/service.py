@@ -219,3 +219,14 @@ def open_withdrawals(db: Session) -> list[Assignment]:
         .order_by(Assignment.withdrawn_at.desc(), Assignment.id.desc())
     )
     return list(db.scalars(query))
+
+
+def assigned_since(db: Session, *, since: datetime, limit: int = 30) -> list[Assignment]:
+    """Active assignments made since `since` (e.g. today), newest first: the dashboard's good news."""
+    query = (
+        select(Assignment)
+        .where(Assignment.status == AssignmentStatus.ACTIVE, Assignment.assigned_at >= since)
+        .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
+        .limit(limit)
+    )
+    return list(db.scalars(query))

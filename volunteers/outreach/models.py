@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.jobs.models import CareJob
 from fluxx.core.db import Base
 from volunteers.registry.models import Volunteer
 
@@ -86,6 +87,7 @@ class Assignment(Base):
     completed_at: Mapped[datetime | None]
 
     volunteer: Mapped[Volunteer] = relationship()
+    job: Mapped[CareJob] = relationship()
 
 
 class Outreach(Base):
