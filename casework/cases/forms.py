@@ -59,6 +59,7 @@ class CaseDetails:
     partner_id: int | None
     employer_municipality_id: int | None
     consent: bool
+    sms_consent: bool = False
     persons: list[PersonInput] = field(default_factory=list)
     windows: list[WindowInput] = field(default_factory=list)
 
@@ -206,6 +207,7 @@ def parse_case_form(
         partner_id=partner_id if affiliation == Affiliation.PARTNER_COMPANY else None,
         employer_municipality_id=employer_id if affiliation == Affiliation.PARTNER_MUNICIPALITY else None,
         consent=form.get("consent") == "1",
+        sms_consent=form.get("sms_consent") == "1",
         persons=_persons(form, errors),
         windows=_windows(form, zone, errors),
     )
@@ -272,6 +274,7 @@ def form_from_case(case: Case, local: ZoneInfo) -> dict[str, str]:
     form = {name: "" if getattr(case, name) is None else str(getattr(case, name)) for name in CASE_FIELDS}
     form["caller_phone"] = display(case.caller_phone) if case.caller_phone else ""
     form["consent"] = "1" if case.consent_at else ""
+    form["sms_consent"] = "1" if case.sms_consent else ""
     for i, person in enumerate(case.persons):
         form |= {
             f"person-{i}-label": person.label,

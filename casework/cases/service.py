@@ -138,6 +138,9 @@ def update_details(db: Session, *, case: Case, details: CaseDetails, actor: Acto
     elif not details.consent and case.consent_at is not None:
         case.consent_at, case.consent_recorded_by_id = None, None
         changed.append("consent")
+    if case.sms_consent != details.sms_consent:
+        case.sms_consent = details.sms_consent
+        changed.append("sms_consent")
     if _replace_persons(db, case, details) | _replace_windows(db, case, details):
         changed.append("persons_or_windows")
     case.updated_at = actor.now

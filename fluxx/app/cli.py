@@ -87,11 +87,13 @@ def worker(
 ) -> None:
     """Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen). Endet sauber bei SIGTERM."""
     import fluxx.app.all_models  # noqa: F401  (every table known: a flush resolves foreign keys by name)
+    from fluxx.app import wiring
     from fluxx.core.clock import system_clock
     from fluxx.core.worker import run_forever
     from telephony.outbox.sender import sender_for
 
     settings = _settings()
+    wiring.configure(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -221,6 +223,10 @@ def demo() -> None:
     from fluxx.core.db import transaction
 
     settings = _settings()
+    if not settings.simulation:
+        # The demo creates an admin with a published password and invented people: never in production.
+        typer.echo("Fehler: Demodaten nur im Simulationsmodus (ohne Twilio-Zugangsdaten).", err=True)
+        raise typer.Exit(code=1)
     with transaction(_sessionmaker(settings)) as db:
         result = demo_data.load(db, now=system_clock())
     typer.echo("Demodaten geladen." if result.created else "Demodaten sind schon vorhanden.")

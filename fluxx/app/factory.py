@@ -18,6 +18,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.requests import ClientDisconnect
 from twilio.twiml.messaging_response import MessagingResponse
 
+from fluxx.app import wiring
 from fluxx.core import web
 from fluxx.core.clock import Clock, system_clock
 from fluxx.core.db import describe_error, make_engine, make_sessionmaker
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     # No automatic "/path/" -> "/path" redirects: Starlette builds them from the Host header.
     app = FastAPI(title="Fluxxfon", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
     app.state.settings = settings
+    wiring.configure(settings)  # the in-process worker of `fluxx serve` runs the domains' tasks too
     app.state.clock = clock
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from fluxx.core.settings import Settings
 from telephony.outbox import service as outbox
 from volunteers import contact
 from volunteers.assignments import tasks as assignment_tasks  # noqa: F401  (registers the task handlers)
@@ -34,6 +35,11 @@ class VolunteerRecipients:
 
 def connect() -> None:
     outbox.connect_recipients(VolunteerRecipients())
+
+
+def configure(settings: Settings) -> None:
+    """Settings the domains' background work needs (called by the app factory and `fluxx worker`)."""
+    assignment_tasks.configure(reminder_hour=settings.reminder_hour)
 
 
 connect()

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, "*" for any).
     # Empty: the connection's own address counts, whatever the header says.
     trusted_proxies: str = ""
+    # Local hour of the evening before a job when the assigned volunteer gets a reminder SMS.
+    reminder_hour: int = 18
 
     @field_validator("database_url")
     @classmethod
@@ -72,6 +74,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")) or value[-3:] == "://":
             raise ValueError("muss mit http:// oder https:// beginnen, z. B. https://fluxx.example.de")
         return value.rstrip("/")
+
+    @field_validator("reminder_hour")
+    @classmethod
+    def _reminder_hour(cls, value: int) -> int:
+        if not 0 <= value <= 23:
+            raise ValueError("eine Stunde von 0 bis 23, z. B. 18")
+        return value
 
     @field_validator("twilio_api_url")
     @classmethod

@@ -231,3 +231,21 @@ def test_a_webhook_signed_with_the_formerly_published_simulator_key_is_refused(
         response = client.post("/twilio/voice/incoming", data=params, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 403
     assert db.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_fluxx_demo_refuses_a_production_configuration_and_creates_no_admin(engine, db):
+    from typer.testing import CliRunner
+
+    from fluxx.app.cli import app as cli
+    from fluxx.core.models import Staff
+
+    env = {
+        "FLUXX_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "FLUXX_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "FLUXX_TWILIO_AUTH_TOKEN": "real-token",
+        "FLUXX_SECRET_KEY": "q8Vd2-LmZx7Pk3Ry9Tb4Nw6Hs1Jf5Gc0Ue8Ai2Ko",
+    }
+    result = CliRunner().invoke(cli, ["demo"], env=env)
+    assert result.exit_code == 1
+    assert "Demodaten nur im Simulationsmodus" in result.output
+    assert db.scalar(select(func.count()).select_from(Staff)) == 0

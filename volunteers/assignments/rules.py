@@ -7,10 +7,8 @@ from zoneinfo import ZoneInfo
 
 from fluxx.core.formats import BERLIN
 
-# The local hour of the evening before the job when the assigned volunteer gets a reminder.
-# A constant, not a FLUXX_ setting: no settings object reaches the domain services or the worker's task
-# handlers today, and threading one through the SMS webhook, the staff views and `fluxx worker` belongs
-# to the app layer. `reminder_due` takes the hour as a parameter for that day.
+# The default local hour of the evening before the job when the assigned volunteer gets a reminder;
+# FLUXX_REMINDER_HOUR changes it (the app layer passes it to `tasks.configure`).
 REMINDER_HOUR = 18
 
 

@@ -36,6 +36,16 @@ from volunteers.outreach.rules import offer_expired, to_tell_filled
 from volunteers.registry.models import Volunteer
 
 REMINDER = "assignment.reminder"
+# Set once at start-up from FLUXX_REMINDER_HOUR (`fluxx.app.wiring.configure`); tasks have no settings.
+_reminder_hour = rules.REMINDER_HOUR
+
+
+def configure(*, reminder_hour: int) -> None:
+    """The local hour of the evening before a job at which its carer is reminded."""
+    global _reminder_hour
+    _reminder_hour = reminder_hour
+
+
 FILLED_NOTICES = "assignment.filled_notices"
 
 
@@ -60,7 +70,7 @@ def schedule_once(
 
 
 def schedule_reminder(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
-    due_at = rules.reminder_due(starts_at=job.starts_at, now=now)
+    due_at = rules.reminder_due(starts_at=job.starts_at, now=now, hour=_reminder_hour)
     if due_at is not None:
         payload = {"assignment_id": assignment.id}
         schedule_once(db, kind=REMINDER, key=f"reminder:{assignment.id}", due_at=due_at, now=now, payload=payload)

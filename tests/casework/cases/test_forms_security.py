@@ -130,3 +130,18 @@ def test_the_dashboard_fragment_lists_calls_to_return_with_caller_history(client
     assert waiting.number in live.text and "Anrufer bekannt: 2 frühere Fälle" in live.text
     assert "Ich rufe zurück" in live.text and "Verwählt" in live.text
     assert client.get("/").text.count('id="live"') == 1
+
+
+def test_the_familys_consent_to_an_sms_about_the_carer_is_kept_and_can_be_taken_back(client, db):
+    staff = make_staff(db)
+    case = make_case(db)
+    token = login(client, staff)
+    form = {"csrf_token": token, "caller_name": "Lena Schulz", "caller_phone": "0151 23456789", "sms_consent": "1"}
+    assert client.post(f"/cases/{case.id}/edit", data=form).status_code == 303
+    db.expire_all()
+    assert db.get(Case, case.id).sms_consent is True
+    assert 'name="sms_consent" value="1" checked' in client.get(f"/cases/{case.id}/edit").text
+    del form["sms_consent"]
+    client.post(f"/cases/{case.id}/edit", data=form)
+    db.expire_all()
+    assert db.get(Case, case.id).sms_consent is False

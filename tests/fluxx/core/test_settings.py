@@ -114,3 +114,9 @@ def test_a_damaged_key_file_stops_start_up_with_a_clear_line(tmp_path, monkeypat
     monkeypatch.setenv("FLUXX_SECRET_KEY_FILE", str(tmp_path / "secret"))
     with pytest.raises(SettingsError, match="FLUXX_SECRET_KEY_FILE: .* enthält keinen gültigen Schlüssel"):
         load_settings(_env_file=None)
+
+
+def test_the_reminder_hour_must_be_an_hour_of_the_day(monkeypatch):
+    monkeypatch.setenv("FLUXX_REMINDER_HOUR", "24")
+    with pytest.raises(SettingsError, match="FLUXX_REMINDER_HOUR: eine Stunde von 0 bis 23"):
+        load_settings(_env_file=None)

@@ -174,3 +174,17 @@ def test_a_released_volunteer_assigned_again_gets_the_same_row_and_a_new_reminde
     again = assignments.assign_by_hand(db, job=job, volunteer=people[0], actor=actor)
     assert again.id == first.id and again.status == AssignmentStatus.ACTIVE and again.release_reason is None
     assert make_volunteer(db)  # other volunteers unaffected
+
+
+def test_fluxx_reminder_hour_moves_the_reminder_to_another_evening_hour(db, engine, clock):
+    from fluxx.app.factory import create_app
+    from tests.conftest import make_settings
+
+    create_app(make_settings(engine, reminder_hour=20), clock=clock, engine=engine)  # as `fluxx serve` starts
+    try:
+        job, people = offered_job(db)
+        accept_first(db, job, people, clock())
+        task = db.scalar(select(ScheduledTask).where(ScheduledTask.kind == "assignment.reminder"))
+        assert task.due_at == datetime(2026, 11, 26, 19, 0, tzinfo=UTC)  # 20:00 in Hannover
+    finally:
+        create_app(make_settings(engine), clock=clock, engine=engine)
