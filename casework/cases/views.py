@@ -25,7 +25,7 @@ from casework.enums import Affiliation, CaseStatus, JobKind, Need, NoCaseReason
 from casework.jobs.forms import describe_requirements
 from casework.reference import service as reference
 from casework.timeline import service as timeline
-from fluxx.core import audit, web
+from fluxx.core import audit, once, web
 from fluxx.core.formats import ascii_int
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
@@ -49,7 +49,10 @@ def new_case(
     need: Annotated[str, Form()] = "",
     source: Annotated[str, Form()] = "walk_in",
     note: Annotated[str, Form()] = "",
+    form_token: Annotated[str, Form()] = "",
 ) -> Response:
+    if earlier := once.earlier_result(db, token=form_token, staff_id=staff.id, now=web.now(request)):
+        return RedirectResponse(earlier, status_code=303)  # a double click: the case exists already
     form = {"caller_name": caller_name, "caller_phone": caller_phone, "need": need, "source": source, "note": note}
     try:
         new = forms.parse_new_case_form(form)
@@ -65,6 +68,7 @@ def new_case(
         db.rollback()
         return web.render(request, "casework/case_new.html", status_code=422, form=form, errors={"note": str(exc)},
                           needs=list(Need), sources=forms.SOURCES)  # fmt: skip
+    once.record_result(db, token=form_token, url=f"/cases/{case.id}")
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
@@ -150,13 +154,17 @@ def case_jobs_live(request: Request, db: DB, staff: CurrentStaff, case_id: int) 
 
 @router.post("/cases/{case_id}/notes", dependencies=[CSRF])
 def case_add_note(
-    request: Request, db: DB, staff: CurrentStaff, case_id: int, body: Annotated[str, Form()] = ""
-) -> Response:
+    request: Request, db: DB, staff: CurrentStaff, case_id: int, body: Annotated[str, Form()] = "",
+    form_token: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
     case = service.get_case(db, case_id=case_id)
+    if earlier := once.earlier_result(db, token=form_token, staff_id=staff.id, now=web.now(request)):
+        return RedirectResponse(earlier, status_code=303)  # the same note sent twice is kept once
     try:
         service.add_note(db, case=case, body=body, actor=actor(request, staff))
     except CaseworkError as exc:
         return _refused(request, db, staff, case_id, 422, error=str(exc), note_text=body)
+    once.record_result(db, token=form_token, url=f"/cases/{case_id}#timeline")
     return RedirectResponse(f"/cases/{case_id}#timeline", status_code=303)
 
 

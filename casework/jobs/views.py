@@ -21,7 +21,7 @@ from casework.jobs.forms import KIND_FOR_NEED, parse_job_form
 from casework.jobs.models import CareJob
 from casework.jobs.rules import NoFreeCode
 from casework.reference import service as reference
-from fluxx.core import web
+from fluxx.core import once, web
 from fluxx.core.models import StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
 
@@ -96,6 +96,9 @@ def new_job_page(request: Request, db: DB, case_id: int) -> Response:
 @router.post("/cases/{case_id}/jobs", dependencies=[CSRF])
 def create_job(request: Request, db: DB, staff: CurrentStaff, case_id: int, posted: FormFields) -> Response:
     case = cases.get_case(db, case_id=case_id, for_update=True)
+    token = str(posted.get(once.FIELD, ""))
+    if earlier := once.earlier_result(db, token=token, staff_id=staff.id, now=web.now(request)):
+        return RedirectResponse(earlier, status_code=303)  # a double click: the job exists already
     try:
         jobs.create_job(db, case=case, details=_parse(request, db, posted), actor=actor(request, staff))
     except FormInvalid as exc:
@@ -103,6 +106,7 @@ def create_job(request: Request, db: DB, staff: CurrentStaff, case_id: int, post
     except (CaseworkError, NoFreeCode) as exc:
         db.rollback()  # nothing of a refused job stays
         return _render(request, db, case, None, _posted_form(posted), {"form": str(exc)}, 409)
+    once.record_result(db, token=token, url=f"/cases/{case_id}#jobs")
     return RedirectResponse(f"/cases/{case_id}#jobs", status_code=303)
 
 

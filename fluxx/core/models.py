@@ -68,6 +68,17 @@ class StaffSession(Base):
     staff: Mapped[Staff] = relationship(back_populates="sessions")
 
 
+class FormSubmission(Base):
+    """A form that creates something, sent once: its one-time token and where the first sending led."""
+
+    __tablename__ = "form_submission"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    result_url: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class LoginFailure(Base):
     """A failed login, kept briefly to slow down password guessing per account and per address."""
 

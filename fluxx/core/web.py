@@ -217,6 +217,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     base = {
         "staff": getattr(request.state, "staff", None),
         "csrf_token": csrf_token_for(request),
+        "form_token": secrets.token_urlsafe(24),  # see fluxx.core.once
         "simulation": settings.simulation,
         "now": now(request),
         "zone": settings.zone,
