@@ -66,7 +66,9 @@ def _render(
         ranked, left = matching.reasons(candidates[:SHOWN], needs, local), len(candidates)
     except JobNotMatchable as exc:
         not_matchable = str(exc)
-    checked = [(v, matching.explain(db, v, job, zone=local)) for v in outreach.lookup(db, text=q)] if q else []
+    checked: list[Any] = []
+    if q and not not_matchable:  # without a municipality there is nothing to check against
+        checked = [(v, matching.explain(db, v, job, zone=local)) for v in outreach.lookup(db, text=q)]
     found = outreach.overview(db, job=job, candidates_left=left)
     row = found.outreach
     return web.render(
