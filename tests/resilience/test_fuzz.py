@@ -27,7 +27,9 @@ from fluxx.core.models import StaffRole
 from telephony.outbox.models import Message, MessageDirection, MessageStatus
 from tests.factories import T0, login, make_call, make_case, make_job, make_staff, make_volunteer
 from tests.twilio_helpers import post_signed, voice_params
+from tests.volunteers.outreach.helpers import carers, laatzen_id
 from tests.volunteers.test_importing import xlsx_file
+from volunteers.outreach.models import Assignment, AssignmentSource
 from volunteers.registry.importing import ImportFileError, read_table
 from volunteers.registry.models import VolunteerAbsence
 from volunteers.registry.rules import validate_rows
@@ -163,6 +165,8 @@ FORM_PAGES = {
     "/volunteers/{volunteer_id}/absences": "/volunteers/{volunteer_id}",
     "/jobs/{job_id}/outreach": "/jobs/{job_id}",
     "/jobs/{job_id}/outreach/widen": "/jobs/{job_id}",
+    "/jobs/{job_id}/assign": "/jobs/{job_id}",
+    "/jobs/{job_id}/assignments/{assignment_id}/release": "/jobs/{job_id}",
 }
 STAFF_POSTS = [
     "/login", "/logout", "/duty", "/admin/staff", "/admin/staff/{staff_id}/active", "/admin/partners", "/cases/new",
@@ -175,7 +179,7 @@ STAFF_POSTS = [
     "/volunteers/{volunteer_id}/deactivate", "/volunteers/{volunteer_id}/reactivate",
     "/volunteers/{volunteer_id}/absences", "/volunteers/{volunteer_id}/absences/{absence_id}/delete",
     "/volunteers/import", "/volunteers/import/confirm", "/jobs/{job_id}/outreach", "/jobs/{job_id}/outreach/cancel",
-    "/jobs/{job_id}/outreach/widen",
+    "/jobs/{job_id}/outreach/widen", "/jobs/{job_id}/assign", "/jobs/{job_id}/assignments/{assignment_id}/release",
 ]  # fmt: skip
 
 
@@ -200,7 +204,8 @@ class World:
         self.other = make_staff(db, role=StaffRole.COUNSELLOR)
         self.case = make_case(db, caller_name="Erika Muster", caller_phone="+4951112345678")
         self.call = make_call(db, self.case, recording_sid=None)
-        self.job = make_job(db, self.case)
+        # In Laatzen for two carers: Karl Winter fits and can be assigned, Petra Sommer is assigned already.
+        self.job = make_job(db, self.case, municipality_id=laatzen_id(db), carers_needed=2)
         self.message = Message(direction=MessageDirection.INBOUND, from_number="+4917612345678",
                                to_number="+4951116832110", body="Hallo", status=MessageStatus.RECEIVED, attempts=0,
                                created_at=T0, updated_at=T0)  # fmt: skip
@@ -209,7 +214,12 @@ class World:
         self.absence = VolunteerAbsence(volunteer_id=self.volunteer.id, starts_on=date(2026, 12, 1),
                                         ends_on=date(2026, 12, 12), note="Urlaub")  # fmt: skip
         db.add(self.absence)
+        carers(db, 1, name="Karl Winter")
+        self.assignment = Assignment(job_id=self.job.id, volunteer_id=self.volunteer.id, assigned_at=T0,
+                                     source=AssignmentSource.STAFF)  # fmt: skip
+        db.add(self.assignment)
         db.commit()
+        self._fields: dict[str, list[str]] = {}
         self.csrf = login(client, self.admin)
         started = client.post("/simulator/call/start", data={"caller": "+4951199999999", "csrf_token": self.csrf})
         self.sid = parse_qs(urlsplit(started.headers.get("location", "")).query).get("sid", ["CA0"])[0]
@@ -217,10 +227,17 @@ class World:
     def path(self, template: str) -> str:
         ids = {"case_id": self.case.id, "call_id": self.call.id, "job_id": self.job.id, "staff_id": self.other.id,
                "message_id": self.message.id, "sid": self.sid, "volunteer_id": self.volunteer.id,
-               "absence_id": self.absence.id}  # fmt: skip
+               "absence_id": self.absence.id, "assignment_id": self.assignment.id}  # fmt: skip
         return template.format(**ids)
 
     def fields(self, template: str, declared: list[str]) -> list[str]:
+        """The form's field names as first seen: a post that succeeds may take its form off the page (an
+        assignment released, a search started), and hypothesis needs the same names in every example."""
+        if template not in self._fields:
+            self._fields[template] = self._read_fields(template, declared)
+        return self._fields[template]
+
+    def _read_fields(self, template: str, declared: list[str]) -> list[str]:
         names = set(declared)
         if template in FORM_PAGES:
             page = self.client.get(self.path(FORM_PAGES[template])).text

@@ -209,6 +209,24 @@ def _end(db: Session, *, assignment: Assignment, now: datetime, reason: str) -> 
     return job
 
 
+def active_on_job(db: Session, *, job_id: int) -> list[tuple[Assignment, Volunteer]]:
+    """The job's active assignments with their volunteers, in the order they were made: the job page's
+    list "Eingeteilt"."""
+    query = (
+        select(Assignment, Volunteer)
+        .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
+        .where(Assignment.job_id == job_id, Assignment.status == AssignmentStatus.ACTIVE)
+        .order_by(Assignment.assigned_at, Assignment.id)
+    )
+    return [(assignment, volunteer) for assignment, volunteer in db.execute(query)]
+
+
+def of_job(db: Session, *, job_id: int, assignment_id: int) -> Assignment | None:
+    """The assignment `assignment_id` if it belongs to the job (any status), else None."""
+    assignment = db.get(Assignment, assignment_id)
+    return assignment if assignment is not None and assignment.job_id == job_id else None
+
+
 def open_withdrawals(db: Session) -> list[Assignment]:
     """Assignments a volunteer withdrew from by SMS whose job still waits for a carer, newest first:
     the dashboard's alert until someone is found (or the job is cancelled)."""

@@ -31,3 +31,22 @@ FAMILY = "Familie"
 
 # Why an assignment ended when the volunteer withdrew by SMS (ABSAGE).
 WITHDRAWN_BY_VOLUNTEER = "volunteer"
+
+
+# The job page: who has the job, and what staff read after assigning or releasing by hand.
+SOURCE = {"sms": "per SMS", "staff": "von Hand"}
+VOLUNTEER_MISSING = "Bitte wählen Sie eine Ehrenamtliche oder einen Ehrenamtlichen aus."
+VOLUNTEER_UNKNOWN = "Diese Person gibt es nicht (mehr) im Verzeichnis."
+REASON_TOO_LONG = "Der Grund darf höchstens 200 Zeichen lang sein."
+
+
+def assigned_by_hand(name: str) -> str:
+    return f"{name} ist eingeteilt und per SMS informiert."
+
+
+def released_by_hand(name: str) -> str:
+    return f"Einteilung freigegeben; {name} ist per SMS informiert, die Suche läuft weiter."
+
+
+def released_without_search(name: str) -> str:
+    return f"Einteilung freigegeben; {name} ist per SMS informiert. Der Einsatz wartet wieder auf eine Betreuung."

@@ -1,12 +1,15 @@
-"""The job page "Betreuung suchen": who fits the job and why, and the SMS search in waves.
+"""The job page "Betreuung suchen": who fits the job and why, the SMS search in waves, and who is
+assigned (coordinators assign by hand and release).
 
 Roles: counsellors see the page and start the search (finding a carer is part of helping the family
 they talk to); cancelling and widening a search change what many volunteers receive and are job
-management, kept for coordinators like editing and cancelling a job (casework.jobs.views).
+management, kept for coordinators like editing and cancelling a job (casework.jobs.views); so are
+assigning by hand and releasing an assignment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -14,13 +17,20 @@ from fastapi.responses import RedirectResponse, Response
 
 from casework.jobs import service as jobs
 from casework.jobs.models import CareJob
+from casework.jobs.rules import WAITING_FOR_CARER
 from fluxx.core import audit, web
+from fluxx.core.formats import ascii_int
 from fluxx.core.models import StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, client_ip, fields, zone
+from volunteers.assignments import forms as assignment_forms
+from volunteers.assignments import service as assignments
+from volunteers.assignments import texts as assignment_texts
 from volunteers.matching import service as matching
 from volunteers.matching.rules import JobNotMatchable
 from volunteers.outreach import forms, texts
 from volunteers.outreach import service as outreach
+from volunteers.outreach.models import AssignmentStatus, OutreachStatus
+from volunteers.registry.models import Volunteer
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 coordinators = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
@@ -44,6 +54,8 @@ def _render(
     errors: dict[str, str],
     q: str = "",
     status: int = 200,
+    notice: str = "",
+    releasing: int | None = None,
 ) -> Response:
     local = zone(request)
     ranked: list[Any] = []
@@ -54,7 +66,9 @@ def _render(
         ranked, left = matching.reasons(candidates[:SHOWN], needs, local), len(candidates)
     except JobNotMatchable as exc:
         not_matchable = str(exc)
-    checked = [(v, matching.explain(db, v, job, zone=local)) for v in outreach.lookup(db, text=q)] if q else []
+    checked: list[Any] = []
+    if q and not not_matchable:  # without a municipality there is nothing to check against
+        checked = [(v, matching.explain(db, v, job, zone=local)) for v in outreach.lookup(db, text=q)]
     found = outreach.overview(db, job=job, candidates_left=left)
     row = found.outreach
     return web.render(
@@ -73,27 +87,61 @@ def _render(
         offer_labels=texts.OFFER_STATUS,
         no_answer=row is not None and row.status in outreach.NEEDS_STAFF,
         can_manage=staff.has_role(StaffRole.COORDINATOR),
+        can_assign=job.status in WAITING_FOR_CARER,
+        assigned=assignments.active_on_job(db, job_id=job.id),
+        source_labels=assignment_texts.SOURCE,
+        notice=notice,
+        releasing=releasing,
         errors=errors,
     )
 
 
+def _notice(db: DB, job: CareJob, *, assigned: str, released: str) -> str:
+    """The confirmation after assigning (`?assigned=ID`) or releasing (`?released=ID`) on this job."""
+    for raw, status in ((assigned, AssignmentStatus.ACTIVE), (released, AssignmentStatus.RELEASED)):
+        assignment_id = ascii_int(raw)
+        found = assignments.of_job(db, job_id=job.id, assignment_id=assignment_id) if assignment_id else None
+        if found is None or found.status != status:
+            continue
+        name = found.volunteer.name
+        if status == AssignmentStatus.ACTIVE:
+            return assignment_texts.assigned_by_hand(name)
+        search = outreach.get(db, job_id=job.id)
+        searching = search is not None and search.status == OutreachStatus.ACTIVE
+        return (assignment_texts.released_by_hand if searching else assignment_texts.released_without_search)(name)
+    return ""
+
+
 @router.get("/jobs/{job_id}")
-def job_page(request: Request, db: DB, staff: CurrentStaff, job_id: int, q: str = "") -> Response:
+def job_page(
+    request: Request, db: DB, staff: CurrentStaff, job_id: int, q: str = "", assigned: str = "", released: str = ""
+) -> Response:
     job = _job_or_404(db, job_id)
     audit.record(db, actor(request, staff), action="job.view", object_type="care_job", object_id=job.id,
                  case_id=job.case_id)  # fmt: skip
-    return _render(request, db, staff, job, errors={}, q=q[:80])
+    notice = _notice(db, job, assigned=assigned, released=released)
+    return _render(request, db, staff, job, errors={}, q=q[:80], notice=notice)
 
 
-def _act(request: Request, db: DB, staff: CurrentStaff, job: CareJob, command: Any) -> Response:
-    """Run one service command; a refusal shows the page again with the German reason."""
+def _act(
+    request: Request,
+    db: DB,
+    staff: CurrentStaff,
+    job: CareJob,
+    command: Callable[[], str | None],
+    *,
+    releasing: int | None = None,
+) -> Response:
+    """Run one service command; a refusal shows the page again with the German reason. The command
+    returns where to go next, or None for the search on the job page."""
     try:
-        command()
-    except (outreach.OutreachError, forms.FormErrors) as exc:
+        target = command()
+    except (outreach.OutreachError, assignments.AssignmentError, forms.FormErrors) as exc:
         db.rollback()  # nothing of a refused command stays
         errors = exc.errors if isinstance(exc, forms.FormErrors) else {"form": str(exc)}
-        return _render(request, db, staff, job, errors=errors, status=422 if "form" not in errors else 409)
-    return RedirectResponse(f"/jobs/{job.id}#search", status_code=303)
+        status = 422 if "form" not in errors else 409
+        return _render(request, db, staff, job, errors=errors, status=status, releasing=releasing)
+    return RedirectResponse(target or f"/jobs/{job.id}#search", status_code=303)
 
 
 @router.post("/jobs/{job_id}/outreach", dependencies=[CSRF])
@@ -110,10 +158,11 @@ def start_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int, p
 @coordinators.post("/jobs/{job_id}/outreach/cancel", dependencies=[CSRF])
 def cancel_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int) -> Response:
     job = _job_or_404(db, job_id)
-    return _act(
-        request, db, staff, job,
-        lambda: outreach.cancel(db, job=job, staff=staff, now=web.now(request), ip=client_ip(request)),
-    )  # fmt: skip
+
+    def cancel() -> None:
+        outreach.cancel(db, job=job, staff=staff, now=web.now(request), ip=client_ip(request))
+
+    return _act(request, db, staff, job, cancel)
 
 
 @coordinators.post("/jobs/{job_id}/outreach/widen", dependencies=[CSRF])
@@ -125,3 +174,34 @@ def widen_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int, p
         outreach.widen(db, job=job, staff=staff, now=web.now(request), wave_size=size, ip=client_ip(request))
 
     return _act(request, db, staff, job, widen)
+
+
+@coordinators.post("/jobs/{job_id}/assign", dependencies=[CSRF])
+def assign(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields) -> Response:
+    job = _job_or_404(db, job_id)
+
+    def assign_by_hand() -> str:
+        volunteer = db.get(Volunteer, assignment_forms.parse_assign(fields(posted)))
+        if volunteer is None:
+            raise forms.FormErrors({"volunteer_id": assignment_texts.VOLUNTEER_UNKNOWN})
+        made = assignments.assign_by_hand(db, job=job, volunteer=volunteer, actor=actor(request, staff))
+        return f"/jobs/{job.id}?assigned={made.id}#assigned"
+
+    return _act(request, db, staff, job, assign_by_hand)
+
+
+@coordinators.post("/jobs/{job_id}/assignments/{assignment_id}/release", dependencies=[CSRF])
+def release(
+    request: Request, db: DB, staff: CurrentStaff, job_id: int, assignment_id: int, posted: FormFields
+) -> Response:
+    job = _job_or_404(db, job_id)
+    assignment = assignments.of_job(db, job_id=job.id, assignment_id=assignment_id)
+    if assignment is None:
+        raise HTTPException(status_code=404, detail="Diese Einteilung gibt es nicht.")
+
+    def release_by_hand() -> str:
+        reason = assignment_forms.parse_release(fields(posted))
+        assignments.release(db, assignment=assignment, actor=actor(request, staff), reason=reason)
+        return f"/jobs/{job.id}?released={assignment.id}#assigned"
+
+    return _act(request, db, staff, job, release_by_hand, releasing=assignment.id)

@@ -10,6 +10,7 @@ from casework.enums import JobStatus
 from fluxx.core.models import AuditEvent, StaffRole
 from tests.factories import login, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, offered, work
+from volunteers.matching import texts as matching_texts
 from volunteers.outreach import service as outreach
 from volunteers.outreach.models import OutreachStatus
 
@@ -46,6 +47,17 @@ def test_checking_a_volunteer_by_name_shows_why_they_are_excluded(client, db):
 
     assert "Karla Kaputtzeugnis" in page.text
     assert "Führungszeugnis abgelaufen am 03.02.2026" in page.text
+
+
+def test_checking_a_volunteer_for_a_job_without_municipality_says_why_instead_of_failing(client, db):
+    carers(db, 1, name="Karla Kaputtzeugnis")
+    job = job_in_laatzen(db, municipality_id=None)
+    login(client, make_staff(db))
+
+    page = client.get(f"/jobs/{job.id}", params={"q": "Karla"})
+
+    assert page.status_code == 200
+    assert matching_texts.NO_MUNICIPALITY in page.text[page.text.index('id="check"') :]
 
 
 def test_a_counsellor_starts_the_search_and_sees_the_first_wave(client, db, engine, clock):
