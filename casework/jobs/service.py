@@ -23,6 +23,7 @@ from casework.jobs.forms import JobDetails
 from casework.jobs.models import CareJob
 from fluxx.core import audit
 from fluxx.core.audit import Actor
+from fluxx.core.errors import NotFound
 
 CODE_ATTEMPTS = 10
 _system_random = random.SystemRandom()
@@ -108,3 +109,11 @@ def cancel_job(db: Session, *, job: CareJob, actor: Actor) -> None:
 
 def get_job(db: Session, *, job_id: int) -> CareJob | None:
     return db.get(CareJob, job_id)
+
+
+def require_job(db: Session, *, job_id: int) -> CareJob:
+    """The job a URL names; NotFound (a German 404) if there is none."""
+    job = db.get(CareJob, job_id)
+    if job is None:
+        raise NotFound("Diesen Einsatz gibt es nicht.")
+    return job

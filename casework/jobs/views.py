@@ -30,13 +30,6 @@ coordinators = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 
-def _job_or_404(db: DB, job_id: int) -> CareJob:
-    job = jobs.get_job(db, job_id=job_id)
-    if job is None:
-        raise HTTPException(status_code=404, detail="Diesen Einsatz gibt es nicht.")
-    return job
-
-
 def _render(
     request: Request,
     db: DB,
@@ -112,7 +105,7 @@ def create_job(request: Request, db: DB, staff: CurrentStaff, case_id: int, post
 
 @coordinators.get("/jobs/{job_id}/edit")
 def edit_job_page(request: Request, db: DB, job_id: int) -> Response:
-    job = _job_or_404(db, job_id)
+    job = jobs.require_job(db, job_id=job_id)
     local = zone(request)
     form = {
         "kind": job.kind.value,
@@ -130,7 +123,7 @@ def edit_job_page(request: Request, db: DB, job_id: int) -> Response:
 
 @coordinators.post("/jobs/{job_id}/edit", dependencies=[CSRF])
 def edit_job(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields) -> Response:
-    job = _job_or_404(db, job_id)
+    job = jobs.require_job(db, job_id=job_id)
     try:
         jobs.update_job(db, job=job, details=_parse(request, db, posted), actor=actor(request, staff))
     except FormInvalid as exc:
@@ -143,7 +136,7 @@ def edit_job(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted:
 
 @coordinators.post("/jobs/{job_id}/cancel", dependencies=[CSRF])
 def cancel_job(request: Request, db: DB, staff: CurrentStaff, job_id: int) -> Response:
-    job = _job_or_404(db, job_id)
+    job = jobs.require_job(db, job_id=job_id)
     try:
         jobs.cancel_job(db, job=job, actor=actor(request, staff))
     except CaseworkError as exc:

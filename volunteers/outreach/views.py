@@ -38,13 +38,6 @@ SHOWN = 20  # ranked candidates on the page
 COUNTED = 500  # candidates counted for "Welle 2 von 4"
 
 
-def _job_or_404(db: DB, job_id: int) -> CareJob:
-    job = jobs.get_job(db, job_id=job_id)
-    if job is None:
-        raise HTTPException(status_code=404, detail="Diesen Einsatz gibt es nicht.")
-    return job
-
-
 def _render(
     request: Request,
     db: DB,
@@ -116,7 +109,7 @@ def _notice(db: DB, job: CareJob, *, assigned: str, released: str) -> str:
 def job_page(
     request: Request, db: DB, staff: CurrentStaff, job_id: int, q: str = "", assigned: str = "", released: str = ""
 ) -> Response:
-    job = _job_or_404(db, job_id)
+    job = jobs.require_job(db, job_id=job_id)
     audit.record(db, actor(request, staff), action="job.view", object_type="care_job", object_id=job.id,
                  case_id=job.case_id)  # fmt: skip
     notice = _notice(db, job, assigned=assigned, released=released)
@@ -146,7 +139,7 @@ def _act(
 
 @router.post("/jobs/{job_id}/outreach", dependencies=[CSRF])
 def start_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields) -> Response:
-    job = _job_or_404(db, job_id)
+    job = jobs.require_job(db, job_id=job_id)
 
     def start() -> None:
         policy = forms.parse_start(fields(posted))
@@ -157,7 +150,7 @@ def start_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int, p
 
 @coordinators.post("/jobs/{job_id}/outreach/cancel", dependencies=[CSRF])
 def cancel_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int) -> Response:
-    job = _job_or_404(db, job_id)
+    job = jobs.require_job(db, job_id=job_id)
 
     def cancel() -> None:
         outreach.cancel(db, job=job, staff=staff, now=web.now(request), ip=client_ip(request))
@@ -167,7 +160,7 @@ def cancel_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int) 
 
 @coordinators.post("/jobs/{job_id}/outreach/widen", dependencies=[CSRF])
 def widen_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields) -> Response:
-    job = _job_or_404(db, job_id)
+    job = jobs.require_job(db, job_id=job_id)
 
     def widen() -> None:
         size = forms.parse_widen(fields(posted))
@@ -178,7 +171,7 @@ def widen_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int, p
 
 @coordinators.post("/jobs/{job_id}/assign", dependencies=[CSRF])
 def assign(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields) -> Response:
-    job = _job_or_404(db, job_id)
+    job = jobs.require_job(db, job_id=job_id)
 
     def assign_by_hand() -> str:
         volunteer = db.get(Volunteer, assignment_forms.parse_assign(fields(posted)))
@@ -194,7 +187,7 @@ def assign(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: F
 def release(
     request: Request, db: DB, staff: CurrentStaff, job_id: int, assignment_id: int, posted: FormFields
 ) -> Response:
-    job = _job_or_404(db, job_id)
+    job = jobs.require_job(db, job_id=job_id)
     assignment = assignments.of_job(db, job_id=job.id, assignment_id=assignment_id)
     if assignment is None:
         raise HTTPException(status_code=404, detail="Diese Einteilung gibt es nicht.")

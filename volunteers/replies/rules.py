@@ -474,30 +474,28 @@ def _accept(code: str | None, offered: frozenset[str], assigned: frozenset[str])
 
 
 def _decline(code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
-    if code is not None:
-        if code in assigned:
-            return Decision(Action.WITHDRAW, code=code)
-        if code in offered:
-            return Decision(Action.DECLINE, code=code)
-        return Decision(Action.UNKNOWN_CODE, code=code)
-    if offered:
-        return _only_or_ask(Action.DECLINE, offered)
-    if assigned:
-        return _only_or_ask(Action.WITHDRAW, assigned)
-    return Decision(Action.NOTHING_OPEN)
+    return _no_or_withdrawal(code, offered, assigned, prefer=Action.DECLINE)
 
 
 def _withdraw(code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
+    return _no_or_withdrawal(code, offered, assigned, prefer=Action.WITHDRAW)
+
+
+def _no_or_withdrawal(
+    code: str | None, offered: frozenset[str], assigned: frozenset[str], *, prefer: Action
+) -> Decision:
+    """A no for an offered job declines it, for a held job withdraws from it, whichever word was used.
+    Without a code, the kind the sender said (`prefer`) is tried first, then the other."""
     if code is not None:
         if code in assigned:
             return Decision(Action.WITHDRAW, code=code)
         if code in offered:
             return Decision(Action.DECLINE, code=code)
         return Decision(Action.UNKNOWN_CODE, code=code)
-    if assigned:
-        return _only_or_ask(Action.WITHDRAW, assigned)
-    if offered:
-        return _only_or_ask(Action.DECLINE, offered)
+    choices = [(Action.DECLINE, offered), (Action.WITHDRAW, assigned)]
+    for action, codes in sorted(choices, key=lambda choice: choice[0] != prefer):
+        if codes:
+            return _only_or_ask(action, codes)
     return Decision(Action.NOTHING_OPEN)
 
 
