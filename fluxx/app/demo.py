@@ -224,10 +224,15 @@ def _path(start: CaseStatus, goal: CaseStatus) -> list[CaseStatus]:
 
 
 def _demo_job(db: Session, case: Case, actor: Actor, now: datetime) -> None:
-    """A driving job for the day after tomorrow, 9 to 11 in Hannover: it waits for a carer."""
+    """A driving job in Hannover on the next weekday at least two days ahead, 9 to 11: it waits for a carer,
+    and several demo drivers fit it, so "Suche starten" and the phone simulator show the whole way."""
     day = (now.astimezone(BERLIN) + timedelta(days=2)).date()
+    while day.weekday() >= 5:  # Saturday, Sunday
+        day += timedelta(days=1)
+    hannover = db.scalar(select(Municipality.id).where(Municipality.name == "Hannover"))
+    case.municipality_id = hannover
     jobs.create_job(db, case=case, actor=actor, rng=random.Random(7), details=JobDetails(
         kind=JobKind.DRIVING, starts_at=datetime.combine(day, time(9), BERLIN),
-        ends_at=datetime.combine(day, time(11), BERLIN), municipality_id=case.municipality_id, district=None,
-        requirements=["wheelchair_car"], carers_needed=1, notes="Fahrt zur Dialyse, Rollstuhl.",
+        ends_at=datetime.combine(day, time(11), BERLIN), municipality_id=hannover, district="Linden-Mitte",
+        requirements=[], carers_needed=1, notes="Fahrt zur Dialyse und zurück.",
     ))  # fmt: skip

@@ -62,3 +62,14 @@ def test_the_demo_volunteers_are_the_same_for_the_same_seed():
     first = demo_volunteers.drafts(random.Random(2015), towns, date(2026, 11, 26))
     again = demo_volunteers.drafts(random.Random(2015), towns, date(2026, 11, 26))
     assert first == again and len(first) == 60
+
+
+def test_the_demo_job_waiting_for_a_carer_has_drivers_who_fit_it_on_any_day_of_the_week(db):
+    from volunteers.matching import service as matching
+
+    now = datetime(2026, 11, 27, 8, tzinfo=UTC)  # a Friday: two days on is a Sunday, the job moves to Monday
+    demo.load(db, now=now)
+    db.commit()
+    job = db.scalars(select(CareJob)).one()
+    assert job.starts_at.weekday() == 0 and job.municipality.name == "Hannover"
+    assert len(matching.rank(db, job, limit=50)) >= 1  # "Suche starten" in the demo reaches somebody
