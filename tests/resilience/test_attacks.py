@@ -249,3 +249,16 @@ def test_fluxx_demo_refuses_a_production_configuration_and_creates_no_admin(engi
     assert result.exit_code == 1
     assert "Demodaten nur im Simulationsmodus" in result.output
     assert db.scalar(select(func.count()).select_from(Staff)) == 0
+
+
+def test_superscript_digits_in_the_volunteer_list_and_the_search_form_are_no_server_error(client, db):
+    from fluxx.core.models import StaffRole
+    from tests.volunteers.outreach.helpers import job_in_laatzen
+
+    csrf = login(client, make_staff(db, role=StaffRole.COORDINATOR))
+    for query in ("page=%C2%B2", "municipality=%C2%B2", "page=%D9%A3&municipality=--1"):
+        page = client.get(f"/volunteers?{query}", headers={"accept": "text/html"})
+        assert page.status_code == 200 and "Ehrenamtliche" in page.text, query
+    job = job_in_laatzen(db)
+    answer = client.post(f"/jobs/{job.id}/outreach", data={"csrf_token": csrf, "wave_size": "²", "interval": "15"})
+    assert answer.status_code == 422 and "bitte eine ganze Zahl von" in answer.text

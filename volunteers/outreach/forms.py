@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
+from fluxx.core.formats import ascii_int
 from volunteers.outreach.rules import OutreachPolicy
 
 WAVE_SIZE = (1, 50)
@@ -21,9 +22,9 @@ class FormErrors(ValueError):
 
 def _number(form: Mapping[str, str], name: str, bounds: tuple[int, int], label: str, errors: dict[str, str]) -> int:
     low, high = bounds
-    text = form.get(name, "").strip()
-    if text.isdigit() and low <= int(text) <= high:
-        return int(text)
+    number = ascii_int(form.get(name, ""))
+    if number is not None and low <= number <= high:
+        return number
     errors[name] = f"{label}: bitte eine ganze Zahl von {low} bis {high}."
     return low
 

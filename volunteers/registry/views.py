@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from casework.reference import service as reference
 from fluxx.core import audit, web
 from fluxx.core.errors import NotFound
+from fluxx.core.formats import ascii_int
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields
 from volunteers.registry import forms, history, service, texts
@@ -52,8 +53,8 @@ def list_filters(params: dict[str, str], today: date) -> dict[str, Any]:
     filters: dict[str, Any] = {"today": today, "search": params.get("q", "").strip() or None}
     if params.get("skill") in Skill._value2member_map_:
         filters["skill"] = Skill(params["skill"])
-    if params.get("municipality", "").isdigit():
-        filters["municipality_id"] = int(params["municipality"])
+    if (municipality_id := ascii_int(params.get("municipality", ""))) is not None:
+        filters["municipality_id"] = municipality_id
     if params.get("weekday", "") in {str(day) for day in range(7)}:
         filters["weekday"] = int(params["weekday"])
     if params.get("expiring", "") in {str(days) for days in texts.EXPIRY_CHOICES}:
@@ -68,7 +69,7 @@ def list_filters(params: dict[str, str], today: date) -> dict[str, Any]:
 def volunteer_list(request: Request, db: DB, staff: CurrentStaff) -> Response:
     params = dict(request.query_params)
     filters = list_filters(params, today(request))
-    page = int(params["page"]) if params.get("page", "").isdigit() and int(params["page"]) > 0 else 1
+    page = max(ascii_int(params.get("page", "")) or 1, 1)
     total = service.count_volunteers(db, **filters)
     volunteers = service.list_volunteers(db, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **filters)
     used = sorted(key for key in ("q", "skill", "municipality", "weekday", "expiring", "status") if params.get(key))
