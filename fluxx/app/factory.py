@@ -6,6 +6,7 @@ import logging
 import traceback
 from http import HTTPStatus
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -99,12 +100,17 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.exception_handler(web.LoginRequired)
-    async def _login_required(request: Request, _exc: web.LoginRequired) -> Response:
+    async def _login_required(request: Request, exc: web.LoginRequired) -> Response:
         if request.method == "GET" and _wants_html(request):
-            return RedirectResponse(web.login_redirect_target(request), status_code=303)
+            return RedirectResponse(web.login_redirect_target(request, exc.ended), status_code=303)
         if request.method == "POST":
-            return RedirectResponse("/login", status_code=303)
-        return JSONResponse({"detail": "Bitte melden Sie sich an."}, status_code=401)
+            # Back to the page the form was on (only its path is used, see web.safe_next).
+            referer = urlsplit(request.headers.get("referer", ""))
+            back = referer.path + (f"?{referer.query}" if referer.query else "") if referer.path else None
+            return RedirectResponse(web.login_url(back, exc.ended), status_code=303)
+        # A polling script learns why, so it can send the person to the login page with the reason.
+        reason = web.LOGIN_REASONS.get(exc.ended) if exc.ended else None
+        return JSONResponse({"detail": "Bitte melden Sie sich an.", "grund": reason}, status_code=401)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

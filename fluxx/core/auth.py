@@ -6,6 +6,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -32,6 +33,17 @@ FREE_ATTEMPTS = 3  # one account from one address
 ACCOUNT_FREE_ATTEMPTS = 10  # one account from addresses it never logged in from
 IP_FREE_ATTEMPTS = 30  # one address, for accounts that never logged in from there
 KNOWN_ADDRESS_FOR = timedelta(days=90)
+# How long before an idle logout every staff page warns and offers "Angemeldet bleiben".
+IDLE_WARNING = timedelta(minutes=2)
+# What staff read when a session ended by itself (login page, the warning box, the dashboard).
+IDLE_LOGOUT_MESSAGE = "Sie wurden wegen Inaktivität abgemeldet."
+MAX_AGE_LOGOUT_MESSAGE = "Ihre Anmeldung ist nach {hours} Stunden abgelaufen. Bitte melden Sie sich neu an."
+# The idle logout ends the web session only: the duty switch (who the hotline rings) stays as it was.
+ON_DUTY_NOTE = (
+    "Sie sind weiterhin im Dienst: Anrufe der Hotline klingeln weiter auf Ihrem Telefon. "
+    "Rückrufe und neue Fälle sehen Sie erst wieder, wenn Sie sich neu anmelden. "
+    "Wenn Sie keine Anrufe mehr annehmen können, melden Sie sich an und beenden Sie den Dienst."
+)
 
 
 class AccountError(ValueError):
@@ -206,6 +218,55 @@ def start_session(db: Session, *, staff: Staff, ip: str | None, now: datetime) -
     return token
 
 
+class SessionEnd(StrEnum):
+    """Why a session ended by itself (a logout or a disabled account is no such reason)."""
+
+    IDLE = "idle"  # nobody used it for FLUXX_SESSION_IDLE_MINUTES
+    MAX_AGE = "max_age"  # older than FLUXX_SESSION_MAX_HOURS, however busy
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """The live session for a cookie, or why there is none (`ended` is None for unknown or logged out)."""
+
+    session: StaffSession | None
+    ended: SessionEnd | None = None
+    staff: Staff | None = None  # whose session ended by itself, to tell them whether they are still on duty
+
+
+def _expiry(session: StaffSession, *, idle: timedelta, absolute: timedelta) -> tuple[datetime, SessionEnd]:
+    """When and why the session ends if nobody touches it again."""
+    by_idle, by_age = session.last_seen_at + idle, session.created_at + absolute
+    return (by_idle, SessionEnd.IDLE) if by_idle <= by_age else (by_age, SessionEnd.MAX_AGE)
+
+
+def check_session(
+    db: Session, *, token: str, now: datetime, idle: timedelta, absolute: timedelta, touch: bool = True
+) -> SessionCheck:
+    """Resolve a cookie token like `resolve_session`, and say why it no longer works.
+
+    An ended session remembers why without a column of its own: it ended by itself exactly when it was
+    ended (`ended_at`) after its idle or age limit had passed; a logout or a disabled account ends it earlier.
+    """
+    session = db.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    if session is None:
+        return SessionCheck(None)
+    expires_at, reason = _expiry(session, idle=idle, absolute=absolute)
+    if session.ended_at is not None:
+        ended_by_itself = session.ended_at > expires_at and session.staff.is_active
+        return SessionCheck(None, reason, session.staff) if ended_by_itself else SessionCheck(None)
+    if not session.staff.is_active:
+        session.ended_at = now
+        return SessionCheck(None)
+    if now > expires_at:
+        session.ended_at = now
+        return SessionCheck(None, reason, session.staff)
+    # Write at most once a minute; a page view should not always cost a write.
+    if touch and now - session.last_seen_at > timedelta(minutes=1):
+        session.last_seen_at = now
+    return SessionCheck(session)
+
+
 def resolve_session(
     db: Session, *, token: str, now: datetime, idle: timedelta, absolute: timedelta, touch: bool = True
 ) -> StaffSession | None:
@@ -213,16 +274,45 @@ def resolve_session(
 
     `touch=False` (a page polling in the background) checks the session without counting as activity.
     """
-    session = db.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
-    if session is None or session.ended_at is not None:
-        return None
-    if now - session.last_seen_at > idle or now - session.created_at > absolute or not session.staff.is_active:
-        session.ended_at = now
-        return None
-    # Write at most once a minute; a page view should not always cost a write.
-    if touch and now - session.last_seen_at > timedelta(minutes=1):
-        session.last_seen_at = now
-    return session
+    return check_session(db, token=token, now=now, idle=idle, absolute=absolute, touch=touch).session
+
+
+def keep_alive(session: StaffSession, *, now: datetime) -> None:
+    """The button "Angemeldet bleiben": activity now, not rounded to the minute like a page view."""
+    session.last_seen_at = now
+
+
+@dataclass(frozen=True)
+class SessionTime:
+    """What a page needs to warn before its session ends by itself."""
+
+    seconds_left: int
+    ends_by: SessionEnd  # IDLE: "Angemeldet bleiben" helps; MAX_AGE: only a new login does
+    warn: bool
+
+
+def session_time(session: StaffSession, *, now: datetime, idle: timedelta, absolute: timedelta) -> SessionTime:
+    expires_at, reason = _expiry(session, idle=idle, absolute=absolute)
+    left = max(0, math.floor((expires_at - now).total_seconds()))
+    return SessionTime(seconds_left=left, ends_by=reason, warn=left <= IDLE_WARNING.total_seconds())
+
+
+def warning_text(time: SessionTime, *, max_hours: int) -> str:
+    """The sentence of the box that warns before the session ends by itself."""
+    minutes = max(1, math.ceil(time.seconds_left / 60))
+    when = "einer Minute" if minutes == 1 else f"{minutes} Minuten"
+    if time.ends_by is SessionEnd.IDLE:
+        return f"Sie werden in {when} wegen Inaktivität abgemeldet."
+    return (
+        f"Ihre Anmeldung endet in {when}, weil sie höchstens {max_hours} Stunden gilt. "
+        "Bitte speichern Sie Ihre Eingaben und melden Sie sich dann neu an."
+    )
+
+
+def logout_message(ended: SessionEnd, *, max_hours: int) -> str:
+    if ended is SessionEnd.IDLE:
+        return IDLE_LOGOUT_MESSAGE
+    return MAX_AGE_LOGOUT_MESSAGE.format(hours=max_hours)
 
 
 def end_session(db: Session, *, token: str, now: datetime) -> None:

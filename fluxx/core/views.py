@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -26,9 +27,80 @@ def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+def _logout_notice(request: Request, db: DB, grund: str) -> dict[str, str | None]:
+    """Why the person sees the login page: their session ended by itself (from its cookie, or from the
+    reason in the address when the cookie is gone), and whether the hotline still rings their phone."""
+    check = web.check_login(request, db, touch=False)
+    if check.session is not None:  # still logged in: nothing ended
+        return {"logout_message": None, "duty_note": None}
+    ended = check.ended or {reason: end for end, reason in web.LOGIN_REASONS.items()}.get(grund)
+    if ended is None:
+        return {"logout_message": None, "duty_note": None}
+    settings = request.app.state.settings
+    on_duty = check.staff is not None and check.staff.on_duty
+    return {
+        "logout_message": auth.logout_message(ended, max_hours=settings.session_max_hours),
+        "duty_note": auth.ON_DUTY_NOTE if on_duty else None,
+    }
+
+
 @router.get("/login")
-def login_page(request: Request, next: str = "/") -> Response:
-    return web.render(request, "shell/login.html", next=web.safe_next(next), email="", error=None)
+def login_page(request: Request, db: DB, next: str = "/", grund: str = "") -> Response:
+    return web.render(
+        request,
+        "shell/login.html",
+        next=web.safe_next(next),
+        email="",
+        error=None,
+        **_logout_notice(request, db, grund),
+    )
+
+
+def _session_state(request: Request, check: auth.SessionCheck) -> Response:
+    """Seconds until the session ends by itself, for the warning box; 401 with the reason when it has."""
+    settings = request.app.state.settings
+    if check.session is None:
+        ended = check.ended
+        return JSONResponse(
+            {
+                "grund": web.LOGIN_REASONS[ended] if ended else None,
+                "message": auth.logout_message(ended, max_hours=settings.session_max_hours)
+                if ended
+                else "Sie sind nicht mehr angemeldet.",
+                "duty_note": auth.ON_DUTY_NOTE if ended and check.staff and check.staff.on_duty else None,
+            },
+            status_code=401,
+        )
+    time = auth.session_time(
+        check.session,
+        now=web.now(request),
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_max_hours),
+    )
+    return JSONResponse(
+        {
+            "seconds_left": time.seconds_left,
+            "warn": time.warn,
+            "warn_seconds": int(auth.IDLE_WARNING.total_seconds()),
+            "renewable": time.ends_by is auth.SessionEnd.IDLE,
+            "message": auth.warning_text(time, max_hours=settings.session_max_hours),
+        }
+    )
+
+
+@router.get("/session")
+def session_status(request: Request, db: DB) -> Response:
+    """Polled by every staff page (static/session.js); looking never counts as activity."""
+    return _session_state(request, web.check_login(request, db, touch=False))
+
+
+@router.post("/session/keep-alive", dependencies=[CSRF])
+def session_keep_alive(request: Request, db: DB) -> Response:
+    """The button "Angemeldet bleiben": counts as activity, in every tab of this browser."""
+    check = web.check_login(request, db, touch=False)
+    if check.session is not None:
+        auth.keep_alive(check.session, now=web.now(request))
+    return _session_state(request, check)
 
 
 @router.post("/login", dependencies=[CSRF])

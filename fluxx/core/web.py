@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request
@@ -143,28 +143,42 @@ class StaffView:
 
 
 class LoginRequired(Exception):
-    """Raised for anonymous requests to staff pages; answered with a redirect to /login (or 401)."""
+    """Raised for anonymous requests to staff pages; answered with a redirect to /login (or 401).
+
+    `ended` says whether the session ended by itself (idle or too old), so the login page can say so.
+    """
+
+    def __init__(self, ended: auth.SessionEnd | None = None) -> None:
+        super().__init__(ended)
+        self.ended = ended
 
 
-def current_staff(request: Request, db: DB) -> Staff:
+def check_login(request: Request, db: Session, *, touch: bool) -> auth.SessionCheck:
+    """The request's login session (see auth.check_session); a failed check's expiry is saved at once."""
     token = request.cookies.get(cookie_name(request, SESSION_COOKIE))
     if not token:
-        raise LoginRequired()
+        return auth.SessionCheck(None)
     settings: Settings = request.app.state.settings
-    session = auth.resolve_session(
+    check = auth.check_session(
         db,
         token=token,
         now=now(request),
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(hours=settings.session_max_hours),
-        touch=request.headers.get(BACKGROUND_HEADER) != "1",
+        touch=touch,
     )
-    if session is None:
+    if check.session is None:
         # The expiry itself must be saved even though this request fails.
         db.commit()
-        raise LoginRequired()
-    request.state.staff = StaffView.of(session.staff)
-    return session.staff
+    return check
+
+
+def current_staff(request: Request, db: DB) -> Staff:
+    check = check_login(request, db, touch=request.headers.get(BACKGROUND_HEADER) != "1")
+    if check.session is None:
+        raise LoginRequired(check.ended)
+    request.state.staff = StaffView.of(check.session.staff)
+    return check.session.staff
 
 
 CurrentStaff = Annotated[Staff, Depends(current_staff)]
@@ -225,13 +239,41 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
 
 
-def login_redirect_target(request: Request) -> str:
+IDLE_REASON = "inaktiv"  # /login?grund=inaktiv: the login page says the session ended by itself
+MAX_AGE_REASON = "abgelaufen"
+LOGIN_REASONS = {auth.SessionEnd.IDLE: IDLE_REASON, auth.SessionEnd.MAX_AGE: MAX_AGE_REASON}
+
+
+def login_url(next_path: str | None = None, ended: auth.SessionEnd | None = None) -> str:
+    """/login, with the page to return to (when it is one of ours) and why the session ended."""
+    query = []
+    if next_path:
+        query.append("next=" + quote(safe_next(next_path), safe=""))
+    if ended is not None:
+        query.append("grund=" + LOGIN_REASONS[ended])
+    return "/login" + ("?" + "&".join(query) if query else "")
+
+
+def login_redirect_target(request: Request, ended: auth.SessionEnd | None = None) -> str:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return "/login?next=" + quote(target, safe="")
+    return login_url(target, ended)
+
+
+MAX_NEXT_LENGTH = 2000
 
 
 def safe_next(target: str | None) -> str:
-    """Only local paths: an open redirect after login would be a phishing tool."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: an open redirect after login would be a phishing tool.
+
+    Refused (answered with "/"): anything with a scheme or a host ("https://x", "//x"), backslashes (browsers
+    read them as slashes), control characters and spaces (browsers drop a tab or newline, so a slash, a tab
+    and "/x" would become "//x"), overlong values, and the login and logout pages themselves.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path in ("/login", "/logout"):
         return "/"
     return target

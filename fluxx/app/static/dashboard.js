@@ -4,26 +4,64 @@
   "use strict";
   var box = document.getElementById("live");
   if (!box) { return; }
+  // The live part itself is not a live region (screen readers would read all of it every time it is
+  // replaced): only what is new is said, through this visually hidden role="status" element.
+  var news = document.getElementById("live-news");
   var last = box.innerHTML;
+  var seen = newsIn(box);
+  var stopped = false;
+  function newsIn(root) {
+    // Entries that are worth saying when they appear carry data-news-id and data-news (the sentence).
+    var found = {};
+    var entries = root.querySelectorAll("[data-news-id]");
+    for (var i = 0; i < entries.length; i++) {
+      found[entries[i].getAttribute("data-news-id")] = entries[i].getAttribute("data-news");
+    }
+    return found;
+  }
+  function announce(now) {
+    var sentences = [];
+    for (var id in now) {
+      if (Object.prototype.hasOwnProperty.call(now, id) && !Object.prototype.hasOwnProperty.call(seen, id)) {
+        sentences.push(now[id]);
+      }
+    }
+    seen = now;
+    if (!news || sentences.length === 0) { return; }
+    // Emptied first, so that the same sentence twice in a row is still read out.
+    news.textContent = "";
+    window.setTimeout(function () { news.textContent = sentences.join(". ") + "."; }, 100);
+  }
   function busy() {
     // Never swap the markup under a person who is pressing a button or typing in it.
     var active = document.activeElement;
     return active && box.contains(active) && active.tagName !== "A";
   }
+  function loggedOut(response) {
+    // The session has ended: say why on the login page, and come back here after logging in.
+    stopped = true;
+    response.json().catch(function () { return {}; }).then(function (body) {
+      var here = window.location.pathname + window.location.search;
+      var target = "/login?next=" + encodeURIComponent(here);
+      if (body && body.grund) { target += "&grund=" + encodeURIComponent(body.grund); }
+      window.location.assign(target);
+    });
+  }
   function refresh() {
-    if (document.hidden || busy()) { return; }
+    if (stopped || document.hidden || busy()) { return; }
     // The header marks the poll as background work: it must not keep an idle session alive.
     fetch(box.getAttribute("data-src"), {
       credentials: "same-origin", cache: "no-store", headers: { "X-Fluxx-Background": "1" }
     })
       .then(function (response) {
-        if (response.status === 401) { window.location.reload(); return null; }
+        if (response.status === 401) { loggedOut(response); return null; }
         return response.ok ? response.text() : null;
       })
       .then(function (html) {
         if (html !== null && html !== undefined && html !== last) {
           box.innerHTML = html;
           last = box.innerHTML;
+          announce(newsIn(box));
         }
       })
       .catch(function () { /* offline for a moment: try again at the next tick */ });

@@ -1,0 +1,127 @@
+// Warns before an idle logout and says when it has happened, on every staff page.
+// The server knows how long the session has left (GET data-status; looking is not activity, so several
+// tabs agree); "Angemeldet bleiben" posts to data-keep-alive, which counts as activity.
+// Kept as a file (not inline) because the Content-Security-Policy allows only scripts from 'self'.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !window.fetch) { return; }
+  var statusUrl = script.getAttribute("data-status");
+  var keepAliveUrl = script.getAttribute("data-keep-alive");
+  var csrf = script.getAttribute("data-csrf");
+  var timer = null;
+  var ended = false;
+  var returnFocus = null;
+
+  var dialog = document.createElement("dialog");
+  dialog.id = "session-dialog";
+  dialog.className = "session-dialog";
+  dialog.setAttribute("role", "alertdialog");
+  dialog.setAttribute("aria-labelledby", "session-dialog-title");
+  dialog.setAttribute("aria-describedby", "session-dialog-text");
+  var title = document.createElement("h2");
+  title.id = "session-dialog-title";
+  title.tabIndex = -1;
+  var text = document.createElement("p");
+  text.id = "session-dialog-text";
+  var note = document.createElement("p");
+  note.id = "session-dialog-note";
+  note.className = "duty-note";
+  var stay = document.createElement("button");
+  stay.type = "button";
+  stay.className = "primary";
+  stay.textContent = "Angemeldet bleiben";
+  var login = document.createElement("a");
+  login.className = "button primary";
+  login.textContent = "Neu anmelden";
+  dialog.appendChild(title);
+  dialog.appendChild(text);
+  dialog.appendChild(note);
+  dialog.appendChild(stay);
+  dialog.appendChild(login);
+  document.body.appendChild(dialog);
+
+  function open(focusOn, modal) {
+    if (dialog.open && !modal) { dialog.close(); }
+    if (!dialog.open) {
+      returnFocus = returnFocus || document.activeElement;
+      // The warning waits for an answer; the logout message leaves the page usable (to copy a note
+      // that could not be saved any more) and stays in view.
+      if (modal) { dialog.showModal(); } else { dialog.show(); }
+    }
+    focusOn.focus();
+  }
+  function close() {
+    if (!dialog.open) { return; }
+    dialog.close();
+    if (returnFocus && returnFocus.focus) { returnFocus.focus(); }
+    returnFocus = null;
+  }
+  function schedule(seconds) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(check, Math.max(1, seconds) * 1000);
+  }
+  function showWarning(state) {
+    title.textContent = "Abmeldung wegen Inaktivität";
+    text.textContent = state.message;
+    note.hidden = true;
+    login.hidden = true;
+    stay.hidden = !state.renewable;
+    open(state.renewable ? stay : title, true);
+  }
+  function showEnded(body) {
+    ended = true;
+    window.clearTimeout(timer);
+    var here = window.location.pathname + window.location.search;
+    var target = "/login?next=" + encodeURIComponent(here);
+    if (body.grund) { target += "&grund=" + encodeURIComponent(body.grund); }
+    title.textContent = "Abgemeldet";
+    text.textContent = body.message || "Sie sind nicht mehr angemeldet.";
+    note.textContent = body.duty_note || "";
+    note.hidden = !body.duty_note;
+    stay.hidden = true;
+    login.hidden = false;
+    login.href = target;
+    open(login, false);
+  }
+  function answer(response) {
+    if (response.status === 401) {
+      return response.json().catch(function () { return {}; }).then(showEnded);
+    }
+    if (!response.ok) { schedule(30); return null; }
+    return response.json().then(function (state) {
+      if (state.warn) {
+        showWarning(state);
+        // While warning: follow the countdown, and notice another tab keeping the session alive.
+        schedule(Math.min(15, state.seconds_left + 1));
+      } else {
+        close();
+        schedule(Math.min(60, state.seconds_left - state.warn_seconds));
+      }
+    });
+  }
+  function check() {
+    if (ended) { return; }
+    fetch(statusUrl, { credentials: "same-origin", cache: "no-store", headers: { "X-Fluxx-Background": "1" } })
+      .then(answer)
+      .catch(function () { schedule(30); });
+  }
+  function keepAlive() {
+    var body = new URLSearchParams();
+    body.set("csrf_token", csrf);
+    fetch(keepAliveUrl, { method: "POST", credentials: "same-origin", cache: "no-store", body: body })
+      .then(answer)
+      .catch(function () { schedule(5); });
+  }
+  stay.addEventListener("click", keepAlive);
+  dialog.addEventListener("cancel", function (event) {
+    // Escape on the warning: somebody is here, which means "Angemeldet bleiben".
+    event.preventDefault();
+    if (!ended && !stay.hidden) { keepAlive(); } else if (!ended) { close(); }
+  });
+  document.addEventListener("visibilitychange", function () {
+    // Timers of hidden tabs are slowed down: look again as soon as the page is seen.
+    if (!document.hidden) { check(); }
+  });
+  check();
+})();
