@@ -15,7 +15,7 @@ from casework.cases.models import Case, CaseNote
 from fluxx.app.factory import create_app
 from telephony.outbox.models import Message
 from tests.conftest import make_settings
-from tests.factories import csrf_from, login, make_case, make_staff
+from tests.factories import PASSWORD, csrf_from, login, make_case, make_staff
 from tests.twilio_helpers import ACCOUNT_SID, HOTLINE, post_signed
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Cache-Control")
@@ -95,6 +95,26 @@ def test_a_forged_host_header_never_ends_up_in_a_redirect(client, db):
         assert "evil.example" not in response.headers.get("location", ""), path
         assert response.status_code in (303, 404), path
     assert db.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_the_page_to_return_to_after_login_never_leaves_the_site(app, db):
+    """An expired session sends people to /login?next=…; a crafted link must not send them elsewhere."""
+    staff = make_staff(db)
+    attacks = ["//evil.example", "/\\evil.example", "\\\\evil.example", "/\t/evil.example", "https://evil.example",
+               "javascript:alert(1)", "/%0a/evil.example".replace("%0a", "\n"), "/login?next=//evil.example"]  # fmt: skip
+    for target in attacks:
+        with TestClient(app, follow_redirects=False) as browser:
+            page = browser.get("/login", params={"next": target, "grund": "inaktiv"})
+            assert "evil.example" not in page.text.split('name="next"')[1].split(">")[0], target
+            response = browser.post("/login", data={"email": staff.email, "password": PASSWORD, "next": target,
+                                                      "csrf_token": csrf_from(page.text)})  # fmt: skip
+            assert response.status_code == 303 and response.headers["location"] == "/", target
+    with TestClient(app, follow_redirects=False) as browser:
+        # A form posted to another site's address is no way out either: only the Referer's path is used.
+        token = csrf_from(browser.get("/login").text)
+        response = browser.post("/duty", data={"on_duty": "1", "csrf_token": token},
+                                headers={"referer": "https://evil.example//evil.example"})  # fmt: skip
+        assert response.headers["location"] == "/login?next=%2F"
 
 
 def _plant(browser, seed):

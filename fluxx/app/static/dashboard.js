@@ -38,12 +38,19 @@
     return active && box.contains(active) && active.tagName !== "A";
   }
   function loggedOut(response) {
-    // The session has ended: say why on the login page, and come back here after logging in.
+    // The session has ended. The dashboard (data-on-logout="login") goes to the login page, which says
+    // why and brings the person back here: lists that no longer update must not look current. Other pages
+    // (a case with a half-written note) keep their content and show the message in place (session.js).
     stopped = true;
     response.json().catch(function () { return {}; }).then(function (body) {
+      body = body || {};
       var here = window.location.pathname + window.location.search;
       var target = "/login?next=" + encodeURIComponent(here);
-      if (body && body.grund) { target += "&grund=" + encodeURIComponent(body.grund); }
+      if (body.grund) { target += "&grund=" + encodeURIComponent(body.grund); }
+      if (box.getAttribute("data-on-logout") !== "login") {
+        var shown = !document.dispatchEvent(new CustomEvent("fluxx:logged-out", { detail: body, cancelable: true }));
+        if (shown) { return; }
+      }
       window.location.assign(target);
     });
   }

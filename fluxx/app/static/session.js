@@ -113,6 +113,11 @@
       .then(answer)
       .catch(function () { schedule(5); });
   }
+  document.addEventListener("fluxx:logged-out", function (event) {
+    // A live part of the page (dashboard.js) found the session ended: say so here, right away.
+    event.preventDefault();
+    if (!ended) { showEnded(event.detail || {}); }
+  });
   stay.addEventListener("click", keepAlive);
   dialog.addEventListener("cancel", function (event) {
     // Escape on the warning: somebody is here, which means "Angemeldet bleiben".
