@@ -6,8 +6,8 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 

@@ -27,32 +27,31 @@ def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-def _logout_notice(request: Request, db: DB, grund: str) -> dict[str, str | None]:
-    """Why the person sees the login page: their session ended by itself (from its cookie, or from the
-    reason in the address when the cookie is gone), and whether the hotline still rings their phone."""
+def _logout_notice(request: Request, db: DB, grund: str) -> tuple[str | None, str | None]:
+    """Why the person sees the login page, and whether the hotline still rings their phone: their session
+    ended by itself (known from its cookie, or from the reason in the address when the cookie is gone)."""
     check = web.check_login(request, db, touch=False)
     if check.session is not None:  # still logged in: nothing ended
-        return {"logout_message": None, "duty_note": None}
+        return None, None
     ended = check.ended or {reason: end for end, reason in web.LOGIN_REASONS.items()}.get(grund)
     if ended is None:
-        return {"logout_message": None, "duty_note": None}
-    settings = request.app.state.settings
+        return None, None
+    message = auth.logout_message(ended, max_hours=request.app.state.settings.session_max_hours)
     on_duty = check.staff is not None and check.staff.on_duty
-    return {
-        "logout_message": auth.logout_message(ended, max_hours=settings.session_max_hours),
-        "duty_note": auth.ON_DUTY_NOTE if on_duty else None,
-    }
+    return message, auth.ON_DUTY_NOTE if on_duty else None
 
 
 @router.get("/login")
 def login_page(request: Request, db: DB, next: str = "/", grund: str = "") -> Response:
+    message, duty_note = _logout_notice(request, db, grund)
     return web.render(
         request,
         "shell/login.html",
         next=web.safe_next(next),
         email="",
         error=None,
-        **_logout_notice(request, db, grund),
+        logout_message=message,
+        duty_note=duty_note,
     )
 
 

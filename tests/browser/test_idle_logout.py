@@ -19,6 +19,8 @@ def log_in(page, staff) -> None:
     page.get_by_label("E-Mail-Adresse").fill(staff.email)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
+    # The page's scripts have run (and set their timers) before the test moves the page's clock.
+    expect(page.locator("#session-dialog")).to_be_attached()
 
 
 def test_the_idle_warning_appears_and_angemeldet_bleiben_keeps_the_session(page, live_server, db, clock):
@@ -36,6 +38,7 @@ def test_the_idle_warning_appears_and_angemeldet_bleiben_keeps_the_session(page,
     expect(dialog).to_contain_text("Sie werden in 2 Minuten wegen Inaktivität abgemeldet.")
     stay = dialog.get_by_role("button", name="Angemeldet bleiben")
     expect(stay).to_be_focused()
+    expect(dialog.get_by_role("link", name="Neu anmelden")).to_be_hidden()
 
     stay.click()
     expect(dialog).to_be_hidden()

@@ -100,8 +100,8 @@ def test_a_forged_host_header_never_ends_up_in_a_redirect(client, db):
 def test_the_page_to_return_to_after_login_never_leaves_the_site(app, db):
     """An expired session sends people to /login?next=…; a crafted link must not send them elsewhere."""
     staff = make_staff(db)
-    attacks = ["//evil.example", "/\\evil.example", "\\\\evil.example", "/\t/evil.example", "https://evil.example",
-               "javascript:alert(1)", "/%0a/evil.example".replace("%0a", "\n"), "/login?next=//evil.example"]  # fmt: skip
+    attacks = ["//evil.example", "/\\evil.example", "\\\\evil.example", "/\t/evil.example", "/\n/evil.example",
+               "https://evil.example", "javascript:alert(1)", "/login?next=//evil.example"]  # fmt: skip
     for target in attacks:
         with TestClient(app, follow_redirects=False) as browser:
             page = browser.get("/login", params={"next": target, "grund": "inaktiv"})
