@@ -8,7 +8,11 @@
   function busy() {
     // Never swap the markup under a person who is pressing a button or typing in it.
     var active = document.activeElement;
-    return active && box.contains(active) && active.tagName !== "A";
+    // Nor under somebody listening to a voicemail: the new markup would cut it off.
+    var playing = Array.prototype.some.call(box.getElementsByTagName("audio"), function (audio) {
+      return !audio.paused;
+    });
+    return playing || (active && box.contains(active) && active.tagName !== "A");
   }
   function refresh() {
     if (document.hidden || busy()) { return; }
