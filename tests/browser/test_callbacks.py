@@ -76,3 +76,34 @@ def test_a_call_back_with_two_attempts_from_the_voicemail_to_the_family_reached(
     expect(page.locator("#counsellor")).to_have_text("Mia Kaya")
     page.goto(live_server + "/")
     expect(page.locator("#callbacks")).to_contain_text("Keine Rückrufe offen.")
+
+
+def test_a_call_back_with_its_voicemail_and_attempts_fits_a_390_px_screen(browser, live_server, db):
+    from datetime import UTC, datetime
+
+    from casework.callbacks import service as callbacks
+    from casework.callbacks.rules import CallbackOutcome
+    from fluxx.core.audit import Actor
+    from tests.factories import make_call, make_case
+
+    staff = make_staff(db, name="Anna Beispiel-Oberhausen")
+    case = make_case(db, callback_needed=True, caller_phone="+4915123456789", caller_name="Erika Muster")
+    make_call(db, case, recording_sid=RECORDING, recording_duration_seconds=118)
+    actor = Actor(staff.id, None, datetime(2026, 11, 26, 8, 10, tzinfo=UTC))
+    callbacks.claim(db, case_id=case.id, actor=actor)
+    callbacks.record_outcome(db, case=case, outcome=CallbackOutcome.NOT_REACHED, note="Mailbox voll", actor=actor)
+    db.commit()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    page = context.new_page()
+    page.goto(live_server + "/login")
+    page.get_by_label("E-Mail-Adresse").fill(staff.email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.locator("#callbacks")).to_contain_text("2. Versuch, zuletzt 09:10 Uhr")
+    expect(page.locator("#callbacks audio")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(f"{live_server}/cases/{case.id}")
+    expect(page.locator("#callback audio")).to_be_visible()
+    expect(page.locator("#callback-attempts")).to_contain_text("1. Versuch 26.11.2026, 09:10 Uhr")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
