@@ -14,6 +14,7 @@ from casework.callbacks import rules
 from casework.callbacks import service as callbacks
 from casework.callbacks.models import CallbackAttempt
 from casework.callbacks.rules import CallbackOutcome
+from casework.cases import service as case_service
 from casework.cases.models import Case
 from casework.cases.rules import TransitionNotAllowed
 from casework.dashboard import service as dashboard
@@ -163,12 +164,15 @@ def test_the_dashboard_counts_only_the_attempts_of_the_open_call_back(db):
     assert [e.number for e in callbacks.attempts(db, case_id=case.id)] == [1, 2, 1]
 
 
-def test_the_dashboard_loads_attempts_voicemails_and_counsellors_without_a_query_per_call_back(db, engine):
+def test_the_dashboard_loads_attempts_voicemails_and_counsellors_without_a_query_per_call_back(db, engine, monkeypatch):
     anna = make_staff(db)
+    # The earlier-case counts ("Anrufer bekannt") are not the call-back box's; leave them out of the count.
+    monkeypatch.setattr(case_service, "earlier_case_counts", lambda db, cases: {}, raising=False)
 
     def add_call_backs(n):
         for _ in range(n):
-            case = make_case(db, callback_needed=True, caller_phone="+495111234567", counsellor_id=anna.id)
+            counsellor = make_staff(db, name="Beraterin")
+            case = make_case(db, callback_needed=True, caller_phone="+495111234567", counsellor_id=counsellor.id)
             make_call(db, case, recording_sid="RE" + "a" * 32, recording_duration_seconds=35)
             call_back(db, case, anna, NOT_REACHED, AT_14_20)
 
@@ -177,7 +181,7 @@ def test_the_dashboard_loads_attempts_voicemails_and_counsellors_without_a_query
         with counted_queries(engine) as statements:
             lists = dashboard.lists(db, staff=anna, now=AT_15_05, zone=BERLIN)
             for case in lists.callbacks:
-                assert case.counsellor.name == anna.name
+                assert case.counsellor.name == "Beraterin"
         return len(statements), lists
 
     add_call_backs(2)
@@ -186,8 +190,7 @@ def test_the_dashboard_loads_attempts_voicemails_and_counsellors_without_a_query
     many, lists = queries()
     assert len(lists.callbacks) == 6
     assert {s.next_number for s in lists.attempts.values()} == {2} and len(lists.voicemails) == 6
-    # One count of earlier cases per entry is by design (cases.earlier_case_counts); nothing else grows.
-    assert many - few == 4
+    assert many == few
 
 
 # --- pages -------------------------------------------------------------------------------------------------
