@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -32,6 +33,30 @@ class CallbackOutcome(enum.StrEnum):
             "not_reached": "Nicht erreicht, später noch einmal versuchen",
             "give_up": "Nicht erreicht, Fall schließen",
         }[self.value]
+
+    @property
+    def result(self) -> str:
+        """How an attempt went, in the list of attempts ("1. Versuch … · Nicht erreicht")."""
+        return {
+            "reached": "Erreicht",
+            "not_reached": "Nicht erreicht",
+            "give_up": "Nicht erreicht, Fall geschlossen",
+        }[self.value]
+
+
+# An attempt with one of these outcomes ends the call-back; a later call-back of the case counts from 1 again.
+ENDING = frozenset({CallbackOutcome.REACHED, CallbackOutcome.GIVE_UP})
+
+
+def attempt_numbers(outcomes: Iterable[CallbackOutcome]) -> list[int]:
+    """The number of each attempt (oldest first) within its call-back: 1, 2, … until one ends it."""
+    numbers, current = [], 0
+    for outcome in outcomes:
+        current += 1
+        numbers.append(current)
+        if outcome in ENDING:
+            current = 0
+    return numbers
 
 
 def stale_before(now: datetime) -> datetime:

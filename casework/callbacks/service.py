@@ -7,13 +7,18 @@ first person may have gone home).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from casework.callbacks import rules
+from casework.callbacks.models import CallbackAttempt
 from casework.callbacks.rules import CallbackOutcome
+from casework.calls.models import Call
 from casework.cases import rules as case_rules
 from casework.cases import service as cases
 from casework.cases.models import Case
@@ -25,7 +30,9 @@ from fluxx.core.models import Staff
 
 
 def claim(db: Session, *, case_id: int, actor: Actor) -> Staff | None:
-    """Claim the call back for the acting staff member; returns who holds it if someone else does."""
+    """Claim the call back for the acting staff member; returns who holds it if someone else does.
+
+    The claimer becomes the case's counsellor when it has none; a counsellor already set stays."""
     # An UPDATE answers with a CursorResult, whose rowcount says whether the claim was taken.
     result = cast(
         "CursorResult[Any]",
@@ -49,7 +56,14 @@ def claim(db: Session, *, case_id: int, actor: Actor) -> Staff | None:
     if result.rowcount == 0:
         return db.get(Staff, case.callback_claimed_by_id) if case.callback_claimed_by_id else None
     audit.record(db, actor, action="callback.claim", object_type="case", object_id=case_id, case_id=case_id)
+    _make_responsible(db, case=case, actor=actor)
     return None
+
+
+def _make_responsible(db: Session, *, case: Case, actor: Actor) -> None:
+    """Whoever calls the family back counsels the case, unless somebody does already (they stay)."""
+    if case.counsellor_id is None and actor.staff_id is not None:
+        cases.assign(db, case=case, staff_id=actor.staff_id, actor=actor)
 
 
 def record_outcome(db: Session, *, case: Case, outcome: CallbackOutcome, note: str, actor: Actor) -> None:
@@ -65,11 +79,16 @@ def record_outcome(db: Session, *, case: Case, outcome: CallbackOutcome, note: s
         )
     text = f"Rückruf: {outcome.label}." + (f" {note.strip()}" if note.strip() else "")
     cases.add_note(db, case=case, body=text, actor=actor)
+    db.add(
+        CallbackAttempt(
+            case_id=case.id, staff_id=actor.staff_id, at=actor.now, outcome=outcome, note=note.strip() or None
+        )
+    )
     case.callback_outcome = text
     case.callback_claimed_by_id, case.callback_claimed_at = None, None
     if outcome == CallbackOutcome.REACHED:
         case.callback_needed = False
-        case.counsellor_id = case.counsellor_id or actor.staff_id
+        _make_responsible(db, case=case, actor=actor)
         cases.advance_if_allowed(db, case=case, target=CaseStatus.IN_COUNSELLING, actor=actor)
     elif outcome == CallbackOutcome.GIVE_UP:
         cases.set_status(db, case=case, target=CaseStatus.CLOSED_UNREACHABLE, actor=actor)
@@ -82,3 +101,81 @@ def record_outcome(db: Session, *, case: Case, outcome: CallbackOutcome, note: s
         case_id=case.id,
         detail={"outcome": outcome.value},
     )
+
+
+# What the call-back boxes show: the attempts so far and the family's voicemail.
+
+
+@dataclass(frozen=True)
+class AttemptSummary:
+    """The attempts of a call-back still open, for the dashboard ("2. Versuch, zuletzt 14:20")."""
+
+    count: int
+    last_at: datetime
+
+    @property
+    def next_number(self) -> int:
+        return self.count + 1
+
+
+@dataclass(frozen=True)
+class NumberedAttempt:
+    number: int  # within its call-back: a later call-back of the same case counts from 1 again
+    attempt: CallbackAttempt
+
+
+def attempts(db: Session, *, case_id: int) -> list[NumberedAttempt]:
+    """Every call-back attempt of a case, oldest first, numbered within its call-back."""
+    query = (
+        select(CallbackAttempt)
+        .where(CallbackAttempt.case_id == case_id)
+        .order_by(CallbackAttempt.at, CallbackAttempt.id)
+        .options(joinedload(CallbackAttempt.staff))
+    )
+    found = list(db.scalars(query))
+    numbers = rules.attempt_numbers(attempt.outcome for attempt in found)
+    return [NumberedAttempt(number, attempt) for number, attempt in zip(numbers, found, strict=True)]
+
+
+def attempt_summaries(db: Session, *, case_ids: Collection[int]) -> dict[int, AttemptSummary]:
+    """Case id → the attempts of its open call-back, for many cases in one grouped query."""
+    if not case_ids:
+        return {}
+    ended = aliased(CallbackAttempt)
+    # Attempts before the last one that ended a call-back belong to an earlier call-back.
+    round_start = (
+        select(func.max(ended.at))
+        .where(ended.case_id == CallbackAttempt.case_id, ended.outcome.in_(rules.ENDING))
+        .scalar_subquery()
+    )
+    query = (
+        select(CallbackAttempt.case_id, func.count(), func.max(CallbackAttempt.at))
+        .where(CallbackAttempt.case_id.in_(case_ids))
+        .where(or_(round_start.is_(None), CallbackAttempt.at > round_start))
+        .group_by(CallbackAttempt.case_id)
+    )
+    return {case_id: AttemptSummary(count, last_at) for case_id, count, last_at in db.execute(query)}
+
+
+def latest_voicemails(db: Session, *, case_ids: Collection[int]) -> dict[int, Call]:
+    """Case id → the newest call of the case that left a voicemail, for many cases in one query."""
+    if not case_ids:
+        return {}
+    query = (
+        select(Call)
+        .where(Call.case_id.in_(case_ids), Call.recording_sid.is_not(None))
+        .order_by(Call.started_at.desc(), Call.id.desc())
+    )
+    latest: dict[int, Call] = {}
+    for call in db.scalars(query):
+        if call.case_id is not None:
+            latest.setdefault(call.case_id, call)
+    return latest
+
+
+def with_voicemail(db: Session, *, case_ids: Collection[int]) -> set[int]:
+    """Which of these cases have a call that left a voicemail (the case list's marker), in one query."""
+    if not case_ids:
+        return set()
+    query = select(Call.case_id).where(Call.case_id.in_(case_ids), Call.recording_sid.is_not(None)).distinct()
+    return {case_id for case_id in db.scalars(query) if case_id is not None}

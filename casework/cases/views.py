@@ -120,6 +120,8 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
         history=service.caller_history(db, case=case),
         entries=timeline.for_case(db, case=case, assignments=_assignment_entries(db, case)),
         claimer=claimer,
+        callback_attempts=callbacks.attempts(db, case_id=case.id),
+        voicemail=callbacks.latest_voicemails(db, case_ids=[case.id]).get(case.id) if case.callback_needed else None,
         can_manage_jobs=staff.has_role(StaffRole.COORDINATOR),
         describe_requirements=describe_requirements,
         no_case_reasons=list(NoCaseReason),

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from casework.callbacks import rules as callback_rules
+from casework.callbacks import service as callback_service
 from casework.calls.models import Call
 from casework.cases import service as cases
 from casework.cases.models import Case
@@ -74,11 +75,13 @@ class DashboardLists:
     jobs_searching: list[CareJob]  # "Suche läuft"
     history: dict[int, int]  # case id → number of earlier cases from the same number
     claimers: dict[int, str]  # case id → who is calling back now (claims past the timeout are free again)
+    attempts: dict[int, callback_service.AttemptSummary]  # case id → call-back attempts so far ("2. Versuch")
+    voicemails: dict[int, Call]  # case id → the newest call of the case that left a voicemail
 
 
-def _cases(db: Session, *where: Any, oldest_first: bool = False) -> list[Case]:
+def _cases(db: Session, *where: Any, oldest_first: bool = False, options: tuple[Any, ...] = ()) -> list[Case]:
     order = (Case.opened_at.asc(),) if oldest_first else (Case.opened_at.desc(), Case.id.desc())
-    return list(db.scalars(select(Case).where(*where).order_by(*order).limit(LIST_LIMIT)))
+    return list(db.scalars(select(Case).where(*where).order_by(*order).limit(LIST_LIMIT).options(*options)))
 
 
 def _jobs(db: Session, *where: Any) -> list[CareJob]:
@@ -101,7 +104,8 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
             .options(selectinload(Call.case))
         )
     )
-    callbacks = _cases(db, Case.callback_needed.is_(True), oldest_first=True)
+    # The call-back box names the case's counsellor: loaded with the cases, not one query per entry.
+    callbacks = _cases(db, Case.callback_needed.is_(True), oldest_first=True, options=(selectinload(Case.counsellor),))
     jobs = _jobs(db, CareJob.status.in_(jobs_rules.WAITING_FOR_CARER))
     shown = {case.id: case for case in callbacks + [c.case for c in calls if c.case is not None]}
     active = {case.id: callback_rules.active_claimer_id(case, now) for case in callbacks}
@@ -116,4 +120,6 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
         jobs_searching=_jobs(db, CareJob.status == JobStatus.SEARCHING),
         history=cases.earlier_case_counts(db, list(shown.values())),
         claimers={case_id: names[staff_id] for case_id, staff_id in active.items() if staff_id},
+        attempts=callback_service.attempt_summaries(db, case_ids=[case.id for case in callbacks]),
+        voicemails=callback_service.latest_voicemails(db, case_ids=[case.id for case in callbacks]),
     )

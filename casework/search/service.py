@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
+from casework.callbacks import service as callbacks
 from casework.cases.models import Case
 from casework.enums import CaseStatus, Need
 from casework.search.rules import SearchQuery, prefix_upper_bound
@@ -56,6 +57,7 @@ class CaseFilters:
 class CasePage:
     cases: list[Case]
     next_cursor: Cursor | None
+    voicemail_case_ids: frozenset[int] = frozenset()  # the cases whose calls left a voicemail
 
 
 def _prefix(column: Any, prefix: str, dialect: str) -> ColumnElement[bool]:
@@ -119,4 +121,8 @@ def list_cases(
     rows = list(db.scalars(query))
     more = len(rows) > limit
     rows = rows[:limit]
-    return CasePage(cases=rows, next_cursor=Cursor(rows[-1].opened_at, rows[-1].id) if more and rows else None)
+    return CasePage(
+        cases=rows,
+        next_cursor=Cursor(rows[-1].opened_at, rows[-1].id) if more and rows else None,
+        voicemail_case_ids=frozenset(callbacks.with_voicemail(db, case_ids=[case.id for case in rows])),
+    )

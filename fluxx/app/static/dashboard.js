@@ -35,7 +35,11 @@
   function busy() {
     // Never swap the markup under a person who is pressing a button or typing in it.
     var active = document.activeElement;
-    return active && box.contains(active) && active.tagName !== "A";
+    // Nor under somebody listening to a voicemail: the new markup would cut it off.
+    var playing = Array.prototype.some.call(box.getElementsByTagName("audio"), function (audio) {
+      return !audio.paused;
+    });
+    return playing || (active && box.contains(active) && active.tagName !== "A");
   }
   function loggedOut(response) {
     // The session has ended. The dashboard (data-on-logout="login") goes to the login page, which says
