@@ -6,7 +6,7 @@ from datetime import date, time
 
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
-INACTIVE = "inaktiv"
+INACTIVE = "deaktiviert"
 NO_CONSENT = "keine SMS-Einwilligung"
 OPTED_OUT = "hat SMS abbestellt"
 NO_CERTIFICATE = "kein gültiges erweitertes Führungszeugnis eingetragen"
