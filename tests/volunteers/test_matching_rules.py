@@ -56,7 +56,7 @@ def test_requirements_and_languages_become_skills_and_wished_languages():
 
 
 def test_a_job_without_municipality_cannot_be_matched():
-    with pytest.raises(rules.JobNotMatchable, match="keine Gemeinde"):
+    with pytest.raises(rules.JobNotMatchable, match="keine Kommune"):
         rules.needs_of(
             job_id=1,
             kind=JobKind.CHILD_CARE,
