@@ -47,8 +47,8 @@ class CaseStatus(LabeledEnum):
     CARE_NEEDED = "care_needed", "Betreuung gesucht"
     CARE_ARRANGED = "care_arranged", "Betreuung organisiert"
     COMPLETED = "completed", "Abgeschlossen"
-    CLOSED_NO_NEED = "closed_no_need", "Geschlossen ohne Bedarf"
-    CLOSED_UNREACHABLE = "closed_unreachable", "Geschlossen, nicht erreichbar"
+    CLOSED_NO_NEED = "closed_no_need", "Geschlossen: kein Bedarf"
+    CLOSED_UNREACHABLE = "closed_unreachable", "Geschlossen: nicht erreichbar"
 
 
 class Affiliation(LabeledEnum):

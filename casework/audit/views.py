@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from casework.audit import texts
 from casework.cases import service as cases
 from casework.cases.models import Case
 from casework.search.rules import parse_query
@@ -16,8 +19,10 @@ from fluxx.core.web import DB
 router = APIRouter(prefix="/admin/audit", dependencies=[web.require_role(StaffRole.ADMIN)])
 
 
-def _render(request: Request, db: DB, title: str, events: list[AuditEvent], base: str) -> Response:
-    names = audit.staff_names(db, {event.staff_id for event in events})
+def _render(request: Request, db: DB, title: str, events: list[AuditEvent], base: str, action: str | None) -> Response:
+    counsellors = {event.detail.get("counsellor_id") for event in events}
+    ids = {event.staff_id for event in events} | {i for i in counsellors if isinstance(i, int)}
+    names = audit.staff_names(db, ids)
     case_ids = {event.case_id for event in events if event.case_id}
     rows = db.execute(select(Case.id, Case.number).where(Case.id.in_(case_ids)))
     numbers = {ident: number for ident, number in rows}
@@ -29,8 +34,23 @@ def _render(request: Request, db: DB, title: str, events: list[AuditEvent], base
         names=names,
         numbers=numbers,
         label=audit.label,
-        older=f"{base}?before={events[-1].id}" if len(events) == audit.PAGE else None,
+        describe=texts.describe,
+        actions=texts.action_choices(),
+        action=action or "",
+        base=base,
+        older=_older(base, events, action),
     )
+
+
+def _older(base: str, events: list[AuditEvent], action: str | None) -> str | None:
+    if len(events) < audit.PAGE:
+        return None
+    return f"{base}?before={events[-1].id}" + (f"&action={quote(action)}" if action else "")
+
+
+def _action(raw: str) -> str | None:
+    """Only a known action filters; anything else shows all entries."""
+    return raw if raw in audit.ACTION_LABELS else None
 
 
 @router.get("")
@@ -47,16 +67,18 @@ def audit_index(request: Request, db: DB, case: str = "") -> Response:
 
 
 @router.get("/cases/{case_id}")
-def audit_case(request: Request, db: DB, case_id: int, before: int | None = None) -> Response:
+def audit_case(request: Request, db: DB, case_id: int, before: int | None = None, action: str = "") -> Response:
     case = cases.get_case(db, case_id=case_id)
-    events = audit.for_case(db, case_id=case_id, before_id=before)
-    return _render(request, db, f"Protokoll zu Fall {case.number}", events, f"/admin/audit/cases/{case_id}")
+    chosen = _action(action)
+    events = audit.for_case(db, case_id=case_id, before_id=before, action=chosen)
+    return _render(request, db, f"Protokoll zu Fall {case.number}", events, f"/admin/audit/cases/{case_id}", chosen)
 
 
 @router.get("/staff/{staff_id}")
-def audit_staff(request: Request, db: DB, staff_id: int, before: int | None = None) -> Response:
+def audit_staff(request: Request, db: DB, staff_id: int, before: int | None = None, action: str = "") -> Response:
     person = db.get(Staff, staff_id)
     if person is None:
         raise HTTPException(status_code=404, detail="Dieses Konto gibt es nicht.")
-    events = audit.for_staff(db, staff_id=staff_id, before_id=before)
-    return _render(request, db, f"Protokoll: {person.name}", events, f"/admin/audit/staff/{staff_id}")
+    chosen = _action(action)
+    events = audit.for_staff(db, staff_id=staff_id, before_id=before, action=chosen)
+    return _render(request, db, f"Protokoll: {person.name}", events, f"/admin/audit/staff/{staff_id}", chosen)

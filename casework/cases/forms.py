@@ -78,7 +78,9 @@ def parse_local(value: str, zone: ZoneInfo) -> datetime:
             continue
         if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
             # 02:30 on the night the clocks go forward does not exist in Hannover.
-            raise ValueError(f"„{value.strip()}“ gibt es wegen der Zeitumstellung nicht. Bitte eine andere Uhrzeit.")
+            raise ValueError(
+                f"„{value.strip()}“ gibt es wegen der Zeitumstellung nicht. Bitte wählen Sie eine andere Uhrzeit."
+            )
         return local
     raise ValueError(f"„{value.strip()}“ ist kein gültiger Zeitpunkt (z. B. 27.11.2026 08:00).")
 

@@ -37,11 +37,11 @@ TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {
 
 _ACTION_LABELS: dict[CaseStatus, str] = {
     S.IN_COUNSELLING: "Beratung beginnen",
-    S.CARE_NEEDED: "Betreuung wird gesucht",
-    S.CARE_ARRANGED: "Betreuung ist organisiert",
-    S.COMPLETED: "Abschließen",
-    S.CLOSED_NO_NEED: "Schließen: kein Bedarf",
-    S.CLOSED_UNREACHABLE: "Schließen: nicht erreichbar",
+    S.CARE_NEEDED: "Status „Betreuung gesucht“ setzen",
+    S.CARE_ARRANGED: "Status „Betreuung organisiert“ setzen",
+    S.COMPLETED: "Fall abschließen (erledigt)",
+    S.CLOSED_NO_NEED: "Fall schließen: kein Bedarf",
+    S.CLOSED_UNREACHABLE: "Fall schließen: nicht erreichbar",
 }
 
 
@@ -60,7 +60,7 @@ def allowed_transitions(status: CaseStatus) -> tuple[CaseStatus, ...]:
 def action_label(current: CaseStatus, target: CaseStatus) -> str:
     """The button text for moving a case from `current` to `target`."""
     if target == S.IN_COUNSELLING and not is_open(current):
-        return "Wieder öffnen"
+        return "Fall wieder öffnen"
     if target == S.IN_COUNSELLING and current == S.CARE_NEEDED:
         return "Zurück in die Beratung"
     if target == S.CARE_NEEDED and current == S.CARE_ARRANGED:

@@ -36,7 +36,7 @@ def parse_partner_form(form: Mapping[str, str], *, name_taken: Callable[[str], b
         raise ValueError(f"„{name}“ ist schon eingetragen.")
     start = _date(form.get("active_from", ""), "Partner seit")
     if start is None:
-        raise ValueError("Bitte Partner seit angeben.")
+        raise ValueError("Bitte angeben, seit wann der Betrieb Partner ist.")
     end = _date(form.get("active_until", ""), "Partner bis")
     if end and end < start:
         raise ValueError("„Partner bis“ liegt vor „Partner seit“.")

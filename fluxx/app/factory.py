@@ -137,7 +137,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
         if isinstance(exc, DataError):  # e.g. a number too large for its column, typed into a URL
             return _failure(request, 400, "Die Eingabe ist ungültig (zum Beispiel eine zu große Zahl).")
         if isinstance(exc, OperationalError | InterfaceError):
-            return _failure(request, 503, "Die Datenbank ist gerade nicht erreichbar. Bitte gleich noch einmal.")
+            return _failure(
+                request, 503, "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal."
+            )
         return _failure(request, 500, "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.")
 
     @app.exception_handler(ClientDisconnect)

@@ -29,29 +29,29 @@ ACTION_LABELS = {
     "job.update": "Einsatz geändert",
     "job.cancel": "Einsatz abgesagt",
     "job.view": "Einsatz angesehen",
-    "outreach.start": "SMS-Suche gestartet",
+    "outreach.start": "SMS-Suche nach Betreuung gestartet",
     "outreach.cancel": "SMS-Suche abgebrochen",
     "outreach.widen": "SMS-Suche erweitert",
-    "call.no_case": "Anruf als „kein Fall“ markiert",
+    "call.no_case": "Anruf als „Kein Fall“ markiert",
     "callback.claim": "Rückruf übernommen",
     "callback.outcome": "Rückruf-Ergebnis erfasst",
     "call.voicemail": "Sprachnachricht angehört",
     "message.handled": "SMS als erledigt markiert",
-    "volunteer.list": "Ehrenamtlichen-Liste angesehen",
-    "volunteer.view": "Ehrenamtliche/n angesehen",
-    "volunteer.create": "Ehrenamtliche/n angelegt",
-    "volunteer.update": "Ehrenamtliche/n geändert",
-    "volunteer.deactivate": "Ehrenamtliche/n deaktiviert",
-    "volunteer.reactivate": "Ehrenamtliche/n wieder aktiviert",
+    "volunteer.list": "Liste der Ehrenamtlichen angesehen",
+    "volunteer.view": "Ehrenamtliche Person angesehen",
+    "volunteer.create": "Ehrenamtliche Person angelegt",
+    "volunteer.update": "Ehrenamtliche Person geändert",
+    "volunteer.deactivate": "Ehrenamtliche Person deaktiviert",
+    "volunteer.reactivate": "Ehrenamtliche Person wieder aktiviert",
     "volunteer.absence_add": "Abwesenheit eingetragen",
     "volunteer.absence_remove": "Abwesenheit gelöscht",
-    "volunteer.import_preview": "Ehrenamtlichen-Liste zur Vorschau hochgeladen",
+    "volunteer.import_preview": "Liste der Ehrenamtlichen zur Vorschau hochgeladen",
     "volunteer.import": "Ehrenamtliche importiert",
-    "volunteer.export": "Ehrenamtlichen-Liste exportiert",
-    "assignment.create": "Ehrenamtliche/n eingeteilt",
+    "volunteer.export": "Liste der Ehrenamtlichen exportiert",
+    "assignment.create": "Ehrenamtliche Person eingeteilt",
     "assignment.release": "Einteilung freigegeben",
-    "assignment.withdraw": "Ehrenamtliche/r hat per SMS abgesagt",
-    "hours.report": "Stunden gemeldet",
+    "assignment.withdraw": "Ehrenamtliche Person hat per SMS abgesagt",
+    "hours.report": "Stunden per SMS gemeldet",
 }
 
 
@@ -91,24 +91,33 @@ def record(
 
 
 def label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    """The action in German for the audit pages; never the bare code."""
+    return ACTION_LABELS.get(action, "Sonstige Aktion")
 
 
-def _newest_first(query: Select[AuditEvent], before_id: int | None, limit: int) -> Select[AuditEvent]:
+def _newest_first(
+    query: Select[AuditEvent], before_id: int | None, limit: int, action: str | None = None
+) -> Select[AuditEvent]:
+    if action:
+        query = query.where(AuditEvent.action == action)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return query.order_by(AuditEvent.id.desc()).limit(limit)
 
 
-def for_case(db: Session, *, case_id: int, before_id: int | None = None, limit: int = PAGE) -> list[AuditEvent]:
+def for_case(
+    db: Session, *, case_id: int, before_id: int | None = None, limit: int = PAGE, action: str | None = None
+) -> list[AuditEvent]:
     """The audit trail of one case, newest first."""
-    query = _newest_first(select(AuditEvent).where(AuditEvent.case_id == case_id), before_id, limit)
+    query = _newest_first(select(AuditEvent).where(AuditEvent.case_id == case_id), before_id, limit, action)
     return list(db.scalars(query))
 
 
-def for_staff(db: Session, *, staff_id: int, before_id: int | None = None, limit: int = PAGE) -> list[AuditEvent]:
+def for_staff(
+    db: Session, *, staff_id: int, before_id: int | None = None, limit: int = PAGE, action: str | None = None
+) -> list[AuditEvent]:
     """What one staff member saw and changed, newest first."""
-    query = _newest_first(select(AuditEvent).where(AuditEvent.staff_id == staff_id), before_id, limit)
+    query = _newest_first(select(AuditEvent).where(AuditEvent.staff_id == staff_id), before_id, limit, action)
     return list(db.scalars(query))
 
 

@@ -21,6 +21,42 @@ def datetime_de(value: datetime | None, zone: ZoneInfo = BERLIN, fmt: str = "dd.
     return format_datetime(value, fmt, tzinfo=zone, locale=LOCALE)
 
 
+def weekday_datetime_de(value: datetime | None, zone: ZoneInfo = BERLIN) -> str:
+    """`Mo., 30.11.2026, 13:00 Uhr` in local time."""
+    if value is None:
+        return ""
+    return datetime_de(value, zone, "EEE, dd.MM.yyyy, HH:mm") + " Uhr"
+
+
+def window_de(starts_at: datetime | None, ends_at: datetime | None, zone: ZoneInfo = BERLIN) -> str:
+    """A planned time with its weekday: `Mo., 30.11.2026, 13:00–18:00 Uhr`.
+
+    A window that ends on another local day names both days, `Mo., 30.11.2026, 22:00 – Di., 01.12.2026,
+    06:00 Uhr`, so a night shift is never read as ending before it starts.
+    """
+    if starts_at is None:
+        return ""
+    if ends_at is None:
+        return weekday_datetime_de(starts_at, zone)
+    start = datetime_de(starts_at, zone, "EEE, dd.MM.yyyy, HH:mm")
+    if starts_at.astimezone(zone).date() == ends_at.astimezone(zone).date():
+        return f"{start}–{time_de(ends_at, zone)} Uhr"
+    return f"{start} – {datetime_de(ends_at, zone, 'EEE, dd.MM.yyyy, HH:mm')} Uhr"
+
+
+def plural_de(count: int, one: str, many: str) -> str:
+    """The word that fits the count: `Rückruf` for 1, `Rückrufe` for 0, 2, 3 …
+
+    German has two plural forms (Babel's rule for `de`: "one" is exactly 1), so a pair of words is enough.
+    """
+    return one if count == 1 else many
+
+
+def count_de(count: int, one: str, many: str) -> str:
+    """The count with the fitting word: `1 Rückruf nötig`, `2 Rückrufe nötig`, `0 Rückrufe nötig`."""
+    return f"{count} {plural_de(count, one, many)}"
+
+
 def time_de(value: datetime | None, zone: ZoneInfo = BERLIN) -> str:
     return datetime_de(value, zone, "HH:mm")
 

@@ -31,8 +31,13 @@ def try_e164(raw: str | None) -> str | None:
         return None
 
 
+# German mobile numbers start with 015x, 016x or 017x. People say the four-digit prefix and then the rest
+# ("0151 23456789"); phonenumbers' national format splits some after five digits ("01512 3456789").
+_MOBILE_PREFIX = ("15", "16", "17")
+
+
 def display(number: str | None) -> str:
-    """German national format for German numbers (`0511 16832110`), international otherwise."""
+    """As people say it: `0151 23456789`, `0511 16832110`; numbers from abroad as `+44 1632 960123`."""
     if not number:
         return "unbekannt"
     try:
@@ -40,7 +45,12 @@ def display(number: str | None) -> str:
     except phonenumbers.NumberParseException:
         return number
     fmt = phonenumbers.PhoneNumberFormat
-    return phonenumbers.format_number(parsed, fmt.NATIONAL if parsed.country_code == 49 else fmt.INTERNATIONAL)
+    if parsed.country_code != 49:
+        return phonenumbers.format_number(parsed, fmt.INTERNATIONAL)
+    national = phonenumbers.national_significant_number(parsed)
+    if national.startswith(_MOBILE_PREFIX) and len(national) > 4:
+        return f"0{national[:3]} {national[3:]}"
+    return phonenumbers.format_number(parsed, fmt.NATIONAL)
 
 
 def is_mobile(number: str | None) -> bool:

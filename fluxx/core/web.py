@@ -50,9 +50,13 @@ def make_templates(zone: ZoneInfo) -> Jinja2Templates:
         datetime_de=partial(formats.datetime_de, zone=zone),
         date_de=partial(formats.date_de, zone=zone),
         time_de=partial(formats.time_de, zone=zone),
+        weekday_de=partial(formats.weekday_datetime_de, zone=zone),
         money_de=formats.money_de,
         number_de=formats.number_de,
         phone_de=phone.display,
+        window_de=partial(formats.window_de, zone=zone),
+        plural_de=formats.plural_de,
+        count_de=formats.count_de,
     )
     return templates
 

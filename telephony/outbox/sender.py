@@ -77,7 +77,7 @@ class OutboxSender:
         if item.recipient_opted_out:
             # Sending would only earn error 21610 from Twilio; say so without asking.
             error = SendError(
-                "Empfänger hat SMS abbestellt; nicht gesendet.", code=rules.OPTED_OUT_ERROR, retryable=False
+                "Empfänger/in hat SMS abbestellt; nicht gesendet.", code=rules.OPTED_OUT_ERROR, retryable=False
             )
             outbox.record_error(self.factory, message_id, error=error, now=self.clock())
             return

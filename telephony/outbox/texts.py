@@ -52,7 +52,7 @@ ERRORS = {
     20503: "Twilio vorübergehend nicht verfügbar",
     21211: "ungültige Telefonnummer",
     21408: "Land für SMS nicht freigeschaltet",
-    21610: "Empfänger hat SMS abbestellt (STOP)",
+    21610: "Empfänger/in hat SMS abbestellt (STOP)",
     21614: "Nummer kann keine SMS empfangen",
     30003: "Telefon nicht erreichbar",
     30004: "Nachricht blockiert",

@@ -24,8 +24,8 @@ MENU = (
     "Bitte sagen Sie uns, worum es geht. Für Kinderbetreuung drücken Sie die 1 oder sagen Sie Kinderbetreuung. "
     "Für die Betreuung von Angehörigen die 2. Für einen Fahrdienst die 3. Für alles andere die 0."
 )
-NOT_UNDERSTOOD = "Das habe ich leider nicht verstanden."
-CONNECTING = "Einen Moment bitte, wir verbinden Sie mit einer Mitarbeiterin oder einem Mitarbeiter."
+NOT_UNDERSTOOD = "Das haben wir leider nicht verstanden."
+CONNECTING = "Einen Moment bitte, wir verbinden Sie mit jemandem aus unserem Team."
 NOBODY_AVAILABLE = "Leider ist gerade niemand von uns frei. Das tut uns leid. Wir rufen Sie so bald wie möglich zurück."
 CLOSED = "Sie rufen außerhalb unserer Telefonzeiten an."
 ACUTE_DANGER = "Bei akuter Gefahr für Leib und Leben rufen Sie bitte sofort die 1 1 2 an."

@@ -254,6 +254,6 @@ def play_voicemail(request: Request, db: DB, staff: CurrentStaff, call_id: int) 
         audio = service.fetch_recording(settings, call.recording_sid)
     except httpx.HTTPError:
         raise HTTPException(
-            status_code=502, detail="Die Aufnahme ist gerade nicht abrufbar. Bitte später noch einmal versuchen."
+            status_code=502, detail="Die Aufnahme ist gerade nicht abrufbar. Bitte versuchen Sie es später noch einmal."
         ) from None
     return Response(audio, media_type="audio/mpeg")

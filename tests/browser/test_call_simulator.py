@@ -24,7 +24,7 @@ def test_staff_place_a_simulated_call_through_the_ivr_and_take_it(page, live_ser
     expect(transcript).to_contain_text("Wartet auf eine Taste oder ein gesprochenes Wort.")
 
     page.get_by_role("button", name="Nichts drücken").click()
-    expect(transcript).to_contain_text("Das habe ich leider nicht verstanden.")
+    expect(transcript).to_contain_text("Das haben wir leider nicht verstanden.")
     page.get_by_label("Oder sprechen (Text eingeben)").fill("Kinderbetreuung")
     page.get_by_role("button", name="Sagen").click()
     expect(transcript).to_contain_text("Es klingelt gleichzeitig bei: 0511 5550001.")

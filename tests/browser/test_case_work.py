@@ -82,7 +82,7 @@ def test_a_counsellor_handles_a_call_from_dashboard_to_job_and_finds_the_case_ag
     page.get_by_label("Erfahrung mit Säuglingen").check()
     page.get_by_role("button", name="Einsatz anlegen").click()
     jobs = page.locator("#jobs")
-    expect(jobs).to_contain_text("Kinderbetreuung · 27.11.2026, 07:30 – 27.11.2026, 16:00")
+    expect(jobs).to_contain_text("Kinderbetreuung · Fr., 27.11.2026, 07:30–16:00 Uhr")
     expect(jobs.locator("strong")).to_have_text([re.compile(r"^Einsatz \d{4}$")])
     expect(page.locator("#case-status")).to_have_text("Betreuung gesucht")
 

@@ -36,13 +36,13 @@ def test_a_coordinator_finds_a_carer_by_sms_and_sees_the_yes_on_the_dashboard(
         {"name": "ehrenamtliche.csv", "mimeType": "text/csv", "buffer": LIST.encode("utf-8-sig")}
     )
     page.get_by_role("button", name="Hochladen und prüfen").click()
-    page.get_by_role("button", name="Alle 2 importieren").click()
+    page.get_by_role("button", name="Alle 2 Zeilen importieren").click()
     expect(page.locator("#imported")).to_have_text("2 Ehrenamtliche importiert.")
 
     page.goto(live_server + f"/jobs/{job.id}")
     expect(page.locator("body")).to_contain_text("Aylin Demir")  # ranked, with the reason
     expect(page.locator("body")).not_to_contain_text("Gisela Krüger")  # no child care, not in Laatzen
-    page.get_by_role("button", name="Suche starten").click()
+    page.get_by_role("button", name="Betreuung per SMS suchen").click()
     expect(page.locator("#search-status")).to_contain_text("Suche läuft")
     work(engine, clock)  # the worker sends the first wave
 

@@ -35,9 +35,9 @@ def test_a_coordinator_imports_the_valid_rows_of_a_list_and_finds_a_volunteer(pa
     broken = page.locator("#preview-table tr.problem")
     expect(broken).to_contain_text("Olga Petrenko")
     expect(broken).to_contain_text("Mobilnummer „0511 1234567“ ist eine Festnetznummer")
-    expect(page.get_by_role("button", name="Alle 2 importieren")).to_have_count(0)
+    expect(page.get_by_role("button", name="Alle 2 Zeilen importieren")).to_have_count(0)
 
-    page.get_by_role("button", name="nur gültige Zeilen importieren (2)").click()
+    page.get_by_role("button", name="Nur die fehlerfreien Zeilen importieren (2)").click()
     expect(page.locator("#imported")).to_have_text("2 Ehrenamtliche importiert.")
     page.get_by_label("Suche: Name oder Mobilnummer").fill("Krüger")
     page.get_by_role("button", name="Filtern").click()

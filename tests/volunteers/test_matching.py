@@ -142,7 +142,7 @@ def _released(db, laatzen, job):
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
-        (_inactive, "inaktiv"),
+        (_inactive, "deaktiviert"),
         (_opted_out, "hat SMS abbestellt"),
         (_no_consent, "keine SMS-Einwilligung"),
         (_elder_carer, "ohne Kinderbetreuung"),

@@ -56,7 +56,7 @@ def test_requirements_and_languages_become_skills_and_wished_languages():
 
 
 def test_a_job_without_municipality_cannot_be_matched():
-    with pytest.raises(rules.JobNotMatchable, match="keine Gemeinde"):
+    with pytest.raises(rules.JobNotMatchable, match="keine Kommune"):
         rules.needs_of(
             job_id=1,
             kind=JobKind.CHILD_CARE,
@@ -82,7 +82,7 @@ def test_a_volunteer_can_have_several_reasons_at_once():
         jobs_that_week=1,
     )
     assert rules.exclusion_reasons(volunteer, job) == [
-        "inaktiv",
+        "deaktiviert",
         "Führungszeugnis abgelaufen am 03.02.2026",
         "nicht verfügbar Fr 14:00–17:00",
         "Wochenmaximum 1 Einsatz erreicht",

@@ -35,7 +35,7 @@ WITHDRAWN_BY_VOLUNTEER = "volunteer"
 
 # The job page: who has the job, and what staff read after assigning or releasing by hand.
 SOURCE = {"sms": "per SMS", "staff": "von Hand"}
-VOLUNTEER_MISSING = "Bitte wählen Sie eine Ehrenamtliche oder einen Ehrenamtlichen aus."
+VOLUNTEER_MISSING = "Bitte wählen Sie eine ehrenamtliche Person aus."
 VOLUNTEER_UNKNOWN = "Diese Person gibt es nicht (mehr) im Verzeichnis."
 REASON_TOO_LONG = "Der Grund darf höchstens 200 Zeichen lang sein."
 

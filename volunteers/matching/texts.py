@@ -6,7 +6,7 @@ from datetime import date, time
 
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
-INACTIVE = "inaktiv"
+INACTIVE = "deaktiviert"
 NO_CONSENT = "keine SMS-Einwilligung"
 OPTED_OUT = "hat SMS abbestellt"
 NO_CERTIFICATE = "kein gültiges erweitertes Führungszeugnis eingetragen"
@@ -14,7 +14,7 @@ ALREADY_OFFERED = "hat dieses Angebot schon bekommen"
 ALREADY_ASSIGNED = "ist für diesen Einsatz schon eingeteilt"
 RELEASED = "hat diesen Einsatz schon abgegeben"
 NEVER_ASSIGNED = "noch nie im Einsatz"
-NO_MUNICIPALITY = "Für den Einsatz ist keine Gemeinde eingetragen – ohne sie lässt sich niemand vorschlagen."
+NO_MUNICIPALITY = "Für den Einsatz ist keine Kommune eingetragen – ohne sie lässt sich niemand vorschlagen."
 
 
 def day(value: date) -> str:

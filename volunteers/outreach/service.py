@@ -335,7 +335,7 @@ def _require(staff: Staff, role: StaffRole) -> None:
 
 def _check_searchable(job: CareJob, policy: OutreachPolicy, now: datetime) -> None:
     if job.municipality_id is None:
-        raise OutreachError("Bitte tragen Sie zuerst die Gemeinde des Einsatzes ein, sonst findet die Suche niemanden.")
+        raise OutreachError("Bitte tragen Sie zuerst die Kommune des Einsatzes ein, sonst findet die Suche niemanden.")
     if job.status not in WAITING_FOR_CARER:
         raise OutreachError(f"Der Einsatz ist „{job.status.label}“ und wartet auf keine Betreuung.")
     if now >= job.starts_at - policy.stop_before_start:

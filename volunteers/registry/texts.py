@@ -7,11 +7,11 @@ from collections.abc import Mapping
 WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 OFFER_ANSWERS: Mapping[str, str] = {
-    "sent": "noch keine Antwort",
+    "sent": "wartet auf Antwort",
     "accepted": "Zusage",
     "declined": "Absage",
     "too_late": "Zusage kam zu spät",
-    "expired": "abgelaufen",
+    "expired": "ohne Antwort beendet",
 }
 
 ASSIGNMENT_STATUSES: Mapping[str, str] = {
@@ -21,7 +21,7 @@ ASSIGNMENT_STATUSES: Mapping[str, str] = {
 }
 
 EXPIRY_CHOICES = (30, 60, 90)
-"""Days ahead for the filter "Zertifikat läuft ab in …"."""
+"""Days ahead for the filter "Nachweis läuft ab in …"."""
 
 FORM_INVALID = "Bitte prüfen Sie die markierten Angaben. Nichts wurde gespeichert."
 UPLOAD_MISSING = "Bitte wählen Sie eine Datei aus (CSV oder Excel .xlsx)."
@@ -33,4 +33,4 @@ ABSENCE_DATES = "Bitte Beginn und Ende der Abwesenheit als Datum eintragen."
 
 
 def imported(count: int) -> str:
-    return "1 Ehrenamtliche/r importiert." if count == 1 else f"{count} Ehrenamtliche importiert."
+    return "1 ehrenamtliche Person importiert." if count == 1 else f"{count} Ehrenamtliche importiert."

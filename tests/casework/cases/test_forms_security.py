@@ -127,7 +127,7 @@ def test_the_dashboard_fragment_lists_calls_to_return_with_caller_history(client
     login(client, staff)
     live = client.get("/dashboard/live")
     assert live.status_code == 200 and "<html" not in live.text
-    assert waiting.number in live.text and "Anrufer bekannt: 2 frühere Fälle" in live.text
+    assert waiting.number in live.text and "Anrufer/in bekannt: 2 frühere Fälle" in live.text
     assert "Ich rufe zurück" in live.text and "Verwählt" in live.text
     assert client.get("/").text.count('id="live"') == 1
 

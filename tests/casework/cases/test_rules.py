@@ -23,7 +23,7 @@ def test_every_open_case_can_be_closed_without_need_or_as_not_reachable(status):
 @pytest.mark.parametrize("status", lifecycle.CLOSED_STATUSES)
 def test_a_closed_case_can_only_be_reopened_to_counselling(status):
     assert lifecycle.allowed_transitions(status) == (S.IN_COUNSELLING,)
-    assert lifecycle.action_label(status, S.IN_COUNSELLING) == "Wieder öffnen"
+    assert lifecycle.action_label(status, S.IN_COUNSELLING) == "Fall wieder öffnen"
 
 
 @pytest.mark.parametrize(

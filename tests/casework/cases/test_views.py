@@ -61,12 +61,12 @@ def test_allowed_transitions_are_buttons_and_closing_then_reopening_works(client
     case = make_case(db)
     token = login(client, staff)
     page = client.get(f"/cases/{case.id}").text
-    assert "Beratung beginnen" in page and "Betreuung ist organisiert" not in page
+    assert "Beratung beginnen" in page and "Betreuung organisiert“ setzen" not in page
     client.post(f"/cases/{case.id}/status", data={"csrf_token": token, "to": "closed_unreachable"})
     db.expire_all()
     closed = db.get(Case, case.id)
     assert closed.status == CaseStatus.CLOSED_UNREACHABLE and closed.closed_at is not None
-    assert "Wieder öffnen" in client.get(f"/cases/{case.id}").text
+    assert "Fall wieder öffnen" in client.get(f"/cases/{case.id}").text
     client.post(f"/cases/{case.id}/status", data={"csrf_token": token, "to": "in_counselling"})
     db.expire_all()
     assert db.get(Case, case.id).status == CaseStatus.IN_COUNSELLING and db.get(Case, case.id).closed_at is None

@@ -72,4 +72,4 @@ def test_the_demo_job_waiting_for_a_carer_has_drivers_who_fit_it_on_any_day_of_t
     db.commit()
     job = db.scalars(select(CareJob)).one()
     assert job.starts_at.weekday() == 0 and job.municipality.name == "Hannover"
-    assert len(matching.rank(db, job, limit=50)) >= 1  # "Suche starten" in the demo reaches somebody
+    assert len(matching.rank(db, job, limit=50)) >= 1  # "Betreuung per SMS suchen" in the demo reaches somebody

@@ -96,7 +96,7 @@ def test_no_input_is_repeated_once_then_routed_as_anything_else(client, settings
     make_staff(db, on_duty=True)
     incoming(client, settings)
     again = twiml_of(menu(client, settings, attempt=1))
-    assert spoken(again).startswith("Das habe ich leider nicht verstanden.")
+    assert spoken(again).startswith("Das haben wir leider nicht verstanden.")
     assert again.find("Gather").get("action") == f"{BASE}/twilio/voice/menu?attempt=2"
     assert the_call(db).case.need is None
     routed = twiml_of(menu(client, settings, attempt=2, Digits="9"))

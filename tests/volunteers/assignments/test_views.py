@@ -111,7 +111,7 @@ def test_assigning_someone_who_does_not_exist_or_no_one_is_a_form_error(client, 
     foreign_digits = client.post(f"/jobs/{job.id}/assign", data={"csrf_token": csrf, "volunteer_id": "٣"})
 
     assert unknown.status_code == 422 and "Diese Person gibt es nicht (mehr) im Verzeichnis." in unknown.text
-    assert foreign_digits.status_code == 422 and "Bitte wählen Sie eine Ehrenamtliche" in foreign_digits.text
+    assert foreign_digits.status_code == 422 and "Bitte wählen Sie eine ehrenamtliche Person" in foreign_digits.text
     assert active(db, job) == []
 
 

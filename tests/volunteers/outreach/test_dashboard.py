@@ -33,7 +33,7 @@ def test_a_search_that_ran_out_of_candidates_is_flagged_keine_zusage_on_the_dash
     assert "keine Zusage" in section(live, "jobs-unfilled")
     assert f"Einsatz {running.code}" not in section(live, "jobs-unfilled")
     assert f"Einsatz {running.code}" in section(live, "jobs-searching")
-    assert "<strong>1</strong> Einsätze ohne Zusage" in live
+    assert "<strong>1</strong> Einsatz ohne Zusage" in live
 
 
 def test_a_yes_by_sms_shows_on_the_dashboard_and_the_case_page_and_a_withdrawal_alerts_staff(client, db, engine, clock):

@@ -94,7 +94,7 @@ def test_a_start_for_a_job_without_municipality_is_refused(client, db):
     response = client.post(f"/jobs/{job.id}/outreach", data={"csrf_token": csrf, "wave_size": "5", "interval": "15"})
 
     assert response.status_code == 409
-    assert "Bitte tragen Sie zuerst die Gemeinde des Einsatzes ein" in response.text
+    assert "Bitte tragen Sie zuerst die Kommune des Einsatzes ein" in response.text
 
 
 def test_starting_without_the_csrf_token_is_refused(client, db):

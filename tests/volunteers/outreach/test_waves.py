@@ -163,7 +163,7 @@ def test_a_counsellor_may_start_but_only_a_coordinator_cancels_or_widens(db, clo
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"municipality_id": None}, "Gemeinde"),
+        ({"municipality_id": None}, "Kommune"),
         ({"status": JobStatus.FILLED}, "„Besetzt“ und wartet auf keine Betreuung"),
         ({"starts_at": T0 + timedelta(minutes=20)}, "zu bald"),
     ],

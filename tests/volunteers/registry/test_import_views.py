@@ -67,7 +67,7 @@ def test_the_preview_lists_every_row_with_its_errors_and_imports_nothing(client,
     assert "Mobilnummer „0511 1234567“ ist eine Festnetznummer" in page.text
     assert "Verfügbarkeit „nach Absprache“ nicht verstanden" in page.text
     assert "<td>2</td><td>Anna Müller</td><td>0176 11111111</td>" in page.text
-    assert "nur gültige Zeilen importieren (2)" in page.text and 'value="all"' not in page.text
+    assert "Nur die fehlerfreien Zeilen importieren (2)" in page.text and 'value="all"' not in page.text
     assert count(db) == 0
 
 
@@ -97,7 +97,7 @@ def test_confirming_all_rows_of_a_file_with_errors_imports_nothing(client, db, t
 
 def test_a_clean_file_is_imported_whole_and_the_steps_are_audited(client, db, token):
     page = upload(client, token, csv_file(ROWS[:2]))
-    assert "Alle 2 importieren" in page.text and "nur gültige Zeilen" not in page.text
+    assert "Alle 2 Zeilen importieren" in page.text and "fehlerfreien Zeilen" not in page.text
     client.post("/volunteers/import/confirm", data={"csrf_token": token, "token": preview_token(page), "mode": "all"})
     assert count(db) == 2
     events = db.scalars(select(AuditEvent).where(AuditEvent.action.like("volunteer.import%"))).all()
@@ -109,7 +109,7 @@ def test_a_number_already_registered_is_an_error_in_the_preview_naming_the_perso
     make_volunteer(db, name="Lena Schulz", phone="+4917611111111")
     page = upload(client, token, csv_file(ROWS[:2]))
     assert "Die Mobilnummer 0176 11111111 ist schon für Lena Schulz eingetragen." in page.text
-    assert "nur gültige Zeilen importieren (1)" in page.text
+    assert "Nur die fehlerfreien Zeilen importieren (1)" in page.text
 
 
 def test_someone_else_cannot_confirm_an_upload_and_an_old_one_has_lapsed(client, db, token, app, clock):
