@@ -240,8 +240,8 @@ def _shown_rows(form: dict[str, str], kind: str, minimum: int, added: str) -> in
     """Rows of persons or time windows: the filled ones plus an empty one, at least as many as were shown
     before ("Weitere Person hinzufügen" adds one more each time, before anything is saved)."""
     field, most = ADD_ROW[kind]
-    shown = max(_rows(form, f"{kind}-", minimum, most), min(most, ascii_int(form.get(field, "")) or 0))
-    return min(most, shown + 1) if added == kind else shown
+    shown = min(most, ascii_int(form.get(field, "")) or 0)
+    return max(_rows(form, f"{kind}-", minimum, most), min(most, shown + 1) if added == kind else shown)
 
 
 def _edit_page(
