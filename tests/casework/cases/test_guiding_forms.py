@@ -265,3 +265,19 @@ def test_editing_a_running_job_keeps_its_start_without_asking(client, db):
     assert kept.status_code == 303
     moved = client.post(f"/jobs/{job.id}/edit", data=job_form(token, 1, starts_at="2026-11-26T07:00"))
     assert moved.status_code == 422 and "liegt in der Vergangenheit" in moved.text
+
+
+def test_the_volunteer_form_uses_the_same_summary_with_links_to_checkbox_groups(client, db):
+    token = login(client, make_staff(db, role=StaffRole.COORDINATOR))
+    posted = {"csrf_token": token, "name": "Ayşe Yılmaz", "phone": "0176 2345 6789", "sms_consent": "1",
+              "availability": "nach Absprache"}  # fmt: skip
+    response = client.post("/volunteers/new", data=posted)
+    assert response.status_code == 422
+    summary = summary_of(response.text)
+    targets = re.findall(r'<a href="#([^"]+)">', summary)
+    assert {"skills", "municipality_ids", "availability"} <= set(targets)
+    assert f"Bitte korrigieren Sie {len(targets)} Angaben:" in summary and "Nichts wurde gespeichert." in summary
+    for target in targets:  # every link has a field to land on
+        assert f'id="{target}"' in response.text, target
+    assert re.search(r'<input type="checkbox" id="skills" name="skills"', response.text)
+    assert re.search(r'<input type="checkbox" id="municipality_ids" name="municipality_ids"', response.text)

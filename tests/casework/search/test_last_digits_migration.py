@@ -7,7 +7,7 @@ from fluxx.app.migrate import alembic_config, upgrade
 from fluxx.core.db import make_engine
 
 INSERT_CASE = (
-    "INSERT INTO \"case\" (number, year, seq, opened_at, channel, caller_phone, status, callback_needed, affiliation, "
+    'INSERT INTO "case" (number, year, seq, opened_at, channel, caller_phone, status, callback_needed, affiliation, '
     "created_at, updated_at) VALUES (:number, 2026, :seq, '2026-03-01 10:00:00', 'phone', :phone, 'new', 0, "
     "'none', '2026-03-01 10:00:00', '2026-03-01 10:00:00')"
 )
