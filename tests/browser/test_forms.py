@@ -93,3 +93,21 @@ def test_the_header_search_fits_a_390_px_screen(browser, live_server, db):
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     finally:
         context.close()
+
+
+def test_two_more_persons_are_added_before_saving_and_enter_still_saves(page, live_server, db):
+    staff = make_staff(db, name="Jonas Becker")
+    case = make_case(db, caller_name="Lena Müller")
+    log_in(page, live_server, staff)
+    page.goto(f"{live_server}/cases/{case.id}/edit")
+    page.get_by_label("Person 1: Vorname oder Initialen").fill("M.")
+    page.get_by_label("Person 2: Vorname oder Initialen").fill("J.")
+    page.get_by_role("button", name="Weitere Person hinzufügen").click()
+    expect(page.get_by_label("Person 3: Vorname oder Initialen")).to_be_focused()
+    page.get_by_label("Person 3: Vorname oder Initialen").fill("K.")
+    page.get_by_role("button", name="Weitere Person hinzufügen").click()
+    page.get_by_label("Person 4: Vorname oder Initialen").fill("L.")
+    expect(page.get_by_label("Person 1: Vorname oder Initialen")).to_have_value("M.")
+    page.get_by_label("Name", exact=True).press("Enter")  # Enter saves; it does not add yet another row
+    expect(page.locator("#saved")).to_have_text("Gespeichert.")
+    expect(page.locator("#overview")).to_contain_text("M.; J.; K.; L.")
