@@ -4,12 +4,12 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from casework.cases.models import Case
 from casework.enums import CaseChannel, CaseStatus
 from casework.search.rules import SearchQuery, parse_query, reversed_digits
-from casework.search.service import CaseFilters, list_cases
+from casework.search.service import CaseFilters, list_cases, search_condition
 from tests.factories import T0, login, make_case, make_staff
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -114,3 +114,14 @@ def test_every_staff_page_offers_the_search_in_the_header(client, db):
         header = page.split('<header class="top">')[1].split("</header>")[0]
         assert '<form method="get" action="/cases" role="search"' in header, path
         assert '<label for="top-q" class="sr-only">Fall finden' in header, path
+
+
+def test_the_last_digits_search_is_an_index_range_scan_not_a_table_scan(db):
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("the plan is checked on SQLite; PostgreSQL plans depend on the table's statistics")
+    condition = search_condition(parse_query("23456789"), "sqlite")
+    query = select(Case.id).where(condition).order_by(Case.opened_at.desc(), Case.id.desc()).limit(51)
+    compiled = str(query.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
+    plan = " | ".join(row[3] for row in db.execute(text("EXPLAIN QUERY PLAN " + compiled)))
+    assert "USING INDEX ix_case_caller_phone_reversed (caller_phone_reversed>? AND caller_phone_reversed<?)" in plan
+    assert "SCAN case" not in plan
