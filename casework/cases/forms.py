@@ -227,6 +227,10 @@ SOURCES = {
 }
 
 
+# A note is at most 5,000 characters; the first one of a new case starts with its source line.
+MAX_FIRST_NOTE = 4800
+
+
 @dataclass(frozen=True)
 class NewCase:
     caller_name: str | None
@@ -241,11 +245,15 @@ def parse_new_case_form(form: Mapping[str, str]) -> NewCase:
     errors: dict[str, str] = {}
     phone = _phone(form, errors)
     name = str(form.get("caller_name", ""))
-    if not name.strip() and not phone:
+    if not name.strip() and not str(form.get("caller_phone", "")).strip():
+        # Said once, at the name; a number that was typed but is wrong gets its own message instead.
         errors["caller_name"] = "Bitte einen Namen oder eine Telefonnummer angeben, damit wir die Person erreichen."
     need = str(form.get("need", ""))
     if need and need not in Need._value2member_map_:
         errors["need"] = "Bitte einen Eintrag aus der Liste wählen."
+    if len(str(form.get("note", "")).strip()) > MAX_FIRST_NOTE:
+        # The first note also carries how the case reached us; checked here, before anything is saved.
+        errors["note"] = f"Die Notiz ist zu lang (höchstens {MAX_FIRST_NOTE:,} Zeichen).".replace(",", ".")
     if errors:
         raise FormInvalid(errors)
     source = str(form.get("source", ""))

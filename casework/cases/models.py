@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
+from casework.search.rules import reversed_digits
 from fluxx.core.db import Base
 
 if TYPE_CHECKING:
@@ -51,6 +53,12 @@ class Case(Base):
             "ix_case_caller_name_search_pattern", "caller_name_search",
             postgresql_ops={"caller_name_search": "varchar_pattern_ops"},
         ),
+        # Search by the last digits of a number ("23456789" finds +4915123456789): a suffix search
+        # can use no index, so the digits are also stored reversed and searched by prefix.
+        Index(
+            "ix_case_caller_phone_reversed", "caller_phone_reversed",
+            postgresql_ops={"caller_phone_reversed": "varchar_pattern_ops"},
+        ),
         Index("ix_case_callback_needed_opened_at", "callback_needed", "opened_at"),
         Index("ix_case_counsellor_id_opened_at", "counsellor_id", "opened_at"),
         Index("ix_case_municipality_id_opened_at", "municipality_id", "opened_at"),
@@ -66,6 +74,11 @@ class Case(Base):
     caller_name: Mapped[str | None] = mapped_column(String(160))
     # Indexed below together with opened_at / as pattern indexes, which also serve equality.
     caller_phone: Mapped[str | None] = mapped_column(String(20))
+    # The digits of caller_phone in reverse order (`+4915123456789` → `9876543215194`), kept in step
+    # by the attribute event below (every ORM write) and by the insert default (bulk inserts).
+    caller_phone_reversed: Mapped[str | None] = mapped_column(
+        String(20), default=lambda context: _reversed_default(context)
+    )
     caller_name_search: Mapped[str | None] = mapped_column(String(160))
     need: Mapped[Need | None]
     status: Mapped[CaseStatus] = mapped_column(default=CaseStatus.NEW)
@@ -98,6 +111,16 @@ class Case(Base):
     windows: Mapped[list[CareWindow]] = relationship(back_populates="case", order_by="CareWindow.starts_at")
     calls: Mapped[list[Call]] = relationship(back_populates="case", order_by="Call.created_at")
     jobs: Mapped[list[CareJob]] = relationship(back_populates="case", order_by="CareJob.id")
+
+
+def _reversed_default(context: DefaultExecutionContext) -> str | None:
+    return reversed_digits(context.get_current_parameters().get("caller_phone"))
+
+
+@event.listens_for(Case.caller_phone, "set")
+def _keep_reversed_digits(target: Case, value: str | None, _old: object, _initiator: object) -> None:
+    """Whoever sets a case's number (a call, the case form, a merge) also sets its reversed digits."""
+    target.caller_phone_reversed = reversed_digits(value)
 
 
 class CarePerson(Base):

@@ -110,7 +110,7 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
     ]
     claimer_id = callback_rules.active_claimer_id(case, web.now(request))
     claimer = db.get(Staff, claimer_id) if claimer_id else None
-    context = {"error": None, "note_text": "", **extra}
+    context = {"error": None, "note_text": "", "note_error": None, **extra}
     return web.render(
         request,
         "casework/case_detail.html",
@@ -165,7 +165,7 @@ def case_add_note(
     try:
         service.add_note(db, case=case, body=body, actor=actor(request, staff))
     except CaseworkError as exc:
-        return _refused(request, db, staff, case_id, 422, error=str(exc), note_text=body)
+        return _refused(request, db, staff, case_id, 422, note_error=str(exc), note_text=body)  # shown at the note
     once.record_result(db, token=form_token, url=f"/cases/{case_id}#timeline")
     return RedirectResponse(f"/cases/{case_id}#timeline", status_code=303)
 
@@ -235,7 +235,20 @@ def _rows(form: dict[str, str], prefix: str, minimum: int, most: int) -> int:
     return min(most, max(minimum, max(used, default=-1) + 2))
 
 
-def _edit_page(request: Request, db: DB, case: Case, form: dict[str, str], errors: dict[str, str]) -> Response:
+ADD_ROW = {"person": ("person_rows", forms.MAX_PERSONS), "window": ("window_rows", forms.MAX_WINDOWS)}
+
+
+def _shown_rows(form: dict[str, str], kind: str, minimum: int, added: str) -> int:
+    """Rows of persons or time windows: the filled ones plus an empty one, at least as many as were shown
+    before ("Weitere Person hinzufügen" adds one more each time, before anything is saved)."""
+    field, most = ADD_ROW[kind]
+    shown = min(most, ascii_int(form.get(field, "")) or 0)
+    return max(_rows(form, f"{kind}-", minimum, most), min(most, shown + 1) if added == kind else shown)
+
+
+def _edit_page(
+    request: Request, db: DB, case: Case, form: dict[str, str], errors: dict[str, str], added: str = ""
+) -> Response:
     context: dict[str, Any] = {
         "case": case,
         "form": form,
@@ -244,8 +257,11 @@ def _edit_page(request: Request, db: DB, case: Case, form: dict[str, str], error
         "affiliations": list(Affiliation),
         "municipalities": reference.municipalities(db),
         "partners": reference.partners(db),
-        "person_rows": _rows(form, "person-", 2, forms.MAX_PERSONS),
-        "window_rows": _rows(form, "window-", 1, forms.MAX_WINDOWS),
+        "person_rows": _shown_rows(form, "person", 2, added),
+        "window_rows": _shown_rows(form, "window", 1, added),
+        "added": added,
+        "max_persons": forms.MAX_PERSONS,
+        "max_windows": forms.MAX_WINDOWS,
     }
     return web.render(request, "casework/case_edit.html", status_code=422 if errors else 200, **context)
 
@@ -262,6 +278,8 @@ def case_edit_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) 
 def case_edit(request: Request, db: DB, staff: CurrentStaff, case_id: int, posted: FormFields) -> Response:
     case = service.get_case(db, case_id=case_id, for_update=True)
     form = fields(posted)
+    if (added := form.get("add_row", "")) in ADD_ROW:
+        return _edit_page(request, db, case, form, {}, added=added)  # one more empty row; nothing saved yet
     try:
         details = forms.parse_case_form(
             form,

@@ -17,7 +17,7 @@ from casework.cases.models import Case
 from casework.cases.service import CaseworkError
 from casework.enums import LANGUAGE_PREFIX, LANGUAGES, JobKind, Requirement
 from casework.jobs import service as jobs
-from casework.jobs.forms import KIND_FOR_NEED, parse_job_form
+from casework.jobs.forms import KIND_FOR_NEED, PAST_OK, next_window, parse_job_form
 from casework.jobs.models import CareJob
 from casework.jobs.rules import NoFreeCode
 from casework.reference import service as reference
@@ -50,17 +50,20 @@ def _render(
         kinds=list(JobKind),
         requirements=list(Requirement),
         languages=LANGUAGES,
+        past_ok=PAST_OK,
         municipalities=reference.municipalities(db),
     )
 
 
-def _parse(request: Request, db: DB, posted: FormFields) -> Any:
+def _parse(request: Request, db: DB, posted: FormFields, job: CareJob | None = None) -> Any:
     return parse_job_form(
         fields(posted),
         requirements=[str(v) for v in posted.getlist("requirements")],
         languages=[str(v) for v in posted.getlist("languages")],
         zone=zone(request),
         municipality_ids={m.id for m in reference.municipalities(db)},
+        now=web.now(request),
+        unchanged_start=job.starts_at if job else None,
     )
 
 
@@ -75,6 +78,9 @@ def _posted_form(posted: FormFields) -> dict[str, Any]:
 def new_job_page(request: Request, db: DB, case_id: int) -> Response:
     case = cases.get_case(db, case_id=case_id)
     kind = KIND_FOR_NEED.get(case.need) if case.need else None
+    # The job takes the case's time window (the next one not over yet).
+    window = next_window(((w.starts_at, w.ends_at) for w in case.windows), web.now(request))
+    local = zone(request)
     form = {
         "kind": kind.value if kind else "",
         "municipality_id": str(case.municipality_id or ""),
@@ -82,6 +88,8 @@ def new_job_page(request: Request, db: DB, case_id: int) -> Response:
         "carers_needed": "1",
         "requirements": [],
         "languages": [],
+        "starts_at": window[0].astimezone(local).strftime(LOCAL_INPUT) if window else "",
+        "ends_at": window[1].astimezone(local).strftime(LOCAL_INPUT) if window else "",
     }
     return _render(request, db, case, None, form, {})
 
@@ -125,7 +133,7 @@ def edit_job_page(request: Request, db: DB, job_id: int) -> Response:
 def edit_job(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields) -> Response:
     job = jobs.require_job(db, job_id=job_id)
     try:
-        jobs.update_job(db, job=job, details=_parse(request, db, posted), actor=actor(request, staff))
+        jobs.update_job(db, job=job, details=_parse(request, db, posted, job), actor=actor(request, staff))
     except FormInvalid as exc:
         return _render(request, db, job.case, job, _posted_form(posted), exc.errors, 422)
     except CaseworkError as exc:

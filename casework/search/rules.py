@@ -2,7 +2,12 @@
 
 Pure: no database. A query is read as a case number (`2026-000123`, `000123`), a phone number in any
 common German format (`0511 1683…`, `+49511…`, `0049511…`, matched as a prefix of the stored E.164
-number) or the start of the caller's name (case-insensitive, compared with `caller_name_search`).
+number), the last digits of a number (`23456789` finds +4915123456789: matched as a prefix of the
+stored reversed digits, `caller_phone_reversed`, so an index serves it too) or the start of the
+caller's name (case-insensitive, compared with `caller_name_search`).
+
+A term too short to mean anything (one letter, three digits) is not searched: the query carries a
+German `problem` instead, and the list says so rather than silently showing every case.
 """
 
 from __future__ import annotations
@@ -13,8 +18,16 @@ from dataclasses import dataclass
 CASE_NUMBER = re.compile(r"^(\d{4})-(\d{1,6})$")
 SEQ_ONLY = re.compile(r"^\d{6}$")
 PHONE_CHARS = re.compile(r"^\+?[\d\s()/.\-]+$")
-MIN_PHONE_DIGITS = 3
+MIN_PHONE_DIGITS = 4
+MIN_NAME_CHARS = 2
 MAX_QUERY = 80
+TOO_SHORT = (
+    "Der Suchbegriff „{term}“ ist zu kurz. Bitte mindestens {digits} Ziffern einer Telefonnummer "
+    "oder {letters} Buchstaben eines Namens eingeben."
+)
+NOT_SEARCHABLE = (
+    "Nach „{term}“ kann nicht gesucht werden. Bitte eine Fallnummer, einen Namen oder eine Telefonnummer eingeben."
+)
 
 
 @dataclass(frozen=True)
@@ -24,11 +37,17 @@ class SearchQuery:
     number: str | None = None
     seq: int | None = None
     phone_prefix: str | None = None
+    # The last digits of a number, reversed: "6789" → "9876", a prefix of `caller_phone_reversed`.
+    phone_suffix_reversed: str | None = None
     name_prefix: str | None = None
+    # Why nothing was searched (a German sentence for the list), when the term was too short or unusable.
+    problem: str | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.number or self.seq is not None or self.phone_prefix or self.name_prefix)
+        return not (
+            self.number or self.seq is not None or self.phone_prefix or self.phone_suffix_reversed or self.name_prefix
+        )
 
 
 def name_key(name: str | None) -> str | None:
@@ -36,6 +55,16 @@ def name_key(name: str | None) -> str | None:
     if not name or not name.strip():
         return None
     return " ".join(name.split()).casefold()
+
+
+def reversed_digits(phone: str | None) -> str | None:
+    """The stored search form of a number's end: `+4915123456789` → `9876543215194`."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[::-1] or None
+
+
+def _too_short(text: str) -> SearchQuery:
+    return SearchQuery(problem=TOO_SHORT.format(term=text, digits=MIN_PHONE_DIGITS, letters=MIN_NAME_CHARS))
 
 
 def phone_prefix(text: str) -> str | None:
@@ -63,14 +92,27 @@ def parse_query(raw: str | None) -> SearchQuery:
     if match := CASE_NUMBER.match(text):
         return SearchQuery(number=f"{match.group(1)}-{int(match.group(2)):06d}")
     if SEQ_ONLY.match(text):
-        # Six digits are a case number without its year, or the start of a national phone number.
-        prefix = phone_prefix(text) if text.startswith("0") and not text.startswith("000") else None
-        return SearchQuery(seq=int(text), phone_prefix=prefix)
-    if (prefix := phone_prefix(text)) is not None:
-        return SearchQuery(phone_prefix=prefix)
+        # Six digits are a case number without its year, the start of a national phone number or,
+        # without a leading 0, the last digits of a number.
+        national = text.startswith("0")
+        prefix = phone_prefix(text) if national and not text.startswith("000") else None
+        return SearchQuery(seq=int(text), phone_prefix=prefix, phone_suffix_reversed=None if national else text[::-1])
+    if PHONE_CHARS.match(text):
+        digits = re.sub(r"\D", "", text)
+        if not digits:
+            return SearchQuery(problem=NOT_SEARCHABLE.format(term=text))
+        if len(digits) < MIN_PHONE_DIGITS:
+            return _too_short(text)
+        if text.startswith("+") or digits.startswith("0"):
+            return SearchQuery(phone_prefix=phone_prefix(text))
+        # Digits without 0 or +: the last digits of a number ("23456789"), or an international number
+        # typed without its "+" ("4951116…") as before.
+        return SearchQuery(phone_prefix=phone_prefix(text), phone_suffix_reversed=digits[::-1])
     if any(char.isalpha() for char in text):
+        if sum(char.isalnum() for char in text) < MIN_NAME_CHARS:
+            return _too_short(text)
         return SearchQuery(name_prefix=name_key(text))
-    return SearchQuery()
+    return SearchQuery(problem=NOT_SEARCHABLE.format(term=text))
 
 
 def prefix_upper_bound(prefix: str) -> str:

@@ -76,6 +76,9 @@ def search_condition(query: SearchQuery, dialect: str) -> ColumnElement[bool] | 
         parts.append(Case.seq == query.seq)
     if query.phone_prefix:
         parts.append(_prefix(Case.caller_phone, query.phone_prefix, dialect))
+    if query.phone_suffix_reversed:
+        # The last digits of a number: a prefix of the reversed digits, an index range scan too.
+        parts.append(_prefix(Case.caller_phone_reversed, query.phone_suffix_reversed, dialect))
     if query.name_prefix:
         parts.append(_prefix(Case.caller_name_search, query.name_prefix, dialect))
         # A later word of the name too ("Müller" finds "Lena Müller"): not indexed, but only for names.
@@ -111,7 +114,12 @@ def filter_conditions(filters: CaseFilters, zone: ZoneInfo, dialect: str) -> lis
 def list_cases(
     db: Session, *, filters: CaseFilters, zone: ZoneInfo, after: Cursor | None = None, limit: int = PAGE_SIZE
 ) -> CasePage:
-    """One page of cases matching the filters, newest first, starting after `after`."""
+    """One page of cases matching the filters, newest first, starting after `after`.
+
+    A search term that was too short (`filters.query.problem`) finds nothing rather than everything.
+    """
+    if filters.query.problem:
+        return CasePage(cases=[], next_cursor=None)
     dialect = db.get_bind().dialect.name
     query = select(Case).where(*filter_conditions(filters, zone, dialect))
     if after is not None:

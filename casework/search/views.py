@@ -55,6 +55,7 @@ def case_list_page(
     after: str = "",
 ) -> Response:
     problems: list[str] = []
+    query = parse_query(q)
     filters = CaseFilters(
         statuses=tuple(case_rules.statuses_from(status)),
         needs=(Need(need),) if need in Need._value2member_map_ else (),
@@ -66,7 +67,7 @@ def case_list_page(
         ),
         opened_from=_date(since),
         opened_until=_date(until),
-        query=parse_query(q),
+        query=query,
     )
     page = service.list_cases(db, filters=filters, zone=zone(request), after=Cursor.decode(after))
     audit.record(
@@ -102,4 +103,5 @@ def case_list_page(
         else None,
         searched=not filters.query.empty or bool(q.strip()),
         problems=problems,
+        search_problem=query.problem,
     )

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 
 from fluxx.core import auth, web
 from fluxx.core.models import Staff, StaffRole, StaffSession
+from fluxx.core.phone import InvalidPhoneNumber, to_e164
 from fluxx.core.web import CSRF, DB, CurrentStaff
 
 router = APIRouter()
@@ -168,6 +169,7 @@ def _page(request: Request, db: DB, status_code: int = 200, **context: object) -
     staff_list = db.scalars(select(Staff).order_by(Staff.is_active.desc(), Staff.name)).all()
     defaults: dict[str, object] = {
         "error": None,
+        "errors": {},
         "form": {},
         "roles": list(StaffRole),
         "failures": auth.recent_failures(db, now=web.now(request)),
@@ -182,6 +184,30 @@ def staff_list(request: Request, db: DB) -> Response:
     return _page(request, db)
 
 
+def _new_account_errors(db: DB, *, name: str, email: str, phone: str, role: str, password: str) -> dict[str, str]:
+    """Every problem of the new-account form at once, per field (the account rules of fluxx.core.auth)."""
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "Bitte einen Namen angeben."
+    address = auth.normalize_email(email)
+    if not address:
+        errors["email"] = "Bitte eine E-Mail-Adresse angeben."
+    elif "@" not in address or address.startswith("@") or address.endswith("@"):
+        errors["email"] = f"„{address}“ ist keine gültige E-Mail-Adresse."
+    elif db.scalar(select(Staff.id).where(Staff.email == address)) is not None:
+        errors["email"] = f"Es gibt schon ein Konto mit der E-Mail-Adresse {address}."
+    if phone.strip():
+        try:
+            to_e164(phone)
+        except InvalidPhoneNumber as exc:
+            errors["phone"] = f"{exc} Beispiel: 0511 123456."
+    if role not in StaffRole._value2member_map_:
+        errors["role"] = "Bitte eine Rolle aus der Liste wählen."
+    if problem := auth.password_problem(password):
+        errors["password"] = problem
+    return errors
+
+
 @staff_admin.post("", dependencies=[CSRF])
 def staff_create(
     request: Request,
@@ -193,6 +219,9 @@ def staff_create(
     password: Annotated[str, Form()] = "",
 ) -> Response:
     form = {"name": name, "email": email, "phone": phone, "role": role}
+    errors = _new_account_errors(db, name=name, email=email, phone=phone, role=role, password=password)
+    if errors:
+        return _page(request, db, status_code=422, errors=errors, form=form)
     try:
         auth.create_staff(
             db,
@@ -204,8 +233,8 @@ def staff_create(
             on_duty=False,
             now=web.now(request),
         )
-    except (auth.AccountError, ValueError) as exc:
-        return _page(request, db, status_code=422, error=str(exc), form=form)
+    except (auth.AccountError, ValueError) as exc:  # e.g. the same address saved by someone a moment ago
+        return _page(request, db, status_code=422, errors={"email": str(exc)}, form=form)
     return RedirectResponse("/admin/staff?created=1", status_code=303)
 
 

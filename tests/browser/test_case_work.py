@@ -62,7 +62,7 @@ def test_a_counsellor_handles_a_call_from_dashboard_to_job_and_finds_the_case_ag
     page.get_by_label("Zeitraum 1: Ende").fill("2026-11-27T16:00")
     page.get_by_role("button", name="Speichern").click()
 
-    expect(page.locator("#form-error")).to_contain_text("Bitte prüfen Sie die markierten Angaben.")
+    expect(page.locator("#error-summary")).to_contain_text("Bitte korrigieren Sie eine Angabe:")
     expect(page.locator("#caller_phone-error")).to_contain_text("„0511 45“ ist keine gültige Telefonnummer.")
     expect(page.get_by_label("Name", exact=True)).to_have_value("Lena Müller")  # nothing typed is lost
     expect(page.get_by_label("Stadtteil / Ortsteil")).to_have_value("Linden-Nord")

@@ -72,7 +72,7 @@ def test_the_edit_form_shows_german_errors_and_keeps_everything_typed(client, db
     )
     assert response.status_code == 422
     text = response.text
-    assert "Bitte prüfen Sie die markierten Angaben." in text
+    assert "Bitte korrigieren Sie 2 Angaben:" in text and "Nichts wurde gespeichert." in text
     assert "„0511 12“ ist keine gültige Telefonnummer." in text
     assert "Das Ende liegt vor dem Beginn." in text
     for typed in (

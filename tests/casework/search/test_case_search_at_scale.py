@@ -98,6 +98,7 @@ def check_search(db, rows):
         "+49 511 0000 1": lambda r: starts(r["caller_phone"], "+4951100001"),
         "0049 30 0009 99": lambda r: starts(r["caller_phone"], "+4930000999"),
         "2026-000777": lambda r: r["number"] == "2026-000777",
+        "12345": lambda r: (r["caller_phone"] or "").endswith("12345"),  # the last digits of a number
         "000778": lambda r: r["seq"] == 778,
         "MÜLLER Le": lambda r: name_matches(r["caller_name_search"], "müller le"),
         "öztürk": lambda r: name_matches(r["caller_name_search"], "öztürk"),
