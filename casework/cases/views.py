@@ -192,7 +192,7 @@ def case_set_status(
     if not closing:
         return flash.add(response, request, f"Status geändert: {target.label}.")
     record = undo.after_close(db, case=case, before=before, actor=actor(request, staff))
-    text = f"Fall {case.number} geschlossen ({target.label})"
+    text = f"Fall {case.number} {'abgeschlossen' if target == CaseStatus.COMPLETED else 'geschlossen'}"
     return flash.add(response, request, text, undo=flash.sign(request, record.to_dict()))
 
 
@@ -206,7 +206,7 @@ def _ask_close(request: Request, posted: FormFields, case: Case, target: CaseSta
     return confirm.ask(
         request, posted, title=f"Fall {case.number} {verb}?",
         text=f"Fall {case.number} wird auf „{target.label}“ gesetzt und ist danach nicht mehr offen.",
-        details=details, button=f"Ja, Fall {verb}: {target.label}", back=f"/cases/{case.id}",
+        details=details, button=f"Ja, {rules.action_label(case.status, target)}", back=f"/cases/{case.id}",
     )  # fmt: skip
 
 
