@@ -168,9 +168,10 @@ def test_successes_are_confirmed(client, db, admin):
                                           "source": "walk_in"})  # fmt: skip
     number = db.scalar(select(Case.number).order_by(Case.id.desc()))
     assert flash_text(client.get(new.headers["location"]).text) == f"Fall {number} angelegt."
-    created = client.post("/admin/staff", data={"csrf_token": admin.csrf, "name": "Jonas Becker", "role": "counsellor",
-                                                "email": "jonas@fluxx.test", "password": "ein gutes Passwort"})  # fmt: skip
-    assert flash_text(client.get(created.headers["location"]).text) == "Das Konto für Jonas Becker wurde angelegt."
+    account = {"name": "Jonas Becker", "role": "counsellor", "email": "jonas@fluxx.test", "password": "ein gutes Passwort"}
+    created = client.post("/admin/staff", data=account | {"csrf_token": admin.csrf})
+    page = client.get(created.headers["location"]).text
+    assert flash_text(page) == "Das Konto für Jonas Becker wurde angelegt."
 
 
 def test_no_case_says_what_happened_and_can_be_undone(client, db, admin):
