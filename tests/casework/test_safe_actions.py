@@ -168,7 +168,7 @@ def test_successes_are_confirmed(client, db, admin):
                                           "source": "walk_in"})  # fmt: skip
     number = db.scalar(select(Case.number).order_by(Case.id.desc()))
     assert flash_text(client.get(new.headers["location"]).text) == f"Fall {number} angelegt."
-    account = {"name": "Jonas Becker", "role": "counsellor", "email": "jonas@fluxx.test", "password": "ein gutes Passwort"}
+    account = {"name": "Jonas Becker", "role": "counsellor", "email": "jonas@fluxx.test", "password": "gutes Passwort"}
     created = client.post("/admin/staff", data=account | {"csrf_token": admin.csrf})
     page = client.get(created.headers["location"]).text
     assert flash_text(page) == "Das Konto für Jonas Becker wurde angelegt."
