@@ -237,3 +237,16 @@ def test_nobody_dismisses_someone_elses_notice(client, db, admin):
     client.post(f"/notices/{notice.id}/dismiss", data={"csrf_token": admin.csrf})
     db.expire_all()
     assert db.get(StaffNotice, notice.id).dismissed_at is None
+
+
+def test_an_undo_button_works_only_in_the_login_session_it_was_shown_in(app, client, db, admin):
+    from fastapi.testclient import TestClient
+
+    case = make_case(db, status=CaseStatus.CARE_NEEDED)
+    data = {"csrf_token": admin.csrf, "to": "closed_no_need", "confirmed": "1"}
+    page = client.get(client.post(f"/cases/{case.id}/status", data=data).headers["location"]).text
+    with TestClient(app, follow_redirects=False) as elsewhere:
+        csrf = login(elsewhere, admin)  # the same person, another browser
+        response = elsewhere.post("/undo", data=undo_fields(page) | {"csrf_token": csrf})
+        assert "lässt sich nicht rückgängig machen" in flash_text(elsewhere.get(response.headers["location"]).text)
+    assert state(db, Case, case.id, "status") == (CaseStatus.CLOSED_NO_NEED,)
