@@ -164,6 +164,7 @@ FORM_PAGES = {
     "/volunteers/new": "/volunteers/new",
     "/volunteers/{volunteer_id}/edit": "/volunteers/{volunteer_id}/edit",
     "/volunteers/{volunteer_id}/absences": "/volunteers/{volunteer_id}",
+    "/volunteers/{volunteer_id}/deactivate": "/volunteers/{volunteer_id}",
     "/jobs/{job_id}/outreach": "/jobs/{job_id}",
     "/jobs/{job_id}/outreach/widen": "/jobs/{job_id}",
     "/jobs/{job_id}/assign": "/jobs/{job_id}",
