@@ -20,9 +20,10 @@ from casework.enums import CaseChannel, CaseStatus, JobStatus, Need
 from casework.jobs import rules as jobs_rules
 from casework.jobs.models import CareJob
 from casework.search.rules import name_key
-from fluxx.core import audit
+from fluxx.core import audit, notices
 from fluxx.core.audit import Actor
 from fluxx.core.errors import NotFound
+from fluxx.core.models import Staff
 
 MAX_NOTE = 5000
 
@@ -97,7 +98,15 @@ def advance_if_allowed(db: Session, *, case: Case, target: CaseStatus, actor: Ac
 
 
 def assign(db: Session, *, case: Case, staff_id: int, actor: Actor) -> None:
-    """Take over a case ("Übernehmen"): the acting staff member becomes the case's counsellor."""
+    """Take over a case ("Übernehmen"): the acting staff member becomes the case's counsellor.
+
+    The colleague who counselled the case until now finds a notice on their dashboard.
+    """
+    previous = case.counsellor_id
+    if previous is not None and previous != staff_id:
+        taker = db.get(Staff, staff_id)
+        notices.tell(db, staff_id=previous, case_id=case.id, now=actor.now,
+                     text=f"{taker.name if taker else 'Jemand'} hat Ihren Fall {case.number} übernommen")  # fmt: skip
     case.counsellor_id = staff_id
     case.updated_at = actor.now
     db.flush()

@@ -25,7 +25,8 @@ from casework.enums import Affiliation, CaseStatus, JobKind, Need, NoCaseReason
 from casework.jobs.forms import describe_requirements
 from casework.reference import service as reference
 from casework.timeline import service as timeline
-from fluxx.core import audit, once, web
+from casework.undo import service as undo
+from fluxx.core import audit, confirm, flash, once, web
 from fluxx.core.formats import ascii_int
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
@@ -69,7 +70,7 @@ def new_case(
         return web.render(request, "casework/case_new.html", status_code=422, form=form, errors={"note": str(exc)},
                           needs=list(Need), sources=forms.SOURCES)  # fmt: skip
     once.record_result(db, token=form_token, url=f"/cases/{case.id}")
-    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+    return flash.add(RedirectResponse(f"/cases/{case.id}", status_code=303), request, f"Fall {case.number} angelegt.")
 
 
 def _assignment_entries(db: Session, case: Case) -> list[timeline.Entry]:
@@ -167,28 +168,70 @@ def case_add_note(
     except CaseworkError as exc:
         return _refused(request, db, staff, case_id, 422, note_error=str(exc), note_text=body)  # shown at the note
     once.record_result(db, token=form_token, url=f"/cases/{case_id}#timeline")
-    return RedirectResponse(f"/cases/{case_id}#timeline", status_code=303)
+    return flash.add(RedirectResponse(f"/cases/{case_id}#timeline", status_code=303), request, "Notiz gespeichert.")
 
 
 @router.post("/cases/{case_id}/status", dependencies=[CSRF])
 def case_set_status(
-    request: Request, db: DB, staff: CurrentStaff, case_id: int, to: Annotated[str, Form()] = ""
-) -> Response:
+    request: Request, db: DB, staff: CurrentStaff, case_id: int, posted: FormFields,
+    to: Annotated[str, Form()] = "", confirmed: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """A status change; closing a case asks first and can be undone for a short while."""
     case = service.get_case(db, case_id=case_id, for_update=True)
+    before = undo.state_of(db, case=case)
     try:
         if to not in CaseStatus._value2member_map_:
             raise CaseworkError("Diesen Status gibt es nicht.")
-        service.set_status(db, case=case, target=CaseStatus(to), actor=actor(request, staff))
+        target = CaseStatus(to)
+        closing = rules.closes(case.status, target)
+        if closing and not confirm.given(posted):
+            rules.check_transition(case.status, target, jobs_searching=service.jobs_searching(db, case_id=case.id))
+            return _ask_close(request, posted, case, target)
+        service.set_status(db, case=case, target=target, actor=actor(request, staff))
     except (CaseworkError, rules.TransitionNotAllowed) as exc:
         return _refused(request, db, staff, case_id, 409, error=str(exc))
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    response = RedirectResponse(f"/cases/{case_id}", status_code=303)
+    if not closing:
+        return flash.add(response, request, f"Status geändert: {target.label}.")
+    record = undo.after_close(db, case=case, before=before, actor=actor(request, staff))
+    text = f"Fall {case.number} {'abgeschlossen' if target == CaseStatus.COMPLETED else 'geschlossen'}"
+    return flash.add(response, request, text, undo=flash.sign(request, record.to_dict()))
+
+
+def _ask_close(request: Request, posted: FormFields, case: Case, target: CaseStatus) -> Response:
+    details = ["Sie können das gleich danach auf der Fallseite rückgängig machen (bis zu 15 Minuten lang)."]
+    if case.callback_needed:
+        details.insert(0, "Der offene Rückruf entfällt.")
+    if any(job.status.value == "filled" for job in case.jobs):
+        details.insert(0, "Besetzte Einsätze werden als erledigt abgeschlossen.")
+    verb = "abschließen" if target == CaseStatus.COMPLETED else "schließen"
+    return confirm.ask(
+        request, posted, title=f"Fall {case.number} {verb}?",
+        text=f"Fall {case.number} wird auf „{target.label}“ gesetzt und ist danach nicht mehr offen.",
+        details=details, button=f"Ja, {rules.action_label(case.status, target)}", back=f"/cases/{case.id}",
+    )  # fmt: skip
 
 
 @router.post("/cases/{case_id}/assign", dependencies=[CSRF])
-def case_assign(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
+def case_assign(
+    request: Request, db: DB, staff: CurrentStaff, case_id: int, posted: FormFields,
+    confirmed: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Take over a case; taking it from a colleague asks first, and the colleague is told."""
     case = service.get_case(db, case_id=case_id)
+    previous = case.counsellor
+    if previous is not None and previous.id != staff.id and not confirm.given(posted):
+        return confirm.ask(
+            request, posted, title=f"Fall {case.number} übernehmen?",
+            text=f"{previous.name} berät diesen Fall. Wenn Sie ihn übernehmen, sind Sie dafür zuständig; "
+            f"{previous.name} bekommt einen Hinweis auf der Übersicht.",
+            button="Ja, Fall übernehmen", back=f"/cases/{case.id}",
+        )  # fmt: skip
     service.assign(db, case=case, staff_id=staff.id, actor=actor(request, staff))
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    response = RedirectResponse(f"/cases/{case_id}", status_code=303)
+    if previous is not None and previous.id != staff.id:
+        return flash.add(response, request, f"Sie beraten jetzt Fall {case.number}. {previous.name} wurde informiert.")
+    return flash.add(response, request, f"Sie beraten jetzt Fall {case.number}.")
 
 
 @router.post("/cases/{case_id}/callback/claim", dependencies=[CSRF])
@@ -290,4 +333,4 @@ def case_edit(request: Request, db: DB, staff: CurrentStaff, case_id: int, poste
     except forms.FormInvalid as exc:
         return _edit_page(request, db, case, form, exc.errors)
     service.update_details(db, case=case, details=details, actor=actor(request, staff))
-    return RedirectResponse(f"/cases/{case_id}?saved=1", status_code=303)
+    return flash.add(RedirectResponse(f"/cases/{case_id}", status_code=303), request, "Änderungen gespeichert.")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from casework.dashboard import service as dashboard
 from casework.enums import NoCaseReason
-from fluxx.core import web
+from fluxx.core import notices, web
 from fluxx.core.web import DB, CurrentStaff, zone
 from volunteers.assignments import service as assignments
 
@@ -32,7 +32,8 @@ def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, Any]:
 
 @router.get("/")
 def dashboard_page(request: Request, db: DB, staff: CurrentStaff) -> Response:
-    return web.render(request, "casework/dashboard.html", **_context(request, db, staff))
+    mine = notices.open_for(db, staff_id=staff.id)  # e.g. a colleague took over one's case
+    return web.render(request, "casework/dashboard.html", notices=mine, **_context(request, db, staff))
 
 
 @router.get("/dashboard/live")

@@ -6,22 +6,23 @@ cancelling a job affects the outreach to volunteers and is job management, kept 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casework.cases import service as cases
 from casework.cases.forms import FormInvalid
 from casework.cases.models import Case
 from casework.cases.service import CaseworkError
-from casework.enums import LANGUAGE_PREFIX, LANGUAGES, JobKind, Requirement
+from casework.enums import LANGUAGE_PREFIX, LANGUAGES, JobKind, JobStatus, Requirement
 from casework.jobs import service as jobs
 from casework.jobs.forms import KIND_FOR_NEED, PAST_OK, next_window, parse_job_form
 from casework.jobs.models import CareJob
 from casework.jobs.rules import NoFreeCode
 from casework.reference import service as reference
-from fluxx.core import once, web
+from fluxx.core import confirm, flash, once, web
+from fluxx.core.formats import datetime_de
 from fluxx.core.models import StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
 
@@ -108,7 +109,7 @@ def create_job(request: Request, db: DB, staff: CurrentStaff, case_id: int, post
         db.rollback()  # nothing of a refused job stays
         return _render(request, db, case, None, _posted_form(posted), {"form": str(exc)}, 409)
     once.record_result(db, token=token, url=f"/cases/{case_id}#jobs")
-    return RedirectResponse(f"/cases/{case_id}#jobs", status_code=303)
+    return flash.add(RedirectResponse(f"/cases/{case_id}#jobs", status_code=303), request, "Einsatz angelegt.")
 
 
 @coordinators.get("/jobs/{job_id}/edit")
@@ -139,14 +140,29 @@ def edit_job(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted:
     except CaseworkError as exc:
         db.rollback()  # nothing of a refused change stays
         return _render(request, db, job.case, job, _posted_form(posted), {"form": str(exc)}, 409)
-    return RedirectResponse(f"/cases/{job.case_id}#jobs", status_code=303)
+    response = RedirectResponse(f"/cases/{job.case_id}#jobs", status_code=303)
+    return flash.add(response, request, f"Einsatz {job.code}: Änderungen gespeichert.")
 
 
 @coordinators.post("/jobs/{job_id}/cancel", dependencies=[CSRF])
-def cancel_job(request: Request, db: DB, staff: CurrentStaff, job_id: int) -> Response:
+def cancel_job(
+    request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields,
+    confirmed: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Cancel a job, after asking: the search for volunteers ends and its SMS code is given up."""
     job = jobs.require_job(db, job_id=job_id)
+    if not confirm.given(posted) and job.status not in (JobStatus.CANCELLED, JobStatus.COMPLETED):
+        starts = datetime_de(job.starts_at, zone(request))
+        return confirm.ask(
+            request, posted, title=f"Einsatz {job.code} absagen?",
+            text=f"Der Einsatz {job.code} ({job.kind.label}, {starts} Uhr) für Fall {job.case.number} wird abgesagt.",
+            details=["Ehrenamtliche bekommen dafür keine Angebote mehr; der SMS-Code wird frei.",
+                     "Eine Absage lässt sich nicht rückgängig machen: Dafür müssten Sie den Einsatz neu anlegen."],
+            button=f"Ja, Einsatz {job.code} absagen", back=confirm.came_from(request, posted, f"/cases/{job.case_id}"),
+        )  # fmt: skip
     try:
         jobs.cancel_job(db, job=job, actor=actor(request, staff))
     except CaseworkError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from None
-    return RedirectResponse(f"/cases/{job.case_id}#jobs", status_code=303)
+    response = RedirectResponse(f"/cases/{job.case_id}#jobs", status_code=303)
+    return flash.add(response, request, f"Einsatz {job.code} abgesagt.")

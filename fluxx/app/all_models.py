@@ -7,6 +7,7 @@ import casework.cases.models  # noqa: F401
 import casework.jobs.models  # noqa: F401
 import casework.reference.models  # noqa: F401
 import fluxx.core.models  # noqa: F401
+import fluxx.core.notices  # noqa: F401
 import telephony.outbox.models  # noqa: F401
 import volunteers.outreach.models  # noqa: F401
 import volunteers.registry.models  # noqa: F401

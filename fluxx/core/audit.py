@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "outreach.cancel": "SMS-Suche abgebrochen",
     "outreach.widen": "SMS-Suche erweitert",
     "call.no_case": "Anruf als „Kein Fall“ markiert",
+    "call.no_case_undo": "„Kein Fall“ rückgängig gemacht",
+    "case.status_undo": "Schließen rückgängig gemacht",
     "callback.claim": "Rückruf übernommen",
     "callback.outcome": "Rückruf-Ergebnis erfasst",
     "call.voicemail": "Sprachnachricht angehört",

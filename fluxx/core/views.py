@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
-from fluxx.core import auth, web
+from fluxx.core import auth, confirm, flash, notices, web
 from fluxx.core.models import Staff, StaffRole, StaffSession
 from fluxx.core.phone import InvalidPhoneNumber, to_e164
-from fluxx.core.web import CSRF, DB, CurrentStaff
+from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields
 
 router = APIRouter()
 
@@ -154,12 +154,29 @@ def logout(request: Request, db: DB) -> Response:
 @router.post("/duty", dependencies=[CSRF])
 def toggle_duty(
     request: Request,
+    db: DB,
     staff: CurrentStaff,
+    posted: FormFields,
     on_duty: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "/",
+    confirmed: Annotated[str, Form()] = "",
 ) -> Response:
-    auth.set_on_duty(staff, on_duty=on_duty == "1", now=web.now(request))
-    return RedirectResponse(web.safe_next(back), status_code=303)
+    """Start or end one's duty; ending it asks first (calls then no longer ring on this phone)."""
+    starting = on_duty == "1"
+    if staff.on_duty and not starting and not confirm.given(posted):
+        others = db.scalar(
+            select(func.count()).where(Staff.on_duty.is_(True), Staff.is_active.is_(True), Staff.id != staff.id)
+        )
+        details = ["Anrufe der Hotline werden dann nicht mehr zu Ihnen durchgestellt."]
+        if not others:
+            details.append("Danach ist niemand mehr im Dienst: Anrufe gehen auf die Sprachbox.")
+        return confirm.ask(
+            request, posted, title="Dienst beenden?", text="Sie beenden Ihren Dienst.", details=details,
+            button="Ja, Dienst beenden", back=web.safe_next(back),
+        )  # fmt: skip
+    auth.set_on_duty(staff, on_duty=starting, now=web.now(request))
+    response = RedirectResponse(web.safe_next(back), status_code=303)
+    return flash.add(response, request, "Dienst begonnen." if starting else "Dienst beendet.")
 
 
 staff_admin = APIRouter(prefix="/admin/staff", dependencies=[web.require_role(StaffRole.ADMIN)])
@@ -235,16 +252,28 @@ def staff_create(
         )
     except (auth.AccountError, ValueError) as exc:  # e.g. the same address saved by someone a moment ago
         return _page(request, db, status_code=422, errors={"email": str(exc)}, form=form)
-    return RedirectResponse("/admin/staff?created=1", status_code=303)
+    response = RedirectResponse("/admin/staff", status_code=303)
+    return flash.add(response, request, f"Das Konto für {name.strip()} wurde angelegt.")
 
 
 @staff_admin.post("/{staff_id}/active", dependencies=[CSRF])
-def staff_set_active(request: Request, db: DB, staff_id: int, active: Annotated[str, Form()] = "") -> Response:
+def staff_set_active(
+    request: Request, db: DB, staff_id: int, posted: FormFields, active: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
     person = db.get(Staff, staff_id)
     if person is None:
         raise HTTPException(status_code=404, detail="Dieses Konto gibt es nicht.")
     if person.id == request.state.staff.id:
         raise HTTPException(status_code=403, detail="Das eigene Konto kann nicht deaktiviert werden.")
+    if person.is_active and active != "1" and not confirm.given(posted):
+        return confirm.ask(
+            request, posted, title=f"Konto von {person.name} deaktivieren?",
+            text=f"{person.name} wird sofort abgemeldet und kann sich danach nicht mehr anmelden.",
+            details=["Anrufe werden nicht mehr zu dieser Person durchgestellt.",
+                     "Sie können das Konto später wieder aktivieren."],
+            button=f"Ja, {person.name} deaktivieren", back="/admin/staff",
+        )  # fmt: skip
     person.is_active = active == "1"
     person.updated_at = web.now(request)
     if not person.is_active:
@@ -252,4 +281,14 @@ def staff_set_active(request: Request, db: DB, staff_id: int, active: Annotated[
         person.on_duty = False
         for session in db.scalars(select(StaffSession).where(StaffSession.staff_id == person.id)):
             session.ended_at = session.ended_at or web.now(request)
-    return RedirectResponse("/admin/staff", status_code=303)
+    done = "aktiviert" if person.is_active else "deaktiviert"
+    return flash.add(RedirectResponse("/admin/staff", status_code=303), request, f"Konto von {person.name} {done}.")
+
+
+@router.post("/notices/{notice_id}/dismiss", dependencies=[CSRF])
+def notice_dismiss(
+    request: Request, db: DB, staff: CurrentStaff, notice_id: int, back: Annotated[str, Form()] = "/"
+) -> Response:
+    """Take a notice off one's own dashboard ("Ausblenden")."""
+    notices.dismiss(db, notice_id=notice_id, staff_id=staff.id, now=web.now(request))
+    return RedirectResponse(web.safe_next(back), status_code=303)

@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from fluxx.core import auth, formats, phone
+from fluxx.core import auth, flash, formats, phone
 from fluxx.core.audit import Actor
 from fluxx.core.db import transaction
 from fluxx.core.models import Staff, StaffRole
@@ -232,15 +232,19 @@ def new_csrf_seed() -> str:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
     settings: Settings = request.app.state.settings
+    reader = flash.Reader(request)
     base = {
         "staff": getattr(request.state, "staff", None),
+        "flash": reader,  # the one-time message after a redirect, taken by shell/base.html
         "csrf_token": csrf_token_for(request),
         "form_token": secrets.token_urlsafe(24),  # see fluxx.core.once
         "simulation": settings.simulation,
         "now": now(request),
         "zone": settings.zone,
     }
-    return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+    response = templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+    reader.clear(response)  # shown once: a page that took the message deletes it
+    return response
 
 
 IDLE_REASON = "inaktiv"  # /login?grund=inaktiv: the login page says the session ended by itself

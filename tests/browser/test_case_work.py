@@ -68,7 +68,7 @@ def test_a_counsellor_handles_a_call_from_dashboard_to_job_and_finds_the_case_ag
     expect(page.get_by_label("Stadtteil / Ortsteil")).to_have_value("Linden-Nord")
     page.get_by_label("Telefon", exact=True).fill("0511 4567890")
     page.get_by_role("button", name="Speichern").click()
-    expect(page.locator("#saved")).to_have_text("Gespeichert.")
+    expect(page.locator("#flash")).to_have_text("Änderungen gespeichert.")
     expect(page.locator("#caller-name")).to_have_text("Lena Müller")
 
     page.get_by_label("Notiz", exact=True).fill("Kita geschlossen, Kind (4) hat Fieber, Mutter im Frühdienst.")

@@ -76,7 +76,7 @@ def test_a_coordinator_edits_and_cancels_a_job_which_frees_its_code(client, db):
     token = login(client, coordinator)
     edited = client.post(f"/jobs/{job.id}/edit", data=job_form(token, 1, carers_needed="2"))
     assert edited.status_code == 303
-    assert client.post(f"/jobs/{job.id}/cancel", data={"csrf_token": token}).status_code == 303
+    assert client.post(f"/jobs/{job.id}/cancel", data={"csrf_token": token, "confirmed": "1"}).status_code == 303
     db.expire_all()
     cancelled = db.get(CareJob, job.id)
     assert cancelled.carers_needed == 2 and cancelled.status == JobStatus.CANCELLED
@@ -195,7 +195,9 @@ def test_a_wrong_number_closes_its_empty_case_and_it_is_no_counselling_session(c
     token = login(client, staff)
     client.post(f"/cases/{documented.id}/notes", data={"csrf_token": token, "body": "Echte Beratung"})
     for marked in (call, other_call):
-        response = client.post(f"/calls/{marked.id}/no-case", data={"csrf_token": token, "reason": "wrong_number"})
+        response = client.post(
+            f"/calls/{marked.id}/no-case", data={"csrf_token": token, "reason": "wrong_number", "confirmed": "1"}
+        )
         assert response.status_code == 303
     db.expire_all()
     assert db.get(Case, empty.id).status == CaseStatus.CLOSED_NO_NEED

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from fluxx.core import notices
 from fluxx.core.limits import limit_for
 from fluxx.core.models import StaffRole
 from telephony.outbox.models import Message, MessageDirection, MessageStatus
@@ -163,6 +164,7 @@ FORM_PAGES = {
     "/volunteers/new": "/volunteers/new",
     "/volunteers/{volunteer_id}/edit": "/volunteers/{volunteer_id}/edit",
     "/volunteers/{volunteer_id}/absences": "/volunteers/{volunteer_id}",
+    "/volunteers/{volunteer_id}/deactivate": "/volunteers/{volunteer_id}",
     "/jobs/{job_id}/outreach": "/jobs/{job_id}",
     "/jobs/{job_id}/outreach/widen": "/jobs/{job_id}",
     "/jobs/{job_id}/assign": "/jobs/{job_id}",
@@ -181,6 +183,7 @@ STAFF_POSTS = [
     "/volunteers/import", "/volunteers/import/confirm", "/jobs/{job_id}/outreach", "/jobs/{job_id}/outreach/cancel",
     "/jobs/{job_id}/outreach/widen", "/jobs/{job_id}/assign", "/jobs/{job_id}/assignments/{assignment_id}/release",
     "/session/keep-alive",
+    "/undo", "/notices/{notice_id}/dismiss",
 ]  # fmt: skip
 
 
@@ -219,6 +222,7 @@ class World:
         self.assignment = Assignment(job_id=self.job.id, volunteer_id=self.volunteer.id, assigned_at=T0,
                                      source=AssignmentSource.STAFF)  # fmt: skip
         db.add(self.assignment)
+        self.notice = notices.tell(db, staff_id=self.admin.id, text="Hinweis", case_id=self.case.id, now=T0)
         db.commit()
         self._fields: dict[str, list[str]] = {}
         self.csrf = login(client, self.admin)
@@ -228,7 +232,8 @@ class World:
     def path(self, template: str) -> str:
         ids = {"case_id": self.case.id, "call_id": self.call.id, "job_id": self.job.id, "staff_id": self.other.id,
                "message_id": self.message.id, "sid": self.sid, "volunteer_id": self.volunteer.id,
-               "absence_id": self.absence.id, "assignment_id": self.assignment.id}  # fmt: skip
+               "absence_id": self.absence.id, "assignment_id": self.assignment.id,
+               "notice_id": self.notice.id}  # fmt: skip
         return template.format(**ids)
 
     def fields(self, template: str, declared: list[str]) -> list[str]:

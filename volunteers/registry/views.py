@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from casework.reference import service as reference
-from fluxx.core import audit, web
+from fluxx.core import audit, confirm, flash, web
 from fluxx.core.errors import NotFound
 from fluxx.core.formats import ascii_int
 from fluxx.core.models import Staff, StaffRole
@@ -123,6 +123,7 @@ def _posted(posted: FormData) -> dict[str, Any]:
 def _save(request: Request, db: Session, staff: Staff, volunteer: Volunteer | None, posted: FormData) -> Response:
     """Create (no `volunteer`) or update from the posted form; the form again with messages when refused."""
     form = _posted(posted)
+    created = volunteer is None
     try:
         draft = forms.parse_volunteer_form(form, municipalities=service.municipality_ids(db), today=today(request))
         if volunteer is None:
@@ -139,7 +140,8 @@ def _save(request: Request, db: Session, staff: Staff, volunteer: Volunteer | No
     except DuplicatePhone as exc:
         db.rollback()
         return _form_page(request, db, volunteer, form, {"phone": " ".join(exc.messages)})
-    return RedirectResponse(f"/volunteers/{volunteer.id}?saved=1", status_code=303)
+    response = RedirectResponse(f"/volunteers/{volunteer.id}", status_code=303)
+    return flash.add(response, request, f"{volunteer.name} angelegt." if created else "Änderungen gespeichert.")
 
 
 @router.get("/volunteers/new")
@@ -164,7 +166,6 @@ def _detail(request: Request, db: Session, volunteer: Volunteer, error: str | No
         request, "volunteers/detail.html", status_code=422 if error else 200, volunteer=volunteer, skills=list(Skill),
         area_names=_area_names(db), history=history.of(db, volunteer_id=volunteer.id), texts=texts,
         availability=forms.form_from_volunteer(volunteer)["availability"], today=today(request), error=error,
-        saved=request.query_params.get("saved"),
     )  # fmt: skip
 
 
@@ -181,11 +182,23 @@ def volunteer_edit(request: Request, db: DB, staff: CurrentStaff, volunteer_id: 
 
 
 @router.post("/volunteers/{volunteer_id}/deactivate", dependencies=[CSRF])
-def volunteer_deactivate(request: Request, db: DB, staff: CurrentStaff, volunteer_id: int) -> Response:
+def volunteer_deactivate(
+    request: Request, db: DB, staff: CurrentStaff, volunteer_id: int, posted: FormFields
+) -> Response:
+    """Deactivate a volunteer, after asking (the page's own button asks in a disclosure first)."""
     volunteer = get_volunteer(db, volunteer_id)
+    if volunteer.is_active and not confirm.given(posted):
+        return confirm.ask(
+            request, posted, title=f"{volunteer.name} deaktivieren?",
+            text=f"{volunteer.name} bekommt danach keine Einsatzangebote mehr.",
+            details=["Angebote, Einsätze und Stunden bleiben erhalten; die Deaktivierung lässt sich jederzeit "
+                     "aufheben."],
+            button=f"Ja, {volunteer.name} deaktivieren", back=f"/volunteers/{volunteer.id}",
+        )  # fmt: skip
     service.deactivate(db, volunteer=volunteer, now=web.now(request))
     _record(request, db, staff, "volunteer.deactivate", volunteer.id)
-    return RedirectResponse(f"/volunteers/{volunteer.id}", status_code=303)
+    response = RedirectResponse(f"/volunteers/{volunteer.id}", status_code=303)
+    return flash.add(response, request, f"{volunteer.name} deaktiviert.")
 
 
 @router.post("/volunteers/{volunteer_id}/reactivate", dependencies=[CSRF])
@@ -193,7 +206,8 @@ def volunteer_reactivate(request: Request, db: DB, staff: CurrentStaff, voluntee
     volunteer = get_volunteer(db, volunteer_id)
     service.reactivate(db, volunteer=volunteer, now=web.now(request))
     _record(request, db, staff, "volunteer.reactivate", volunteer.id)
-    return RedirectResponse(f"/volunteers/{volunteer.id}", status_code=303)
+    response = RedirectResponse(f"/volunteers/{volunteer.id}", status_code=303)
+    return flash.add(response, request, f"{volunteer.name} wieder aktiviert.")
 
 
 @router.post("/volunteers/{volunteer_id}/absences", dependencies=[CSRF])

@@ -62,7 +62,7 @@ def test_allowed_transitions_are_buttons_and_closing_then_reopening_works(client
     token = login(client, staff)
     page = client.get(f"/cases/{case.id}").text
     assert "Beratung beginnen" in page and "Betreuung organisiert“ setzen" not in page
-    client.post(f"/cases/{case.id}/status", data={"csrf_token": token, "to": "closed_unreachable"})
+    client.post(f"/cases/{case.id}/status", data={"csrf_token": token, "to": "closed_unreachable", "confirmed": "1"})
     db.expire_all()
     closed = db.get(Case, case.id)
     assert closed.status == CaseStatus.CLOSED_UNREACHABLE and closed.closed_at is not None

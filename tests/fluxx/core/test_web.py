@@ -115,7 +115,7 @@ def test_a_staff_member_switches_their_own_duty_on_and_off(client, db):
     db.refresh(staff)
     assert staff.on_duty is True
     assert "Dienst beenden" in client.get("/").text
-    client.post("/duty", data={"on_duty": "0", "csrf_token": token, "back": "/"})
+    client.post("/duty", data={"on_duty": "0", "csrf_token": token, "back": "/", "confirmed": "1"})
     db.refresh(staff)
     assert staff.on_duty is False
 
@@ -181,7 +181,7 @@ def test_disabling_an_account_ends_its_sessions_at_once(client, db, app):
     with TestClient(app, follow_redirects=False) as other_client:
         login(other_client, other)
         token = login(client, admin)
-        client.post(f"/admin/staff/{other.id}/active", data={"csrf_token": token, "active": "0"})
+        client.post(f"/admin/staff/{other.id}/active", data={"csrf_token": token, "active": "0", "confirmed": "1"})
         assert other_client.get("/", headers={"accept": "text/html"}).status_code == 303
     assert all(s.ended_at for s in db.scalars(select(StaffSession).where(StaffSession.staff_id == other.id)))
 

@@ -162,7 +162,7 @@ def test_deactivating_and_reactivating_take_a_post_and_are_audited(client, db):
     token = coordinator(client, db)
     assert "Ja, Lena Schulz deaktivieren" in client.get(f"/volunteers/{volunteer.id}").text
     assert client.get(f"/volunteers/{volunteer.id}/deactivate").status_code == 405
-    response = client.post(f"/volunteers/{volunteer.id}/deactivate", data={"csrf_token": token})
+    response = client.post(f"/volunteers/{volunteer.id}/deactivate", data={"csrf_token": token, "confirmed": "1"})
     assert response.status_code == 303
     db.expire_all()
     assert not db.get(Volunteer, volunteer.id).is_active
