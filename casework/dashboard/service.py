@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from casework.callbacks import rules as callback_rules
 from casework.calls.models import Call
+from casework.calls.rules import LiveState, live_state
+from casework.cases import family
 from casework.cases import service as cases
 from casework.cases.models import Case
 from casework.cases.rules import OPEN_STATUSES
@@ -74,6 +76,8 @@ class DashboardLists:
     jobs_searching: list[CareJob]  # "Suche läuft"
     history: dict[int, int]  # case id → number of earlier cases from the same number
     claimers: dict[int, str]  # case id → who is calling back now (claims past the timeout are free again)
+    families: dict[int, family.KnownFamily]  # case id → the caller's open case (a repeat caller)
+    call_states: dict[int, LiveState]  # call id → klingelt, im Gespräch mit …, beendet, verpasst
 
 
 def _cases(db: Session, *where: Any, oldest_first: bool = False) -> list[Case]:
@@ -98,7 +102,7 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
             .where(Call.started_at >= midnight)
             .order_by(Call.started_at.desc(), Call.id.desc())
             .limit(LIST_LIMIT)
-            .options(selectinload(Call.case))
+            .options(selectinload(Call.case), selectinload(Call.accepted_by))
         )
     )
     callbacks = _cases(db, Case.callback_needed.is_(True), oldest_first=True)
@@ -116,4 +120,6 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
         jobs_searching=_jobs(db, CareJob.status == JobStatus.SEARCHING),
         history=cases.earlier_case_counts(db, list(shown.values())),
         claimers={case_id: names[staff_id] for case_id, staff_id in active.items() if staff_id},
+        families=family.known_families(db, [c.case for c in calls if c.case is not None]),
+        call_states={call.id: live_state(call, now) for call in calls},
     )
