@@ -106,9 +106,7 @@ def _bill_entries(db: Session, case: Case) -> list[Entry]:
     ]
 
 
-def for_case(
-    db: Session, *, case: Case, assignments: Sequence[Entry] = (), now: datetime | None = None
-) -> list[Entry]:
+def for_case(db: Session, *, case: Case, assignments: Sequence[Entry] = (), now: datetime | None = None) -> list[Entry]:
     """The case's timeline, newest first.
 
     `assignments` are the volunteers' commitments and hours: the volunteers domain stands above case work,
