@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from casework.calls.models import Call, CallEvent
 from casework.calls.rules import FINAL_STATUSES, advance
+from casework.cases import family
 from casework.cases import service as cases
 from casework.cases.models import CarePerson, CareWindow, Case, CaseNote
 from casework.cases.opening import open_case
@@ -23,6 +24,7 @@ from casework.enums import CallStatus, CaseChannel, CaseStatus, Need, NoCaseReas
 from casework.jobs.models import CareJob
 from fluxx.core import audit
 from fluxx.core.audit import Actor
+from fluxx.core.formats import BERLIN
 from fluxx.core.models import Staff
 from fluxx.core.phone import try_e164
 
@@ -87,8 +89,10 @@ def staff_to_ring(db: Session, *, now: datetime, limit: int = MAX_PARALLEL_RINGS
     return list(staff)
 
 
-def accept(db: Session, *, call: Call, staff_id: int, now: datetime) -> bool:
-    """Record who took the call. Two staff pressing 1 at once: only the first one wins (atomic)."""
+def accept(db: Session, *, call: Call, staff_id: int, now: datetime, zone: ZoneInfo = BERLIN) -> bool:
+    """Record who took the call. Two staff pressing 1 at once: only the first one wins (atomic).
+
+    The family was reached: their other open cases need no call-back any more (see `family.settle_callbacks`)."""
     won = cast(
         "CursorResult[Any]",
         db.execute(
@@ -109,6 +113,7 @@ def accept(db: Session, *, call: Call, staff_id: int, now: datetime) -> bool:
             cases.set_status(db, case=case, target=CaseStatus.IN_COUNSELLING,
                                actor=Actor(staff_id=staff_id, ip=None, now=now))  # fmt: skip
     db.add(CallEvent(call_id=call.id, source="screening", status="accepted", at=now))
+    family.settle_callbacks(db, call=call, staff_id=staff_id, now=now, zone=zone)
     return True
 
 

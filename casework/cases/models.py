@@ -101,6 +101,9 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     # Set when retention has removed the personal data; the row stays for the statistics.
     anonymised_at: Mapped[datetime | None]
+    # Set when the case was merged into another case of the same family (a repeat caller's call added to
+    # their open case, or two cases joined): it is shown nowhere any more and counts as no counselling.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -247,8 +247,9 @@ def count_earlier(db: Session, *, phone: str | None, before: Case) -> int:
     if not phone:
         return 0
     query = select(func.count()).where(
-        Case.caller_phone == phone, Case.opened_at <= before.opened_at, Case.id != before.id
-    )
+        Case.caller_phone == phone, Case.opened_at <= before.opened_at, Case.id != before.id,
+        Case.merged_into_id.is_(None),
+    )  # fmt: skip
     return db.scalar(query) or 0
 
 
@@ -259,7 +260,12 @@ def caller_history(db: Session, *, case: Case) -> CallerHistory:
         return CallerHistory(0)
     query = (
         select(Case)
-        .where(Case.caller_phone == case.caller_phone, Case.opened_at <= case.opened_at, Case.id != case.id)
+        .where(
+            Case.caller_phone == case.caller_phone,
+            Case.opened_at <= case.opened_at,
+            Case.id != case.id,
+            Case.merged_into_id.is_(None),
+        )  # fmt: skip
         .order_by(Case.opened_at.desc(), Case.id.desc())
         .limit(SHOWN)
         .options(selectinload(Case.calls))

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from casework.billing.models import HoursReport
 from casework.callbacks import rules as callback_rules
 from casework.callbacks import service as callbacks
-from casework.cases import forms, rules, service
+from casework.calls.models import Call
+from casework.cases import family, forms, rules, service
 from casework.cases.models import Case
 from casework.cases.service import CaseworkError
 from casework.enums import Affiliation, CaseStatus, JobKind, Need, NoCaseReason
@@ -27,6 +28,7 @@ from casework.reference import service as reference
 from casework.timeline import service as timeline
 from casework.undo import service as undo
 from fluxx.core import audit, confirm, flash, once, web
+from fluxx.core.errors import NotFound
 from fluxx.core.formats import ascii_int
 from fluxx.core.models import Staff, StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
@@ -102,9 +104,20 @@ def _active_assignments(db: Session, case: Case) -> dict[int, list[Assignment]]:
     return found
 
 
+def _merged_target(db: Session, case: Case) -> Case:
+    """The case a merged case now lives in (following a chain of merges)."""
+    seen = {case.id}
+    while case.merged_into_id is not None and case.merged_into_id not in seen:
+        case = service.get_case(db, case_id=case.merged_into_id)
+        seen.add(case.id)
+    return case
+
+
 def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_code: int = 200, **extra: Any) -> Response:
     """The case page; every showing is an audited view of the case's personal data."""
     case = service.get_case(db, case_id=case_id)
+    if case.merged_into_id is not None:
+        return RedirectResponse(f"/cases/{_merged_target(db, case).id}", status_code=303)
     audit.record(db, actor(request, staff), action="case.view", object_type="case", object_id=case.id, case_id=case.id)
     transitions = [
         (target, rules.action_label(case.status, target)) for target in rules.allowed_transitions(case.status)
@@ -119,7 +132,9 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
         case=case,
         transitions=transitions,
         history=service.caller_history(db, case=case),
-        entries=timeline.for_case(db, case=case, assignments=_assignment_entries(db, case)),
+        entries=timeline.for_case(db, case=case, assignments=_assignment_entries(db, case), now=web.now(request)),
+        family=family.known_family(db, case=case),
+        merge_targets=family.merge_targets(db, case=case),
         claimer=claimer,
         callback_attempts=callbacks.attempts(db, case_id=case.id),
         voicemail=callbacks.latest_voicemails(db, case_ids=[case.id]).get(case.id) if case.callback_needed else None,
@@ -142,6 +157,63 @@ def _refused(request: Request, db: DB, staff: Staff, case_id: int, status_code: 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
     return render_case(request, db, staff, case_id)
+
+
+@router.post("/calls/{call_id}/add-to-open-case", dependencies=[CSRF])
+def call_add_to_open_case(request: Request, db: DB, staff: CurrentStaff, call_id: int) -> Response:
+    """A repeat caller's call joins the family's open case; the empty case it opened disappears."""
+    call = db.get(Call, call_id)
+    if call is None or call.case_id is None:
+        raise NotFound("Diesen Anruf gibt es nicht.")
+    case_id = call.case_id
+    try:
+        added = family.add_call_to_open_case(db, call=call, actor=actor(request, staff), zone=zone(request))
+    except CaseworkError as exc:
+        return _refused(request, db, staff, case_id, 409, error=str(exc))
+    response = RedirectResponse(f"/cases/{added.target.id}#timeline", status_code=303)
+    return flash.add(response, request, f"Der Anruf gehört jetzt zu Fall {added.target.number}.")
+
+
+def _merge_page(request: Request, db: DB, case: Case, into: str, status_code: int = 200, error: str = "") -> Response:
+    target_id = ascii_int(into) if into else None
+    preview = None
+    if target_id is not None and not error:
+        try:
+            preview = family.merge_preview(db, source=case, target=service.get_case(db, case_id=target_id))
+        except CaseworkError as exc:
+            error, status_code = str(exc), 409
+    if into and target_id is None and not error:
+        error, status_code = "Bitte wählen Sie einen Fall aus der Liste.", 422
+    return web.render(
+        request, "casework/case_merge.html", status_code=status_code, case=case, preview=preview, error=error,
+        targets=family.merge_targets(db, case=case),
+    )  # fmt: skip
+
+
+@router.get("/cases/{case_id}/merge")
+def case_merge_page(request: Request, db: DB, staff: CurrentStaff, case_id: int, into: str = "") -> Response:
+    """ "Fälle zusammenführen": pick the family's other case, see what moves, then confirm (no JavaScript needed)."""
+    case = service.get_case(db, case_id=case_id)
+    if case.merged_into_id is not None:
+        return RedirectResponse(f"/cases/{_merged_target(db, case).id}", status_code=303)
+    return _merge_page(request, db, case, into)
+
+
+@router.post("/cases/{case_id}/merge", dependencies=[CSRF])
+def case_merge(
+    request: Request, db: DB, staff: CurrentStaff, case_id: int, into: Annotated[str, Form()] = ""
+) -> Response:
+    case = service.get_case(db, case_id=case_id)
+    target_id = ascii_int(into)
+    if target_id is None:
+        return _merge_page(request, db, case, "", 422, "Bitte wählen Sie den Fall, in den dieser Fall übergehen soll.")
+    try:
+        family.merge(db, source_id=case.id, target_id=target_id, actor=actor(request, staff))
+    except CaseworkError as exc:
+        db.rollback()
+        return _merge_page(request, db, service.get_case(db, case_id=case_id), into, 409, str(exc))
+    response = RedirectResponse(f"/cases/{target_id}#timeline", status_code=303)
+    return flash.add(response, request, f"Fall {case.number} ist mit diesem Fall zusammengeführt.")
 
 
 @router.get("/cases/{case_id}/jobs/live")
@@ -312,6 +384,8 @@ def _edit_page(
 @router.get("/cases/{case_id}/edit")
 def case_edit_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
     case = service.get_case(db, case_id=case_id)
+    if case.merged_into_id is not None:
+        return RedirectResponse(f"/cases/{_merged_target(db, case).id}/edit", status_code=303)
     audit.record(db, actor(request, staff), action="case.view", object_type="case", object_id=case.id,
                  case_id=case.id, detail={"page": "edit"})  # fmt: skip
     return _edit_page(request, db, case, forms.form_from_case(case, zone(request)), {})

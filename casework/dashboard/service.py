@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 from casework.callbacks import rules as callback_rules
 from casework.callbacks import service as callback_service
 from casework.calls.models import Call
+from casework.calls.rules import LiveState, live_state
+from casework.cases import family
 from casework.cases import service as cases
 from casework.cases.models import Case
 from casework.cases.rules import OPEN_STATUSES
@@ -77,6 +79,8 @@ class DashboardLists:
     claimers: dict[int, str]  # case id → who is calling back now (claims past the timeout are free again)
     attempts: dict[int, callback_service.AttemptSummary]  # case id → call-back attempts so far ("2. Versuch")
     voicemails: dict[int, Call]  # case id → the newest call of the case that left a voicemail
+    families: dict[int, family.KnownFamily]  # case id → the caller's open case (a repeat caller)
+    call_states: dict[int, LiveState]  # call id → klingelt, im Gespräch mit …, beendet, verpasst
 
 
 def _cases(db: Session, *where: Any, oldest_first: bool = False, options: tuple[Any, ...] = ()) -> list[Case]:
@@ -101,7 +105,7 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
             .where(Call.started_at >= midnight)
             .order_by(Call.started_at.desc(), Call.id.desc())
             .limit(LIST_LIMIT)
-            .options(selectinload(Call.case))
+            .options(selectinload(Call.case), selectinload(Call.accepted_by))
         )
     )
     # The call-back box names the case's counsellor: loaded with the cases, not one query per entry.
@@ -122,4 +126,6 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
         claimers={case_id: names[staff_id] for case_id, staff_id in active.items() if staff_id},
         attempts=callback_service.attempt_summaries(db, case_ids=[case.id for case in callbacks]),
         voicemails=callback_service.latest_voicemails(db, case_ids=[case.id for case in callbacks]),
+        families=family.known_families(db, [c.case for c in calls if c.case is not None]),
+        call_states={call.id: live_state(call, now) for call in calls},
     )

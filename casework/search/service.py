@@ -91,7 +91,7 @@ def local_day_start(day: date, zone: ZoneInfo) -> datetime:
 
 
 def filter_conditions(filters: CaseFilters, zone: ZoneInfo, dialect: str) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
+    where: list[ColumnElement[bool]] = [Case.merged_into_id.is_(None)]  # merged cases live on in their target
     if filters.statuses:
         where.append(Case.status.in_(filters.statuses))
     if filters.needs:

@@ -14,11 +14,14 @@ def counselling_condition() -> ColumnElement[bool]:
     """SQL twin of rules.counts_as_counselling for the statistics: the case is a counselling session."""
     real_call = exists().where(Call.case_id == Case.id, Call.no_case_reason.is_(None))
     any_call = exists().where(Call.case_id == Case.id)
-    return or_(
-        Case.channel == CaseChannel.MANUAL,
-        Case.status != CaseStatus.CLOSED_NO_NEED,
-        not_(any_call),
-        real_call,
+    return and_(
+        Case.merged_into_id.is_(None),
+        or_(
+            Case.channel == CaseChannel.MANUAL,
+            Case.status != CaseStatus.CLOSED_NO_NEED,
+            not_(any_call),
+            real_call,
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from casework.billing.models import Bill
+from casework.calls.rules import live_state
 from casework.cases.models import Case, CaseNote, CaseStatusChange
 from fluxx.core.audit import staff_names
 from telephony.outbox.models import Message, MessageDirection
@@ -46,12 +47,11 @@ def _note_entries(db: Session, case: Case, names: dict[int, str]) -> list[Entry]
     return [Entry(n.created_at, "note", "Notiz", n.body, names.get(n.author_id or 0)) for n in notes]
 
 
-def _call_entries(case: Case, names: dict[int, str]) -> list[Entry]:
+def _call_entries(case: Case, names: dict[int, str], now: datetime | None) -> list[Entry]:
     entries = []
     for call in case.calls:
-        body = f"Status: {call.status.label}"
-        if call.duration_seconds:
-            body += f", Dauer {call.duration_seconds // 60}:{call.duration_seconds % 60:02d} min"
+        state = live_state(call, now or call.updated_at)
+        body = state.label[:1].upper() + state.label[1:]
         if call.no_case_reason:
             body += f" · kein Fall: {call.no_case_reason.label}"
         entries.append(
@@ -61,7 +61,7 @@ def _call_entries(case: Case, names: dict[int, str]) -> list[Entry]:
                 "Anruf",
                 body,
                 names.get(call.accepted_by_id or 0),
-                {"call": call, "voicemail": bool(call.recording_sid)},
+                {"call": call, "voicemail": bool(call.recording_sid), "state": state},
             )
         )
     return entries
@@ -106,7 +106,7 @@ def _bill_entries(db: Session, case: Case) -> list[Entry]:
     ]
 
 
-def for_case(db: Session, *, case: Case, assignments: Sequence[Entry] = ()) -> list[Entry]:
+def for_case(db: Session, *, case: Case, assignments: Sequence[Entry] = (), now: datetime | None = None) -> list[Entry]:
     """The case's timeline, newest first.
 
     `assignments` are the volunteers' commitments and hours: the volunteers domain stands above case work,
@@ -120,7 +120,7 @@ def for_case(db: Session, *, case: Case, assignments: Sequence[Entry] = ()) -> l
     entries = (
         _status_entries(db, case, names)
         + _note_entries(db, case, names)
-        + _call_entries(case, names)
+        + _call_entries(case, names, now)
         + _job_entries(case)
         + _sms_entries(db, case, job_ids)
         + list(assignments)

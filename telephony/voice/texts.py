@@ -43,6 +43,8 @@ FALLBACK_CONNECTING = "Wir verbinden Sie mit unserer Vertretung."
 
 # What the staff member hears before being connected (whisper); only a key press connects.
 WHISPER = "Fluxx-Anruf: {need}. Drücken Sie 1 zum Annehmen."
+WHISPER_KNOWN = "Bekannte Familie, offener Fall bei {counsellor}."
+WHISPER_KNOWN_UNASSIGNED = "Bekannte Familie mit offenem Fall."
 WHISPER_NOT_TAKEN = "Nicht angenommen. Auf Wiederhören."
 ALREADY_TAKEN = "Dieser Anruf wurde schon von jemand anderem angenommen. Danke!"
 ACCEPTED = "Sie werden jetzt verbunden."
@@ -107,5 +109,11 @@ def next_opening_sentence(moment: datetime | None, now: datetime) -> str:
     return f"{day} ab {_clock(moment.strftime('%H:%M'))} sind wir wieder für Sie da."
 
 
-def whisper(need: Need | None) -> str:
-    return WHISPER.format(need=NEED_SPOKEN.get(need or Need.OTHER, "anderes Anliegen"))
+def whisper(need: Need | None, *, known_family: bool = False, counsellor: str | None = None) -> str:
+    """ "Fluxx-Anruf: Kinderbetreuung. Drücken Sie 1 …", for a family with an open case with who counsels it."""
+    text = WHISPER.format(need=NEED_SPOKEN.get(need or Need.OTHER, "anderes Anliegen"))
+    if not known_family:
+        return text
+    known = WHISPER_KNOWN.format(counsellor=counsellor) if counsellor else WHISPER_KNOWN_UNASSIGNED
+    head, _, tail = text.partition(". ")
+    return f"{head}. {known} {tail}"

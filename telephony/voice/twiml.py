@@ -61,7 +61,10 @@ def ring_staff(base: str, *, call_sid: str, hotline: str, staff: list[tuple[int,
     return response
 
 
-def screen(base: str, *, call_sid: str, staff_id: int, need: Need | None) -> VoiceResponse:
+def screen(
+    base: str, *, call_sid: str, staff_id: int, need: Need | None, known_family: bool = False,
+    counsellor: str | None = None,
+) -> VoiceResponse:  # fmt: skip
     """The whisper on a staff member's phone. Without the key press the leg hangs up (no mailbox)."""
     response = VoiceResponse()
     gather = response.gather(
@@ -72,7 +75,7 @@ def screen(base: str, *, call_sid: str, staff_id: int, need: Need | None) -> Voi
         method="POST",
         action_on_empty_result=True,
     )
-    _say(gather, texts.whisper(need))
+    _say(gather, texts.whisper(need, known_family=known_family, counsellor=counsellor))
     _say(response, texts.WHISPER_NOT_TAKEN)
     response.hangup()
     return response

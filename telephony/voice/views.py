@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from casework.calls import service as calls
 from casework.calls.models import Call
 from casework.calls.rules import parse_call_status
+from casework.cases import family
 from casework.enums import Need
 from fluxx.core import audit, web
 from fluxx.core.db import describe_error, transaction
@@ -146,7 +147,13 @@ def screen(request: Request, db: DB, form: TwilioForm, call: str = "", staff: in
     if parent is None:
         return twiml(voice_twiml.hangup())
     need = parent.case.need if parent.case else None
-    return twiml(voice_twiml.screen(_settings(request).public_base_url, call_sid=call, staff_id=staff, need=need))
+    known = family.known_family(db, case=parent.case) if parent.case else None
+    return twiml(
+        voice_twiml.screen(
+            _settings(request).public_base_url, call_sid=call, staff_id=staff, need=need,
+            known_family=known is not None, counsellor=known.counsellor if known else None,
+        )
+    )  # fmt: skip
 
 
 @webhooks.post("/screen/answer")
@@ -154,7 +161,7 @@ def screen_answer(request: Request, db: DB, form: TwilioForm, call: str = "", st
     parent = calls.get_by_sid(db, call_sid=call)
     if parent is None or str(form.get("Digits") or "") != "1":
         return twiml(voice_twiml.screen_result(accepted=False, taken_by_other=False))
-    won = calls.accept(db, call=parent, staff_id=staff, now=web.now(request))
+    won = calls.accept(db, call=parent, staff_id=staff, now=web.now(request), zone=_settings(request).zone)
     return twiml(voice_twiml.screen_result(accepted=won, taken_by_other=not won))
 
 

@@ -44,7 +44,7 @@ def test_a_missed_call_shows_on_the_dashboard_and_its_voicemail_plays_from_our_r
 
     calls = page.locator("#calls-today")
     expect(calls).to_contain_text("0511 9876543", timeout=5_000)  # without reloading the page
-    expect(calls).to_contain_text("von niemandem angenommen")
+    expect(calls).to_contain_text("nicht angenommen · Sprachnachricht hinterlassen")
     expect(page.locator("#callbacks")).to_contain_text("0511 9876543")
     calls.get_by_role("link", name="Sprachnachricht (17 s)").click()
 

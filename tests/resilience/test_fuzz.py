@@ -184,6 +184,7 @@ STAFF_POSTS = [
     "/jobs/{job_id}/outreach/widen", "/jobs/{job_id}/assign", "/jobs/{job_id}/assignments/{assignment_id}/release",
     "/session/keep-alive",
     "/undo", "/notices/{notice_id}/dismiss",
+    "/calls/{call_id}/add-to-open-case", "/cases/{case_id}/merge",
 ]  # fmt: skip
 
 

@@ -70,3 +70,12 @@ def test_a_case_with_one_real_call_or_entered_by_hand_counts_as_counselling():
     assert statistics.counts_as_counselling(
         status=S.IN_COUNSELLING, channel=CaseChannel.PHONE, call_reasons=[NoCaseReason.SILENT]
     )
+
+
+def test_a_case_merged_into_another_case_of_the_family_is_no_counselling_session():
+    assert not statistics.counts_as_counselling(
+        status=S.CLOSED_NO_NEED, channel=CaseChannel.PHONE, call_reasons=[], merged=True
+    )
+    assert not statistics.counts_as_counselling(
+        status=S.IN_COUNSELLING, channel=CaseChannel.MANUAL, call_reasons=[None], merged=True
+    )

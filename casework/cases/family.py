@@ -1,0 +1,315 @@
+"""Repeat callers: a family that calls again while its case is open.
+
+Every incoming call still opens a case at once (the webhook must stay fast and never fail). Afterwards:
+
+- the call and its case show the known family: name, open case and who counsels it (`known_family`);
+- staff add the call to the family's open case in one step (`add_call_to_open_case`); the new case, if
+  nobody entered anything into it, is marked as merged: it disappears from lists, search and dashboard,
+  its page leads to the open case and it counts as no counselling session;
+- staff merge two cases of one family (`merge`), calls, notes, persons, windows and jobs move along;
+- an accepted call from the family settles its open call-back (`settle_callbacks`).
+
+Services flush and never commit; every change is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from casework.billing.models import Bill
+from casework.calls.models import Call
+from casework.cases.models import CarePerson, CareWindow, Case, CaseNote, CaseStatusChange
+from casework.cases.rules import OPEN_STATUSES, is_open
+from casework.cases.service import CaseworkError, get_case
+from casework.enums import Affiliation, CaseStatus
+from casework.jobs.models import CareJob
+from fluxx.core import audit
+from fluxx.core.audit import Actor
+from fluxx.core.formats import date_de, datetime_de, time_de
+from fluxx.core.models import Staff
+from telephony.outbox.models import Message
+
+
+class FamilyError(CaseworkError):
+    """A merge or move the rules refuse; the message is German and shown to staff."""
+
+
+@dataclass(frozen=True)
+class KnownFamily:
+    """The family behind a call: its name, its open case and who counsels it."""
+
+    open_case: Case
+    name: str | None
+    counsellor: str | None
+
+    @property
+    def summary(self) -> str:
+        """ "Bekannte Familie: Meier · offener Fall 2026-000007 · Beratung: Anna Schmidt"."""
+        parts = [f"Bekannte Familie: {self.name}" if self.name else "Bekannte Familie"]
+        parts.append(f"offener Fall {self.open_case.number}")
+        parts.append(f"Beratung: {self.counsellor}" if self.counsellor else "noch ohne zuständige Person")
+        return " · ".join(parts)
+
+
+def not_merged() -> ColumnElement[bool]:
+    """Cases that are shown anywhere: not merged into another case."""
+    return Case.merged_into_id.is_(None)
+
+
+def _earlier_than(case: Case) -> ColumnElement[bool]:
+    return or_(Case.opened_at < case.opened_at, and_(Case.opened_at == case.opened_at, Case.id < case.id))
+
+
+def open_case_of(db: Session, *, phone: str | None, before: Case | None = None) -> Case | None:
+    """The family's most recent open case (opened before `before`, if given); None for withheld numbers."""
+    if not phone:
+        return None
+    where = [Case.caller_phone == phone, Case.status.in_(OPEN_STATUSES), not_merged(), Case.anonymised_at.is_(None)]
+    if before is not None:
+        where += [Case.id != before.id, _earlier_than(before)]
+    return db.scalar(select(Case).where(*where).order_by(Case.opened_at.desc(), Case.id.desc()).limit(1))
+
+
+def known_family(db: Session, *, case: Case) -> KnownFamily | None:
+    """The open case the caller of `case` had already, with the family's name and counsellor."""
+    if case.merged_into_id is not None:
+        return None
+    found = open_case_of(db, phone=case.caller_phone, before=case)
+    if found is None:
+        return None
+    counsellor = found.counsellor.name if found.counsellor is not None else None
+    return KnownFamily(open_case=found, name=found.caller_name or case.caller_name, counsellor=counsellor)
+
+
+def known_families(db: Session, cases: Iterable[Case]) -> dict[int, KnownFamily]:
+    """Case id → known family, for the dashboard's entries (one indexed query per entry; a page shows few)."""
+    found = {}
+    for case in cases:
+        family = known_family(db, case=case)
+        if family is not None:
+            found[case.id] = family
+    return found
+
+
+def _has_details(case: Case) -> bool:
+    return any(
+        (
+            case.caller_name, case.municipality_id, case.district, case.address, case.partner_id,
+            case.employer_municipality_id, case.consent_at, case.sms_consent, case.affiliation != Affiliation.NONE,
+        )
+    )  # fmt: skip
+
+
+def is_untouched(db: Session, *, case: Case) -> bool:
+    """Nobody entered anything into the case: no notes, persons, windows, jobs, messages, details or calls."""
+    if _has_details(case):
+        return False
+    checks = (
+        exists().where(CaseNote.case_id == case.id),
+        exists().where(CarePerson.case_id == case.id),
+        exists().where(CareWindow.case_id == case.id),
+        exists().where(CareJob.case_id == case.id),
+        exists().where(Call.case_id == case.id),
+        exists().where(Message.case_id == case.id),
+        exists().where(Bill.case_id == case.id),
+    )
+    return not any(db.scalar(select(check)) for check in checks)
+
+
+def _lock_pair(db: Session, first_id: int, second_id: int) -> tuple[Case, Case]:
+    """Both cases locked, always in id order, so two merges of the same pair take turns and never deadlock."""
+    locked = {cid: get_case(db, case_id=cid, for_update=True) for cid in sorted((first_id, second_id))}
+    return locked[first_id], locked[second_id]
+
+
+def _note(db: Session, case: Case, body: str, actor: Actor) -> None:
+    db.add(CaseNote(case_id=case.id, author_id=actor.staff_id, body=body, created_at=actor.now))
+
+
+def _retire(db: Session, *, source: Case, target: Case, actor: Actor) -> None:
+    """The source disappears into the target: merged, closed (no longer open work), no call-back pending."""
+    target.callback_needed = target.callback_needed or source.callback_needed
+    target.need = target.need or source.need
+    target.caller_name = target.caller_name or source.caller_name
+    target.caller_name_search = target.caller_name_search or source.caller_name_search
+    target.counsellor_id = target.counsellor_id or source.counsellor_id
+    target.updated_at = actor.now
+    source.merged_into_id = target.id
+    source.callback_needed = False
+    source.callback_claimed_by_id = None
+    source.updated_at = actor.now
+    if is_open(source.status):
+        db.add(CaseStatusChange(case_id=source.id, from_status=source.status, to_status=CaseStatus.CLOSED_NO_NEED,
+                                changed_by_id=actor.staff_id, at=actor.now))  # fmt: skip
+        source.status = CaseStatus.CLOSED_NO_NEED
+        source.closed_at = actor.now
+
+
+@dataclass(frozen=True)
+class AddedCall:
+    target: Case
+    source: Case
+    source_merged: bool  # the new case was empty and disappeared
+
+
+def add_call_to_open_case(db: Session, *, call: Call, actor: Actor, zone: ZoneInfo) -> AddedCall:
+    """Move a repeat caller's call (and the need, if the open case has none) into the family's open case.
+
+    The case the call opened disappears (merged) when nobody entered anything into it."""
+    if call.case is None:
+        raise FamilyError("Dieser Anruf gehört zu keinem Fall.")
+    family = known_family(db, case=call.case)
+    if family is None:
+        raise FamilyError("Zu dieser Nummer gibt es keinen anderen offenen Fall.")
+    source, target = _lock_pair(db, call.case.id, family.open_case.id)
+    if not is_open(target.status) or target.merged_into_id is not None:
+        raise FamilyError(f"Der Fall {target.number} ist nicht mehr offen.")
+    call.case_id = target.id
+    call.updated_at = actor.now
+    if target.need is None and source.need is not None:
+        target.need = source.need
+    db.flush()
+    db.expire(source, ["calls"])
+    db.expire(target, ["calls"])
+    merged = is_untouched(db, case=source)
+    when = datetime_de(call.started_at, zone)
+    if merged:
+        _retire(db, source=source, target=target, actor=actor)
+        _note(db, target, f"Anruf vom {when} Uhr hinzugefügt (der Fall {source.number}, "
+                          "den er eröffnet hatte, war leer und wurde zusammengeführt).", actor)  # fmt: skip
+    else:
+        target.updated_at = actor.now
+        _note(db, target, f"Anruf vom {when} Uhr aus Fall {source.number} hinzugefügt.", actor)
+        _note(db, source, f"Anruf vom {when} Uhr in Fall {target.number} verschoben.", actor)
+    db.flush()
+    audit.record(db, actor, action="case.add_call", object_type="call", object_id=call.id, case_id=target.id,
+                 detail={"from_case_id": source.id, "source_merged": merged})  # fmt: skip
+    return AddedCall(target=target, source=source, source_merged=merged)
+
+
+# --- merging two cases of one family ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What moves when `source` is merged into `target` (shown before staff confirm)."""
+
+    source: Case
+    target: Case
+    calls: int
+    notes: int
+    persons: int
+    windows: int
+    jobs: int
+
+
+def merge_targets(db: Session, *, case: Case) -> list[Case]:
+    """The family's other cases this case may be merged into (same number, newest first)."""
+    if not case.caller_phone or case.merged_into_id is not None:
+        return []
+    query = select(Case).where(Case.caller_phone == case.caller_phone, Case.id != case.id, not_merged(),
+                               Case.anonymised_at.is_(None))  # fmt: skip
+    return list(db.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(20)))
+
+
+def check_merge(source: Case, target: Case) -> None:
+    """Raise FamilyError (German) unless `source` may be merged into `target`."""
+    if source.id == target.id:
+        raise FamilyError("Ein Fall kann nicht mit sich selbst zusammengeführt werden.")
+    if source.merged_into_id is not None:
+        raise FamilyError(f"Der Fall {source.number} wurde schon mit einem anderen Fall zusammengeführt.")
+    if target.merged_into_id is not None:
+        raise FamilyError(f"Der Fall {target.number} wurde schon mit einem anderen Fall zusammengeführt. "
+                          "Bitte wählen Sie den Fall, in dem er jetzt steht.")  # fmt: skip
+    if source.anonymised_at is not None or target.anonymised_at is not None:
+        raise FamilyError("Ein anonymisierter Fall kann nicht zusammengeführt werden.")
+    if not source.caller_phone or source.caller_phone != target.caller_phone:
+        raise FamilyError("Zusammenführen geht nur bei Fällen mit derselben Telefonnummer.")
+
+
+def _count(db: Session, model: Any, case_id: int) -> int:
+    return db.scalar(select(func.count()).select_from(model).where(model.case_id == case_id)) or 0
+
+
+def merge_preview(db: Session, *, source: Case, target: Case) -> MergePreview:
+    check_merge(source, target)
+    counts = [_count(db, model, source.id) for model in (Call, CaseNote, CarePerson, CareWindow, CareJob)]
+    return MergePreview(source, target, *counts)
+
+
+def merge(db: Session, *, source_id: int, target_id: int, actor: Actor) -> MergePreview:
+    """Merge `source` into `target`: calls, notes, persons, windows, jobs (and messages, bills) move; the source
+    is marked as merged and the target gets a note saying what came in."""
+    if source_id == target_id:
+        raise FamilyError("Ein Fall kann nicht mit sich selbst zusammengeführt werden.")
+    source, target = _lock_pair(db, source_id, target_id)
+    preview = merge_preview(db, source=source, target=target)
+    for model in (Call, CaseNote, CarePerson, CareWindow, CareJob, Message, Bill):
+        db.execute(update(model).where(model.case_id == source.id).values(case_id=target.id))
+    _retire(db, source=source, target=target, actor=actor)
+    moved = [
+        f"{preview.calls} {'Anruf' if preview.calls == 1 else 'Anrufe'}",
+        f"{preview.notes} {'Notiz' if preview.notes == 1 else 'Notizen'}",
+        f"{preview.persons} {'Person' if preview.persons == 1 else 'Personen'}",
+        f"{preview.windows} {'Zeitfenster' if preview.windows == 1 else 'Zeitfenster'}",
+        f"{preview.jobs} {'Einsatz' if preview.jobs == 1 else 'Einsätze'}",
+    ]
+    db.flush()
+    _note(db, target, f"Fall {source.number} wurde in diesen Fall zusammengeführt ({', '.join(moved)}).", actor)
+    _note(db, source, f"In Fall {target.number} zusammengeführt.", actor)
+    db.flush()
+    db.expire_all()
+    for case, other in ((target, source), (source, target)):
+        audit.record(db, actor, action="case.merge", object_type="case", object_id=case.id, case_id=case.id,
+                     detail={"source_case_id": source.id, "target_case_id": target.id, "other": other.id})  # fmt: skip
+    return preview
+
+
+# --- a call from the family settles its open call-back ----------------------------------------------------
+
+
+def settle_callbacks(db: Session, *, call: Call, staff_id: int, now: datetime, zone: ZoneInfo) -> list[int]:
+    """An accepted call from a number settles every open call-back of that family (other than the call's own
+    case, which `accept` settles). Each case is settled once even when two calls are accepted at the same
+    moment: the conditional UPDATE lets only one of them change the row. Returns the settled case ids."""
+    if not call.from_number:
+        return []
+    candidates = db.scalars(
+        select(Case.id).where(Case.caller_phone == call.from_number, Case.callback_needed.is_(True),
+                              Case.status.in_(OPEN_STATUSES), not_merged(), Case.id != (call.case_id or 0))
+    ).all()  # fmt: skip
+    if not candidates:
+        return []
+    who = db.get(Staff, staff_id)
+    note = (
+        f"Rückruf nicht mehr nötig: Die Familie hat am {date_de(call.started_at, zone)} um "
+        f"{time_de(call.started_at, zone)} Uhr wieder angerufen"
+        + (f" (angenommen von {who.name})." if who is not None else ".")
+    )
+    actor = Actor(staff_id=staff_id, ip=None, now=now)
+    settled = []
+    for case_id in candidates:
+        result = cast(
+            "CursorResult[Any]",
+            db.execute(
+                update(Case)
+                .where(Case.id == case_id, Case.callback_needed.is_(True))
+                .values(callback_needed=False, callback_claimed_by_id=None, updated_at=now)
+                .execution_options(synchronize_session="fetch")
+            ),
+        )
+        if result.rowcount != 1:
+            continue  # another accepted call of the family settled it a moment ago
+        db.add(CaseNote(case_id=case_id, author_id=None, body=note, created_at=now))
+        db.flush()
+        audit.record(db, actor, action="case.callback_settled", object_type="case", object_id=case_id,
+                     case_id=case_id, detail={"call_id": call.id})  # fmt: skip
+        settled.append(case_id)
+    return settled
