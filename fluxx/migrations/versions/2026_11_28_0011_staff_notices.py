@@ -1,7 +1,7 @@
 """notices to one staff member (a colleague took over their case), shown until dismissed
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-28 19:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import fluxx.core.db
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

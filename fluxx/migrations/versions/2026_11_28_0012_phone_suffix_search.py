@@ -5,7 +5,7 @@ caller_phone. The digits in reverse order turn it into a prefix search (`9876543
 serves with a million cases, on SQLite as on PostgreSQL (varchar_pattern_ops, whatever the collation).
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-11-28 19:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0008"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

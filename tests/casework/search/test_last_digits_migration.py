@@ -15,7 +15,7 @@ INSERT_CASE = (
 
 def test_existing_cases_get_their_reversed_digits_and_the_column_goes_on_downgrade(tmp_path):
     url = f"sqlite:///{tmp_path / 'suffix.db'}"
-    command.upgrade(alembic_config(url), "0008")
+    command.upgrade(alembic_config(url), "0011")
     engine = make_engine(url)
     with engine.begin() as connection:
         for seq, phone in ((1, "+4915123456789"), (2, None), (3, "+495111683")):
@@ -32,7 +32,7 @@ def test_existing_cases_get_their_reversed_digits_and_the_column_goes_on_downgra
     assert rows == [(1, "9876543215194"), (2, None), (3, "386111594")]
     assert "ix_case_caller_phone_reversed" in indexes
 
-    command.downgrade(alembic_config(url), "0008")
+    command.downgrade(alembic_config(url), "0011")
     engine = make_engine(url)
     with engine.connect() as connection:
         assert "caller_phone_reversed" not in {c["name"] for c in inspect(connection).get_columns("case")}
