@@ -56,7 +56,8 @@ def test_the_new_case_and_the_dashboard_show_the_known_family_and_add_the_call_i
     assert "Bekannte Familie: <strong>Meier</strong>" in dashboard
     assert f'action="/calls/{call.id}/add-to-open-case"' in dashboard
     response = client.post(f"/calls/{call.id}/add-to-open-case", data={"csrf_token": token})
-    assert response.status_code == 303 and response.headers["location"].startswith(f"/cases/{family_case.id}?")
+    assert response.status_code == 303 and response.headers["location"] == f"/cases/{family_case.id}#timeline"
+    assert f"Der Anruf gehört jetzt zu Fall {family_case.number}." in client.get(response.headers["location"]).text
     db.expire_all()
     assert db.get(Call, call.id).case_id == family_case.id
     # The empty case is gone: its address leads to the family's case, lists and search no longer show it.
