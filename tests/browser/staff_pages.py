@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.enums import CallStatus, CaseStatus, Need
+from casework.reference.models import Municipality
 from fluxx.app import demo
 from fluxx.core.models import StaffRole
 from telephony.outbox.models import Message, MessageDirection, MessageStatus
 from tests.factories import PASSWORD, T0, make_call, make_case, make_job, make_staff, make_volunteer
+from volunteers.outreach.models import Assignment, AssignmentSource
 
 # GET routes that are not pages a person reads: health check, live fragments, audio, a CSV download, the icon.
 NOT_PAGES = {
@@ -94,15 +97,18 @@ def build_world(db: Session, now: Any) -> StaffWorld:
     )  # fmt: skip
     make_call(db, case, recording_sid="RE" + "1" * 32, recording_duration_seconds=42, started_at=now)
     make_call(db, case, status=CallStatus.RINGING, started_at=now, ended_at=None)
+    hannover = db.scalar(select(Municipality.id).where(Municipality.name == "Hannover"))
     job = None
     for n in range(6):
-        job = make_job(db, case, starts_at=T0 + timedelta(days=1 + n), ends_at=T0 + timedelta(days=1 + n, hours=4))
+        job = make_job(db, case, starts_at=T0 + timedelta(days=1 + n), ends_at=T0 + timedelta(days=1 + n, hours=4),
+                       municipality_id=hannover, district="Vahrenwald-List", carers_needed=2)  # fmt: skip
     volunteer = make_volunteer(db, name=LONG_NAME, phone="+4917611122233")
+    assert job is not None
+    db.add(Assignment(job_id=job.id, volunteer_id=volunteer.id, assigned_at=T0, source=AssignmentSource.STAFF))
     db.add(Message(direction=MessageDirection.INBOUND, from_number=volunteer.phone, to_number="+4951116832110",
                    body="JA " + "Ich kann gerne übernehmen, melde mich vorher telefonisch. " * 4,
                    status=MessageStatus.RECEIVED, attempts=0, created_at=now, updated_at=now))  # fmt: skip
     db.commit()
-    assert job is not None
     ids = {"case": case.id, "job": job.id, "volunteer": volunteer.id, "staff": admin.id}
     return StaffWorld(email=admin.email, ids=ids | {"volunteer_phone": volunteer.phone})
 
