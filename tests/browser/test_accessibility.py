@@ -56,6 +56,21 @@ def test_axe_finds_nothing_serious_on_the_main_staff_pages(staff_page, live_serv
     assert found == {}
 
 
+def test_axe_finds_nothing_serious_on_any_staff_page_on_a_phone(browser, live_server, world):
+    """At 390 px wide tables scroll inside their card: such a region must be reachable by keyboard."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE", timezone_id="Europe/Berlin")
+    page = context.new_page()
+    log_in(page, live_server, world.email)
+    found = {}
+    for route, path in world.pages().items():
+        if route != "/login":
+            page.goto(live_server + path)
+            if violations := blocking_violations(page):
+                found[path] = violations
+    context.close()
+    assert found == {}
+
+
 # Each page and the navigation link marked as its section: a case's and a job's pages are in "Fälle".
 SECTIONS = [("/", "Übersicht"), ("/cases", "Fälle"), ("/cases/{case}", "Fälle"), ("/cases/{case}/edit", "Fälle"),
             ("/jobs/{job}", "Fälle"), ("/cases/new", "Neuer Fall"), ("/volunteers/{volunteer}", "Ehrenamtliche"),
