@@ -86,6 +86,10 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or request.method == "POST"
 
 
+def _favicon() -> RedirectResponse:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None) -> FastAPI:
     # No automatic "/path/" -> "/path" redirects: Starlette builds them from the Host header.
     app = FastAPI(title="Fluxxfon", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
@@ -98,6 +102,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit)  # added last, so it runs first: before anything reads the body
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    # Browsers ask for /favicon.ico whatever the pages link: point them at the SVG icon instead of a 404.
+    app.add_api_route("/favicon.ico", _favicon, methods=["GET"], include_in_schema=False)
 
     @app.exception_handler(web.LoginRequired)
     async def _login_required(request: Request, exc: web.LoginRequired) -> Response:

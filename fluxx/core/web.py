@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -57,8 +59,47 @@ def make_templates(zone: ZoneInfo) -> Jinja2Templates:
         window_de=partial(formats.window_de, zone=zone),
         plural_de=formats.plural_de,
         count_de=formats.count_de,
+        phone_link=phone_link,
     )
+    env.globals["aria_current"] = aria_current
     return templates
+
+
+def phone_link(number: str | None) -> Markup:
+    """A number staff can tap to call: `<a href="tel:+4951112345678">0511 12345678</a>`.
+
+    The link dials E.164 (unambiguous from any phone); the text is the number as `phone_de` shows it.
+    Something that is not a valid number (Twilio's `anonymous`, a missing one) is shown as plain text.
+    """
+    dialable = phone.try_e164(number)
+    if dialable is None:
+        return escape(phone.display(number))
+    return Markup('<a href="tel:{}">{}</a>').format(dialable, phone.display(dialable))
+
+
+# The navigation's links; a page belongs to the longest one its path starts with.
+NAV_LINKS = ("/", "/cases", "/cases/new", "/admin/audit", "/volunteers", "/messages", "/simulator", "/admin/staff",
+             "/admin/partners")  # fmt: skip
+# Pages reached from a section without a link of their own: a job is part of its case.
+NAV_ALIASES = {"/jobs": "/cases", "/calls": "/cases"}
+
+
+def nav_section(path: str) -> str | None:
+    """The navigation link of the section `path` is in: /cases/12/edit is in "Fälle", /cases/new is not."""
+    for prefix, section in NAV_ALIASES.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return section
+    matches = [link for link in NAV_LINKS if path == link or (link != "/" and path.startswith(link + "/"))]
+    return max(matches, key=len, default=None)
+
+
+@pass_context
+def aria_current(context: Any, href: str) -> Markup:
+    """` aria-current="page"` on the navigation link of the section the page is in, for screen readers."""
+    request = context.get("request")
+    if request is not None and nav_section(request.url.path) == href:
+        return Markup(' aria-current="page"')
+    return Markup("")
 
 
 def get_settings(request: Request) -> Settings:

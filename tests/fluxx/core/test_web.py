@@ -50,7 +50,8 @@ def test_login_opens_the_dashboard_with_a_hardened_cookie(client, db):
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     dashboard = client.get("/")
     assert "Guten Tag, Jonas Becker" in dashboard.text
-    assert f"<li>Jonas Becker · {display(staff.phone)}</li>" in dashboard.text  # on the on-duty list
+    # On the on-duty list, the number to tap and call.
+    assert f'<li>Jonas Becker · <a href="tel:{staff.phone}">{display(staff.phone)}</a></li>' in dashboard.text
     assert dashboard.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in dashboard.headers["content-security-policy"]
 

@@ -1,0 +1,121 @@
+"""Every staff page the app serves by GET, filled with demo-like data, for the browser tests that visit them all.
+
+The list is checked against the app's routes (`staff_page_routes`): a GET route added later without an entry
+here, or in NOT_PAGES, fails `test_every_staff_page_is_listed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.enums import CallStatus, CaseStatus, Need
+from casework.reference.models import Municipality
+from fluxx.app import demo
+from fluxx.core.models import StaffRole
+from telephony.outbox.models import Message, MessageDirection, MessageStatus
+from tests.factories import PASSWORD, T0, make_call, make_case, make_job, make_staff, make_volunteer
+from volunteers.outreach.models import Assignment, AssignmentSource
+
+# GET routes that are not pages a person reads: health check, live fragments, audio, a CSV download, the icon.
+NOT_PAGES = {
+    "/healthz",
+    "/dashboard/live",
+    "/cases/{case_id}/jobs/live",
+    "/calls/{call_id}/voicemail",
+    "/volunteers/export.csv",
+    "/favicon.ico",
+}
+
+# The ids StaffWorld.pages() fills in.
+IDS = ("case", "job", "volunteer", "staff", "volunteer_phone")
+LONG_NAME = "Aylin-Marie Demir-Hoffmann-Schultze von Lüdenscheid"
+LONG_ADDRESS = "Hildesheimer Straße 123a, Hinterhaus, 3. Obergeschoss links, bei Familie Schleswig-Holsteiner"
+
+
+def staff_page_routes(app: Any) -> set[str]:
+    """The path of every GET route outside /twilio and /static."""
+    found: set[str] = set()
+    for route in app.routes:
+        contexts = route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else [route]
+        for context in contexts:
+            methods = getattr(context, "methods", None) or set()
+            if "GET" in methods and not context.path.startswith("/twilio/"):
+                found.add(context.path)
+    return found
+
+
+@dataclass
+class StaffWorld:
+    """The demo data plus the long and many things that stretch a page, and the admin who looks at them."""
+
+    email: str
+    ids: dict[str, Any]
+
+    def pages(self) -> dict[str, str]:
+        """Route path → the address visited for it."""
+        ids = self.ids
+        return {
+            "/login": "/login",
+            "/": "/",
+            "/cases": "/cases",
+            "/cases/new": "/cases/new",
+            "/cases/{case_id}": f"/cases/{ids['case']}",
+            "/cases/{case_id}/edit": f"/cases/{ids['case']}/edit",
+            "/cases/{case_id}/jobs/new": f"/cases/{ids['case']}/jobs/new",
+            "/jobs/{job_id}": f"/jobs/{ids['job']}",
+            "/jobs/{job_id}/edit": f"/jobs/{ids['job']}/edit",
+            "/volunteers": "/volunteers",
+            "/volunteers/new": "/volunteers/new",
+            "/volunteers/import": "/volunteers/import",
+            "/volunteers/{volunteer_id}": f"/volunteers/{ids['volunteer']}",
+            "/volunteers/{volunteer_id}/edit": f"/volunteers/{ids['volunteer']}/edit",
+            "/messages": "/messages",
+            "/simulator": f"/simulator?phone={ids['volunteer_phone']}",
+            "/simulator/call": "/simulator/call",
+            "/admin/staff": "/admin/staff",
+            "/admin/partners": "/admin/partners",
+            "/admin/audit": "/admin/audit",
+            "/admin/audit/cases/{case_id}": f"/admin/audit/cases/{ids['case']}",
+            "/admin/audit/staff/{staff_id}": f"/admin/audit/staff/{ids['staff']}",
+        }
+
+
+def build_world(db: Session, now: Any) -> StaffWorld:
+    """Demo data, then a family with a long name and address, six jobs, a voicemail and a call-back."""
+    demo.load(db, now=now)
+    db.commit()
+    admin = make_staff(db, role=StaffRole.ADMIN, on_duty=True, name="Friederike Müller-Lüdenscheidt")
+    case = make_case(
+        db, caller_name=LONG_NAME, caller_phone="+4915123456789", address=LONG_ADDRESS, need=Need.CHILD_CARE,
+        district="Vahrenwald-List", callback_needed=True, status=CaseStatus.IN_COUNSELLING,
+        opened_at=now - timedelta(hours=1),
+    )  # fmt: skip
+    make_call(db, case, recording_sid="RE" + "1" * 32, recording_duration_seconds=42, started_at=now)
+    make_call(db, case, status=CallStatus.RINGING, started_at=now, ended_at=None)
+    hannover = db.scalar(select(Municipality.id).where(Municipality.name == "Hannover"))
+    job = None
+    for n in range(6):
+        job = make_job(db, case, starts_at=T0 + timedelta(days=1 + n), ends_at=T0 + timedelta(days=1 + n, hours=4),
+                       municipality_id=hannover, district="Vahrenwald-List", carers_needed=2)  # fmt: skip
+    volunteer = make_volunteer(db, name=LONG_NAME, phone="+4917611122233")
+    assert job is not None
+    db.add(Assignment(job_id=job.id, volunteer_id=volunteer.id, assigned_at=T0, source=AssignmentSource.STAFF))
+    db.add(Message(direction=MessageDirection.INBOUND, from_number=volunteer.phone, to_number="+4951116832110",
+                   body="JA " + "Ich kann gerne übernehmen, melde mich vorher telefonisch. " * 4,
+                   status=MessageStatus.RECEIVED, attempts=0, created_at=now, updated_at=now))  # fmt: skip
+    db.commit()
+    ids = {"case": case.id, "job": job.id, "volunteer": volunteer.id, "staff": admin.id}
+    return StaffWorld(email=admin.email, ids=ids | {"volunteer_phone": volunteer.phone})
+
+
+def log_in(page: Any, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(base + "/")
