@@ -29,6 +29,7 @@ NOT_PAGES = {
     "/calls/{call_id}/voicemail",
     "/volunteers/export.csv",
     "/favicon.ico",
+    "/session",  # JSON for the idle warning
 }
 
 # The ids StaffWorld.pages() fills in.
@@ -66,6 +67,7 @@ class StaffWorld:
             "/cases/new": "/cases/new",
             "/cases/{case_id}": f"/cases/{ids['case']}",
             "/cases/{case_id}/edit": f"/cases/{ids['case']}/edit",
+            "/cases/{case_id}/merge": f"/cases/{ids['case']}/merge",
             "/cases/{case_id}/jobs/new": f"/cases/{ids['case']}/jobs/new",
             "/jobs/{job_id}": f"/jobs/{ids['job']}",
             "/jobs/{job_id}/edit": f"/jobs/{ids['job']}/edit",
