@@ -24,6 +24,8 @@ from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, or_, sel
 from sqlalchemy.orm import Session
 
 from casework.billing.models import Bill
+from casework.callbacks.models import CallbackAttempt
+from casework.callbacks.rules import CallbackOutcome
 from casework.calls.models import Call
 from casework.cases.models import CarePerson, CareWindow, Case, CaseNote, CaseStatusChange
 from casework.cases.rules import OPEN_STATUSES, is_open
@@ -119,6 +121,7 @@ def is_untouched(db: Session, *, case: Case) -> bool:
         exists().where(Call.case_id == case.id),
         exists().where(Message.case_id == case.id),
         exists().where(Bill.case_id == case.id),
+        exists().where(CallbackAttempt.case_id == case.id),
     )
     return not any(db.scalar(select(check)) for check in checks)
 
@@ -251,7 +254,7 @@ def merge(db: Session, *, source_id: int, target_id: int, actor: Actor) -> Merge
         raise FamilyError("Ein Fall kann nicht mit sich selbst zusammengeführt werden.")
     source, target = _lock_pair(db, source_id, target_id)
     preview = merge_preview(db, source=source, target=target)
-    for model in (Call, CaseNote, CarePerson, CareWindow, CareJob, Message, Bill):
+    for model in (Call, CaseNote, CarePerson, CareWindow, CareJob, Message, Bill, CallbackAttempt):
         db.execute(update(model).where(model.case_id == source.id).values(case_id=target.id))
     _retire(db, source=source, target=target, actor=actor)
     moved = [
@@ -308,6 +311,10 @@ def settle_callbacks(db: Session, *, call: Call, staff_id: int, now: datetime, z
         if result.rowcount != 1:
             continue  # another accepted call of the family settled it a moment ago
         db.add(CaseNote(case_id=case_id, author_id=None, body=note, created_at=now))
+        # Kept as the call-back's last attempt: the list of attempts says how it ended, and a later
+        # call-back of the case counts its attempts from 1 again.
+        db.add(CallbackAttempt(case_id=case_id, staff_id=staff_id, at=now, outcome=CallbackOutcome.REACHED,
+                               note="Die Familie hat selbst wieder angerufen."))  # fmt: skip
         db.flush()
         audit.record(db, actor, action="case.callback_settled", object_type="case", object_id=case_id,
                      case_id=case_id, detail={"call_id": call.id})  # fmt: skip

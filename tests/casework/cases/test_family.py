@@ -8,6 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from casework.callbacks import service as callback_service
+from casework.callbacks.models import CallbackAttempt
+from casework.callbacks.rules import CallbackOutcome
 from casework.calls import service as calls
 from casework.calls.models import Call
 from casework.cases import family
@@ -118,6 +121,7 @@ def test_merging_moves_calls_notes_persons_windows_and_jobs_and_leaves_a_note(db
         CaseNote(case_id=source.id, author_id=anna.id, body="Notiz im zweiten Fall", created_at=T0),
         CarePerson(case_id=source.id, label="Kind, 4 J."),
         CareWindow(case_id=source.id, starts_at=T0 + timedelta(days=3), ends_at=T0 + timedelta(days=3, hours=4)),
+        CallbackAttempt(case_id=source.id, staff_id=anna.id, at=T0, outcome=CallbackOutcome.NOT_REACHED),
     ])  # fmt: skip
     db.commit()
     preview = family.merge_preview(db, source=source, target=target)
@@ -130,6 +134,7 @@ def test_merging_moves_calls_notes_persons_windows_and_jobs_and_leaves_a_note(db
     assert kept.callback_needed and not merged.callback_needed
     assert len(kept.calls) == 2 and [p.label for p in kept.persons] == ["Kind, 4 J."] and len(kept.windows) == 1
     assert [j.id for j in kept.jobs] == [job.id]
+    assert db.scalars(select(CallbackAttempt.case_id)).all() == [target.id]  # the call-back's history moves too
     notes = db.scalars(select(CaseNote.body).where(CaseNote.case_id == target.id)).all()
     assert "Notiz im zweiten Fall" in notes
     assert (f"Fall {source.number} wurde in diesen Fall zusammengeführt "
@@ -175,6 +180,10 @@ def test_an_accepted_call_from_the_family_settles_its_open_call_back_with_a_note
     assert note == ("Rückruf nicht mehr nötig: Die Familie hat am 28.11.2026 um 14:20 Uhr wieder angerufen "
                     "(angenommen von Anna).")  # fmt: skip
     assert [e.case_id for e in audits(db, "case.callback_settled")] == [waiting.id]
+    # The call-back's attempts end with this one, so a later call-back of the case counts from 1 again.
+    [attempt] = db.scalars(select(CallbackAttempt).where(CallbackAttempt.case_id == waiting.id)).all()
+    assert (attempt.outcome, attempt.staff_id) == (CallbackOutcome.REACHED, anna.id)
+    assert callback_service.attempt_summaries(db, case_ids=[waiting.id]) == {}
 
 
 def test_a_voicemail_only_call_does_not_settle_the_call_back(db):
