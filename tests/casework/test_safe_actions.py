@@ -73,7 +73,7 @@ def _setup(db, admin, action):
                 "Ja, kein Fall: Aufgelegt")  # fmt: skip
     if action in ("close", "complete"):
         to = "closed_unreachable" if action == "close" else "completed"
-        button = "Ja, Schließen: nicht erreichbar" if action == "close" else "Ja, Abschließen"
+        button = "Ja, Fall schließen: nicht erreichbar" if action == "close" else "Ja, Fall abschließen (erledigt)"
         return f"/cases/{case.id}/status", {"to": to}, lambda: state(db, Case, case.id, "status", "closed_at"), button
     if action == "take_over":
         colleague = make_staff(db, name="Jonas Becker")
