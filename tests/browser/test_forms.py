@@ -68,7 +68,7 @@ def test_the_header_search_finds_a_case_by_the_last_digits_of_its_number(page, l
     search.get_by_role("searchbox").fill("23456789")
     search.get_by_role("button", name="Finden").click()
     table = page.locator("#case-table")
-    expect(table.get_by_role("link")).to_have_text([wanted.number])
+    expect(table.locator("tbody td:first-child a")).to_have_text([wanted.number])
     expect(table).to_contain_text("Lena Müller")
     # Too short: said, not everything listed.
     search = page.get_by_role("search", name="Fall finden")
@@ -109,5 +109,5 @@ def test_two_more_persons_are_added_before_saving_and_enter_still_saves(page, li
     page.get_by_label("Person 4: Vorname oder Initialen").fill("L.")
     expect(page.get_by_label("Person 1: Vorname oder Initialen")).to_have_value("M.")
     page.get_by_label("Name", exact=True).press("Enter")  # Enter saves; it does not add yet another row
-    expect(page.locator("#saved")).to_have_text("Gespeichert.")
+    expect(page.locator("#flash")).to_have_text("Änderungen gespeichert.")
     expect(page.locator("#overview")).to_contain_text("M.; J.; K.; L.")

@@ -24,17 +24,17 @@ def test_closing_a_case_asks_first_says_so_and_can_be_undone(page, live_server, 
     log_in(page, live_server, staff)
     page.goto(f"{live_server}/cases/{case.id}")
 
-    page.get_by_role("button", name="Schließen: kein Bedarf").click()
+    page.get_by_role("button", name="Fall schließen: kein Bedarf").click()
     expect(page.get_by_role("heading", name=f"Fall {case.number} schließen?")).to_be_visible()
-    expect(page.locator("#confirm-text")).to_contain_text("„Geschlossen ohne Bedarf“")
+    expect(page.locator("#confirm-text")).to_contain_text("„Geschlossen: kein Bedarf“")
     page.get_by_role("link", name="Abbrechen").click()  # changing one's mind changes nothing
     expect(page.locator("#case-status")).to_have_text("Betreuung gesucht")
 
-    page.get_by_role("button", name="Schließen: kein Bedarf").click()
-    page.get_by_role("button", name="Ja, Schließen: kein Bedarf").click()
+    page.get_by_role("button", name="Fall schließen: kein Bedarf").click()
+    page.get_by_role("button", name="Ja, Fall schließen: kein Bedarf").click()
     message = page.get_by_role("status").filter(has_text="geschlossen")
     expect(message).to_have_text(f"Fall {case.number} geschlossen — Rückgängig")
-    expect(page.locator("#case-status")).to_have_text("Geschlossen ohne Bedarf")
+    expect(page.locator("#case-status")).to_have_text("Geschlossen: kein Bedarf")
 
     message.get_by_role("button", name="Rückgängig").click()
     expect(page.locator("#flash")).to_have_text(f"Fall {case.number} ist wieder offen (Betreuung gesucht).")
