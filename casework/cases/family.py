@@ -113,9 +113,9 @@ def known_families(db: Session, cases: Iterable[Case]) -> dict[int, KnownFamily]
             for candidate in by_phone.get(case.caller_phone or "", [])
             if (candidate.opened_at, candidate.id) < (case.opened_at, case.id)
         )
-        if (open_case := next(earlier, None)) is not None:
-            counsellor = open_case.counsellor.name if open_case.counsellor is not None else None
-            found[case.id] = KnownFamily(open_case=open_case, name=open_case.caller_name or case.caller_name,
+        if (found_case := next(earlier, None)) is not None:
+            counsellor = found_case.counsellor.name if found_case.counsellor is not None else None
+            found[case.id] = KnownFamily(open_case=found_case, name=found_case.caller_name or case.caller_name,
                                          counsellor=counsellor)  # fmt: skip
     return found
 
