@@ -79,6 +79,15 @@ def open_case_of(db: Session, *, phone: str | None, before: Case | None = None) 
     return db.scalar(select(Case).where(*where).order_by(Case.opened_at.desc(), Case.id.desc()).limit(1))
 
 
+def current_case(db: Session, *, case: Case) -> Case:
+    """The case a merged case now lives in (following a chain of merges); the case itself if not merged."""
+    seen = {case.id}
+    while case.merged_into_id is not None and case.merged_into_id not in seen:
+        case = get_case(db, case_id=case.merged_into_id)
+        seen.add(case.id)
+    return case
+
+
 def known_family(db: Session, *, case: Case) -> KnownFamily | None:
     """The open case the caller of `case` had already, with the family's name and counsellor."""
     if case.merged_into_id is not None:

@@ -105,12 +105,18 @@ def _active_assignments(db: Session, case: Case) -> dict[int, list[Assignment]]:
 
 
 def _merged_target(db: Session, case: Case) -> Case:
-    """The case a merged case now lives in (following a chain of merges)."""
-    seen = {case.id}
-    while case.merged_into_id is not None and case.merged_into_id not in seen:
-        case = service.get_case(db, case_id=case.merged_into_id)
-        seen.add(case.id)
-    return case
+    return family.current_case(db, case=case)
+
+
+def _merged_away(request: Request, db: Session, case: Case) -> Response | None:
+    """A form sent from the page of a case that was merged meanwhile changes nothing; the user lands on the
+    family's case and is told so (a note is kept there instead: see case_add_note)."""
+    if case.merged_into_id is None:
+        return None
+    target = _merged_target(db, case)
+    text = (f"Fall {case.number} ist inzwischen mit Fall {target.number} zusammengeführt. Es wurde nichts "
+            "geändert; bitte prüfen Sie es hier noch einmal.")  # fmt: skip
+    return flash.add(RedirectResponse(f"/cases/{target.id}", status_code=303), request, text)
 
 
 def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_code: int = 200, **extra: Any) -> Response:
@@ -232,15 +238,21 @@ def case_add_note(
     request: Request, db: DB, staff: CurrentStaff, case_id: int, body: Annotated[str, Form()] = "",
     form_token: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
-    case = service.get_case(db, case_id=case_id)
+    sent_to = service.get_case(db, case_id=case_id)
     if earlier := once.earlier_result(db, token=form_token, staff_id=staff.id, now=web.now(request)):
         return RedirectResponse(earlier, status_code=303)  # the same note sent twice is kept once
+    case = _merged_target(db, sent_to)  # a note written on a case merged meanwhile is kept at the family's case
     try:
         service.add_note(db, case=case, body=body, actor=actor(request, staff))
     except CaseworkError as exc:
-        return _refused(request, db, staff, case_id, 422, note_error=str(exc), note_text=body)  # shown at the note
-    once.record_result(db, token=form_token, url=f"/cases/{case_id}#timeline")
-    return flash.add(RedirectResponse(f"/cases/{case_id}#timeline", status_code=303), request, "Notiz gespeichert.")
+        return _refused(request, db, staff, case.id, 422, note_error=str(exc), note_text=body)  # shown at the note
+    once.record_result(db, token=form_token, url=f"/cases/{case.id}#timeline")
+    text = (
+        "Notiz gespeichert."
+        if case is sent_to
+        else (f"Notiz bei Fall {case.number} gespeichert: Fall {sent_to.number} ist inzwischen damit zusammengeführt.")
+    )
+    return flash.add(RedirectResponse(f"/cases/{case.id}#timeline", status_code=303), request, text)
 
 
 @router.post("/cases/{case_id}/status", dependencies=[CSRF])
@@ -250,6 +262,8 @@ def case_set_status(
 ) -> Response:  # fmt: skip
     """A status change; closing a case asks first and can be undone for a short while."""
     case = service.get_case(db, case_id=case_id, for_update=True)
+    if (moved := _merged_away(request, db, case)) is not None:
+        return moved
     before = undo.state_of(db, case=case)
     try:
         if to not in CaseStatus._value2member_map_:
@@ -291,6 +305,8 @@ def case_assign(
 ) -> Response:  # fmt: skip
     """Take over a case; taking it from a colleague asks first, and the colleague is told."""
     case = service.get_case(db, case_id=case_id)
+    if (moved := _merged_away(request, db, case)) is not None:
+        return moved
     previous = case.counsellor
     if previous is not None and previous.id != staff.id and not confirm.given(posted):
         return confirm.ask(
@@ -308,7 +324,8 @@ def case_assign(
 
 @router.post("/cases/{case_id}/callback/claim", dependencies=[CSRF])
 def claim_callback(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
-    service.get_case(db, case_id=case_id)
+    if (moved := _merged_away(request, db, service.get_case(db, case_id=case_id))) is not None:
+        return moved
     try:
         holder = callbacks.claim(db, case_id=case_id, actor=actor(request, staff))
     except CaseworkError as exc:
@@ -329,6 +346,8 @@ def callback_outcome(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     case = service.get_case(db, case_id=case_id, for_update=True)
+    if (moved := _merged_away(request, db, case)) is not None:
+        return moved
     try:
         if outcome not in callback_rules.CallbackOutcome._value2member_map_:
             raise CaseworkError("Bitte wählen Sie aus, wie der Rückruf ausgegangen ist.")
@@ -394,6 +413,8 @@ def case_edit_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) 
 @router.post("/cases/{case_id}/edit", dependencies=[CSRF])
 def case_edit(request: Request, db: DB, staff: CurrentStaff, case_id: int, posted: FormFields) -> Response:
     case = service.get_case(db, case_id=case_id, for_update=True)
+    if (moved := _merged_away(request, db, case)) is not None:
+        return moved
     form = fields(posted)
     if (added := form.get("add_row", "")) in ADD_ROW:
         return _edit_page(request, db, case, form, {}, added=added)  # one more empty row; nothing saved yet

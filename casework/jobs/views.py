@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from casework.cases import family
 from casework.cases import service as cases
 from casework.cases.forms import FormInvalid
 from casework.cases.models import Case
@@ -101,6 +102,11 @@ def create_job(request: Request, db: DB, staff: CurrentStaff, case_id: int, post
     token = str(posted.get(once.FIELD, ""))
     if earlier := once.earlier_result(db, token=token, staff_id=staff.id, now=web.now(request)):
         return RedirectResponse(earlier, status_code=303)  # a double click: the job exists already
+    if case.merged_into_id is not None:  # merged meanwhile: offer the same job for the family's case, unsaved
+        family_case = family.current_case(db, case=case)
+        moved = (f"Fall {case.number} ist inzwischen mit Fall {family_case.number} zusammengeführt. Der Einsatz "
+                 f"wurde noch nicht angelegt; speichern Sie ihn hier für Fall {family_case.number}.")  # fmt: skip
+        return _render(request, db, family_case, None, _posted_form(posted), {"form": moved}, 409)
     try:
         jobs.create_job(db, case=case, details=_parse(request, db, posted), actor=actor(request, staff))
     except FormInvalid as exc:

@@ -109,3 +109,33 @@ def test_merging_refuses_in_german(client, db):
     nothing = client.post(f"/cases/{case.id}/merge", data={"csrf_token": token, "into": "x"})
     assert nothing.status_code == 422 and "Bitte wählen Sie den Fall" in nothing.text
     assert "keinen anderen Fall" in client.get(f"/cases/{case.id}/merge").text
+
+
+def test_forms_sent_from_a_case_merged_meanwhile_lose_nothing_and_change_nothing_hidden(client, db):
+    """A colleague merged the case while this page was open: the note lands at the family's case, a status
+    change or take-over is not applied to a case nobody sees, and a new job is offered for the family's case."""
+    anna = make_staff(db, name="Anna Schmidt")
+    target = open_family_case(db, anna)
+    source, _ = new_call(db)
+    token = login(client, anna)
+    client.post(f"/cases/{source.id}/merge", data={"csrf_token": token, "into": str(target.id)})
+
+    note = client.post(f"/cases/{source.id}/notes", data={"csrf_token": token, "body": "Mutter ruft um 18 Uhr an"})
+    assert note.status_code == 303 and note.headers["location"] == f"/cases/{target.id}#timeline"
+    page = client.get(note.headers["location"]).text
+    assert "Mutter ruft um 18 Uhr an" in page
+    assert f"Notiz bei Fall {target.number} gespeichert: Fall {source.number} ist inzwischen damit" in page
+
+    status = client.post(f"/cases/{source.id}/status",
+                         data={"csrf_token": token, "to": "closed_no_need", "confirmed": "1"})  # fmt: skip
+    assert status.status_code == 303 and status.headers["location"] == f"/cases/{target.id}"
+    assert f"Fall {source.number} ist inzwischen mit Fall {target.number} zusammengeführt" in client.get(
+        status.headers["location"]).text  # fmt: skip
+    db.expire_all()
+    assert db.get(Case, source.id).status == CaseStatus.CLOSED_NO_NEED  # as the merge left it
+    assert db.get(Case, target.id).status == CaseStatus.IN_COUNSELLING  # the family's case was not closed
+
+    job = client.post(f"/cases/{source.id}/jobs", data={"csrf_token": token, "kind": "child_care"})
+    assert job.status_code == 409
+    assert f"speichern Sie ihn hier für Fall {target.number}" in job.text
+    assert f'action="/cases/{target.id}/jobs"' in job.text
