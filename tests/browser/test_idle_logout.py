@@ -115,3 +115,28 @@ def test_the_live_dashboard_announces_a_new_call_back_but_not_what_was_there(pag
     db.commit()
     expect(live.locator("#callbacks")).not_to_contain_text(new.number, timeout=5_000)
     expect(news).to_have_text(f"Neuer Rückruf: Fall {new.number}.")
+
+
+def test_typing_a_note_counts_as_activity(page, live_server, db, clock):
+    """Somebody writing a long note is not idle: typing renews the session (at most every five minutes)."""
+    staff = make_staff(db, name="Jonas Becker")
+    case = make_case(db, caller_name="Erika Muster")
+    page.clock.install()
+    page.goto(live_server + f"/cases/{case.id}")
+    log_in(page, staff)
+    expect(page.get_by_role("heading", name=f"Fall {case.number}")).to_be_visible()
+    note = page.locator("#note-body")
+
+    clock.advance(minutes=20)
+    with page.expect_response(lambda response: response.url.endswith("/session/keep-alive")) as renewal:
+        note.press_sequentially("Mutter ")
+    assert renewal.value.ok
+    db.expire_all()
+    session = db.scalars(select(StaffSession).where(StaffSession.staff_id == staff.id)).one()
+    assert session.last_seen_at == clock.at
+
+    clock.advance(minutes=20)  # 40 minutes after the login, 20 after typing: still logged in
+    note.press_sequentially("ruft an.")
+    page.get_by_role("button", name="Notiz speichern").click()
+    expect(page.locator("#flash")).to_have_text("Notiz gespeichert.")
+    expect(page.locator("#timeline")).to_contain_text("Mutter ruft an.")

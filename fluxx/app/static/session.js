@@ -11,6 +11,10 @@
   var csrf = script.getAttribute("data-csrf");
   var timer = null;
   var ended = false;
+  // Writing a note is activity although nothing is sent yet: typing renews the session, at most every
+  // five minutes, so a long note is not lost to the idle logout while it is being written.
+  var TYPING_RENEWS_EVERY_MS = 5 * 60 * 1000;
+  var lastTypingRenewal = 0;
   var returnFocus = null;
 
   var dialog = document.createElement("dialog");
@@ -119,6 +123,13 @@
     if (!ended) { showEnded(event.detail || {}); }
   });
   stay.addEventListener("click", keepAlive);
+  document.addEventListener("input", function (event) {
+    if (ended || dialog.contains(event.target)) { return; }
+    var now = Date.now();
+    if (now - lastTypingRenewal < TYPING_RENEWS_EVERY_MS) { return; }
+    lastTypingRenewal = now;
+    keepAlive();
+  });
   dialog.addEventListener("cancel", function (event) {
     // Escape on the warning: somebody is here, which means "Angemeldet bleiben".
     event.preventDefault();
