@@ -50,6 +50,10 @@ def test_a_coordinator_finds_a_carer_by_sms_and_sees_the_yes_on_the_dashboard(
     dashboard.goto(live_server + "/")
     expect(dashboard.locator("#assigned-today")).to_contain_text("Heute noch keine Zusage.")
     dashboard.evaluate("window.stillTheSamePage = true")
+    case_page = page.context.new_page()
+    case_page.goto(live_server + f"/cases/{job.case_id}")
+    expect(case_page.locator("#live")).to_contain_text(f"Einsatz {job.code}")
+    assert case_page.locator("#live").get_attribute("aria-live") is None  # not read out whole on every poll
 
     page.goto(live_server + "/simulator?phone=%2B4917633334444#sms")
     thread = page.locator("#sim-thread")
@@ -64,3 +68,6 @@ def test_a_coordinator_finds_a_carer_by_sms_and_sees_the_yes_on_the_dashboard(
     expect(today).to_contain_text("Aylin Demir", timeout=8_000)
     expect(today).to_contain_text(f"Einsatz {job.code}")
     assert dashboard.evaluate("window.stillTheSamePage") is True  # updated in place, not reloaded
+    # The case page's job list shows the yes as well, and screen readers hear just that.
+    expect(case_page.locator("#live")).to_contain_text("Zusage: Aylin Demir", timeout=8_000)
+    expect(case_page.locator("#live-news")).to_have_text(f"Einsatz {job.code}: Zusage von Aylin Demir.")
