@@ -117,11 +117,19 @@ def test_every_staff_page_offers_the_search_in_the_header(client, db):
 
 
 def test_the_last_digits_search_is_an_index_range_scan_not_a_table_scan(db):
-    if db.get_bind().dialect.name != "sqlite":
-        pytest.skip("the plan is checked on SQLite; PostgreSQL plans depend on the table's statistics")
-    condition = search_condition(parse_query("23456789"), "sqlite")
+    dialect = db.get_bind().dialect.name
+    condition = search_condition(parse_query("23456789"), dialect)
     query = select(Case.id).where(condition).order_by(Case.opened_at.desc(), Case.id.desc()).limit(51)
     compiled = str(query.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
-    plan = " | ".join(row[3] for row in db.execute(text("EXPLAIN QUERY PLAN " + compiled)))
-    assert "USING INDEX ix_case_caller_phone_reversed (caller_phone_reversed>? AND caller_phone_reversed<?)" in plan
-    assert "SCAN case" not in plan
+    if dialect == "sqlite":
+        plan = " | ".join(row[3] for row in db.execute(text("EXPLAIN QUERY PLAN " + compiled)))
+        assert "USING INDEX ix_case_caller_phone_reversed (caller_phone_reversed>? AND caller_phone_reversed<?)" in plan
+        assert "SCAN case" not in plan
+        return
+    # PostgreSQL picks a plan by the table's statistics (an empty test table is read whole); with table scans
+    # priced out, the plan shows whether the pattern index can serve LIKE '9876…%' at all.
+    db.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = " | ".join(row[0] for row in db.execute(text("EXPLAIN " + compiled)))
+    db.rollback()
+    assert "ix_case_caller_phone_reversed" in plan, plan
+    assert "Seq Scan" not in plan, plan
