@@ -179,9 +179,11 @@ def _cases(
     ]
     names = list(municipalities)
     counsellor = staff[1]
+    first_phone = None
     for seq, (need, status, note) in enumerate(examples, start=1):
         opened = now - timedelta(days=len(examples) - seq, hours=rng.randint(1, 6))
         phone = f"+49511{rng.randint(1000000, 9999999)}"
+        first_phone = first_phone or phone
         case = open_case(
             db, channel=CaseChannel.PHONE, now=opened, zone=BERLIN, caller_phone=phone,
             caller_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", need=need,
@@ -206,6 +208,20 @@ def _cases(
             _demo_job(db, case, actor, now)
         for target in _path(case.status, status):
             service.set_status(db, case=case, target=target, actor=actor)
+    _repeat_call(db, phone=first_phone or "", taken_by=staff[3], now=now)
+
+
+def _repeat_call(db: Session, *, phone: str, taken_by: Staff, now: datetime) -> None:
+    """The family of the first (open) case calls again today and a colleague took it: the dashboard shows
+    "Bekannte Familie" with "Zum offenen Fall … hinzufügen", and the new case can be merged into the old one."""
+    opened = now - timedelta(minutes=25)
+    case = open_case(db, channel=CaseChannel.PHONE, now=opened, zone=BERLIN, caller_phone=phone, need=Need.CHILD_CARE)
+    db.add(Call(
+        call_sid=f"CADEMO{len(STAFF) + 90:026d}", case_id=case.id, from_number=phone, to_number=HOTLINE_NUMBER,
+        status=CallStatus.COMPLETED, started_at=opened, answered_at=opened + timedelta(seconds=40),
+        ended_at=opened + timedelta(minutes=4), duration_seconds=240, accepted_by_id=taken_by.id,
+        created_at=opened, updated_at=opened,
+    ))  # fmt: skip
 
 
 def _path(start: CaseStatus, goal: CaseStatus) -> list[CaseStatus]:

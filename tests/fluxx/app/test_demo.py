@@ -1,6 +1,7 @@
 import random
 import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -9,6 +10,7 @@ from casework.enums import CaseStatus, JobKind, JobStatus
 from casework.jobs.models import CareJob
 from casework.reference.models import Municipality, Partner
 from fluxx.app import demo, demo_volunteers
+from fluxx.core.audit import Actor
 from fluxx.core.models import Staff
 from volunteers.registry.models import Volunteer
 from volunteers.vocabulary import LANGUAGES, CertificateKind, Skill
@@ -31,6 +33,16 @@ def test_the_demo_tells_true_stories(db):
     job = db.scalars(select(CareJob)).one()
     assert job.kind == JobKind.DRIVING and job.status == JobStatus.OPEN and len(job.active_code) == 4
     assert job.case.status == CaseStatus.CARE_NEEDED
+    # A family with an open case called again today: the dashboard shows it as a known family.
+    from casework.cases import family
+
+    newest = db.scalars(select(Case).order_by(Case.opened_at.desc(), Case.id.desc()).limit(1)).one()
+    known = family.known_family(db, case=newest)
+    assert known is not None and known.open_case.status == CaseStatus.IN_COUNSELLING and known.counsellor
+    added = family.add_call_to_open_case(db, call=newest.calls[0], actor=Actor(staff_id=None, ip=None, now=now),
+                                         zone=ZoneInfo("Europe/Berlin"))  # fmt: skip
+    assert added.target.id == known.open_case.id and added.source_merged  # "hinzufügen" empties the new case
+    db.rollback()
     assert not demo.load(db, now=now).created
 
 
