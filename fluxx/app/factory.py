@@ -115,8 +115,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
             back = referer.path + (f"?{referer.query}" if referer.query else "") if referer.path else None
             return RedirectResponse(web.login_url(back, exc.ended), status_code=303)
         # A polling script learns why, so it can send the person to the login page with the reason.
-        reason = web.LOGIN_REASONS.get(exc.ended) if exc.ended else None
-        return JSONResponse({"detail": "Bitte melden Sie sich an.", "grund": reason}, status_code=401)
+        return JSONResponse(web.logged_out_body(request, exc), status_code=401)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

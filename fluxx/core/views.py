@@ -60,17 +60,7 @@ def _session_state(request: Request, check: auth.SessionCheck) -> Response:
     """Seconds until the session ends by itself, for the warning box; 401 with the reason when it has."""
     settings = request.app.state.settings
     if check.session is None:
-        ended = check.ended
-        return JSONResponse(
-            {
-                "grund": web.LOGIN_REASONS[ended] if ended else None,
-                "message": auth.logout_message(ended, max_hours=settings.session_max_hours)
-                if ended
-                else "Sie sind nicht mehr angemeldet.",
-                "duty_note": auth.ON_DUTY_NOTE if ended and check.staff and check.staff.on_duty else None,
-            },
-            status_code=401,
-        )
+        return JSONResponse(web.logged_out_body(request, web.logged_out(check)), status_code=401)
     time = auth.session_time(
         check.session,
         now=web.now(request),

@@ -190,12 +190,34 @@ class StaffView:
 class LoginRequired(Exception):
     """Raised for anonymous requests to staff pages; answered with a redirect to /login (or 401).
 
-    `ended` says whether the session ended by itself (idle or too old), so the login page can say so.
+    `ended` says whether the session ended by itself (idle or too old), so the login page can say so;
+    `on_duty` whether its owner is still on duty (the hotline keeps ringing their phone).
     """
 
-    def __init__(self, ended: auth.SessionEnd | None = None) -> None:
+    def __init__(self, ended: auth.SessionEnd | None = None, *, on_duty: bool = False) -> None:
         super().__init__(ended)
         self.ended = ended
+        self.on_duty = on_duty
+
+
+def logged_out(check: auth.SessionCheck) -> LoginRequired:
+    """The LoginRequired for a failed session check, with why it ended and whether its owner is on duty."""
+    return LoginRequired(check.ended, on_duty=bool(check.ended and check.staff and check.staff.on_duty))
+
+
+def logged_out_body(request: Request, exc: LoginRequired) -> dict[str, str | None]:
+    """What every 401 to a page's script says (the idle warning, the live dashboard, the case page): one
+    answer, so whichever script notices first shows the same message."""
+    settings: Settings = request.app.state.settings
+    ended = exc.ended
+    return {
+        "detail": "Bitte melden Sie sich an.",
+        "grund": LOGIN_REASONS[ended] if ended else None,
+        "message": auth.logout_message(ended, max_hours=settings.session_max_hours)
+        if ended
+        else "Sie sind nicht mehr angemeldet.",
+        "duty_note": auth.ON_DUTY_NOTE if ended and exc.on_duty else None,
+    }
 
 
 def check_login(request: Request, db: Session, *, touch: bool) -> auth.SessionCheck:
@@ -221,7 +243,7 @@ def check_login(request: Request, db: Session, *, touch: bool) -> auth.SessionCh
 def current_staff(request: Request, db: DB) -> Staff:
     check = check_login(request, db, touch=request.headers.get(BACKGROUND_HEADER) != "1")
     if check.session is None:
-        raise LoginRequired(check.ended)
+        raise logged_out(check)
     request.state.staff = StaffView.of(check.session.staff)
     return check.session.staff
 
