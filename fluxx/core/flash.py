@@ -108,4 +108,7 @@ class Reader:
 
     def clear(self, response: Response) -> None:
         if self.taken:
-            response.delete_cookie(_cookie_name(self.request), path="/")
+            # With https the name is `__Host-…`: browsers ignore a deletion of such a cookie without Secure,
+            # so the deletion carries the same attributes as the cookie (else the message came back for 5 min).
+            secure = self.request.app.state.settings.secure_cookies
+            response.delete_cookie(_cookie_name(self.request), path="/", secure=secure, httponly=True, samesite="lax")

@@ -137,7 +137,11 @@ def logout(request: Request, db: DB) -> Response:
     if token:
         auth.end_session(db, token=token, now=web.now(request))
     response = RedirectResponse("/login?logged_out=1", status_code=303)
-    response.delete_cookie(web.cookie_name(request, web.SESSION_COOKIE), path="/")
+    # The deletion carries the cookie's attributes: browsers ignore it for a `__Host-` cookie without Secure.
+    secure = request.app.state.settings.secure_cookies
+    response.delete_cookie(
+        web.cookie_name(request, web.SESSION_COOKIE), path="/", secure=secure, httponly=True, samesite="lax"
+    )
     return response
 
 

@@ -71,6 +71,20 @@ def test_on_https_the_cookies_are_secure_and_bound_to_the_host(engine, clock, db
         assert not any(h.startswith("fluxx_session=") for h in cookies)
         assert response.headers["strict-transport-security"].startswith("max-age=")
 
+        # A one-time message is deleted after it was shown, and the session cookie at logout: a browser
+        # ignores the deletion of a `__Host-` cookie that does not say Secure (the message came back for 5 min).
+        csrf = csrf_from(client.get("/").text)
+        started = client.post("/duty", data={"csrf_token": csrf, "on_duty": "1"})
+        assert any(h.startswith("__Host-fluxx_flash=") for h in started.headers.get_list("set-cookie"))
+        shown = client.get("/")
+        assert "Dienst begonnen." in shown.text
+        [gone] = [h for h in shown.headers.get_list("set-cookie") if h.startswith("__Host-fluxx_flash=")]
+        assert "Max-Age=0" in gone and "Secure" in gone and "Path=/" in gone
+        assert "Dienst begonnen." not in client.get("/").text
+        out = client.post("/logout", data={"csrf_token": csrf})
+        [ended] = [h for h in out.headers.get_list("set-cookie") if h.startswith("__Host-fluxx_session=")]
+        assert "Max-Age=0" in ended and "Secure" in ended
+
 
 def test_login_after_an_earlier_session_gets_a_new_session_id(client, db):
     staff = make_staff(db)
