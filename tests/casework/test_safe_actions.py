@@ -109,6 +109,10 @@ def test_a_destructive_post_without_confirmation_changes_nothing_and_asks_first(
     assert f">{button}</button>" in asked.text and "Abbrechen</a>" in asked.text
     action_url, fields = confirm_form(asked.text)
     assert action_url == path
+    # The header's duty switch on this page returns to a page that can be shown, not to the POST-only address.
+    header_back = re.search(r'<form method="post" action="/duty".*?name="back" value="([^"]*)"', asked.text, re.S)
+    assert header_back is not None and header_back.group(1) != path
+    assert client.get(header_back.group(1)).status_code == 200
     assert fields == data | {"csrf_token": admin.csrf, "confirmed": "1"}  # the same fields, plus the confirmation
 
     done = client.post(action_url, data=fields)
