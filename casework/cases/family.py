@@ -43,6 +43,14 @@ class FamilyError(CaseworkError):
     """A merge or move the rules refuse; the message is German and shown to staff."""
 
 
+class CallAlreadyMoved(FamilyError):
+    """The call is no longer in the case the page showed it in (added a moment ago, by this person or another)."""
+
+    def __init__(self, now_in: Case) -> None:
+        super().__init__(f"Dieser Anruf gehört schon zu Fall {now_in.number}.")
+        self.now_in = now_in
+
+
 @dataclass(frozen=True)
 class KnownFamily:
     """The family behind a call: its name, its open case and who counsels it."""
@@ -167,6 +175,10 @@ def _note(db: Session, case: Case, body: str, actor: Actor) -> None:
 
 def _retire(db: Session, *, source: Case, target: Case, actor: Actor) -> None:
     """The source disappears into the target: merged, closed (no longer open work), no call-back pending."""
+    if source.callback_needed and not target.callback_needed:
+        # Somebody may be dialling the family right now: the claim goes along, so nobody calls twice.
+        target.callback_claimed_by_id = source.callback_claimed_by_id
+        target.callback_claimed_at = source.callback_claimed_at
     target.callback_needed = target.callback_needed or source.callback_needed
     target.need = target.need or source.need
     target.caller_name = target.caller_name or source.caller_name
@@ -176,6 +188,7 @@ def _retire(db: Session, *, source: Case, target: Case, actor: Actor) -> None:
     source.merged_into_id = target.id
     source.callback_needed = False
     source.callback_claimed_by_id = None
+    source.callback_claimed_at = None
     source.updated_at = actor.now
     if is_open(source.status):
         db.add(CaseStatusChange(case_id=source.id, from_status=source.status, to_status=CaseStatus.CLOSED_NO_NEED,
@@ -191,12 +204,18 @@ class AddedCall:
     source_merged: bool  # the new case was empty and disappeared
 
 
-def add_call_to_open_case(db: Session, *, call: Call, actor: Actor, zone: ZoneInfo) -> AddedCall:
+def add_call_to_open_case(
+    db: Session, *, call: Call, actor: Actor, zone: ZoneInfo, seen_in_case_id: int | None = None
+) -> AddedCall:
     """Move a repeat caller's call (and the need, if the open case has none) into the family's open case.
 
-    The case the call opened disappears (merged) when nobody entered anything into it."""
+    The case the call opened disappears (merged) when nobody entered anything into it. `seen_in_case_id` is
+    the case the call was in on the page that sent the button: a second click, or a colleague's button on an
+    older page, must not move the call on from the case it was just added to."""
     if call.case is None:
         raise FamilyError("Dieser Anruf gehört zu keinem Fall.")
+    if seen_in_case_id is not None and call.case_id != seen_in_case_id and call.case_id is not None:
+        raise CallAlreadyMoved(get_case(db, case_id=call.case_id))
     family = known_family(db, case=call.case)
     if family is None:
         raise FamilyError("Zu dieser Nummer gibt es keinen anderen offenen Fall.")
@@ -205,6 +224,7 @@ def add_call_to_open_case(db: Session, *, call: Call, actor: Actor, zone: ZoneIn
         raise FamilyError(f"Der Fall {target.number} ist nicht mehr offen.")
     call.case_id = target.id
     call.updated_at = actor.now
+    other_need = source.need if source.need is not None and target.need not in (None, source.need) else None
     if target.need is None and source.need is not None:
         target.need = source.need
     db.flush()
@@ -212,6 +232,9 @@ def add_call_to_open_case(db: Session, *, call: Call, actor: Actor, zone: ZoneIn
     db.expire(target, ["calls"])
     merged = is_untouched(db, case=source)
     when = datetime_de(call.started_at, zone)
+    if other_need is not None:  # the family chose something else this time: say so where staff read it
+        _note(db, target, f"Beim Anruf vom {when} Uhr wurde im Menü „{other_need.label}“ gewählt "
+                          f"(dieser Fall: „{target.need.label if target.need else ''}“).", actor)  # fmt: skip
     if merged:
         _retire(db, source=source, target=target, actor=actor)
         _note(db, target, f"Anruf vom {when} Uhr hinzugefügt (der Fall {source.number}, "
@@ -248,6 +271,8 @@ def merge_targets(db: Session, *, case: Case) -> list[Case]:
         return []
     query = select(Case).where(Case.caller_phone == case.caller_phone, Case.id != case.id, not_merged(),
                                Case.anonymised_at.is_(None))  # fmt: skip
+    if is_open(case.status):  # open work goes into an open case only (see check_merge)
+        query = query.where(Case.status.in_(OPEN_STATUSES))
     return list(db.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(20)))
 
 
@@ -264,6 +289,10 @@ def check_merge(source: Case, target: Case) -> None:
         raise FamilyError("Ein anonymisierter Fall kann nicht zusammengeführt werden.")
     if not source.caller_phone or source.caller_phone != target.caller_phone:
         raise FamilyError("Zusammenführen geht nur bei Fällen mit derselben Telefonnummer.")
+    if is_open(source.status) and not is_open(target.status):
+        # Open work (a call-back, a job looking for a carer) must not vanish into a closed case.
+        raise FamilyError(f"Fall {target.number} ist geschlossen. Bitte öffnen Sie ihn zuerst wieder oder "
+                          f"führen Sie ihn in Fall {source.number} zusammen.")  # fmt: skip
 
 
 def _count(db: Session, model: Any, case_id: int) -> int:

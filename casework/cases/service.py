@@ -36,7 +36,9 @@ def get_case(db: Session, *, case_id: int, for_update: bool = False) -> Case:
     """A case by id, or NotFound; `for_update` locks the row so concurrent status changes take turns."""
     query = select(Case).where(Case.id == case_id)
     if for_update:
-        query = query.with_for_update()
+        # After waiting for the lock, read the row as the other transaction left it, even when this session
+        # loaded the case before (else checks made under the lock would see the values from before the wait).
+        query = query.with_for_update().execution_options(populate_existing=True)
     case = db.scalar(query)
     if case is None:
         raise NotFound("Diesen Fall gibt es nicht.")

@@ -166,14 +166,21 @@ def case_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Re
 
 
 @router.post("/calls/{call_id}/add-to-open-case", dependencies=[CSRF])
-def call_add_to_open_case(request: Request, db: DB, staff: CurrentStaff, call_id: int) -> Response:
+def call_add_to_open_case(
+    request: Request, db: DB, staff: CurrentStaff, call_id: int, from_case: Annotated[str, Form()] = ""
+) -> Response:
     """A repeat caller's call joins the family's open case; the empty case it opened disappears."""
     call = db.get(Call, call_id)
     if call is None or call.case_id is None:
         raise NotFound("Diesen Anruf gibt es nicht.")
     case_id = call.case_id
     try:
-        added = family.add_call_to_open_case(db, call=call, actor=actor(request, staff), zone=zone(request))
+        added = family.add_call_to_open_case(
+            db, call=call, actor=actor(request, staff), zone=zone(request), seen_in_case_id=ascii_int(from_case)
+        )
+    except family.CallAlreadyMoved as exc:  # a second click, or a colleague was quicker: nothing moves again
+        db.rollback()
+        return flash.add(RedirectResponse(f"/cases/{exc.now_in.id}#timeline", status_code=303), request, str(exc))
     except CaseworkError as exc:
         return _refused(request, db, staff, case_id, 409, error=str(exc))
     response = RedirectResponse(f"/cases/{added.target.id}#timeline", status_code=303)

@@ -226,3 +226,61 @@ def test_two_calls_of_the_family_accepted_at_the_same_moment_settle_the_call_bac
     settled_notes = select(func.count()).where(CaseNote.case_id == waiting.id, CaseNote.body.startswith("Rückruf"))
     assert db.scalar(settled_notes) == 1
     assert len(audits(db, "case.callback_settled")) == 1
+
+
+def test_a_second_click_does_not_move_the_call_on_from_the_case_it_was_just_added_to(db):
+    anna = make_staff(db)
+    older = make_case(db, opened_at=T0 - timedelta(days=5), caller_phone=PHONE, status=CaseStatus.IN_COUNSELLING)
+    open_case, new, call = family_with_new_call(db)
+    db.commit()
+    added = family.add_call_to_open_case(db, call=call, actor=actor(anna), zone=BERLIN, seen_in_case_id=new.id)
+    db.commit()
+    assert added.target.id == open_case.id
+    # The dashboard now offers the older case for the same call; the button from the page before must not.
+    with pytest.raises(family.CallAlreadyMoved, match=f"schon zu Fall {open_case.number}"):
+        family.add_call_to_open_case(db, call=call, actor=actor(anna), zone=BERLIN, seen_in_case_id=new.id)
+    db.rollback()
+    assert db.get(Call, call.id).case_id == open_case.id and older.id != open_case.id
+
+
+def test_a_different_need_chosen_on_the_repeat_call_is_written_down(db):
+    anna = make_staff(db)
+    open_case, new, call = family_with_new_call(db, need=Need.DRIVING)
+    db.commit()
+    family.add_call_to_open_case(db, call=call, actor=actor(anna), zone=BERLIN)
+    db.commit()
+    notes = db.scalars(select(CaseNote.body).where(CaseNote.case_id == open_case.id)).all()
+    assert any("„Kinderbetreuung“ gewählt (dieser Fall: „Fahrdienst“)" in note for note in notes), notes
+    assert db.get(Case, open_case.id).need == Need.DRIVING
+
+
+def test_open_work_is_not_merged_into_a_closed_case_and_a_call_back_claim_goes_along(db):
+    anna = make_staff(db)
+    closed = make_case(db, opened_at=T0, caller_phone=PHONE, status=CaseStatus.COMPLETED)
+    target = make_case(db, opened_at=T0 + timedelta(days=1), caller_phone=PHONE, status=CaseStatus.IN_COUNSELLING)
+    source = make_case(db, opened_at=T0 + timedelta(days=2), caller_phone=PHONE, callback_needed=True,
+                       callback_claimed_by_id=anna.id, callback_claimed_at=T0 + timedelta(days=2))  # fmt: skip
+    db.commit()
+    assert [c.id for c in family.merge_targets(db, case=source)] == [target.id]  # the closed case is not offered
+    with pytest.raises(family.FamilyError, match=f"Fall {closed.number} ist geschlossen"):
+        family.merge(db, source_id=source.id, target_id=closed.id, actor=actor(anna))
+    db.rollback()
+    family.merge(db, source_id=source.id, target_id=target.id, actor=actor(anna))
+    db.commit()
+    kept = db.get(Case, target.id)
+    assert kept.callback_needed and kept.callback_claimed_by_id == anna.id  # Anna is still the one calling back
+
+
+def test_a_locked_case_is_read_as_the_other_transaction_left_it(engine, db):
+    """A check made under the row lock must see what a colleague committed while this request waited."""
+    case = make_case(db, caller_phone=PHONE, status=CaseStatus.IN_COUNSELLING)
+    db.commit()
+    loaded = db.get(Case, case.id)
+    assert loaded.status == CaseStatus.IN_COUNSELLING
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with transaction(factory) as colleague:
+        colleague.get(Case, case.id).status = CaseStatus.COMPLETED
+    from casework.cases import service as cases
+
+    assert cases.get_case(db, case_id=case.id, for_update=True).status == CaseStatus.COMPLETED
+    db.rollback()

@@ -139,3 +139,19 @@ def test_forms_sent_from_a_case_merged_meanwhile_lose_nothing_and_change_nothing
     assert job.status_code == 409
     assert f"speichern Sie ihn hier für Fall {target.number}" in job.text
     assert f'action="/cases/{target.id}/jobs"' in job.text
+
+
+def test_pressing_add_twice_moves_the_call_once_and_says_where_it_is(client, db):
+    anna = make_staff(db, name="Anna Schmidt")
+    family_case = open_family_case(db, anna)
+    case, call = new_call(db)
+    token = login(client, anna)
+    form = {"csrf_token": token, "from_case": str(case.id)}
+    first = client.post(f"/calls/{call.id}/add-to-open-case", data=form)
+    second = client.post(f"/calls/{call.id}/add-to-open-case", data=form)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == f"/cases/{family_case.id}#timeline"
+    assert f"Dieser Anruf gehört schon zu Fall {family_case.number}." in client.get(second.headers["location"]).text
+    db.expire_all()
+    assert db.get(Call, call.id).case_id == family_case.id
+    assert len(db.scalars(select(AuditEvent).where(AuditEvent.action == "case.add_call")).all()) == 1
