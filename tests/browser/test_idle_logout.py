@@ -140,3 +140,32 @@ def test_typing_a_note_counts_as_activity(page, live_server, db, clock):
     page.get_by_role("button", name="Notiz speichern").click()
     expect(page.locator("#flash")).to_have_text("Notiz gespeichert.")
     expect(page.locator("#timeline")).to_contain_text("Mutter ruft an.")
+
+
+def test_before_the_maximum_age_the_notice_can_be_closed_and_stays_closed(page, live_server, app, db, clock):
+    """After 12 hours "Angemeldet bleiben" cannot help: the notice says so, leaves the page usable (not
+    modal, so a note can still be saved) and does not come back once closed."""
+    app.state.settings = app.state.settings.model_copy(update={"session_idle_minutes": 24 * 60})
+    staff = make_staff(db, name="Jonas Becker")
+    case = make_case(db, caller_name="Erika Muster")
+    page.clock.install()
+    page.goto(live_server + f"/cases/{case.id}")
+    log_in(page, staff)
+    expect(page.get_by_role("heading", name=f"Fall {case.number}")).to_be_visible()
+
+    clock.advance(minutes=app.state.settings.session_max_hours * 60 - 1)
+    page.clock.run_for("01:01")
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("heading")).to_have_text("Anmeldung läuft ab")
+    expect(dialog).to_contain_text("weil sie höchstens 12 Stunden gilt")
+    expect(dialog.get_by_role("button", name="Angemeldet bleiben")).to_be_hidden()
+    close = dialog.get_by_role("button", name="Schließen")
+    expect(close).to_be_focused()
+    page.locator("#note-body").fill("Rückruf morgen früh")  # the page is not blocked behind a modal
+    close.click()
+    expect(dialog).to_be_hidden()
+    page.clock.run_for("00:30")  # the page looks again: the notice stays closed
+    expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="Notiz speichern").click()
+    expect(page.locator("#flash")).to_have_text("Notiz gespeichert.")

@@ -33,7 +33,10 @@
     window.setTimeout(function () { news.textContent = sentences.join(". ") + "."; }, 100);
   }
   function busy() {
-    // Never swap the markup under a person who is pressing a button or typing in it.
+    // Never swap the markup under a person who is pressing a button or typing in it, nor while the idle
+    // warning is open (the element focus returns to afterwards must still be there).
+    var warning = document.getElementById("session-dialog");
+    if (warning && warning.open) { return true; }
     var active = document.activeElement;
     // Nor under somebody listening to a voicemail: the new markup would cut it off.
     var playing = Array.prototype.some.call(box.getElementsByTagName("audio"), function (audio) {

@@ -35,6 +35,10 @@
   stay.type = "button";
   stay.className = "primary";
   stay.textContent = "Angemeldet bleiben";
+  var dismiss = document.createElement("button");
+  dismiss.type = "button";
+  dismiss.textContent = "Schließen";
+  var dismissed = false;  // the notice before the maximum age was read and closed: do not open it again
   var login = document.createElement("a");
   login.className = "button primary";
   login.textContent = "Neu anmelden";
@@ -42,6 +46,7 @@
   dialog.appendChild(text);
   dialog.appendChild(note);
   dialog.appendChild(stay);
+  dialog.appendChild(dismiss);
   dialog.appendChild(login);
   document.body.appendChild(dialog);
 
@@ -58,7 +63,8 @@
   function close() {
     if (!dialog.open) { return; }
     dialog.close();
-    if (returnFocus && returnFocus.focus) { returnFocus.focus(); }
+    // The element may be gone meanwhile (a live list replaced it): then focus stays where the browser puts it.
+    if (returnFocus && returnFocus.focus && document.contains(returnFocus)) { returnFocus.focus(); }
     returnFocus = null;
   }
   function schedule(seconds) {
@@ -66,12 +72,22 @@
     timer = window.setTimeout(check, Math.max(1, seconds) * 1000);
   }
   function showWarning(state) {
-    title.textContent = "Abmeldung wegen Inaktivität";
     text.textContent = state.message;
     note.hidden = true;
     login.hidden = true;
-    stay.hidden = !state.renewable;
-    open(state.renewable ? stay : title, true);
+    if (!state.renewable) {
+      // The login's maximum age: "Angemeldet bleiben" cannot help. The page stays usable (not modal) so
+      // that entries can still be saved; once closed, the notice does not come back before the end.
+      title.textContent = "Anmeldung läuft ab";
+      stay.hidden = true;
+      dismiss.hidden = false;
+      if (!dismissed && !dialog.open) { open(dismiss, false); }
+      return;
+    }
+    title.textContent = "Abmeldung wegen Inaktivität";
+    stay.hidden = false;
+    dismiss.hidden = true;
+    open(stay, true);
   }
   function showEnded(body) {
     ended = true;
@@ -84,6 +100,7 @@
     note.textContent = body.duty_note || "";
     note.hidden = !body.duty_note;
     stay.hidden = true;
+    dismiss.hidden = true;
     login.hidden = false;
     login.href = target;
     open(login, false);
@@ -123,6 +140,7 @@
     if (!ended) { showEnded(event.detail || {}); }
   });
   stay.addEventListener("click", keepAlive);
+  dismiss.addEventListener("click", function () { dismissed = true; close(); });
   document.addEventListener("input", function (event) {
     if (ended || dialog.contains(event.target)) { return; }
     var now = Date.now();
@@ -133,7 +151,7 @@
   dialog.addEventListener("cancel", function (event) {
     // Escape on the warning: somebody is here, which means "Angemeldet bleiben".
     event.preventDefault();
-    if (!ended && !stay.hidden) { keepAlive(); } else if (!ended) { close(); }
+    if (!ended && !stay.hidden) { keepAlive(); } else if (!ended) { dismissed = true; close(); }
   });
   document.addEventListener("visibilitychange", function () {
     // Timers of hidden tabs are slowed down: look again as soon as the page is seen.
