@@ -75,9 +75,15 @@ KEY_NAMES = {
     "file_sha256": "Prüfsumme der Datei",
     "absence_id": "Abwesenheit Nr.",
     "job_id": "Einsatz Nr.",
-    "volunteer_id": "Ehrenamtliche/r Nr.",
+    "volunteer_id": "ehrenamtliche Person Nr.",
     "assignment_id": "Einteilung Nr.",
     "message_id": "SMS Nr.",
+    "call_id": "Anruf Nr.",
+    "from_case_id": "aus Fall Nr.",
+    "source_merged": "leerer Fall zusammengeführt",
+    "source_case_id": "zusammengeführter Fall Nr.",
+    "target_case_id": "in Fall Nr.",
+    "other": "anderer Fall Nr.",
 }
 
 
@@ -97,7 +103,7 @@ def _reason(value: Any) -> str:
 
 def _outcome(value: Any) -> str:
     try:
-        return CallbackOutcome(str(value)).label
+        return CallbackOutcome(str(value)).result
     except ValueError:
         return "unbekanntes Ergebnis"
 
@@ -129,6 +135,7 @@ _VALUES: dict[str, Callable[[Any], str]] = {
     "page": _page,
     "shown": _shown,
     "source": lambda value: SOURCE_NAMES.get(str(value), str(value)),
+    "source_merged": lambda value: "ja" if value is True else "nein",
 }
 
 

@@ -120,7 +120,7 @@ def live_state(call: CallFacts, now: datetime) -> LiveState:
             return LiveState(LiveStateKind.ENDED, "beendet" + (f" · {minutes_de(seconds)}" if seconds else ""))
         if now - (call.answered_at or call.started_at) > UNREPORTED_AFTER:
             return LiveState(
-                LiveStateKind.UNREPORTED, f"angenommen von {who or 'Mitarbeitenden'} · Ende nicht gemeldet"
+                LiveStateKind.UNREPORTED, f"angenommen{' von ' + who if who else ''} · Ende nicht gemeldet"
             )
         return LiveState(LiveStateKind.TALKING, f"im Gespräch mit {who}" if who else "im Gespräch")
     if ended:

@@ -319,12 +319,12 @@ def merge(db: Session, *, source_id: int, target_id: int, actor: Actor) -> Merge
         f"{preview.calls} {'Anruf' if preview.calls == 1 else 'Anrufe'}",
         f"{preview.notes} {'Notiz' if preview.notes == 1 else 'Notizen'}",
         f"{preview.persons} {'Person' if preview.persons == 1 else 'Personen'}",
-        f"{preview.windows} {'Zeitfenster' if preview.windows == 1 else 'Zeitfenster'}",
+        f"{preview.windows} {'Zeitraum' if preview.windows == 1 else 'Zeiträume'}",
         f"{preview.jobs} {'Einsatz' if preview.jobs == 1 else 'Einsätze'}",
     ]
     db.flush()
-    _note(db, target, f"Fall {source.number} wurde in diesen Fall zusammengeführt ({', '.join(moved)}).", actor)
-    _note(db, source, f"In Fall {target.number} zusammengeführt.", actor)
+    _note(db, target, f"Fall {source.number} wurde mit diesem Fall zusammengeführt ({', '.join(moved)}).", actor)
+    _note(db, source, f"Mit Fall {target.number} zusammengeführt.", actor)
     db.flush()
     db.expire_all()
     for case, other in ((target, source), (source, target)):

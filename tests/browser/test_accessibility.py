@@ -162,8 +162,8 @@ def test_repeated_buttons_name_the_case_job_or_call_they_act_on(staff_page, live
     staff_page.goto(live_server + f"/cases/{case.id}")
     for job in case.jobs:
         jobs = staff_page.locator("#jobs")
-        expect(jobs.get_by_role("button", name=f"Einsatz absagen {job.code}", exact=True)).to_have_count(1)
-        expect(jobs.get_by_role("link", name=f"Einsatz ändern {job.code}", exact=True)).to_have_count(1)
+        expect(jobs.get_by_role("button", name=f"Einsatz {job.code} absagen", exact=True)).to_have_count(1)
+        expect(jobs.get_by_role("link", name=f"Einsatz {job.code} ändern", exact=True)).to_have_count(1)
     # Sighted users still read only the short words.
     hidden = staff_page.locator("#jobs button .visually-hidden").first.bounding_box()
     assert hidden is not None and hidden["width"] <= 1 and hidden["height"] <= 1, hidden

@@ -98,3 +98,16 @@ def test_the_filter_offers_every_action_by_its_german_label():
     choices = texts.action_choices()
     assert ("case.view", "Fall angesehen") in choices
     assert len(choices) == len(audit.ACTION_LABELS)
+
+
+def test_the_details_of_repeat_callers_and_call_backs_read_as_german():
+    from casework.audit.texts import describe
+
+    assert describe({"from_case_id": 12, "source_merged": True}, {}) == (
+        "aus Fall Nr.: 12; leerer Fall zusammengeführt: ja"
+    )
+    assert describe({"source_case_id": 12, "target_case_id": 7, "other": 7}, {}) == (
+        "zusammengeführter Fall Nr.: 12; in Fall Nr.: 7; anderer Fall Nr.: 7"
+    )
+    assert describe({"call_id": 5}, {}) == "Anruf Nr.: 5"
+    assert describe({"outcome": "not_reached"}, {}) == "Ergebnis: Nicht erreicht"

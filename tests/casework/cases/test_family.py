@@ -137,8 +137,8 @@ def test_merging_moves_calls_notes_persons_windows_and_jobs_and_leaves_a_note(db
     assert db.scalars(select(CallbackAttempt.case_id)).all() == [target.id]  # the call-back's history moves too
     notes = db.scalars(select(CaseNote.body).where(CaseNote.case_id == target.id)).all()
     assert "Notiz im zweiten Fall" in notes
-    assert (f"Fall {source.number} wurde in diesen Fall zusammengeführt "
-            "(2 Anrufe, 1 Notiz, 1 Person, 1 Zeitfenster, 1 Einsatz).") in notes  # fmt: skip
+    assert (f"Fall {source.number} wurde mit diesem Fall zusammengeführt "
+            "(2 Anrufe, 1 Notiz, 1 Person, 1 Zeitraum, 1 Einsatz).") in notes  # fmt: skip
     assert {e.case_id for e in audits(db, "case.merge")} == {source.id, target.id}
     assert statistics.count_counselling(db) == 1
 

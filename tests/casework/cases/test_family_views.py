@@ -94,7 +94,7 @@ def test_merging_asks_first_without_javascript_then_merges(client, db):
     assert response.status_code == 303
     db.expire_all()
     assert db.get(Case, source.id).merged_into_id == target.id
-    assert f"Fall {source.number} wurde in diesen Fall zusammengeführt" in client.get(f"/cases/{target.id}").text
+    assert f"Fall {source.number} wurde mit diesem Fall zusammengeführt" in client.get(f"/cases/{target.id}").text
 
 
 def test_merging_refuses_in_german(client, db):
