@@ -213,7 +213,7 @@ def _cases(
 
 def _repeat_call(db: Session, *, phone: str, taken_by: Staff, now: datetime) -> None:
     """The family of the first (open) case calls again today and a colleague took it: the dashboard shows
-    "Bekannte Familie" with "Zum offenen Fall … hinzufügen", and the new case can be merged into the old one."""
+    "Bekannte Familie" with "Anruf zum offenen Fall … hinzufügen", and the new case can be merged into the old one."""
     opened = now - timedelta(minutes=25)
     case = open_case(db, channel=CaseChannel.PHONE, now=opened, zone=BERLIN, caller_phone=phone, need=Need.CHILD_CARE)
     db.add(Call(

@@ -48,7 +48,7 @@ def test_a_repeat_callers_call_is_added_to_the_open_case_and_counts_as_one_sessi
     expect(entry).to_contain_text(f"Bekannte Familie: Meier · offener Fall {family.number} · Beratung: Anna Schmidt")
     # The family was reached: their call-back is settled.
     expect(page.locator("#callbacks")).to_contain_text("Keine Rückrufe offen.")
-    entry.get_by_role("button", name=f"Zum offenen Fall {family.number} hinzufügen").click()
+    entry.get_by_role("button", name=f"Anruf zum offenen Fall {family.number} hinzufügen").click()
 
     expect(page.locator("h1")).to_contain_text(f"Fall {family.number}")
     expect(page.locator("#flash")).to_contain_text("Der Anruf gehört jetzt zu Fall")
@@ -58,7 +58,7 @@ def test_a_repeat_callers_call_is_added_to_the_open_case_and_counts_as_one_sessi
     assert len(db.get(Case, family.id).calls) == 2
     assert statistics.count_counselling(db) == 1  # the family's one case, the emptied new one is no session
     page.goto(live_server + "/")
-    expect(page.locator("#calls-today")).not_to_contain_text("Zum offenen Fall")
+    expect(page.locator("#calls-today")).not_to_contain_text("zum offenen Fall")
 
 
 def test_the_dashboard_shows_ringing_then_in_conversation_with_the_staff_member_then_ended(page, live_server, db):

@@ -1,4 +1,4 @@
-"""Repeat callers on the pages and the phone: known family, "Zum offenen Fall … hinzufügen", merging."""
+"""Repeat callers on the pages and the phone: known family, "Anruf zum offenen Fall … hinzufügen", merging."""
 
 from datetime import timedelta
 from urllib.parse import urlparse
@@ -51,7 +51,7 @@ def test_the_new_case_and_the_dashboard_show_the_known_family_and_add_the_call_i
     token = login(client, anna)
     page = client.get(f"/cases/{case.id}").text
     assert f'<a href="/cases/{family_case.id}">{family_case.number}</a> · Beratung: Anna Schmidt' in page
-    assert f"Zum offenen Fall {family_case.number} hinzufügen" in page
+    assert f"Anruf zum offenen Fall {family_case.number} hinzufügen" in page
     dashboard = client.get("/dashboard/live").text
     assert "Bekannte Familie: <strong>Meier</strong>" in dashboard
     assert f'action="/calls/{call.id}/add-to-open-case"' in dashboard
