@@ -18,7 +18,8 @@ from casework.reference.models import Municipality
 from fluxx.app import demo
 from fluxx.core.models import StaffRole
 from telephony.outbox.models import Message, MessageDirection, MessageStatus
-from tests.factories import PASSWORD, T0, make_call, make_case, make_job, make_staff, make_volunteer
+from tests.browser.login import submit_login
+from tests.factories import T0, make_call, make_case, make_job, make_staff, make_volunteer
 from volunteers.outreach.models import Assignment, AssignmentSource
 
 # GET routes that are not pages a person reads: health check, live fragments, audio, a CSV download, the icon.
@@ -117,7 +118,5 @@ def build_world(db: Session, now: Any) -> StaffWorld:
 
 def log_in(page: Any, base: str, email: str) -> None:
     page.goto(base + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    submit_login(page, email)
     page.wait_for_url(base + "/")

@@ -1,16 +1,10 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, make_staff
+from tests.browser.login import log_in
+from tests.factories import make_staff
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, live_server, staff):
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(staff.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
 
 
 def test_staff_place_a_simulated_call_through_the_ivr_and_take_it(page, live_server, db):

@@ -10,15 +10,14 @@ from sqlalchemy import select
 
 from casework.cases.models import Case
 from fluxx.core.models import StaffSession
-from tests.factories import PASSWORD, make_case, make_staff
+from tests.browser.login import submit_login
+from tests.factories import make_case, make_staff
 
 pytestmark = pytest.mark.browser
 
 
 def log_in(page, staff) -> None:
-    page.get_by_label("E-Mail-Adresse").fill(staff.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    submit_login(page, staff.email)
     # The page's scripts have run (and set their timers) before the test moves the page's clock.
     expect(page.locator("#session-dialog")).to_be_attached()
 

@@ -9,16 +9,10 @@ from playwright.sync_api import expect
 from casework.cases.models import Case
 from casework.enums import CaseStatus
 from casework.statistics import service as statistics
-from tests.factories import PASSWORD, T0, make_call, make_case, make_staff
+from tests.browser.login import log_in
+from tests.factories import T0, make_call, make_case, make_staff
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, live_server, staff):
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(staff.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
 
 
 def call_the_hotline(page, live_server, number):

@@ -5,17 +5,10 @@ import pytest
 from playwright.sync_api import expect
 
 from casework.enums import CaseStatus
-from tests.factories import PASSWORD, make_call, make_case, make_staff
+from tests.browser.login import log_in
+from tests.factories import make_call, make_case, make_staff
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, live_server, staff) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(staff.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    expect(page.get_by_role("heading", name=f"Guten Tag, {staff.name}")).to_be_visible()
 
 
 def test_closing_a_case_asks_first_says_so_and_can_be_undone(page, live_server, db):
