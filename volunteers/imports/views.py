@@ -3,6 +3,11 @@
 The preview lists every row of the file with its German errors; nothing is stored before the coordinator
 confirms. The file waits on the server (`uploads`), and confirming checks that copy again, so the import
 is exactly what the preview showed, or is refused with the reason.
+
+Neither step holds the database while it works: the route lets go of its transaction once the login is
+checked, reads and checks the file with none open (the registry is read through short read sessions),
+and stores the volunteers in short batches (`service.import_in_batches`), so calls coming in meanwhile
+are answered at once. The audit entry is written at the end, one per step.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from fluxx.core import audit, web
 from fluxx.core.models import Staff, StaffRole
@@ -57,16 +62,28 @@ class Checked:
 
 
 def directory(request: Request) -> Path:
-    return getattr(request.app.state, "volunteer_uploads", uploads.DEFAULT_DIRECTORY)  # type: ignore[no-any-return]
+    """Where uploads wait: the app's own setting (tests), else this installation's private directory."""
+    configured = getattr(request.app.state, "volunteer_uploads", None)
+    if configured is not None:
+        return Path(configured)
+    return uploads.private_directory(web.get_settings(request).database_url)
 
 
-def _check(request: Request, db: Session, data: bytes, filename: str) -> Checked:
-    """Read and check a file; raises ImportFileError when it cannot be read at all."""
+def _let_go(db: Session) -> None:
+    """End the request's transaction (the login check) before the long part: on SQLite it holds the only
+    writer's lock, which incoming calls wait for. What the route writes later begins a new, short one."""
+    db.commit()
+
+
+def _check(request: Request, data: bytes, filename: str) -> Checked:
+    """Read and check a file with no transaction open; raises ImportFileError when it cannot be read at all."""
     raw = read_table(data, filename)
-    preview = validate_rows(
-        raw, service.municipality_ids(db), today=web.now(request).astimezone(web.zone(request)).date()
-    )
-    taken = service.registered(db, [row.draft.phone for row in preview.valid])
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with factory() as read:
+        known = service.municipality_ids(read)
+    preview = validate_rows(raw, known, today=web.now(request).astimezone(web.zone(request)).date())
+    with factory() as read:
+        taken = service.registered(read, [row.draft.phone for row in preview.valid])
     clashes = service.registered_clashes(preview, taken)
     problems: dict[int, list[str]] = {row.row_number: list(row.errors) for row in preview.invalid}
     clashing = [row.row_number for row in preview.valid if row.draft.phone in taken]
@@ -107,11 +124,12 @@ def import_page(request: Request) -> Response:
 def import_upload(
     request: Request, db: DB, staff: CurrentStaff, file: Annotated[UploadFile | None, File()] = None
 ) -> Response:
+    _let_go(db)
     if file is None or not file.filename:
         return _import_page(request, 422, error=texts.UPLOAD_MISSING)
     data = file.file.read(MAX_FILE_BYTES + 1)  # read_table refuses anything bigger with a clear message
     try:
-        checked = _check(request, db, data, file.filename)
+        checked = _check(request, data, file.filename)
     except ImportFileError as exc:
         return _import_page(request, 422, error=str(exc))
     upload = uploads.keep(directory(request), staff_id=staff.id, filename=file.filename, data=data,
@@ -128,20 +146,29 @@ def import_confirm(
     token: Annotated[str, Form()] = "",
     mode: Annotated[str, Form()] = "",
 ) -> Response:
+    _let_go(db)
+    folder = directory(request)
     try:
-        upload = uploads.take(directory(request), token=token, staff_id=staff.id, now=web.now(request))
-        checked = _check(request, db, upload.data, upload.filename)
+        upload = uploads.take(folder, token=token, staff_id=staff.id, now=web.now(request))
+        checked = _check(request, upload.data, upload.filename)
     except (uploads.UploadGone, ImportFileError):
+        uploads.discard(folder, token)
         return _import_page(request, 410, error=texts.UPLOAD_GONE)
     try:
-        result = service.import_preview(db, preview=checked.preview, only_valid=mode == "valid", now=web.now(request))
+        result = service.import_in_batches(
+            request.app.state.sessionmaker, preview=checked.preview, only_valid=mode == "valid", now=web.now(request)
+        )
+    except service.ImportInterrupted as exc:
+        uploads.discard(folder, upload.token)
+        _record(request, db, staff, "volunteer.import", checked, upload.sha256, created=exc.created)
+        return _import_page(request, 503, error=exc.messages[0])
     except RegistryError:
-        db.rollback()
         message = "Die Datei enthält Fehler. Es wurde nichts importiert."
         return _preview_page(request, checked, upload, status_code=409, error=message)
-    _record(request, db, staff, "volunteer.import", checked, upload.sha256, created=len(result.created))
-    uploads.discard(directory(request), upload.token)
-    return RedirectResponse(f"/volunteers?imported={len(result.created)}", status_code=303)
+    created = len(result.created_ids)
+    _record(request, db, staff, "volunteer.import", checked, upload.sha256, created=created)
+    uploads.discard(folder, upload.token)
+    return RedirectResponse(f"/volunteers?imported={created}", status_code=303)
 
 
 def _record(

@@ -13,22 +13,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, time, timedelta
-
-from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from fluxx.core.formats import number_de
+from fluxx.core.spreadsheet import restore
+from volunteers.registry import workbook
 from volunteers.registry.columns import EXTRA_CELLS, FIELD_LABELS, HEADER_KEYS, LANDLINE_HEADER_KEYS, squash
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """A list of 5,000 volunteers is well under 2 MB as CSV and far less as .xlsx."""
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-"""An .xlsx is a zip archive: refuse one that unpacks to more than this (a "zip bomb")."""
 MAX_ROWS = 5_000
 """Data rows below the header, empty rows between them included."""
-MAX_COLUMNS = 100
+MAX_COLUMNS = 50
+"""Columns up to the last one with a value, in the header or any row (the list has 13 of its own)."""
+MAX_HEADER_CHARS = 200
+"""Length of one column header."""
 
 
 class ImportFileError(ValueError):
@@ -83,6 +82,8 @@ def _looks_like(data: bytes) -> str | None:
 
 
 def _xlsx_rows(data: bytes, name: str) -> Iterator[list[str]]:
+    """The cells of the first visible sheet, checked before they are read and read in a child process with
+    limited memory (see `workbook`): no file can take the server down."""
     if not data.startswith(b"PK\x03\x04"):
         what = _looks_like(data)
         raise ImportFileError(
@@ -90,65 +91,17 @@ def _xlsx_rows(data: bytes, name: str) -> Iterator[list[str]]:
             "Passwortschutz bitte entfernen; alte .xls-Dateien bitte als .xlsx speichern."
         )
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise ImportFileError(f"„{name}“ ist beschädigt und lässt sich nicht als Excel-Datei öffnen.") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportFileError(f"„{name}“ ist entpackt zu groß. Bitte die Liste in kleinere Dateien aufteilen.")
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = [
-            meta.name
-            for meta in workbook.sheets_metadata
-            if meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible
-        ]
-        sheet = workbook.get_sheet_by_name(sheets[0]) if sheets else None
-    except (CalamineError, ValueError, OSError):
-        raise ImportFileError(f"„{name}“ lässt sich nicht als Excel-Datei lesen.") from None
-    if sheet is None:
-        raise ImportFileError(f"„{name}“ enthält kein sichtbares Tabellenblatt.")
-    last_row, last_column = sheet.end or (0, 0)
-    if last_row > MAX_ROWS:
-        raise _too_many_rows(name)
-    if last_column >= MAX_COLUMNS:
-        raise ImportFileError(
-            f"„{name}“ hat Einträge bis Spalte {_column_letter(last_column)}, erwartet werden höchstens "
-            f"{MAX_COLUMNS} Spalten. Bitte überflüssige Zellen rechts von der Liste löschen."
-        )
-    try:
-        # The first visible sheet from A1 on: skip_empty_area=False keeps the row numbers Excel shows.
-        cells = sheet.to_python(skip_empty_area=False)
-    except (CalamineError, ValueError, OSError):
-        raise ImportFileError(f"„{name}“ lässt sich nicht als Excel-Datei lesen.") from None
-    return (_clean_row(_cell_text(value) for value in row) for row in cells)
-
-
-def _cell_text(value: object) -> str:
-    """A cell as the office sees it: dates as 03.02.2026, whole numbers without ".0" (phone numbers typed as
-    numbers lose their leading 0; the phone check puts it back), TRUE/FALSE as ja/nein."""
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, datetime):
-        if value.time() == time():
-            return value.strftime("%d.%m.%Y")
-        return value.strftime("%d.%m.%Y %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, timedelta):
-        minutes = int(value.total_seconds()) // 60
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return format(value, ".15g").replace(".", ",")
-    return str(value)
+        sheet = workbook.check(data, name, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+        cells = workbook.read(data, name, sheet)
+    except workbook.WorkbookError as exc:
+        raise ImportFileError(str(exc)) from None
+    return (_clean_row(row) for row in cells)
 
 
 def _clean_row(cells: Iterable[str]) -> list[str]:
-    return [cell.replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n").strip() for cell in cells]
+    """Cells trimmed, with Excel's line breaks and non-breaking spaces made plain, and the quote our own
+    exports put before a cell that would be a formula taken off again (`spreadsheet.restore`)."""
+    return [restore(cell.replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n").strip()) for cell in cells]
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -220,6 +173,7 @@ def _header_fields(header: Sequence[str], name: str) -> list[str | None]:
     """For each header cell its field key, its own text for an unknown column, or None for no header."""
     fields: list[str | None] = []
     seen: dict[str, str] = {}
+    suffixes: dict[str, int] = {}
     landline: int | None = None
     for index, text in enumerate(header):
         key = squash(text)
@@ -236,10 +190,10 @@ def _header_fields(header: Sequence[str], name: str) -> list[str | None]:
                     f"„{name}“: Die Spalte „{text}“ wird nicht verstanden. Erwartet wird eine Spalte „{kind}“ "
                     "mit dem Ausstellungsdatum (TT.MM.JJJJ); die Gültigkeit rechnet Fluxx selbst aus."
                 )
-            unique = text
-            counter = 2
+            unique, counter = text, suffixes.get(text, 2)  # "Notiz", "Notiz (2)" …, counted on per text
             while unique in seen or unique in FIELD_LABELS or unique == EXTRA_CELLS:
                 unique, counter = f"{text} ({counter})", counter + 1
+            suffixes[text] = counter
             seen[unique] = text
             fields.append(unique)
             continue
@@ -273,13 +227,11 @@ def _too_many_rows(name: str) -> ImportFileError:
     )
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
+def _too_wide(name: str, last_column: int) -> ImportFileError:
+    return ImportFileError(str(workbook.too_big(name, 0, last_column, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)))
+
+
+_column_letter = workbook.column_letter
 
 
 def _rows_below_header(grid: Iterator[list[str]], name: str) -> list[dict[str, str]]:
@@ -287,6 +239,15 @@ def _rows_below_header(grid: Iterator[list[str]], name: str) -> list[dict[str, s
     if header is None or not any(header):
         raise ImportFileError(
             f"„{name}“ ist leer oder Zeile 1 enthält keine Spaltenüberschriften (z. B. Name; Mobil; Fähigkeiten)."
+        )
+    while header and not header[-1]:
+        header = header[:-1]
+    if len(header) > MAX_COLUMNS:
+        raise _too_wide(name, len(header) - 1)
+    if any(len(text) > MAX_HEADER_CHARS for text in header):
+        raise ImportFileError(
+            f"„{name}“: Zeile 1 muss die Spaltenüberschriften enthalten, aber dort steht ein Text mit mehr als "
+            f"{MAX_HEADER_CHARS} Zeichen. Bitte Zeile 1 auf die Überschriften (z. B. Name; Mobil; Fähigkeiten) kürzen."
         )
     fields = _header_fields(header, name)
     keys = [field for field in fields if field is not None]
@@ -298,6 +259,8 @@ def _rows_below_header(grid: Iterator[list[str]], name: str) -> list[dict[str, s
             continue
         if len(rows) + pending_empty + 1 > MAX_ROWS:
             raise _too_many_rows(name)
+        if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
+            raise _too_wide(name, max(index for index, value in enumerate(cells) if value))
         rows.extend(dict.fromkeys(keys, "") for _ in range(pending_empty))
         pending_empty = 0
         row = dict.fromkeys(keys, "")

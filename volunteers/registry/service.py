@@ -5,28 +5,31 @@ Services flush and never commit: the caller's `transaction()` (a request, a CLI 
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, exists, func, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from casework.reference.models import Municipality
+from fluxx.core.batches import BatchFailed, in_batches
 from fluxx.core.phone import display
+from fluxx.core.spreadsheet import csv_bytes
 from volunteers.registry.availability import format_availability
 from volunteers.registry.columns import FIELD_LABELS
-from volunteers.registry.drafts import ImportPreview, VolunteerDraft, WeeklySlot
+from volunteers.registry.drafts import ImportPreview, ValidRow, VolunteerDraft, WeeklySlot
 from volunteers.registry.models import (
     Volunteer,
     VolunteerAbsence,
     VolunteerArea,
     VolunteerAvailability,
     VolunteerCertificate,
+    VolunteerLanguage,
     VolunteerSkill,
+    language_of,
 )
 from volunteers.registry.rules import validate_rows
 from volunteers.vocabulary import CertificateKind, Skill
@@ -150,6 +153,9 @@ def _replace(rows: list[Any], key: Any, wanted: set[Any], make: Any) -> None:
 
 # --- import ------------------------------------------------------------------------------------------------
 
+BATCH_SIZE = 250
+"""Volunteers per transaction of an import: a few ten milliseconds of writing each (see fluxx.core.batches)."""
+
 
 @dataclass
 class ImportResult:
@@ -158,20 +164,159 @@ class ImportResult:
     """German messages for rows left out (only when importing the valid rows)."""
 
 
-def import_preview(db: Session, *, preview: ImportPreview, only_valid: bool, now: datetime) -> ImportResult:
-    """Store the drafts of a checked file. All or nothing unless `only_valid`: then rows with errors,
-    and rows whose number is already registered, are left out and listed."""
-    taken = registered(db, [row.draft.phone for row in preview.valid])
-    clashes = registered_clashes(preview, taken)
+@dataclass
+class BatchedImport:
+    """What `import_in_batches` stored: the new volunteers' ids, and German messages for the rows left out
+    (errors, numbers already registered before, and numbers registered by someone else meanwhile)."""
+
+    created_ids: list[int] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+class ImportInterrupted(RegistryError):
+    """A batch failed (the database went away): the batches before it are stored, `created` volunteers."""
+
+    def __init__(self, created: int) -> None:
+        super().__init__(
+            f"Der Import wurde nach {created} Ehrenamtlichen abgebrochen, weil die Datenbank nicht erreichbar war. "
+            "Bitte die Datei noch einmal importieren und „Nur die fehlerfreien Zeilen importieren“ wählen: Wer "
+            "schon eingetragen ist, wird dann ausgelassen."
+        )
+        self.created = created
+
+
+def _refuse_unless_clean(preview: ImportPreview, clashes: Sequence[str], only_valid: bool) -> None:
     if not only_valid:
         problems = [*preview.errors, *clashes] or ([] if preview.valid else ["Die Datei enthält keine Ehrenamtlichen."])
         if problems:
             raise RegistryError(*problems)
-    result = ImportResult(skipped=[*preview.errors, *clashes])
-    for row in preview.valid:
-        if row.draft.phone not in taken:
-            result.created.append(create(db, draft=row.draft, now=now))
+
+
+def import_preview(db: Session, *, preview: ImportPreview, only_valid: bool, now: datetime) -> ImportResult:
+    """Store the drafts of a checked file in the caller's transaction (small files; long ones go through
+    `import_in_batches`). All or nothing unless `only_valid`: then rows with errors, and rows whose number
+    is already registered, are left out and listed."""
+    taken = registered(db, [row.draft.phone for row in preview.valid])
+    clashes = registered_clashes(preview, taken)
+    _refuse_unless_clean(preview, clashes, only_valid)
+    ids, _ = store_rows(db, [row for row in preview.valid if row.draft.phone not in taken], now=now)
+    created = list(db.scalars(select(Volunteer).where(Volunteer.id.in_(ids)).order_by(Volunteer.id))) if ids else []
+    return ImportResult(created=created, skipped=[*preview.errors, *clashes])
+
+
+def import_in_batches(
+    factory: sessionmaker[Session],
+    *,
+    preview: ImportPreview,
+    only_valid: bool,
+    now: datetime,
+    size: int = BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchedImport:
+    """Store the drafts of a checked file in short transactions of `size` volunteers each, so that calls
+    and staff get the database between them (`fluxx.core.batches`); call it with no transaction open.
+
+    All or nothing unless `only_valid`, as far as the file and the registry before the import go: rows
+    with errors, or numbers already registered, refuse the whole file (RegistryError, nothing stored).
+    A number someone registers while the import runs is noticed by its batch, left out and listed in
+    `skipped`; the import goes on. A failing batch raises ImportInterrupted (earlier batches stay)."""
+    with factory() as read:  # a read, no writer's lock
+        taken = registered(read, [row.draft.phone for row in preview.valid])
+    clashes = registered_clashes(preview, taken)
+    _refuse_unless_clean(preview, clashes, only_valid)
+    rows = [row for row in preview.valid if row.draft.phone not in taken]
+    result = BatchedImport(skipped=[*preview.errors, *clashes])
+
+    def store(db: Session, batch: Sequence[ValidRow]) -> tuple[list[int], list[str]]:
+        return store_rows(db, batch, now=now)
+
+    try:
+        batches = in_batches(factory, rows, size, store, progress)
+    except BatchFailed as failed:
+        stored = cast(list[tuple[list[int], list[str]]], failed.results)
+        raise ImportInterrupted(sum(len(ids) for ids, _ in stored)) from failed.__cause__
+    for ids, late_clashes in batches:
+        result.created_ids.extend(ids)
+        result.skipped.extend(late_clashes)
+    result.skipped.sort(key=_row_number)
     return result
+
+
+def _row_number(message: str) -> int:
+    number = message.split(":", 1)[0].removeprefix("Zeile ")
+    return int(number) if number.isdigit() else 0
+
+
+def store_rows(db: Session, rows: Sequence[ValidRow], *, now: datetime) -> tuple[list[int], list[str]]:
+    """Insert checked rows in bulk: one INSERT for the volunteers and one per kind of detail row. A number
+    registered in the meantime is left out (INSERT … ON CONFLICT DO NOTHING, so a registration racing
+    with this batch cannot fail it) and named in the messages. The new ids, and those messages."""
+    if not rows:
+        return [], []
+    values = [
+        {
+            "name": row.draft.name,
+            "phone": row.draft.phone,
+            "is_active": True,
+            "sms_opt_in": True,
+            "consent_at": now if row.draft.sms_consent else None,
+            "max_jobs_per_week": row.draft.max_jobs_per_week,
+            "notes": row.draft.notes,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row in rows
+    ]
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Volunteer).on_conflict_do_nothing(index_elements=["phone"])
+    new_ids = {phone: id for id, phone in db.execute(statement.returning(Volunteer.id, Volunteer.phone), values)}
+    stored = [row for row in rows if row.draft.phone in new_ids]
+    _insert_details(db, [(new_ids[row.draft.phone], row.draft) for row in stored])
+    late = [row for row in rows if row.draft.phone not in new_ids]
+    holders = registered(db, [row.draft.phone for row in late])
+    messages = [
+        f"Zeile {row.row_number}: Die Mobilnummer {display(row.draft.phone)} ist inzwischen für "
+        f"{holders.get(row.draft.phone, 'jemand anderen')} eingetragen."
+        for row in late
+    ]
+    return [new_ids[row.draft.phone] for row in stored], messages
+
+
+def _insert_details(db: Session, drafts: Sequence[tuple[int, VolunteerDraft]]) -> None:
+    tables: list[tuple[Any, list[dict[str, Any]]]] = [
+        (VolunteerSkill, [{"volunteer_id": id, "skill": skill} for id, d in drafts for skill in sorted(d.skills)]),
+        (
+            VolunteerLanguage,
+            [
+                {"volunteer_id": id, "language": language}
+                for id, d in drafts
+                for language in dict.fromkeys(language_of(value) for value in d.languages)
+            ],
+        ),
+        (
+            VolunteerArea,
+            [{"volunteer_id": id, "municipality_id": m} for id, d in drafts for m in sorted(d.municipality_ids)],
+        ),
+        (
+            VolunteerAvailability,
+            [
+                {"volunteer_id": id, "weekday": slot.weekday, "start_time": slot.start, "end_time": slot.end}
+                for id, d in drafts
+                for slot in d.availability
+            ],
+        ),
+        (
+            VolunteerCertificate,
+            [
+                {"volunteer_id": id, "kind": c.kind, "issued_on": c.issued_on, "valid_until": c.valid_until}
+                for id, d in drafts
+                for c in d.certificates
+            ],
+        ),
+    ]
+    for model, values in tables:
+        if values:
+            db.execute(insert(model), values)
 
 
 def registered_clashes(preview: ImportPreview, taken: Mapping[str, str]) -> list[str]:
@@ -198,16 +343,16 @@ def registered(db: Session, phones: Sequence[str]) -> dict[str, str]:
 
 
 def export_csv(db: Session, *, volunteers: Iterable[Volunteer] | None = None) -> bytes:
-    """Semicolon-separated UTF-8 with BOM (Excel opens it with umlauts intact), the importer's columns."""
+    """Semicolon-separated UTF-8 with BOM (Excel opens it with umlauts intact), the importer's columns.
+
+    Every cell goes through `spreadsheet.neutralise`: a note "=HYPERLINK(…)" or a foreign number
+    "+44 1632 960123" is written with a quote in front, so no spreadsheet program runs it as a formula;
+    the importer takes the quote off again, so an export still imports to the same volunteers."""
     names = {id: name for name, id in municipality_ids(db).items()}
     if volunteers is None:
         volunteers = db.scalars(with_details(select(Volunteer).order_by(Volunteer.name, Volunteer.id)))
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(FIELD_LABELS[key] for key in EXPORT_FIELDS)
-    for volunteer in volunteers:
-        writer.writerow(_export_row(volunteer, names))
-    return out.getvalue().encode("utf-8-sig")
+    header = [FIELD_LABELS[key] for key in EXPORT_FIELDS]
+    return csv_bytes([header, *(_export_row(volunteer, names) for volunteer in volunteers)])
 
 
 def with_details(query: Select[Any]) -> Select[Any]:
