@@ -6,11 +6,14 @@ import logging
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fluxx.core.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 app = typer.Typer(help="Fluxxfon: Anrufe, Fälle und Einsätze der Fluxx-Notfallbetreuung.", no_args_is_help=True)
 db_app = typer.Typer(help="Datenbank verwalten.", no_args_is_help=True)
@@ -29,9 +32,29 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def _sessionmaker(settings: Settings):  # type: ignore[no-untyped-def]
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM and Ctrl+C end the command cleanly (exit 0) by setting `stop`.
+
+    uvicorn shuts down gracefully on them and then raises the signal again for the handler it found:
+    without one of ours the process died of it before the in-process worker finished its send.
+    """
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+
+def _sessionmaker(settings: Settings) -> sessionmaker[Session]:
+    """The database of a command, ready for whatever the command does in a fresh process.
+
+    Every model is mapped first: relationships name other models by class name, and a command that
+    imported only some of them failed at its first query (`fluxx staff create` on a fresh install). The
+    domains get their settings too (the worker's tasks, reminders). Every command that uses the database
+    comes through here.
+    """
+    import fluxx.app.all_models  # noqa: F401
+    from fluxx.app import wiring
     from fluxx.core.db import make_engine, make_sessionmaker
 
+    wiring.configure(settings)
     return make_sessionmaker(make_engine(settings.database_url))
 
 
@@ -56,6 +79,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web_app = create_app(settings)
     stop = threading.Event()
+    _stop_on_signals(stop)
     thread: threading.Thread | None = None
     in_process = with_worker if with_worker is not None else settings.database_url.startswith("sqlite")
     if in_process:
@@ -86,20 +110,18 @@ def worker(
     poll: Annotated[float, typer.Option(help="Sekunden zwischen zwei Blicken in die Warteschlange.")] = 1.0,
 ) -> None:
     """Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen). Endet sauber bei SIGTERM."""
-    import fluxx.app.all_models  # noqa: F401  (every table known: a flush resolves foreign keys by name)
-    from fluxx.app import wiring
+    from fluxx.core import installation
     from fluxx.core.clock import system_clock
     from fluxx.core.worker import run_forever
     from telephony.outbox.sender import sender_for
 
     settings = _settings()
-    wiring.configure(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    typer.echo("Worker läuft. Beenden mit Strg+C oder SIGTERM.")
+    _stop_on_signals(stop)
     factory = _sessionmaker(settings)
+    installation.remember_twilio(factory, settings, now=system_clock())
+    typer.echo("Worker läuft. Beenden mit Strg+C oder SIGTERM.")
     sms = sender_for(settings, factory, clock=system_clock, stop=stop)
     run_forever(factory, clock=system_clock, stop=stop, poll_seconds=poll, pollers=[sms])
 
@@ -108,9 +130,12 @@ def worker(
 def db_upgrade() -> None:
     """Die Datenbank auf den neuesten Stand der Migrationen bringen."""
     from fluxx.app.migrate import upgrade
+    from fluxx.core import installation
+    from fluxx.core.clock import system_clock
 
     settings = _settings()
     upgrade(settings.database_url)
+    installation.remember_twilio(_sessionmaker(settings), settings, now=system_clock())
     typer.echo("Datenbank ist auf dem neuesten Stand.")
 
 
@@ -180,39 +205,55 @@ def volunteers_import(
         typer.echo(f"Fehler: Die Datei „{file}“ lässt sich nicht lesen.", err=True)
         raise typer.Exit(2) from None
     now = system_clock()
-    with transaction(_sessionmaker(settings)) as db:
-        try:
-            rows = read_table(data, file.name)
-        except ImportFileError as exc:
-            typer.echo(f"Fehler: {exc}", err=True)
-            raise typer.Exit(1) from None
-        preview = validate_rows(rows, service.municipality_ids(db), today=now.astimezone(settings.zone).date())
-        taken = service.registered(db, [row.draft.phone for row in preview.valid])
-        problems = sorted(
-            [*preview.errors, *service.registered_clashes(preview, taken)],
-            key=lambda message: int(message.split(":")[0].removeprefix("Zeile ")),
+    # Read and check with no transaction open (on SQLite a transaction is the only writer's lock, which the
+    # calls of a running `fluxx serve` wait for); the volunteers are then stored in short batches.
+    try:
+        rows = read_table(data, file.name)
+    except ImportFileError as exc:
+        typer.echo(f"Fehler: {exc}", err=True)
+        raise typer.Exit(1) from None
+    factory = _sessionmaker(settings)
+    with factory() as read:
+        known = service.municipality_ids(read)
+    preview = validate_rows(rows, known, today=now.astimezone(settings.zone).date())
+    with factory() as read:
+        taken = service.registered(read, [row.draft.phone for row in preview.valid])
+    problems = sorted(
+        [*preview.errors, *service.registered_clashes(preview, taken)],
+        key=lambda message: int(message.split(":")[0].removeprefix("Zeile ")),
+    )
+    for message in problems:
+        typer.echo(message)
+    if problems and not only_valid:
+        typer.echo(
+            f"Nichts importiert: {len(problems)} Fehler. Bitte die Datei korrigieren, oder mit --only-valid "
+            "nur die fehlerfreien Zeilen importieren."
         )
-        for message in problems:
-            typer.echo(message)
-        if problems and not only_valid:
-            typer.echo(
-                f"Nichts importiert: {len(problems)} Fehler. Bitte die Datei korrigieren, oder mit --only-valid "
-                "nur die fehlerfreien Zeilen importieren."
-            )
-            raise typer.Exit(1)
-        try:
-            result = service.import_preview(db, preview=preview, only_valid=only_valid, now=now)
-        except service.RegistryError as exc:
-            typer.echo(f"Fehler: {' '.join(exc.messages)}", err=True)
-            raise typer.Exit(1) from None
+        raise typer.Exit(1)
+    interrupted: service.ImportInterrupted | None = None
+    try:
+        result = service.import_in_batches(factory, preview=preview, only_valid=only_valid, now=now)
+        known_problems = set(problems)
+        created, late = len(result.created_ids), [m for m in result.skipped if m not in known_problems]
+    except service.ImportInterrupted as exc:
+        interrupted, created, late = exc, exc.created, []
+    except service.RegistryError as exc:
+        typer.echo(f"Fehler: {' '.join(exc.messages)}", err=True)
+        raise typer.Exit(1) from None
+    for message in late:  # numbers registered by someone else while the import ran
+        typer.echo(message)
+    skipped = len(preview.invalid) + len(preview.valid) - created
+    with transaction(factory) as db:
         actor = audit.Actor(staff_id=None, ip=None, now=now)
-        skipped = len(preview.invalid) + len(preview.valid) - len(result.created)
-        detail = {"source": "cli", "created": len(result.created), "skipped": skipped}
+        detail = {"source": "cli", "created": created, "skipped": skipped}
         audit.record(
             db, actor, action="volunteer.import", object_type="volunteer", object_id=None, case_id=None, detail=detail
         )
+    if interrupted is not None:
+        typer.echo(f"Fehler: {interrupted.messages[0]}", err=True)
+        raise typer.Exit(1)
     left_out = "1 Zeile" if skipped == 1 else f"{skipped} Zeilen"
-    typer.echo(f"{len(result.created)} Ehrenamtliche importiert, {left_out} ausgelassen.")
+    typer.echo(f"{created} Ehrenamtliche importiert, {left_out} ausgelassen.")
 
 
 @app.command()
@@ -227,8 +268,12 @@ def demo() -> None:
         # The demo creates an admin with a published password and invented people: never in production.
         typer.echo("Fehler: Demodaten nur im Simulationsmodus (ohne Twilio-Zugangsdaten).", err=True)
         raise typer.Exit(code=1)
-    with transaction(_sessionmaker(settings)) as db:
-        result = demo_data.load(db, now=system_clock())
+    try:
+        with transaction(_sessionmaker(settings)) as db:
+            result = demo_data.load(db, now=system_clock())
+    except demo_data.DemoRefused as exc:
+        typer.echo(f"Fehler: {exc}", err=True)
+        raise typer.Exit(code=1) from None
     typer.echo("Demodaten geladen." if result.created else "Demodaten sind schon vorhanden.")
     typer.echo(f"Demo-Anmeldung: {result.email} / Passwort: {result.password}")
 
@@ -251,4 +296,5 @@ def fake_twilio(
         f"FLUXX_TWILIO_API_URL=http://{host}:{port} FLUXX_TWILIO_ACCOUNT_SID={account_sid} "
         f"FLUXX_TWILIO_AUTH_TOKEN={auth_token}"
     )
+    _stop_on_signals(threading.Event())
     uvicorn.run(fake.app, host=host, port=port, log_level="info")

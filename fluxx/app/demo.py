@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.calls.models import Call
@@ -21,7 +21,7 @@ from casework.jobs import service as jobs
 from casework.jobs.forms import JobDetails
 from casework.reference.models import Municipality, Partner
 from fluxx.app import demo_volunteers
-from fluxx.core import auth
+from fluxx.core import auth, installation
 from fluxx.core.audit import Actor
 from fluxx.core.formats import BERLIN
 from fluxx.core.models import Staff, StaffRole
@@ -110,6 +110,10 @@ LAST_NAMES = [
 ]
 
 
+DEMO_STAFF_EMAILS = frozenset(email for _name, email, _phone, _role, _on_duty in STAFF)
+OWN_DATABASE = "Demodaten nur in eine eigene Datenbank laden, z. B. mit FLUXX_DATABASE_URL=sqlite:///./demo.db."
+
+
 @dataclass(frozen=True)
 class DemoResult:
     created: bool
@@ -117,8 +121,32 @@ class DemoResult:
     password: str = DEMO_PASSWORD
 
 
+class DemoRefused(Exception):
+    """The database belongs to a real installation: the demo's admin (with its published password) and
+    invented people must never get into it, whatever the settings of the command say."""
+
+
+def refusal(db: Session) -> str | None:
+    """Why this database must not get demo data, or None."""
+    if installation.ran_with_twilio(db):
+        return f"Keine Demodaten: Diese Datenbank lief schon mit echten Twilio-Zugangsdaten. {OWN_DATABASE}"
+    others = db.scalar(select(func.count()).select_from(Staff).where(Staff.email.not_in(DEMO_STAFF_EMAILS)))
+    # A rerun of `make run` finds the demo's own staff (and whoever was added in the demo): nothing to load.
+    if others and db.scalar(select(Staff.id).where(Staff.email == DEMO_EMAIL)) is None:
+        accounts = (
+            "1 Konto für Mitarbeitende, das nicht zur Demo gehört"
+            if others == 1
+            else f"{others} Konten für Mitarbeitende, die nicht zur Demo gehören"
+        )
+        return f"Keine Demodaten: In dieser Datenbank gibt es schon {accounts}. {OWN_DATABASE}"
+    return None
+
+
 def load(db: Session, *, now: datetime, seed: int = 2015) -> DemoResult:
-    """Load the demo data once; a second call changes nothing."""
+    """Load the demo data once; a second call changes nothing. Refuses a real installation's database."""
+    reason = refusal(db)
+    if reason is not None:
+        raise DemoRefused(reason)
     if db.scalar(select(Staff.id).where(Staff.email == DEMO_EMAIL)) is not None:
         return DemoResult(created=False)
     rng = random.Random(seed)

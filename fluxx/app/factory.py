@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,8 +21,9 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.requests import ClientDisconnect
 from twilio.twiml.messaging_response import MessagingResponse
 
+import fluxx.app.all_models  # noqa: F401  (every table mapped, whichever views happen to be imported)
 from fluxx.app import wiring
-from fluxx.core import web
+from fluxx.core import installation, web
 from fluxx.core.clock import Clock, system_clock
 from fluxx.core.db import describe_error, make_engine, make_sessionmaker
 from fluxx.core.errors import NotFound
@@ -30,14 +33,9 @@ from telephony.outbox import texts as sms_texts
 from telephony.voice import twiml as voice_twiml
 from telephony.webhooks import twiml
 
-CSP = (
-    "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
 
-
-class SecurityHeaders(BaseHTTPMiddleware):
-    """CSP, no framing, no caching of pages with personal data, and the browser's CSRF cookie."""
+class CsrfSeedAndFailures(BaseHTTPMiddleware):
+    """The browser's CSRF cookie, and a German answer for a failure (the security headers: web.SecurityHeaders)."""
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         seed = None
@@ -56,14 +54,6 @@ class SecurityHeaders(BaseHTTPMiddleware):
             # the security headers and uvicorn logs no traceback quoting the input.
             response = await request.app.state.unexpected(request, error)
         settings: Settings = request.app.state.settings
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        if settings.secure_cookies:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
         if seed is not None:
             response.set_cookie(
                 web.cookie_name(request, web.CSRF_COOKIE),
@@ -91,16 +81,26 @@ def _favicon() -> RedirectResponse:
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A database that served with real Twilio credentials is a real installation (no demo data).
+        installation.remember_twilio(app.state.sessionmaker, settings, now=clock())
+        yield
+
     # No automatic "/path/" -> "/path" redirects: Starlette builds them from the Host header.
-    app = FastAPI(title="Fluxxfon", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
+    app = FastAPI(
+        title="Fluxxfon", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False, lifespan=lifespan
+    )
     app.state.settings = settings
     wiring.configure(settings)  # the in-process worker of `fluxx serve` runs the domains' tasks too
     app.state.clock = clock
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.templates = web.make_templates(settings.zone)
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodySizeLimit)  # added last, so it runs first: before anything reads the body
+    app.add_middleware(CsrfSeedAndFailures)
+    app.add_middleware(BodySizeLimit)  # runs before anything reads the body
+    # Added last, so it runs first: every answer below it, the 413 of the size limit too, gets the headers.
+    app.add_middleware(web.SecurityHeaders, https=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     # Browsers ask for /favicon.ico whatever the pages link: point them at the SVG icon instead of a 404.
     app.add_api_route("/favicon.ico", _favicon, methods=["GET"], include_in_schema=False)

@@ -73,6 +73,7 @@ class BodySizeLimit:
 
 
 async def _refuse(send: Any) -> None:
+    # The security headers come from fluxx.core.web.SecurityHeaders, which wraps this middleware.
     await send({
         "type": "http.response.start",
         "status": 413,

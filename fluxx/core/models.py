@@ -79,8 +79,40 @@ class FormSubmission(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class LoginFailureKind(enum.StrEnum):
+    """Why a login attempt did not log in at once (shown to admins); all but THROTTLED slow down the next ones."""
+
+    PASSWORD = "password"  # wrong e-mail address or password (or an over-long one)
+    CODE = "code"  # wrong confirmation code of a pending login
+    THROTTLED = "throttled"  # refused unchecked: the address had to wait after earlier failures
+    NO_PHONE = "no_phone"  # right password from a new address of an attacked account without a mobile number
+    CODE_SENT = "code_sent"  # right password from a new address of an attacked account: code sent by SMS
+    CODE_LIMIT = "code_limit"  # as CODE_SENT, but the account had all the codes it may get for a while
+
+    @property
+    def counts(self) -> bool:
+        """Whether it slows down the next attempts: every answer but a refusal to wait. An answer with the
+        right password counts too, or whether the next attempt is slowed down would tell the password."""
+        return self is not LoginFailureKind.THROTTLED
+
+    @property
+    def label(self) -> str:
+        return {
+            "password": "Falsches Passwort oder unbekannte E-Mail-Adresse",
+            "code": "Falscher Bestätigungscode",
+            "throttled": "Abgewiesen: zu früh nach Fehlversuchen",
+            "no_phone": "Richtiges Passwort von neuer Adresse, aber keine Handynummer für den Bestätigungscode",
+            "code_sent": "Richtiges Passwort von neuer Adresse: Bestätigungscode per SMS verschickt",
+            "code_limit": "Richtiges Passwort von neuer Adresse: kein Code mehr verschickt (zu viele Codes)",
+        }[self.value]
+
+
 class LoginFailure(Base):
-    """A failed login, kept briefly to slow down password guessing per account and per address."""
+    """A failed login, kept briefly to slow down password guessing per account and per address.
+
+    A login that had to wait for a confirmation code is recorded here too (CODE_SENT), as it is not done yet;
+    a right code forgives it with the address's other failures.
+    """
 
     __tablename__ = "login_failure"
     __table_args__ = (
@@ -89,9 +121,34 @@ class LoginFailure(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(254))  # as typed, cut to 254 characters
     ip: Mapped[str] = mapped_column(String(45))
     at: Mapped[datetime]
+    kind: Mapped[LoginFailureKind] = mapped_column(default=LoginFailureKind.PASSWORD)
+
+
+class LoginChallenge(Base):
+    """A login waiting for its confirmation code (an account under attack, an address it never used).
+
+    The browser holds a random token (cookie) whose hash is stored here; the code is stored only as an HMAC
+    keyed with that token, so the table alone reveals neither. A challenge without `code_hash` was answered
+    without sending a code (wrong password, unknown account, too many codes): no code fits it, and from the
+    outside it looks like any other.
+    """
+
+    __tablename__ = "login_challenge"
+    __table_args__ = (Index("ix_login_challenge_email_created_at", "email", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    ip: Mapped[str] = mapped_column(String(45))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class AuditEvent(Base):
@@ -141,3 +198,17 @@ class ScheduledTask(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class InstallationFact(Base):
+    """What a database remembers about the installation that uses it, one row per fact.
+
+    `twilio_credentials`: the service once ran against this database with real Twilio credentials (value:
+    the account SID), so it is a real installation and `fluxx demo` refuses it, whatever the shell says now.
+    """
+
+    __tablename__ = "installation_fact"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime]

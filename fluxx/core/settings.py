@@ -21,8 +21,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 HOTLINE_NUMBER = "+4951116832110"
-# The key signs CSRF tokens: with real credentials it must be long enough not to be guessed.
+# The key signs CSRF tokens (and in simulation the simulator's webhooks): it must not be guessed.
 MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_VARIETY = 10  # different characters
+# Published in this repository at some time (the old default key, the demo password, the fake Twilio
+# token of the README): a key that contains one of them, however often, is guessed first.
+PUBLISHED_SECRETS = ("dev-only-not-secret", "fluxx-demo-2026", "fake-token", "fake-auth-token")
+MAKE_A_KEY = "z. B. aus „python3 -c 'import secrets; print(secrets.token_urlsafe(48))'“"
 
 
 class SettingsError(Exception):
@@ -158,17 +163,43 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"{missing}: fehlt – für Twilio beide Zugangsdaten setzen, für den Simulationsmodus keine"
             )
-        if self.simulation:
-            return
         if not self.secret_key:
+            if self.simulation:
+                return  # load_settings makes this installation's own random key
             raise SettingsError(
                 "FLUXX_SECRET_KEY: mit echten Twilio-Zugangsdaten muss ein eigener geheimer Schlüssel gesetzt sein"
             )
-        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH or len(set(self.secret_key)) < 10:
-            raise SettingsError(
-                f"FLUXX_SECRET_KEY: zu schwach – mindestens {MIN_SECRET_KEY_LENGTH} zufällige Zeichen, "
-                "z. B. aus „python3 -c 'import secrets; print(secrets.token_urlsafe(48))'“"
-            )
+        # A key given explicitly is checked in simulation too: it signs the simulator's webhooks.
+        problem = secret_key_problem(self.secret_key, twilio_auth_token=self.twilio_auth_token)
+        if problem is not None:
+            raise SettingsError(f"FLUXX_SECRET_KEY: {problem}")
+
+
+def secret_key_problem(key: str, *, twilio_auth_token: str = "") -> str | None:
+    """Why `key` is guessable (a German phrase for the one-line error), or None for a good key."""
+    lowered = key.lower()
+    if any(published in lowered for published in PUBLISHED_SECRETS):
+        return f"enthält einen veröffentlichten Schlüssel und ist damit bekannt – einen eigenen erzeugen, {MAKE_A_KEY}"
+    token = twilio_auth_token.strip()
+    # Twilio's tokens have 32 characters; a few letters of a test token may well occur in a random key.
+    if token and (key == token or (len(token) >= 8 and token in key) or key in token):
+        return f"darf nicht das Twilio-Auth-Token sein oder enthalten – einen eigenen erzeugen, {MAKE_A_KEY}"
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < MIN_SECRET_KEY_VARIETY or _repeats(key):
+        return f"zu schwach – mindestens {MIN_SECRET_KEY_LENGTH} zufällige Zeichen, {MAKE_A_KEY}"
+    return None
+
+
+def _repeats(key: str) -> bool:
+    """Whether the key is one shorter pattern written again and again (the end may stop inside it)."""
+    # The shortest period p with key[i] == key[i - p] for every i (Knuth-Morris-Pratt's failure function).
+    border = [0] * len(key)
+    for index in range(1, len(key)):
+        length = border[index - 1]
+        while length and key[index] != key[length]:
+            length = border[length - 1]
+        border[index] = length + 1 if key[index] == key[length] else 0
+    period = len(key) - (border[-1] if key else 0)
+    return period <= len(key) // 2
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -194,6 +225,11 @@ def install_secret(path: Path) -> str:
         key = path.read_text().strip()
         if len(key) < MIN_SECRET_KEY_LENGTH:
             raise SettingsError(f"FLUXX_SECRET_KEY_FILE: {path} enthält keinen gültigen Schlüssel") from None
+        if secret_key_problem(key) is not None:  # written by hand: a key made here is random
+            raise SettingsError(
+                f"FLUXX_SECRET_KEY_FILE: {path} enthält keinen sicheren Schlüssel – die Datei löschen, "
+                "beim nächsten Start wird ein zufälliger angelegt"
+            ) from None
         return key
     except OSError as exc:
         raise SettingsError(f"FLUXX_SECRET_KEY_FILE: {path} lässt sich nicht anlegen ({exc.strerror})") from None

@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, MutableHeaders
 
 from fluxx.core import auth, flash, formats, phone
 from fluxx.core.audit import Actor
@@ -348,3 +348,56 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or parts.path in ("/login", "/logout"):
         return "/"
     return target
+
+
+# The security headers of every answer (pages, webhooks, errors and the early 413 of fluxx.core.limits):
+# one source, set by `SecurityHeaders`, the outermost middleware of the app.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def security_headers(path: str, *, https: bool) -> dict[str, str]:
+    """CSP, no sniffing, no framing, no caching of anything but static files, and HSTS on https."""
+    headers = {
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+    }
+    if not path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+    if https:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
+class SecurityHeaders:
+    """ASGI middleware: every answer gets `security_headers`, whichever layer below answered.
+
+    Outermost, so that answers of other middleware (the 413 of the body size limit, before the app has
+    read anything) carry them as well as the app's pages. A page may bring its own CSP; the rest is fixed.
+    """
+
+    def __init__(self, app: Any, *, https: bool = False) -> None:
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = security_headers(scope["path"], https=self.https)
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": list(message.get("headers") or [])}
+                headers = MutableHeaders(scope=message)
+                for name, value in extra.items():
+                    if name == "Content-Security-Policy" and name in headers:
+                        continue
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

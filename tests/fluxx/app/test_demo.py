@@ -85,3 +85,46 @@ def test_the_demo_job_waiting_for_a_carer_has_drivers_who_fit_it_on_any_day_of_t
     job = db.scalars(select(CareJob)).one()
     assert job.starts_at.weekday() == 0 and job.municipality.name == "Hannover"
     assert len(matching.rank(db, job, limit=50)) >= 1  # "Betreuung per SMS suchen" in the demo reaches somebody
+
+
+def test_the_demo_refuses_a_database_with_staff_of_its_own(db):
+    import pytest
+
+    from fluxx.core import auth
+    from fluxx.core.models import StaffRole
+
+    now = datetime(2026, 11, 26, 8, tzinfo=UTC)
+    auth.create_staff(db, name="Anna Beispiel", email="anna@fluxx.test", password="ein gutes passwort",
+                      role=StaffRole.ADMIN, phone=None, on_duty=False, now=now)  # fmt: skip
+    with pytest.raises(demo.DemoRefused) as refused:
+        demo.load(db, now=now)
+    assert str(refused.value) == (
+        "Keine Demodaten: In dieser Datenbank gibt es schon 1 Konto für Mitarbeitende, das nicht zur Demo gehört. "
+        "Demodaten nur in eine eigene Datenbank laden, z. B. mit FLUXX_DATABASE_URL=sqlite:///./demo.db."
+    )
+    assert db.scalar(select(Staff.id).where(Staff.email == demo.DEMO_EMAIL)) is None
+    assert db.scalar(select(func.count()).select_from(Volunteer)) == 0
+
+
+def test_the_demo_refuses_a_database_that_ran_with_twilio_even_with_its_own_data(db):
+    import pytest
+
+    from fluxx.core import installation
+
+    now = datetime(2026, 11, 26, 8, tzinfo=UTC)
+    assert demo.load(db, now=now).created
+    installation.remember(db, key=installation.TWILIO_CREDENTIALS, value="AC" + "1" * 32, now=now)
+    with pytest.raises(demo.DemoRefused, match="Diese Datenbank lief schon mit echten Twilio-Zugangsdaten."):
+        demo.load(db, now=now)
+
+
+def test_a_rerun_keeps_the_demo_and_whoever_was_added_in_it(db):
+    from fluxx.core import auth
+    from fluxx.core.models import StaffRole
+
+    now = datetime(2026, 11, 26, 8, tzinfo=UTC)
+    assert demo.load(db, now=now).created
+    auth.create_staff(db, name="Neu im Demo", email="neu@fluxx.test", password="ein gutes passwort",
+                      role=StaffRole.COUNSELLOR, phone=None, on_duty=False, now=now)  # fmt: skip
+    assert demo.refusal(db) is None
+    assert not demo.load(db, now=now).created

@@ -120,3 +120,84 @@ def test_the_reminder_hour_must_be_an_hour_of_the_day(monkeypatch):
     monkeypatch.setenv("FLUXX_REMINDER_HOUR", "24")
     with pytest.raises(SettingsError, match="FLUXX_REMINDER_HOUR: eine Stunde von 0 bis 23"):
         load_settings(_env_file=None)
+
+
+GOOD_KEY = "q8Vd2-LmZx7Pk3Ry9Tb4Nw6Hs1Jf5Gc0Ue8Ai2Ko"
+TWILIO_TOKEN = "0b5d7e3c9a1f4e6d8c2b0a9f7e5d3c1b"
+
+
+def _production(monkeypatch, key):
+    monkeypatch.setenv("FLUXX_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("FLUXX_TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
+    monkeypatch.setenv("FLUXX_SECRET_KEY", key)
+
+
+def _simulation(monkeypatch, key):
+    monkeypatch.delenv("FLUXX_TWILIO_ACCOUNT_SID", raising=False)
+    monkeypatch.delenv("FLUXX_TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.setenv("FLUXX_SECRET_KEY", key)
+
+
+PUBLISHED = "enthält einen veröffentlichten Schlüssel und ist damit bekannt – einen eigenen erzeugen"
+WEAK = "zu schwach – mindestens 32 zufällige Zeichen"
+
+
+@pytest.mark.parametrize("mode", [_production, _simulation])
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("dev-only-not-secret" * 2, PUBLISHED),  # the old published default, written twice to be long enough
+        ("dev-only-not-secret-" + GOOD_KEY, PUBLISHED),
+        ("DEV-ONLY-NOT-SECRET" + GOOD_KEY, PUBLISHED),
+        ("fluxx-demo-2026" * 3, PUBLISHED),  # the demo password
+        ("abcdefghijk" * 3, WEAK),  # eleven different characters, but one short pattern again and again
+        ("Xy7#kQ2!pL" * 4 + "Xy7", WEAK),  # the end may stop inside the pattern
+    ],
+)
+def test_a_guessable_secret_key_is_refused_in_both_modes(monkeypatch, mode, key, why):
+    mode(monkeypatch, key)
+    with pytest.raises(SettingsError) as error:
+        load_settings(_env_file=None)
+    assert str(error.value).startswith(f"FLUXX_SECRET_KEY: {why}")
+    assert "secrets.token_urlsafe(48)" in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("key", [TWILIO_TOKEN, TWILIO_TOKEN + "-mein-schluessel", "Schlüssel:" + TWILIO_TOKEN])
+def test_a_secret_key_made_of_the_twilio_token_is_refused(monkeypatch, key):
+    _production(monkeypatch, key)
+    with pytest.raises(SettingsError) as error:
+        load_settings(_env_file=None)
+    assert str(error.value).startswith(
+        "FLUXX_SECRET_KEY: darf nicht das Twilio-Auth-Token sein oder enthalten – einen eigenen erzeugen"
+    )
+
+
+@pytest.mark.parametrize("key", ["x", "kurz-aber-eigen", "a" * 40])
+def test_an_explicit_weak_key_is_refused_in_simulation_too(monkeypatch, key):
+    _simulation(monkeypatch, key)
+    with pytest.raises(SettingsError, match="FLUXX_SECRET_KEY: zu schwach"):
+        load_settings(_env_file=None)
+
+
+def test_good_keys_start_in_both_modes_and_the_tests_own_key_is_one(monkeypatch):
+    import secrets
+
+    from tests.conftest import SECRET
+
+    for key in (GOOD_KEY, SECRET, secrets.token_urlsafe(48), secrets.token_hex(16)):
+        _production(monkeypatch, key)
+        assert load_settings(_env_file=None).secret_key == key
+        _simulation(monkeypatch, key)
+        assert load_settings(_env_file=None).secret_key == key
+
+
+def test_a_guessable_key_in_the_key_file_stops_start_up(tmp_path, monkeypatch):
+    monkeypatch.delenv("FLUXX_SECRET_KEY", raising=False)
+    (tmp_path / "secret").write_text("dev-only-not-secret" * 2 + "\n")
+    monkeypatch.setenv("FLUXX_SECRET_KEY_FILE", str(tmp_path / "secret"))
+    with pytest.raises(SettingsError) as error:
+        load_settings(_env_file=None)
+    assert str(error.value) == (
+        f"FLUXX_SECRET_KEY_FILE: {tmp_path / 'secret'} enthält keinen sicheren Schlüssel – die Datei löschen, "
+        "beim nächsten Start wird ein zufälliger angelegt"
+    )

@@ -280,3 +280,53 @@ def test_a_polling_dashboard_does_not_keep_an_idle_session_alive(client, db, clo
         response = client.get("/dashboard/live", headers={"X-Fluxx-Background": "1"})
     assert response.status_code == 401
     assert client.get("/", headers={"accept": "text/html"}).status_code == 303
+
+
+def _assert_security_headers(response, *, https=False):
+    headers = response.headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cache-Control"] == "no-store"
+    assert ("Strict-Transport-Security" in headers) is https
+
+
+def test_a_too_large_request_is_refused_with_every_security_header(client):
+    declared = client.post(
+        "/login", content=b"x" * 300_000, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert declared.status_code == 413 and declared.text == "Die Anfrage ist zu groß."
+    _assert_security_headers(declared)
+
+    def endless():  # chunked: refused while it streams, before the app has read it
+        for _ in range(100):
+            yield b"x" * 64_000
+
+    streamed = client.post("/twilio/sms/incoming", content=endless(),
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert streamed.status_code == 413
+    _assert_security_headers(streamed)
+
+
+def test_on_https_the_413_carries_hsts_too(engine, clock):
+    settings = make_settings(engine, public_base_url="https://fluxx.example.de")
+    with TestClient(create_app(settings, clock=clock, engine=engine), base_url="https://fluxx.example.de") as client:
+        response = client.post("/login", content=b"x" * 300_000)
+    assert response.status_code == 413
+    _assert_security_headers(response, https=True)
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_pages_static_files_and_webhooks_keep_their_headers(client):
+    page = client.get("/login")
+    _assert_security_headers(page)
+    assert page.headers["Content-Security-Policy"].count("default-src") == 1  # set once, not twice
+    static = client.get("/static/style.css")
+    assert static.status_code == 200 and static.headers.get("Cache-Control") != "no-store"  # browsers may cache it
+    assert static.headers["X-Content-Type-Options"] == "nosniff"
+    unsigned = client.post("/twilio/voice/incoming", data={"CallSid": "CA1"})
+    assert unsigned.status_code == 403
+    _assert_security_headers(unsigned)
+    assert "fluxx_csrf" not in unsigned.cookies  # webhooks get no CSRF cookie
