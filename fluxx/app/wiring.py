@@ -5,6 +5,9 @@ out a number Twilio reports as unsubscribed (error 21610). Volunteers own that k
 stand above the outbox, so the outbox asks through `Recipients` and this module answers for them.
 Importing `fluxx.app` connects it, so the web app, the worker and the CLI all run connected.
 
+Staff logging in from a new address while their account is under attack get a confirmation code by SMS;
+the login is the core's, the SMS the outbox's, so the code goes out through `send_login_code` here.
+
 The worker finds a task's handler by its kind; the handler registers itself when its module is
 imported, so the modules with handlers of the domains are imported here (the outreach waves).
 """
@@ -15,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from fluxx.core import auth
 from fluxx.core.settings import Settings
 from telephony.outbox import service as outbox
 from volunteers import contact
@@ -33,8 +37,14 @@ class VolunteerRecipients:
         contact.opt_out_number(db, volunteer_id=volunteer_id, phone=phone, now=now)
 
 
+def send_login_code(db: Session, *, to: str, body: str, now: datetime) -> None:
+    """A staff member's login code, through the outbox like every SMS (the simulator shows it too)."""
+    outbox.queue_sms(db, to=to, body=body, now=now)
+
+
 def connect() -> None:
     outbox.connect_recipients(VolunteerRecipients())
+    auth.connect_code_sender(send_login_code)
 
 
 def configure(settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import secrets
 from dataclasses import dataclass
@@ -10,14 +11,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from fluxx.core.models import LoginFailure, Staff, StaffRole, StaffSession
-from fluxx.core.phone import to_e164
+from fluxx.core.models import LoginChallenge, LoginFailure, LoginFailureKind, Staff, StaffRole, StaffSession
+from fluxx.core.phone import is_mobile, to_e164
 
 # argon2id with the library's current recommended parameters. Tests swap in cheap ones (tests/factories.py):
 # a login then rehashes nothing, since every check below asks this hasher.
@@ -30,9 +32,23 @@ MAX_PASSWORD_LENGTH = 256
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_DELAY_SECONDS = 300
 FREE_ATTEMPTS = 3  # one account from one address
-ACCOUNT_FREE_ATTEMPTS = 10  # one account from addresses it never logged in from
+# Failures of one account from other addresses before a new address needs a confirmation code by SMS.
+ACCOUNT_FREE_ATTEMPTS = 10
 IP_FREE_ATTEMPTS = 30  # one address, for accounts that never logged in from there
 KNOWN_ADDRESS_FOR = timedelta(days=90)
+# What a login form takes, checked before anything is hashed or stored: the longest possible e-mail address,
+# and far more than any password (new ones have at most MAX_PASSWORD_LENGTH characters).
+MAX_EMAIL_LENGTH = 254
+MAX_LOGIN_PASSWORD_LENGTH = 1024
+# The confirmation code of a login from a new address while the account is under attack.
+CODE_DIGITS = 6
+CODE_VALID_FOR = timedelta(minutes=10)
+CODE_TRIES = 5
+CODES_PER_WINDOW = 5  # codes sent to one account per THROTTLE_WINDOW, against SMS floods
+CODE_SMS = (
+    "Fluxxfon: Ihr Bestätigungscode für die Anmeldung lautet {code}. Er gilt 10 Minuten. "
+    "Haben Sie sich nicht gerade angemeldet? Dann melden Sie das bitte der Verwaltung."
+)
 # How long before an idle logout every staff page warns and offers "Angemeldet bleiben".
 IDLE_WARNING = timedelta(minutes=2)
 # What staff read when a session ended by itself (login page, the warning box, the dashboard).
@@ -97,6 +113,8 @@ def create_staff(
     if not name.strip():
         raise AccountError("Bitte einen Namen angeben.")
     email = normalize_email(email)
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise AccountError(f"Die E-Mail-Adresse ist zu lang. Sie kann höchstens {MAX_EMAIL_LENGTH} Zeichen haben.")
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise AccountError(f"„{email}“ ist keine gültige E-Mail-Adresse.")
     if db.scalar(select(Staff.id).where(Staff.email == email)) is not None:
@@ -123,10 +141,39 @@ def create_staff(
     return staff
 
 
+class CodeSender(Protocol):
+    """Sends a staff member's confirmation code by SMS (the outbox, connected by `fluxx.app.wiring`)."""
+
+    def __call__(self, db: Session, *, to: str, body: str, now: datetime) -> None: ...
+
+
+def _not_connected(db: Session, *, to: str, body: str, now: datetime) -> None:
+    raise RuntimeError("no SMS sender connected for login codes (import fluxx.app)")
+
+
+_code_sender: CodeSender = _not_connected
+
+
+def connect_code_sender(sender: CodeSender) -> None:
+    """Tell the login how to send an SMS; the core stands below the outbox (called once by the app layer)."""
+    global _code_sender
+    _code_sender = sender
+
+
 @dataclass(frozen=True)
 class LoginResult:
+    """How a login went: `staff` is logged in; otherwise wait, ask for the code, or refuse.
+
+    `challenge` is the pending login's token (for a cookie) when the next step is the confirmation code;
+    `no_phone` when that step would be needed but the account has no mobile number for it; `too_long` when
+    the e-mail address or password is longer than any can be.
+    """
+
     staff: Staff | None
     wait_seconds: int = 0
+    challenge: str | None = None
+    no_phone: bool = False
+    too_long: bool = False
 
 
 def known_address(db: Session, *, email: str, ip: str, now: datetime) -> bool:
@@ -141,24 +188,20 @@ def known_address(db: Session, *, email: str, ip: str, now: datetime) -> bool:
     )
 
 
-def login_wait_seconds(db: Session, *, email: str, ip: str, now: datetime) -> int:
-    """Seconds until the next attempt is allowed: doubling per failure, capped, never a lockout.
+_COUNTS = LoginFailure.kind != LoginFailureKind.THROTTLED
 
-    Failures of this account from this address always count. Failures of the account from anywhere,
-    and of anybody from this address, count only where the account never logged in before: someone
-    guessing from elsewhere cannot keep a counsellor out of her own office, and thirty typos behind the
-    office's one address do not lock out her colleagues.
-    """
+
+def _wait(db: Session, *, email: str, ip: str, now: datetime, known: bool) -> int:
     since = now - THROTTLE_WINDOW
     checks: list[tuple[ColumnElement[bool], int]] = [
         (and_(LoginFailure.email == email, LoginFailure.ip == ip), FREE_ATTEMPTS)
     ]
-    if not known_address(db, email=email, ip=ip, now=now):
-        checks += [(LoginFailure.email == email, ACCOUNT_FREE_ATTEMPTS), (LoginFailure.ip == ip, IP_FREE_ATTEMPTS)]
+    if not known:
+        checks.append((LoginFailure.ip == ip, IP_FREE_ATTEMPTS))
     waits = []
     for condition, free in checks:
         count, last = db.execute(
-            select(func.count(), func.max(LoginFailure.at)).where(condition, LoginFailure.at >= since)
+            select(func.count(), func.max(LoginFailure.at)).where(condition, _COUNTS, LoginFailure.at >= since)
         ).one()
         if count >= free and last is not None:
             delay = min(2 ** (count - free + 1), MAX_DELAY_SECONDS)
@@ -167,43 +210,193 @@ def login_wait_seconds(db: Session, *, email: str, ip: str, now: datetime) -> in
     return max([0, *waits])
 
 
+def login_wait_seconds(db: Session, *, email: str, ip: str, now: datetime) -> int:
+    """Seconds until the next attempt from this address is allowed: doubling per failure, capped, never a lockout.
+
+    Only the address is slowed down, never the account as a whole: failures of this account from this
+    address always count, and failures of anybody from this address where the account never logged in
+    before (thirty typos behind the office's one address do not lock out her colleagues). Guessing from
+    many addresses makes a new address confirm the login by SMS instead (`under_attack`): someone guessing
+    elsewhere cannot keep a staff member out, and an attacker's next attempts wait, not hers.
+    """
+    return _wait(db, email=email, ip=ip, now=now, known=known_address(db, email=email, ip=ip, now=now))
+
+
+def under_attack(db: Session, *, email: str, ip: str, now: datetime) -> bool:
+    """Whether the account failed often enough from other addresses lately that a new address needs a code."""
+    failures = db.scalar(
+        select(func.count()).where(
+            LoginFailure.email == email, LoginFailure.ip != ip, _COUNTS, LoginFailure.at >= now - THROTTLE_WINDOW
+        )
+    )
+    return (failures or 0) >= ACCOUNT_FREE_ATTEMPTS
+
+
+def _record(db: Session, *, email: str, ip: str, now: datetime, kind: LoginFailureKind) -> None:
+    db.add(LoginFailure(email=email[:MAX_EMAIL_LENGTH], ip=ip[:45], at=now, kind=kind))
+    db.flush()
+
+
+def _code_hash(token: str, code: str) -> str:
+    """The code as an HMAC keyed with the browser's token: worthless without the cookie, even offline."""
+    return hmac.new(token.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def _challenge(
+    db: Session, *, email: str, ip: str, now: datetime, staff: Staff | None, password_ok: bool
+) -> LoginResult:
+    """A login from a new address of an account under attack: ask for a code sent by SMS.
+
+    The answer does not depend on the password: right or wrong, the code page follows (a code is sent only
+    for the right one), so guessing from many addresses learns nothing. An account without a mobile number
+    is answered with `no_phone`, again whatever the password.
+    """
+    if staff is not None and staff.is_active and not is_mobile(staff.phone):
+        kind = LoginFailureKind.NO_PHONE if password_ok else LoginFailureKind.PASSWORD
+        _record(db, email=email, ip=ip, now=now, kind=kind)
+        return LoginResult(staff=None, no_phone=True)
+    token = secrets.token_urlsafe(32)
+    code_hash = None
+    kind = LoginFailureKind.PASSWORD
+    if password_ok and staff is not None and staff.phone:
+        sent = db.scalar(
+            select(func.count()).where(
+                LoginChallenge.staff_id == staff.id,
+                LoginChallenge.code_hash.is_not(None),
+                LoginChallenge.created_at >= now - THROTTLE_WINDOW,
+            )
+        )
+        if (sent or 0) < CODES_PER_WINDOW:
+            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            code_hash = _code_hash(token, code)
+            _code_sender(db, to=staff.phone, body=CODE_SMS.format(code=code), now=now)
+            kind = LoginFailureKind.CODE_SENT
+        else:
+            kind = LoginFailureKind.CODE_LIMIT
+    _record(db, email=email, ip=ip, now=now, kind=kind)
+    db.add(
+        LoginChallenge(
+            token_hash=_token_hash(token),
+            email=email[:MAX_EMAIL_LENGTH],
+            staff_id=staff.id if code_hash is not None and staff is not None else None,
+            ip=ip[:45],
+            code_hash=code_hash,
+            attempts=0,
+            created_at=now,
+            expires_at=now + CODE_VALID_FOR,
+        )
+    )
+    db.flush()
+    return LoginResult(staff=None, challenge=token)
+
+
 def authenticate(db: Session, *, email: str, password: str, ip: str, now: datetime) -> LoginResult:
-    """Check a login; failures are recorded and slow down the next attempts."""
+    """Check a login; failures are recorded and slow down the next attempts from the same address.
+
+    While the account is under attack from elsewhere, a new address confirms the login with a code by SMS
+    (`LoginResult.challenge`, then `confirm_code`) instead of being refused.
+    """
     email = normalize_email(email)
-    wait = login_wait_seconds(db, email=email, ip=ip, now=now)
+    too_long = len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_LOGIN_PASSWORD_LENGTH
+    email = email[:MAX_EMAIL_LENGTH]  # nothing longer is looked up, stored or shown
+    known = known_address(db, email=email, ip=ip, now=now)
+    wait = _wait(db, email=email, ip=ip, now=now, known=known)
     if wait > 0:
+        _record(db, email=email, ip=ip, now=now, kind=LoginFailureKind.THROTTLED)
         return LoginResult(staff=None, wait_seconds=wait)
+    if too_long:
+        _record(db, email=email, ip=ip, now=now, kind=LoginFailureKind.PASSWORD)
+        return LoginResult(staff=None, too_long=True)
     staff = db.scalar(select(Staff).where(Staff.email == email))
     valid = verify_password(staff.password_hash if staff else _DUMMY_HASH, password)
-    if staff is None or not valid or not staff.is_active:
-        db.add(LoginFailure(email=email, ip=ip, at=now))
-        db.flush()
+    password_ok = staff is not None and valid and staff.is_active
+    if not known and under_attack(db, email=email, ip=ip, now=now):
+        return _challenge(db, email=email, ip=ip, now=now, staff=staff, password_ok=password_ok)
+    if staff is None or not password_ok:
+        _record(db, email=email, ip=ip, now=now, kind=LoginFailureKind.PASSWORD)
         return LoginResult(staff=None)
     if hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
+    _forgive(db, email=email, ip=ip)
+    return LoginResult(staff=staff)
+
+
+def _forgive(db: Session, *, email: str, ip: str) -> None:
     # Only this address's failures are forgiven: the attempts from elsewhere stay visible to admins.
     db.execute(delete(LoginFailure).where(LoginFailure.email == email, LoginFailure.ip == ip))
-    return LoginResult(staff=staff)
+
+
+class CodeOutcome(StrEnum):
+    LOGGED_IN = "logged_in"
+    WRONG = "wrong"  # try again (`tries_left`)
+    USED_UP = "used_up"  # the last try was wrong: the pending login has ended
+    EXPIRED = "expired"  # no pending login (any more) for this browser and address
+
+
+@dataclass(frozen=True)
+class CodeResult:
+    outcome: CodeOutcome
+    staff: Staff | None = None
+    tries_left: int = 0
+
+
+def pending_challenge(db: Session, *, token: str, ip: str, now: datetime, lock: bool = False) -> LoginChallenge | None:
+    """The pending login of this browser (its cookie's token) at this address, while it may still be confirmed.
+
+    `lock` holds its row until the transaction ends, so two tries at once count as two.
+    """
+    if not token:
+        return None
+    query = select(LoginChallenge).where(LoginChallenge.token_hash == _token_hash(token))
+    challenge = db.scalar(query.with_for_update() if lock else query)
+    if challenge is None or challenge.ended_at is not None or now >= challenge.expires_at or challenge.ip != ip:
+        return None
+    return challenge
+
+
+def confirm_code(db: Session, *, token: str, code: str, ip: str, now: datetime) -> CodeResult:
+    """Check the confirmation code of a pending login; the right one logs in (the address is then known)."""
+    challenge = pending_challenge(db, token=token, ip=ip, now=now, lock=True)
+    if challenge is None:
+        return CodeResult(CodeOutcome.EXPIRED)
+    typed = "".join(code.split())[: CODE_DIGITS * 2]
+    right = challenge.code_hash is not None and hmac.compare_digest(challenge.code_hash, _code_hash(token, typed))
+    staff = db.get(Staff, challenge.staff_id) if right and challenge.staff_id is not None else None
+    if staff is None or not staff.is_active:
+        challenge.attempts += 1
+        _record(db, email=challenge.email, ip=ip, now=now, kind=LoginFailureKind.CODE)
+        left = CODE_TRIES - challenge.attempts
+        if left <= 0:
+            challenge.ended_at = now
+            return CodeResult(CodeOutcome.USED_UP)
+        return CodeResult(CodeOutcome.WRONG, tries_left=left)
+    challenge.ended_at = now
+    _forgive(db, email=challenge.email, ip=ip)
+    return CodeResult(CodeOutcome.LOGGED_IN, staff=staff)
 
 
 @dataclass(frozen=True)
 class FailedLogins:
     email: str
     ip: str
+    kind: LoginFailureKind
     count: int
     last_at: datetime
 
 
 def recent_failures(db: Session, *, now: datetime, within: timedelta = timedelta(days=1)) -> list[FailedLogins]:
-    """Failed logins of the last day per account and address, most recent first (for admins)."""
+    """Failed and throttled logins of the last day per account, address and kind, most recent first (for admins)."""
     rows = db.execute(
-        select(LoginFailure.email, LoginFailure.ip, func.count(), func.max(LoginFailure.at))
+        select(LoginFailure.email, LoginFailure.ip, LoginFailure.kind, func.count(), func.max(LoginFailure.at))
         .where(LoginFailure.at >= now - within)
-        .group_by(LoginFailure.email, LoginFailure.ip)
+        .group_by(LoginFailure.email, LoginFailure.ip, LoginFailure.kind)
         .order_by(func.max(LoginFailure.at).desc())
         .limit(200)
     ).all()
-    return [FailedLogins(email, ip, count, last_at) for email, ip, count, last_at in rows]
+    return [
+        FailedLogins(email[:MAX_EMAIL_LENGTH], ip, LoginFailureKind(kind), count, last_at)
+        for email, ip, kind, count, last_at in rows
+    ]
 
 
 def _token_hash(token: str) -> str:

@@ -1,21 +1,39 @@
-"""The core's pages: the health check, login, logout, the on-duty switch, and the staff accounts admins keep
-(list, create, activate/deactivate)."""
+"""The core's pages: the health check, login (with its confirmation code), logout, the on-duty switch, and the
+staff accounts admins keep (list, create, activate/deactivate)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select, text
 
-from fluxx.core import auth, confirm, flash, notices, web
+from fluxx.core import audit, auth, confirm, flash, formats, notices, web
 from fluxx.core.models import Staff, StaffRole, StaffSession
 from fluxx.core.phone import InvalidPhoneNumber, to_e164
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields
 
 router = APIRouter()
+
+# The browser's pending login while it waits for its confirmation code (see auth.LoginChallenge).
+CHALLENGE_COOKIE = "fluxx_login_code"
+WRONG_LOGIN = "E-Mail-Adresse oder Passwort stimmen nicht."
+EMAIL_TOO_LONG = f"Die E-Mail-Adresse ist zu lang. Sie kann höchstens {auth.MAX_EMAIL_LENGTH} Zeichen haben."
+PASSWORD_TOO_LONG = f"Das Passwort ist zu lang. Es kann höchstens {auth.MAX_LOGIN_PASSWORD_LENGTH} Zeichen haben."
+NO_PHONE = (
+    "Für dieses Konto gab es in den letzten Minuten viele fehlgeschlagene Anmeldungen von anderen Adressen. "
+    "Von hier aus ist die Anmeldung deshalb nur mit einem Bestätigungscode per SMS möglich, aber für das Konto "
+    "ist keine Handynummer hinterlegt. Bitte melden Sie sich von einem Gerät oder Netz aus an, von dem aus Sie "
+    "schon angemeldet waren (zum Beispiel im Büro), oder wenden Sie sich an die Verwaltung."
+)
+CODE_ENDED = "Die Anmeldung mit Bestätigungscode ist abgelaufen oder wurde abgebrochen. Bitte melden Sie sich neu an."
+CODE_USED_UP = (
+    f"Der Bestätigungscode war {auth.CODE_TRIES}-mal falsch. Die Anmeldung wurde abgebrochen. "
+    "Bitte melden Sie sich neu an."
+)
 
 
 @router.get("/healthz", include_in_schema=False)
@@ -93,6 +111,44 @@ def session_keep_alive(request: Request, db: DB) -> Response:
     return _session_state(request, check)
 
 
+def _cookie(request: Request, response: Response, base: str, value: str, max_age: int | None = None) -> None:
+    response.set_cookie(
+        web.cookie_name(request, base), value, max_age=max_age, httponly=True, samesite="lax",
+        secure=request.app.state.settings.secure_cookies, path="/",
+    )  # fmt: skip
+
+
+def _drop_challenge(request: Request, response: Response) -> None:
+    secure = request.app.state.settings.secure_cookies
+    response.delete_cookie(
+        web.cookie_name(request, CHALLENGE_COOKIE), path="/", secure=secure, httponly=True, samesite="lax"
+    )
+
+
+def _logged_in(request: Request, db: DB, staff: Staff, next_path: str) -> Response:
+    """A new session for `staff` and the page to go to: the end of every successful login."""
+    token = auth.start_session(db, staff=staff, ip=web.client_ip(request), now=web.now(request))
+    response = RedirectResponse(web.safe_next(next_path), status_code=303)
+    _cookie(request, response, web.SESSION_COOKIE, token)
+    # A fresh CSRF seed at login: a token planted before the login is worthless afterwards.
+    _cookie(request, response, web.CSRF_COOKIE, web.new_csrf_seed())
+    if request.cookies.get(web.cookie_name(request, CHALLENGE_COOKIE)):
+        _drop_challenge(request, response)
+    return response
+
+
+def _login_refused(request: Request, *, status_code: int, next_path: str, email: str, error: str) -> Response:
+    return web.render(
+        request,
+        "shell/login.html",
+        status_code=status_code,
+        next=web.safe_next(next_path),
+        # What was typed comes back only while it can be an address at all.
+        email=email if len(email) <= auth.MAX_EMAIL_LENGTH else "",
+        error=error,
+    )
+
+
 @router.post("/login", dependencies=[CSRF])
 def login(
     request: Request,
@@ -102,32 +158,70 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     result = auth.authenticate(db, email=email, password=password, ip=web.client_ip(request), now=web.now(request))
-    if result.staff is None:
-        if result.wait_seconds:
-            error = (
-                f"Zu viele Fehlversuche. Bitte warten Sie {result.wait_seconds} Sekunden "
-                "und versuchen Sie es dann noch einmal."
-            )
-        else:
-            error = "E-Mail-Adresse oder Passwort stimmen nicht."
-        return web.render(
-            request,
-            "shell/login.html",
-            status_code=401 if not result.wait_seconds else 429,
-            next=web.safe_next(next),
-            email=email,
-            error=error,
-        )
-    token = auth.start_session(db, staff=result.staff, ip=web.client_ip(request), now=web.now(request))
-    response = RedirectResponse(web.safe_next(next), status_code=303)
-    secure = request.app.state.settings.secure_cookies
-    session_cookie, csrf_cookie = (
-        web.cookie_name(request, web.SESSION_COOKIE),
-        web.cookie_name(request, web.CSRF_COOKIE),
+    if result.staff is not None:
+        return _logged_in(request, db, result.staff, next)
+    if result.challenge is not None:
+        response = RedirectResponse("/login/code?next=" + quote(web.safe_next(next), safe=""), status_code=303)
+        _cookie(request, response, CHALLENGE_COOKIE, result.challenge, int(auth.CODE_VALID_FOR.total_seconds()))
+        return response
+    if result.wait_seconds:
+        wait = f"Zu viele Fehlversuche. Bitte warten Sie {result.wait_seconds} Sekunden und versuchen Sie es dann "
+        status_code, error = 429, wait + "noch einmal."
+    elif result.too_long:
+        too_long_email = len(auth.normalize_email(email)) > auth.MAX_EMAIL_LENGTH
+        status_code, error = 422, EMAIL_TOO_LONG if too_long_email else PASSWORD_TOO_LONG
+    elif result.no_phone:
+        status_code, error = 403, NO_PHONE
+    else:
+        status_code, error = 401, WRONG_LOGIN
+    return _login_refused(request, status_code=status_code, next_path=next, email=email, error=error)
+
+
+def _challenge_token(request: Request) -> str:
+    return request.cookies.get(web.cookie_name(request, CHALLENGE_COOKIE), "")
+
+
+def _code_page(request: Request, *, next_path: str, error: str | None = None, status_code: int = 200) -> Response:
+    return web.render(
+        request,
+        "shell/login_code.html",
+        status_code=status_code,
+        next=web.safe_next(next_path),
+        error=error,
+        digits=auth.CODE_DIGITS,
+        minutes=int(auth.CODE_VALID_FOR.total_seconds() // 60),
     )
-    response.set_cookie(session_cookie, token, httponly=True, samesite="lax", secure=secure, path="/")
-    # A fresh CSRF seed at login: a token planted before the login is worthless afterwards.
-    response.set_cookie(csrf_cookie, web.new_csrf_seed(), httponly=True, samesite="lax", secure=secure, path="/")
+
+
+@router.get("/login/code")
+def login_code_page(request: Request, db: DB, next: str = "/") -> Response:
+    """The second step of a login from a new address while the account is under attack: the code from the SMS."""
+    challenge = auth.pending_challenge(db, token=_challenge_token(request), ip=web.client_ip(request),
+                                       now=web.now(request))  # fmt: skip
+    if challenge is None:
+        return RedirectResponse(web.login_url(web.safe_next(next)), status_code=303)
+    return _code_page(request, next_path=next)
+
+
+@router.post("/login/code", dependencies=[CSRF])
+def login_code(
+    request: Request,
+    db: DB,
+    code: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    result = auth.confirm_code(
+        db, token=_challenge_token(request), code=code, ip=web.client_ip(request), now=web.now(request)
+    )
+    if result.outcome is auth.CodeOutcome.LOGGED_IN and result.staff is not None:
+        return _logged_in(request, db, result.staff, next)
+    if result.outcome is auth.CodeOutcome.WRONG:
+        left = formats.count_de(result.tries_left, "Versuch", "Versuche")
+        error = f"Der Bestätigungscode stimmt nicht. Sie haben noch {left}."
+        return _code_page(request, next_path=next, error=error, status_code=401)
+    error = CODE_USED_UP if result.outcome is auth.CodeOutcome.USED_UP else CODE_ENDED
+    response = _login_refused(request, status_code=401, next_path=next, email="", error=error)
+    _drop_challenge(request, response)
     return response
 
 
@@ -191,7 +285,9 @@ def _page(request: Request, db: DB, status_code: int = 200, **context: object) -
 
 
 @staff_admin.get("")
-def staff_list(request: Request, db: DB) -> Response:
+def staff_list(request: Request, db: DB, staff: CurrentStaff) -> Response:
+    # An audited view: every account's e-mail and phone number, and the recent failed logins with addresses.
+    audit.viewed(db, web.actor(request, staff), action="staff.list", object_type="staff")
     return _page(request, db)
 
 

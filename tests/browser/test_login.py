@@ -31,3 +31,35 @@ def test_a_counsellor_logs_in_goes_on_duty_and_logs_out(page, live_server, db):
     expect(page.get_by_text("Sie wurden abgemeldet.")).to_be_visible()
     page.goto(live_server + "/")
     expect(page).to_have_url(live_server + "/login?next=%2F")
+
+
+def test_a_new_address_of_an_attacked_account_confirms_with_the_code_from_the_sms(page, live_server, db, clock):
+    import re
+
+    from sqlalchemy import select
+
+    from fluxx.core.models import LoginFailure
+    from telephony.outbox.models import Message
+    from tests.browser.test_accessibility import blocking_violations
+
+    staff = make_staff(db, name="Carla Berger", phone="0151 23456789")
+    for n in range(12):  # somebody guessed her password from twelve other addresses
+        db.add(LoginFailure(email=staff.email, ip=f"203.0.113.{n}", at=clock()))
+    db.commit()
+    page.goto(live_server + "/cases")
+    page.get_by_label("E-Mail-Adresse").fill(staff.email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", name="Bestätigungscode")).to_be_visible()
+    expect(page.locator("#code-sent")).to_contain_text("6-stelligen Code per SMS an Ihre hinterlegte Handynummer")
+    code = re.search(r"lautet (\d{6})\.", db.scalar(select(Message.body).where(Message.to_number == staff.phone)))[1]
+    assert blocking_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.get_by_label("Bestätigungscode aus der SMS (6 Ziffern)").fill("000000" if code != "000000" else "111111")
+    page.get_by_role("button", name="Code bestätigen und anmelden").click()
+    expect(page.locator("#code-error")).to_have_text("Der Bestätigungscode stimmt nicht. Sie haben noch 4 Versuche.")
+    page.get_by_label("Bestätigungscode aus der SMS (6 Ziffern)").fill(code)
+    page.get_by_role("button", name="Code bestätigen und anmelden").click()
+    expect(page).to_have_url(live_server + "/cases")

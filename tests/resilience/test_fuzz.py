@@ -182,7 +182,7 @@ STAFF_POSTS = [
     "/volunteers/{volunteer_id}/absences", "/volunteers/{volunteer_id}/absences/{absence_id}/delete",
     "/volunteers/import", "/volunteers/import/confirm", "/jobs/{job_id}/outreach", "/jobs/{job_id}/outreach/cancel",
     "/jobs/{job_id}/outreach/widen", "/jobs/{job_id}/assign", "/jobs/{job_id}/assignments/{assignment_id}/release",
-    "/session/keep-alive",
+    "/session/keep-alive", "/login/code",
     "/undo", "/notices/{notice_id}/dismiss",
     "/calls/{call_id}/add-to-open-case", "/cases/{case_id}/merge",
 ]  # fmt: skip
