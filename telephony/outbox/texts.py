@@ -10,11 +10,19 @@ HOTLINE = "0511 168-32110"
 
 OPTED_OUT = "Fluxx: Sie sind abgemeldet und bekommen keine Einsatz-SMS mehr. Mit START melden Sie sich wieder an."
 OPTED_IN = "Fluxx: Willkommen zurück! Sie bekommen wieder Einsatzanfragen per SMS. Abmelden mit STOPP."
-# One SMS (at most 160 GSM-7 characters): a help text in two parts may arrive out of order.
-HELP = (
-    "Fluxx: Antworten Sie auf eine Anfrage mit JA oder NEIN und dem Code, z. B. JA 4821. "
-    f"STOPP = abmelden, START = anmelden. Fragen: {HOTLINE}"
-)
+
+
+def help_text(code: str = "4821") -> str:
+    """The answer to HILFE, with the sender's own job code when they have exactly one open (else an example).
+
+    One SMS (at most 160 GSM-7 characters): a help text in two parts may arrive out of order."""
+    return (
+        f"Fluxx: Antworten Sie auf eine Anfrage mit JA oder NEIN und dem Code, z. B. JA {code}. "
+        f"STOPP = abmelden, START = anmelden. Fragen: {HOTLINE}"
+    )
+
+
+HELP = help_text()
 FORWARDED = (
     "Fluxx: Danke für Ihre Nachricht! Unser Team meldet sich bei Ihnen. "
     f"In dringenden Fällen rufen Sie bitte {HOTLINE} an."

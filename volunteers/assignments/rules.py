@@ -1,8 +1,11 @@
-"""Pure rules of assignments: whether a job has room for one more carer, and when the reminder goes out."""
+"""Pure rules of assignments: whether a job has room for one more carer, when the reminder goes out, and
+whether reported hours can be right."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from fluxx.core.formats import BERLIN
@@ -33,3 +36,31 @@ def reminder_due(
     day_before = starts_at.astimezone(zone).date() - timedelta(days=1)
     evening = datetime.combine(day_before, time(hour), tzinfo=zone)
     return max(evening, now)
+
+
+class HoursCheck(enum.StrEnum):
+    """Whether hours reported for a job can be noted (`OK`) or why not."""
+
+    OK = "ok"
+    NOT_STARTED = "not_started"  # the job has not begun: nothing to report yet
+    BEYOND_WINDOW = "beyond_window"  # more than the job's window plus `HOURS_SLACK`: a typo or another job
+
+
+# Hours may exceed the job's window by this much (a late pick-up, staying until a parent is home).
+HOURS_SLACK = Decimal(1)
+SECONDS_PER_HOUR = 3600
+
+
+def window_hours(*, starts_at: datetime, ends_at: datetime) -> Decimal:
+    """The job's length in hours, exact: 4, 3.5, 2.25."""
+    return Decimal(int((ends_at - starts_at).total_seconds())) / SECONDS_PER_HOUR
+
+
+def check_hours(hours: Decimal, *, starts_at: datetime, ends_at: datetime, now: datetime) -> HoursCheck:
+    """Reported `hours` for a job from `starts_at` to `ends_at`, at `now`. Zero or negative hours never get
+    here (`volunteers.replies.rules` asks back); more than the window plus an hour are asked back too."""
+    if now < starts_at:
+        return HoursCheck.NOT_STARTED
+    if hours > window_hours(starts_at=starts_at, ends_at=ends_at) + HOURS_SLACK:
+        return HoursCheck.BEYOND_WINDOW
+    return HoursCheck.OK

@@ -1,5 +1,6 @@
 """Who takes a job: the first valid yeses up to the carers needed, staff assigning by hand and releasing,
-a volunteer's withdrawal, and what follows each (SMS through the outbox, reminder, outreach resuming).
+a volunteer's withdrawal, and what follows each (SMS through the outbox, reminder, outreach resuming);
+and the hours the carer reports afterwards (`report_hours`).
 
 Every change to a job's assignments first locks the job row (SELECT … FOR UPDATE on PostgreSQL; on
 SQLite every transaction begins as the one writer) and then counts the job's active assignments with a
@@ -9,13 +10,16 @@ before it. Services flush, never commit; the request or worker job owns the tran
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework.enums import JobStatus
+from casework.billing.models import HoursReport
+from casework.enums import HoursStatus, JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
 from fluxx.core import audit
@@ -248,3 +252,75 @@ def assigned_since(db: Session, *, since: datetime, limit: int = 30) -> list[Ass
         .limit(limit)
     )
     return list(db.scalars(query))
+
+
+class HoursResult(enum.StrEnum):
+    RECORDED = "recorded"  # a new report, waiting for staff to confirm it
+    REPLACED = "replaced"  # the unconfirmed report of the assignment now holds the new figure
+    NOT_STARTED = "not_started"  # the job has not begun: nothing stored
+    BEYOND_WINDOW = "beyond_window"  # more than the job's window plus an hour: nothing stored
+    ALREADY_CONFIRMED = "already_confirmed"  # staff confirmed the hours: nothing changed
+
+
+@dataclass(frozen=True)
+class HoursOutcome:
+    result: HoursResult
+    job: CareJob
+    report: HoursReport | None = None  # the stored report (RECORDED, REPLACED) or the confirmed one
+    previous: Decimal | None = None  # REPLACED: the figure it held before
+
+    @property
+    def stored(self) -> bool:
+        return self.result in (HoursResult.RECORDED, HoursResult.REPLACED)
+
+
+def report_hours(
+    db: Session, *, assignment: Assignment, hours: Decimal, source: str, message_id: int | None, now: datetime
+) -> HoursOutcome:
+    """Hours the carer reports for `assignment`, for staff to confirm. One unconfirmed report per
+    assignment: a second one replaces its figure (a correction, or the same SMS sent again), so five
+    reports of 24 hours never add up. Nothing is stored before the job starts, for more than its window
+    plus an hour (`rules.check_hours`), or once staff confirmed the hours (they decide about a change).
+
+    Locks the job row first, like every change around a job's assignments: two reports at the same
+    moment are decided one after the other, and the second finds the first."""
+    job = lock_job(db, assignment.job_id)
+    check = rules.check_hours(hours, starts_at=job.starts_at, ends_at=job.ends_at, now=now)
+    if check is rules.HoursCheck.NOT_STARTED:
+        return HoursOutcome(HoursResult.NOT_STARTED, job)
+    if check is rules.HoursCheck.BEYOND_WINDOW:
+        return HoursOutcome(HoursResult.BEYOND_WINDOW, job)
+    reports = db.scalars(
+        select(HoursReport)
+        .where(
+            HoursReport.assignment_id == assignment.id,
+            HoursReport.status.in_([HoursStatus.REPORTED, HoursStatus.CONFIRMED]),
+        )
+        .order_by(HoursReport.reported_at.desc(), HoursReport.id.desc())
+    ).all()
+    confirmed = next((report for report in reports if report.status == HoursStatus.CONFIRMED), None)
+    if confirmed is not None:
+        return HoursOutcome(HoursResult.ALREADY_CONFIRMED, job, report=confirmed)
+    actor = audit.Actor(staff_id=None, ip=None, now=now)
+    if reports:  # the newest unconfirmed report takes the new figure
+        report, previous = reports[0], reports[0].hours
+        report.hours, report.source, report.reported_at, report.message_id = hours, source, now, message_id
+        report.reported_by_id = None
+        db.flush()
+        audit.record(
+            db, actor, action="hours.replace", object_type="hours_report", object_id=report.id,
+            case_id=job.case_id,
+            detail={"assignment_id": assignment.id, "source": source, "previous": str(previous), "hours": str(hours)},
+        )  # fmt: skip
+        return HoursOutcome(HoursResult.REPLACED, job, report=report, previous=previous)
+    report = HoursReport(
+        assignment_id=assignment.id, hours=hours, source=source, status=HoursStatus.REPORTED, reported_at=now,
+        message_id=message_id,
+    )  # fmt: skip
+    db.add(report)
+    db.flush()
+    audit.record(
+        db, actor, action="hours.report", object_type="hours_report", object_id=report.id, case_id=job.case_id,
+        detail={"assignment_id": assignment.id, "source": source},
+    )  # fmt: skip
+    return HoursOutcome(HoursResult.RECORDED, job, report=report)

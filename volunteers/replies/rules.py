@@ -1,9 +1,14 @@
 """Pure parsing of a volunteer's SMS into a command. No database, no I/O: tested in microseconds.
 
-Keywords count only as the whole message ("Stopp!" opts out, "Start ist um 9?" does not), the way
-carriers and Twilio treat opt-out words. Twilio itself acts on the English STOP/START (and sends its own
+Keywords count as the whole message ("Stopp!" opts out, "Start ist um 9?" does not), the way carriers
+and Twilio treat opt-out words. Twilio itself acts on the English STOP/START (and sends its own
 confirmation, blocking ours); the German STOPP and ABMELDEN are only ours. They are checked before
 anything else, on the whole message and on the volunteer's own text without signature or quote.
+
+A withdrawal of consent is honoured in any usual words too, and wins over a yes in the same message
+("Abmelden bitte", "STOP bitte keine SMS mehr", "Ok, bitte austragen"): see `opts_out` for the phrases
+and the readings that are deliberately not an opt-out ("kann nicht stoppen", "Bitte nicht abmelden",
+"Ich bekomme keine SMS mehr", "Ich melde mich von 4821 ab").
 
 Everything else is read from the volunteer's own text only: lines quoted with ">", a pasted copy of our
 offer (which itself says "JA 4821 / NEIN 4821"), reply headers and signatures ("LG Petra") are cut off
@@ -32,6 +37,9 @@ class ReplyKind(enum.StrEnum):
     OPT_IN = "opt_in"
     HELP = "help"
     ACCEPT = "accept"
+    # "OK", "👍", "Ok danke 😊" alone: agreement without saying to what (maybe only "read"). Never a yes to
+    # a care job: with an open offer the answer asks back and names the job.
+    ACKNOWLEDGE = "acknowledge"
     DECLINE = "decline"
     WITHDRAW = "withdraw"
     HOURS = "hours"
@@ -50,7 +58,7 @@ class Unclear(enum.StrEnum):
     CODE_ONLY = "code_only"  # "4821" and nothing that says yes or no
     QUOTE_ONLY = "quote_only"  # only a quoted or pasted SMS of ours, nothing of their own
     HOURS_MISSING = "hours_missing"  # "Stunden 4821"
-    HOURS_INVALID = "hours_invalid"  # "Stunden 4821 14-17", "3:30", "2 / 3"
+    HOURS_INVALID = "hours_invalid"  # "Stunden 4821 14-17", "3:20", "2 / 3"
     HOURS_OUT_OF_RANGE = "hours_out_of_range"  # zero, negative or more than 24
     HOURS_TOO_PRECISE = "hours_too_precise"  # more than two decimals: "2,333"
 
@@ -76,6 +84,9 @@ class Reply:
     code: str | None = None
     hours: Decimal | None = None
     reason: Unclear | None = None
+    # A code and a number without an hours word ("4821 3:30"): hours only for a job the sender holds,
+    # for an offered job just a code (`resolve` decides).
+    implicit_hours: bool = False
 
 
 def normalise(text: str) -> str:
@@ -109,6 +120,8 @@ _SIGNATURE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]")
+# Emoji and other pictographs (a message of them alone acknowledges, see `ReplyKind.ACKNOWLEDGE`).
+_EMOJI = re.compile(r"[\u2600-\u27BF\U0001F300-\U0001FAFF]")
 # Phone numbers in signatures must not be read as codes: "0170 1234567", "+49 511 123456".
 _PHONE = re.compile(r"(?<![\w+])(?:\+|0)\d(?:[ \-/()]{0,2}\d){6,}")
 # Vulgar fractions before NFKC, which would glue "2½" into "21⁄2".
@@ -231,12 +244,22 @@ def _phrases(pattern: str) -> re.Pattern[str]:
 
 
 _ANY = r"(?: \S+)"
+# "Melde mich ab morgen wieder": "ab" as "from", not "melde ... ab" as "sign off".
+_WHEN = (
+    r"(?:QNUM|QDATE|MORGEN|UEBERMORGEN|HEUTE|JETZT|SOFORT|NAECHSTE\S*|DEM|DER|DEN|WANN|MONTAG|DIENSTAG|MITTWOCH"
+    r"|DONNERSTAG|FREITAG|SAMSTAG|SONNTAG|WIEDER|UND)(?!\S)"
+)
+# A negated opt-out word is no withdrawal either: "Bitte nicht abmelden" is for staff.
+_NEGATED_LEAVING = _phrases(r"(?:NICHT|NIE|KEIN|KEINE) (?:ABMELDEN|AUSTRAGEN|ABBESTELLEN)")
 _CLOSING = _phrases(r"BIS (?:DANN|GLEICH|MORGEN|SPAETER|BALD|NACHHER|DEMNAECHST)|TUT MIR LEID")
 _JEIN = _phrases(r"JEIN|JA NEIN|NEIN JA")
 _SOFT_YES_PHRASES = _phrases(r"WARUM NICHT|KEIN PROBLEM|KEIN THEMA|NICHT SCHLIMM")
 _WITHDRAW = _phrases(
     rf"DOCH{_ANY}? (?:NICHT|KEIN|KEINE|KEINEN)|NICHT MEHR|ABSAGE|ABSAGEN|SAGE?{_ANY}? AB|STORNO|STORNIERE|STORNIEREN"
     rf"|FALLE{_ANY}? AUS|BIN{_ANY}? KRANK|ZURUECKZIEHEN|ZIEHE{_ANY}{{0,2}} ZURUECK|ZURUECKTRETEN"
+    # Leaving one job in the words of an opt-out (only read so next to a code, see `opts_out`).
+    rf"|ABMELDEN|ABMELDUNG|AUSTRAGEN|(?:MELDEN SIE|MELDE|MELD) MICH{_ANY}{{0,3}} AB(?! {_WHEN})"
+    rf"|(?:TRAGEN SIE|TRAGE) MICH{_ANY}{{0,3}} AUS"
 )
 # Words that may stand between a verb and its "nicht": "passt mir zeitlich leider nicht".
 _FILLER = (
@@ -259,6 +282,87 @@ _CONDITION = _phrases(
     r"ABER|WENN|WENNS|FALLS|SOFERN|ERST|NUR|VIELLEICHT|EVENTUELL|EVTL|VLLT|VLT|AB|BIS|SPAETER|UNGEFAEHR|CA"
 )
 _NEGATION = _phrases(r"NICHT|KEIN|KEINE|KEINEN|KEINER|NIE|NIEMALS")
+
+# --- Withdrawing consent ---------------------------------------------------------------------------------
+
+# What the SMS are called in "keine SMS mehr", "keine weiteren Einsatzanfragen".
+_CHANNEL = r"SMS|NACHRICHT|NACHRICHTEN|ANFRAGE|ANFRAGEN|EINSATZANFRAGE|EINSATZANFRAGEN|EINSATZ SMS|MELDUNGEN|SMSEN"
+_CONTACT_VERB = r"KONTAKTIEREN|ANSCHREIBEN|SCHREIBEN|ANSIMSEN|SIMSEN|SMSEN|BENACHRICHTIGEN|ANFRAGEN"
+_MY_NUMBER = r"(?:\S+ )?(?:NUMMER|HANDYNUMMER|TELEFONNUMMER|MOBILNUMMER|DATEN)"
+# Readings that only look like an opt-out; blanked out first.
+_NOT_OPT_OUT = _phrases(
+    # Negated: "Bitte nicht abmelden", "kein Stopp" (for staff: maybe a pause, maybe a mistake).
+    r"(?:NICHT|NIE|KEIN|KEINE) (?:STOP|STOPP|ABMELDEN|AUSTRAGEN|ABBESTELLEN)"
+    # A noun, not a command: "nach dem Stopp beim Arzt", "Bus-Stop" (one word before it).
+    r"|(?:DEM|DER|DEN|EIN|EINEN|EINEM|BEIM|ZUM|NACH|VOR|MIT|OHNE|BUS|BOXEN|KURZER|KURZEN) (?:STOP|STOPP)"
+    # A complaint, not a wish: "Ich bekomme keine SMS mehr", "Warum kommen keine Anfragen mehr?"
+    rf"|(?:BEKOMME|BEKOMMEN|BEKOMMT|ERHALTE|ERHALTEN|KRIEGE|KRIEG|KRIEGEN|KOMMEN|KOMMT|KAM|KAMEN)(?: \S+){{0,3}}"
+    rf" KEINE(?: \S+)? (?:{_CHANNEL}) MEHR"
+)
+# Always an opt-out, whatever else the message says ("Ja, aber bitte keine SMS mehr").
+_OPT_OUT = _phrases(
+    rf"KEINE (?:WEITEREN? (?:{_CHANNEL})|(?:{_CHANNEL})(?: \S+){{0,3}} MEHR)"
+    rf"|NICHT MEHR(?: \S+){{0,2}} (?:{_CONTACT_VERB})|NIE WIEDER(?: \S+){{0,2}} (?:{_CONTACT_VERB})"
+    rf"|(?:{_CONTACT_VERB}) SIE MICH(?: \S+){{0,2}} (?:NICHT MEHR|NIE WIEDER)"
+    r"|ABBESTELLEN|BESTELLE(?: \S+){0,3} AB|UNSUBSCRIBE|OPT OUT|OPTOUT|AUS (?:DEM|IHREM|EUREM) VERTEILER"
+    rf"|(?:LOESCHEN|LOESCHT) SIE MEINE {_MY_NUMBER}|MEINE {_MY_NUMBER}(?: \S+){{0,2}} (?:LOESCHEN|ENTFERNEN)"
+    r"|STOPPEN SIE(?: \S+){0,3} (?:SMS|NACHRICHTEN|ANFRAGEN)"
+)
+# An opt-out without a job code; with one, leaving that job: "Ich melde mich von 4821 ab" withdraws
+# (see `_WITHDRAW`), "Stopp 4821" is unclear (see `Unclear.CODE_ONLY`).
+_OPT_OUT_WITHOUT_CODE = _phrases(
+    r"STOP|STOPP|ABMELDEN|ABMELDUNG|AUSTRAGEN|(?:TRAGEN SIE|TRAGT|TRAG) MICH(?: \S+){0,3} AUS"
+    # At the end only: "Melde mich ab morgen wieder" is no opt-out.
+    r"|(?:MELDEN SIE|MELDET|MELDE|MELD) MICH(?: \S+){0,3} AB(?: BITTE| DANKE)* *$"
+)
+
+
+def opts_out(words: list[str]) -> bool:
+    """Whether the volunteer's words withdraw their consent to SMS, in any usual phrasing.
+
+    Honoured, and winning over a yes or no in the same message (a withdrawal of consent cannot wait for
+    a clarifying question; START undoes it): "Abmelden bitte", "bitte austragen", "abbestellen",
+    "keine SMS mehr", "keine weiteren Anfragen", "nicht mehr kontaktieren", "Löschen Sie meine Nummer",
+    "STOP bitte keine SMS mehr", "Stopp!!! 😡", "Ok, bitte abmelden".
+
+    Deliberately not an opt-out, read as usual instead: "kann nicht stoppen" and "nicht stoppen" (STOPPEN
+    is no command word), "Bitte nicht abmelden" (negated), "nach dem Stopp" (a noun), "Ich bekomme keine SMS
+    mehr" (a complaint), and the words that can also mean leaving one job (STOP, STOPP, ABMELDEN,
+    AUSTRAGEN) next to a job code: "Ich melde mich von 4821 ab" withdraws from 4821, "Stopp 4821" stays
+    unclear for staff.
+    """
+    line = _NOT_OPT_OUT.sub(lambda match: " " * len(match.group()), " ".join(words))
+    if _OPT_OUT.search(line):
+        return True
+    return CODE not in words and _OPT_OUT_WITHOUT_CODE.search(line) is not None
+
+
+# --- Acknowledgements ----------------------------------------------------------------------------------
+
+_ACK_WORD = re.compile(r"O+K+|O+KA+Y+|O+KE+Y*|O+KI+|OKIDOKI|QYES|ALLESKLAR")
+# Words that say nothing about a job next to an acknowledgement: "Ok danke", "Super, danke 👍".
+_ACK_COMPANIONS = frozenset({"DANKE", "DANKESCHOEN", "VIELEN", "DANK", "HALLO", "HI", "SUPER", "PRIMA", "TOP", "GUT"})
+_ALLES_KLAR = _phrases("ALLES KLAR")
+
+
+def _acknowledges_only(words: list[str]) -> bool:
+    """ "OK", "👍", "Ok danke", "Alles klar 👍": an acknowledgement and nothing that names a yes."""
+    joined = _ALLES_KLAR.sub("ALLESKLAR", " ".join(words)).split()
+    return any(_ACK_WORD.fullmatch(word) for word in joined) and all(
+        _ACK_WORD.fullmatch(word) or word in _ACK_COMPANIONS for word in joined
+    )
+
+
+# --- Hours without an hours word --------------------------------------------------------------------------
+
+# "4821 3:30", "Einsatz 4821: 3,5", "4821 - 4": a code, one number and nothing that says yes or no.
+_IMPLICIT_HOURS_WORDS = frozenset({CODE, NUMBER, "EINSATZ", "CODE", "HALLO", "DANKE", "GESTERN", "HEUTE"})
+
+
+def _implicit_hours(tokens: _Tokens) -> bool:
+    return bool(tokens.codes and tokens.numbers) and all(word in _IMPLICIT_HOURS_WORDS for word in tokens.words)
+
+
 # A reply that starts with a command and its code ("JA 4821, wann genau?") is meant, question or not.
 _COMMAND = re.compile(r"J+A+|NE+I+N+|O+K+|O+KA+Y+|ABSAGE|ABSAGEN|STUNDEN|STD")
 
@@ -272,6 +376,7 @@ def _signals(words: list[str]) -> _Signals:
     line = " ".join(words)
     first: dict[str, int] = {}
     for name, pattern in (
+        ("negated_leaving", _NEGATED_LEAVING),
         ("closing", _CLOSING),
         ("jein", _JEIN),
         ("soft_yes", _SOFT_YES_PHRASES),
@@ -304,15 +409,24 @@ def parse(text: str) -> Reply:
     if keyword is not None:
         return Reply(kind=keyword, text=text)
     tokens = _tokens(own.text)
+    if opts_out(tokens.words):
+        return Reply(kind=ReplyKind.OPT_OUT, text=text)
     if not tokens.words:
         if own.quoted:
             return _unclear(text, Unclear.QUOTE_ONLY)
+        if _EMOJI.search(own.text):  # "😊", "🙏": like a thumbs up, maybe only "read"
+            return Reply(kind=ReplyKind.ACKNOWLEDGE, text=text)
         return Reply(kind=ReplyKind.OTHER, text=text)
     kind, reason = _kind(tokens.words, _signals(tokens.words))
-    if kind is ReplyKind.OTHER and tokens.codes:
+    implicit_hours = kind is ReplyKind.OTHER and _implicit_hours(tokens)
+    if implicit_hours:
+        kind = ReplyKind.HOURS
+    elif kind is ReplyKind.OTHER and tokens.codes:
         kind, reason = ReplyKind.UNCLEAR, Unclear.CODE_ONLY
     if kind in (ReplyKind.OTHER, ReplyKind.UNCLEAR):
         return Reply(kind=kind, text=text, code=_single(tokens.codes), reason=reason)
+    if kind is ReplyKind.ACCEPT and not tokens.codes and _acknowledges_only(tokens.words):
+        return Reply(kind=ReplyKind.ACKNOWLEDGE, text=text)
     if tokens.question and not _starts_with_command(tokens.words):
         return _unclear(text, Unclear.QUESTION, code=_single(tokens.codes))
     if len(set(tokens.codes)) > 1:
@@ -321,8 +435,8 @@ def parse(text: str) -> Reply:
     if kind is ReplyKind.HOURS:
         hours, problem = _hours(tokens)
         if problem is not None:
-            return _unclear(text, problem, code=code)
-        return Reply(kind=kind, text=text, code=code, hours=hours)
+            return Reply(ReplyKind.UNCLEAR, text, code=code, reason=problem, implicit_hours=implicit_hours)
+        return Reply(kind=kind, text=text, code=code, hours=hours, implicit_hours=implicit_hours)
     if code is None and tokens.almost_codes:
         return _unclear(text, Unclear.BAD_CODE)
     return Reply(kind=kind, text=text, code=code)
@@ -372,6 +486,9 @@ def _kind(words: list[str], signals: _Signals) -> tuple[ReplyKind, Unclear | Non
 
 _FRACTION_VALUES = {"1/2": Decimal("0.5"), "1/4": Decimal("0.25"), "3/4": Decimal("0.75")}
 _DECIMAL = re.compile(r"(\d+)(?:[.,](\d+))?")
+# Hours and minutes: "3:30" is three and a half hours (a clock time is caught by the job's window).
+_HOURS_MINUTES = re.compile(r"(\d{1,2}):([0-5]\d)")
+MINUTES_PER_HOUR = 60
 
 
 def _hours(tokens: _Tokens) -> tuple[Decimal | None, Unclear | None]:
@@ -387,8 +504,14 @@ def _hours(tokens: _Tokens) -> tuple[Decimal | None, Unclear | None]:
     elif len(numbers) == 1:
         (number,) = numbers
         negative = number.negative
+        clock = _HOURS_MINUTES.fullmatch(number.raw)
         if number.raw in _FRACTION_VALUES:
             value = _FRACTION_VALUES[number.raw]
+        elif clock is not None:
+            minutes = int(clock.group(2))
+            if minutes * 10**HOURS_DECIMALS % MINUTES_PER_HOUR:  # "3:20" is 3,333… hours: ask for a number
+                return None, Unclear.HOURS_INVALID
+            value = Decimal(clock.group(1)) + Decimal(minutes) / MINUTES_PER_HOUR
         else:
             match = _DECIMAL.fullmatch(number.raw)
             if match is None:
@@ -413,7 +536,11 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"  # give back the assignment of `code`: alert staff at once
     REPORT_HOURS = "report_hours"  # `hours` worked on `code`, for staff to confirm
     ASK_CODE = "ask_code"  # which one? `choices` holds the codes it may be
-    UNKNOWN_CODE = "unknown_code"  # `code` is no offer or assignment of this sender
+    ASK_YES = "ask_yes"  # "OK" or "👍" alone: ask whether it is a yes to one of `choices` (the open offers)
+    NOTED = "noted"  # "OK" or "👍" alone next to jobs already held, nothing offered: no answer needed
+    # `code` is no offer or assignment of this sender; `choices` holds the one they may have meant, and
+    # `example` how to write it. Stays open for staff.
+    UNKNOWN_CODE = "unknown_code"
     ALREADY_ASSIGNED = "already_assigned"  # a yes to a job the sender already holds
     NOTHING_OPEN = "nothing_open"  # a yes or no, but no offer or assignment it could mean
     OPT_OUT = "opt_out"
@@ -430,8 +557,12 @@ class Decision:
     hours: Decimal | None = None
     choices: tuple[str, ...] = ()
     reason: Unclear | None = None
+    example: str | None = None  # for UNKNOWN_CODE: what the sender probably meant, e.g. "JA 4821"
 
 
+_HOURS_REASONS = frozenset(
+    {Unclear.HOURS_MISSING, Unclear.HOURS_INVALID, Unclear.HOURS_OUT_OF_RANGE, Unclear.HOURS_TOO_PRECISE}
+)
 _KEYWORD_ACTIONS = {ReplyKind.OPT_OUT: Action.OPT_OUT, ReplyKind.OPT_IN: Action.OPT_IN, ReplyKind.HELP: Action.HELP}
 
 
@@ -443,10 +574,17 @@ def resolve(reply: Reply, offered_codes: Collection[str], assigned_codes: Collec
     sender holds is a withdrawal, a withdrawal of a job only offered is a no.
     """
     offered, assigned = frozenset(offered_codes), frozenset(assigned_codes)
+    if reply.kind is ReplyKind.HELP:
+        return Decision(Action.HELP, code=_sole(offered) or _sole(offered | assigned))
     if reply.kind in _KEYWORD_ACTIONS:
         return Decision(_KEYWORD_ACTIONS[reply.kind])
+    if reply.implicit_hours and reply.code not in assigned:
+        # "4821 3" about a job only offered (or nobody's): a code and a number, not hours.
+        return _clarify(Unclear.CODE_ONLY, reply.code, offered, assigned)
     if reply.kind is ReplyKind.UNCLEAR:
-        return Decision(Action.CLARIFY, code=reply.code, reason=reply.reason)
+        return _clarify(reply.reason, reply.code, offered, assigned)
+    if reply.kind is ReplyKind.ACKNOWLEDGE:
+        return _acknowledge(offered, assigned)
     if reply.kind is ReplyKind.ACCEPT:
         return _accept(reply.code, offered, assigned)
     if reply.kind is ReplyKind.DECLINE:
@@ -458,16 +596,54 @@ def resolve(reply: Reply, offered_codes: Collection[str], assigned_codes: Collec
     return Decision(Action.FORWARD_TO_STAFF)
 
 
+def _sole(codes: frozenset[str]) -> str | None:
+    return next(iter(codes)) if len(codes) == 1 else None
+
+
+def _clarify(reason: Unclear | None, code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
+    """Unclear: the answer names the code the reply gave, else the sender's only one (an assigned job for
+    hours, an offered one for a yes or no), never an example that could be someone else's job."""
+    if code is None:
+        code = _sole(assigned) if reason in _HOURS_REASONS else _sole(offered) or _sole(offered | assigned)
+    return Decision(Action.CLARIFY, code=code, reason=reason)
+
+
+def _acknowledge(offered: frozenset[str], assigned: frozenset[str]) -> Decision:
+    """ "OK" or "👍" alone is never a yes to a care job: with open offers, ask (naming them); next to jobs
+    already held it acknowledges those (an answer to the assignment or the reminder)."""
+    if offered:
+        return Decision(Action.ASK_YES, choices=tuple(sorted(offered)))
+    if assigned:
+        return Decision(Action.NOTED)
+    return Decision(Action.NOTHING_OPEN)
+
+
+def _unknown_code(code: str, codes: frozenset[str], command: str, hours: Decimal | None = None) -> Decision:
+    """A code the sender was neither offered nor holds: name their only code, if they have one, as
+    `command` ("JA", "NEIN", "ABSAGE", "STUNDEN") would be written with it."""
+    meant = _sole(codes)
+    example = None
+    if meant is not None:
+        example = f"{command} {meant}" if hours is None else f"{command} {meant} {_hours_text(hours)}"
+    return Decision(Action.UNKNOWN_CODE, code=code, hours=hours, choices=(meant,) if meant else (), example=example)
+
+
+def _hours_text(hours: Decimal) -> str:
+    """3,5 as a volunteer types it (no trailing zeros, decimal comma)."""
+    text = format(hours.normalize(), "f")
+    return text.replace(".", ",")
+
+
 def _accept(code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
     if code is not None:
         if code in assigned:
             return Decision(Action.ALREADY_ASSIGNED, code=code)
         if code in offered:
             return Decision(Action.ACCEPT, code=code)
-        return Decision(Action.UNKNOWN_CODE, code=code)
+        return _unknown_code(code, offered, "JA")
     if not offered:
         return Decision(Action.NOTHING_OPEN)
-    # A bare "ok" or "👍" next to a job already held may just acknowledge that job: ask.
+    # A bare yes next to a job already held may be about that job: ask.
     if len(offered) == 1 and not assigned:
         return Decision(Action.ACCEPT, code=next(iter(offered)))
     return Decision(Action.ASK_CODE, choices=tuple(sorted(offered)))
@@ -491,7 +667,9 @@ def _no_or_withdrawal(
             return Decision(Action.WITHDRAW, code=code)
         if code in offered:
             return Decision(Action.DECLINE, code=code)
-        return Decision(Action.UNKNOWN_CODE, code=code)
+        if prefer is Action.WITHDRAW and assigned:
+            return _unknown_code(code, assigned, "ABSAGE")
+        return _unknown_code(code, offered or assigned, "NEIN")
     choices = [(Action.DECLINE, offered), (Action.WITHDRAW, assigned)]
     for action, codes in sorted(choices, key=lambda choice: choice[0] != prefer):
         if codes:
@@ -503,7 +681,7 @@ def _report_hours(code: str | None, hours: Decimal, assigned: frozenset[str]) ->
     if code is not None:
         if code in assigned:
             return Decision(Action.REPORT_HOURS, code=code, hours=hours)
-        return Decision(Action.UNKNOWN_CODE, code=code, hours=hours)
+        return _unknown_code(code, assigned, "STUNDEN", hours)
     if not assigned:
         # Hours for a job that is over and done still matter: staff find it.
         return Decision(Action.FORWARD_TO_STAFF, hours=hours)

@@ -3,11 +3,15 @@
 `handle_reply` is the hook telephony calls for every inbound SMS from a volunteer. An opt-out is honoured
 first, also in the middle of an outreach. Everything else is parsed (`rules.parse`) and resolved against
 the sender's open offers and active assignments (`rules.resolve`), then acted on: a yes goes to the
-assignment service, a no answers the offer, ABSAGE gives the assignment back, STUNDEN stores hours.
+assignment service, a no answers the offer, ABSAGE gives the assignment back, STUNDEN stores hours (one
+unconfirmed report per assignment, see `assignments.report_hours`).
 
 Answered messages are marked handled. Unclear ones and free text stay open for staff (`handled_at`
 empty) and get at most one automatic answer a day (`telephony.outbox.service.auto_answered_recently`).
-A withdrawal stays open too: it is the staff's alert in the message list, next to `open_withdrawals`.
+Open for staff as well, but always answered: a withdrawal (the staff's alert in the message list, next
+to `open_withdrawals`), a code the sender was not offered ("Ja 9999": a typo, or a job staff should look
+at), hours that cannot be right or were already confirmed, and an opt-out of someone who still holds a job
+(will they still go?).
 """
 
 from __future__ import annotations
@@ -20,16 +24,16 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from casework.billing.models import HoursReport
-from casework.enums import HoursStatus, JobStatus
+from casework.enums import JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
-from fluxx.core import audit
 from telephony.outbox import service as outbox
 from telephony.outbox import texts as sms_texts
 from telephony.outbox.models import Message
 from volunteers import contact
 from volunteers.assignments import service as assignments
+from volunteers.assignments.rules import window_hours
+from volunteers.assignments.service import HoursResult
 from volunteers.outreach import texts as outreach_texts
 from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus
 from volunteers.registry.models import Volunteer
@@ -88,7 +92,8 @@ def handle_reply(db: Session, *, volunteer: Volunteer, message: Message, now: da
     """Act on a volunteer's SMS; return the German answer, or None to stay silent."""
     reply = parse(message.body)
     if reply.kind is ReplyKind.OPT_OUT:  # first, whatever is open
-        message.handled_at = now
+        if not active_assignments(db, volunteer=volunteer):
+            message.handled_at = now  # else staff check whether the volunteer still comes
         contact.opt_out(volunteer, now=now)
         expire_open_offers(db, volunteer=volunteer, now=now)
         return sms_texts.OPTED_OUT
@@ -105,6 +110,8 @@ def handle_reply(db: Session, *, volunteer: Volunteer, message: Message, now: da
     act = ACTIONS.get(decision.action)
     if act is not None:
         return act(db, Context(volunteer, message, decision, situation, now))
+    if decision.action is Action.UNKNOWN_CODE:  # open for staff, and the sender learns how to write it
+        return answer_for(decision)
     if decision.action in STAYS_OPEN:
         if outbox.auto_answered_recently(db, message=message, now=now):
             return None
@@ -182,22 +189,27 @@ def _withdraw(db: Session, ctx: Context) -> str:
 
 
 def _report_hours(db: Session, ctx: Context) -> str:
-    ctx.message.handled_at = ctx.now
     assignment = ctx.situation.assignments[ctx.code]
     hours = ctx.decision.hours
     assert hours is not None  # resolve() always gives REPORT_HOURS its hours
-    ctx.message.job_id = assignment.job_id
-    report = HoursReport(
-        assignment_id=assignment.id, hours=hours, source="sms", status=HoursStatus.REPORTED, reported_at=ctx.now,
-        message_id=ctx.message.id,
-    )  # fmt: skip
-    db.add(report)
-    db.flush()
-    job = db.get_one(CareJob, assignment.job_id)
-    audit.record(
-        db, audit.Actor(staff_id=None, ip=None, now=ctx.now), action="hours.report", object_type="hours_report",
-        object_id=report.id, case_id=job.case_id, detail={"assignment_id": assignment.id, "source": "sms"},
-    )  # fmt: skip
+    outcome = assignments.report_hours(
+        db, assignment=assignment, hours=hours, source="sms", message_id=ctx.message.id, now=ctx.now
+    )
+    ctx.message.job_id = assignment.job_id  # after the job lock (see _accept)
+    job, result = outcome.job, outcome.result
+    if result in (HoursResult.RECORDED, HoursResult.REPLACED, HoursResult.NOT_STARTED):
+        ctx.message.handled_at = ctx.now  # else (nothing stored, something odd) open for staff
+    if result is HoursResult.NOT_STARTED:
+        return reply_texts.hours_too_early(ctx.code, job.starts_at)
+    if result is HoursResult.BEYOND_WINDOW:
+        return reply_texts.hours_beyond_window(
+            hours, ctx.code, window_hours(starts_at=job.starts_at, ends_at=job.ends_at)
+        )
+    if result is HoursResult.ALREADY_CONFIRMED:
+        assert outcome.report is not None
+        return reply_texts.hours_already_confirmed(ctx.code, outcome.report.hours)
+    if result is HoursResult.REPLACED and outcome.previous is not None and outcome.previous != hours:
+        return reply_texts.hours_replaced(hours, outcome.previous, ctx.code)
     return outreach_texts.hours_ack(hours, ctx.code)
 
 

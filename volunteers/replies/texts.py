@@ -6,6 +6,7 @@ reply that could be read two ways stays open for staff, and the answer says how 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from telephony.outbox import texts as sms_texts
@@ -21,6 +22,8 @@ EXAMPLE_CODE = "4821"
 #   WITHDRAW     -> outreach.texts.withdrawn_ack(code)
 #   REPORT_HOURS -> outreach.texts.hours_ack(hours, code)
 ANSWERED_BY_OUTCOME = frozenset({Action.ACCEPT, Action.WITHDRAW, Action.REPORT_HOURS})
+# Needs no answer: an "OK" or "👍" to a job already held (the assignment SMS, the reminder).
+SILENT = frozenset({Action.NOTED})
 
 
 def _yes_or_no(code: str | None) -> str:
@@ -44,11 +47,11 @@ def clarify(reason: Unclear | None, code: str | None = None) -> str:
         ),
         Unclear.QUESTION: f"Fluxx: Ihre Frage beantwortet das Team gern: {HOTLINE}. Zu- oder absagen mit {answer}.",
         Unclear.SEVERAL_CODES: (
-            f"Fluxx: Bitte sagen Sie jeden Einsatz in einer eigenen SMS zu oder ab, z. B. JA {EXAMPLE_CODE}."
+            f"Fluxx: Bitte sagen Sie jeden Einsatz in einer eigenen SMS zu oder ab, z. B. JA {code or EXAMPLE_CODE}."
         ),
         Unclear.BAD_CODE: (
             "Fluxx: Der Code hat 4 Ziffern und steht in unserer Anfrage. "
-            f"Bitte antworten Sie z. B. mit JA {EXAMPLE_CODE} oder NEIN {EXAMPLE_CODE}."
+            + (f"Bitte antworten Sie mit {answer}." if code else f"Bitte antworten Sie z. B. mit {answer}.")
         ),
         Unclear.CODE_ONLY: f"Fluxx: Wir haben nur den Code bekommen. Bitte antworten Sie mit {answer}.",
         Unclear.QUOTE_ONLY: (
@@ -85,10 +88,64 @@ def ask_code(choices: tuple[str, ...], hours: Decimal | None = None) -> str:
     )
 
 
-def unknown_code(code: str | None) -> str:
-    """A code that is no offer or assignment of the sender: a typo, or an offer that was withdrawn."""
+def unknown_code(code: str | None, meant: str | None = None, example: str | None = None) -> str:
+    """A code that is no offer or assignment of the sender: a typo, or an offer that was withdrawn.
+    With `meant` (the sender's only job) and `example` ("JA 4821"), the answer says how to write it."""
     which = f"Den Code {code}" if code else "Diesen Code"
+    if meant and example:
+        return (
+            f"Fluxx: {which} finden wir bei Ihnen nicht. Meinen Sie Einsatz {meant}? "
+            f"Dann antworten Sie {example}. Fragen: {HOTLINE}"
+        )
     return f"Fluxx: {which} finden wir bei Ihnen nicht. Bitte prüfen Sie ihn in unserer SMS. Fragen: {HOTLINE}"
+
+
+def ask_yes(choices: tuple[str, ...]) -> str:
+    """ "OK" or "👍" alone with open offers: not a yes yet; ask, naming the job."""
+    if len(choices) == 1:
+        (code,) = choices
+        return f"Fluxx: Möchten Sie Einsatz {code} übernehmen? Dann antworten Sie JA {code}."
+    example = choices[0] if choices else EXAMPLE_CODE
+    return (
+        f"Fluxx: Möchten Sie einen Einsatz übernehmen ({', '.join(choices)})? "
+        f"Dann antworten Sie mit JA und dem Code, z. B. JA {example}."
+    )
+
+
+# --- Hours (answered after `volunteers.assignments.service.report_hours`) --------------------------------
+
+
+def hours_replaced(hours: Decimal, previous: Decimal, code: str) -> str:
+    """A second report before staff confirmed the first: it replaces the first."""
+    return (
+        f"Fluxx: Danke! Wir haben für Einsatz {code} {outreach_texts.hours_de(hours)} statt bisher "
+        f"{outreach_texts.hours_de(previous)} notiert. Das Team bestätigt sie noch."
+    )
+
+
+def hours_too_early(code: str, starts_at: datetime) -> str:
+    """Hours for a job that has not started: nothing is stored."""
+    return (
+        f"Fluxx: Einsatz {code} beginnt erst am {outreach_texts.day_de(starts_at)} um "
+        f"{outreach_texts.clock_de(starts_at)} Uhr. Bitte melden Sie die Stunden nach dem Einsatz."
+    )
+
+
+def hours_beyond_window(hours: Decimal, code: str, window: Decimal) -> str:
+    """More hours than the job lasted (plus an hour): nothing is stored, staff see the message."""
+    return (
+        f"Fluxx: {outreach_texts.hours_de(hours)} sind mehr, als Einsatz {code} dauern sollte "
+        f"({outreach_texts.hours_de(window)}). Stimmt die Zahl? Bitte erneut senden, z. B. STUNDEN {code} "
+        f"{outreach_texts.hours_number_de(window)}"
+    )
+
+
+def hours_already_confirmed(code: str, confirmed: Decimal) -> str:
+    """A report after staff confirmed the hours: nothing is changed, staff see the message."""
+    return (
+        f"Fluxx: Für Einsatz {code} sind schon {outreach_texts.hours_de(confirmed)} bestätigt. "
+        f"Das Team sieht Ihre Nachricht und meldet sich. Fragen: {HOTLINE}"
+    )
 
 
 def already_assigned(code: str | None) -> str:
@@ -110,13 +167,13 @@ def forwarded(hours: Decimal | None) -> str:
 
 def answer_for(decision: Decision) -> str | None:
     """The SMS answer to `decision`, or None for ACCEPT, WITHDRAW and REPORT_HOURS: those are answered
-    after acting, with the outcome (see `ANSWERED_BY_OUTCOME`).
+    after acting, with the outcome (see `ANSWERED_BY_OUTCOME`); None for NOTED too (see `SILENT`).
 
     FORWARD_TO_STAFF gets `sms_texts.FORWARDED`; the caller still limits it to one a day (an
     auto-responder on the other side must not start a loop).
     """
     action = decision.action
-    if action in ANSWERED_BY_OUTCOME:
+    if action in ANSWERED_BY_OUTCOME or action in SILENT:
         return None
     if action is Action.DECLINE:
         # resolve() always names the code it declines; without one there is nothing to thank for.
@@ -124,7 +181,9 @@ def answer_for(decision: Decision) -> str | None:
     if action is Action.ASK_CODE:
         return ask_code(decision.choices, decision.hours)
     if action is Action.UNKNOWN_CODE:
-        return unknown_code(decision.code)
+        return unknown_code(decision.code, decision.choices[0] if decision.choices else None, decision.example)
+    if action is Action.ASK_YES:
+        return ask_yes(decision.choices)
     if action is Action.ALREADY_ASSIGNED:
         return already_assigned(decision.code)
     if action is Action.NOTHING_OPEN:
@@ -134,7 +193,7 @@ def answer_for(decision: Decision) -> str | None:
     if action is Action.OPT_IN:
         return sms_texts.OPTED_IN
     if action is Action.HELP:
-        return sms_texts.HELP
+        return sms_texts.help_text(decision.code) if decision.code else sms_texts.HELP
     if action is Action.CLARIFY:
         return clarify(decision.reason, decision.code)
     if action is Action.FORWARD_TO_STAFF:

@@ -19,12 +19,20 @@ DECISIONS = [
     # A yes.
     ("JA", {"4821"}, set(), Decision(Action.ACCEPT, code="4821")),
     ("Ja gerne", {"4821", "5307"}, set(), Decision(Action.ASK_CODE, choices=("4821", "5307"))),
-    ("ok", {"5307"}, {"4821"}, Decision(Action.ASK_CODE, choices=("5307",))),
-    ("👍", set(), {"4821"}, Decision(Action.NOTHING_OPEN)),
-    ("Ja!", set(), set(), Decision(Action.NOTHING_OPEN)),
     ("ja 4821", {"4821", "5307"}, set(), Decision(Action.ACCEPT, code="4821")),
-    ("Ja 5307", {"4821"}, set(), Decision(Action.UNKNOWN_CODE, code="5307")),
-    ("Ja 0421", {"4821"}, set(), Decision(Action.UNKNOWN_CODE, code="0421")),
+    ("ok 4821", {"4821"}, set(), Decision(Action.ACCEPT, code="4821")),
+    ("Ja!", set(), set(), Decision(Action.NOTHING_OPEN)),
+    # "OK" or "👍" alone: never a yes; asked back with the job, silent next to a job already held.
+    ("OK", {"4821"}, set(), Decision(Action.ASK_YES, choices=("4821",))),
+    ("👍", {"4821"}, set(), Decision(Action.ASK_YES, choices=("4821",))),
+    ("ok", {"5307"}, {"4821"}, Decision(Action.ASK_YES, choices=("5307",))),
+    ("Ok danke", {"5307", "4821"}, set(), Decision(Action.ASK_YES, choices=("4821", "5307"))),
+    ("👍", set(), {"4821"}, Decision(Action.NOTED)),
+    ("😊", set(), set(), Decision(Action.NOTHING_OPEN)),
+    # A code the sender was not offered: never acted on; their only code is named.
+    ("Ja 5307", {"4821"}, set(), Decision(Action.UNKNOWN_CODE, code="5307", choices=("4821",), example="JA 4821")),
+    ("Ja 0421", {"4821"}, set(), Decision(Action.UNKNOWN_CODE, code="0421", choices=("4821",), example="JA 4821")),
+    ("Ja 9999", {"4821", "5307"}, set(), Decision(Action.UNKNOWN_CODE, code="9999")),
     ("JA 4821", set(), {"4821"}, Decision(Action.ALREADY_ASSIGNED, code="4821")),
     # A no.
     ("NEIN 4821", {"4821"}, set(), Decision(Action.DECLINE, code="4821")),
@@ -34,14 +42,19 @@ DECISIONS = [
     ("NEIN 4821", set(), {"4821"}, Decision(Action.WITHDRAW, code="4821")),
     ("kann leider nicht", set(), {"4821"}, Decision(Action.WITHDRAW, code="4821")),
     ("nee", set(), set(), Decision(Action.NOTHING_OPEN)),
-    ("NEIN 5307", {"4821"}, set(), Decision(Action.UNKNOWN_CODE, code="5307")),
+    ("NEIN 5307", {"4821"}, set(), Decision(Action.UNKNOWN_CODE, code="5307", choices=("4821",), example="NEIN 4821")),
     # A withdrawal.
     ("ABSAGE 4821", set(), {"4821"}, Decision(Action.WITHDRAW, code="4821")),
     ("kann doch nicht", {"5307"}, {"4821"}, Decision(Action.WITHDRAW, code="4821")),
     ("kann doch nicht", set(), {"4821", "5307"}, Decision(Action.ASK_CODE, choices=("4821", "5307"))),
     ("ABSAGE 4821", {"4821"}, set(), Decision(Action.DECLINE, code="4821")),
     ("muss leider absagen", {"4821"}, set(), Decision(Action.DECLINE, code="4821")),
-    ("ABSAGE 5307", set(), {"4821"}, Decision(Action.UNKNOWN_CODE, code="5307")),
+    (
+        "ABSAGE 5307",
+        set(),
+        {"4821"},
+        Decision(Action.UNKNOWN_CODE, code="5307", choices=("4821",), example="ABSAGE 4821"),
+    ),  # fmt: skip
     ("kann doch nicht", set(), set(), Decision(Action.NOTHING_OPEN)),
     # Hours.
     ("STUNDEN 4821 3,5", set(), {"4821"}, Decision(Action.REPORT_HOURS, code="4821", hours=Decimal("3.5"))),
@@ -54,13 +67,35 @@ DECISIONS = [
         Decision(Action.ASK_CODE, hours=Decimal("3"), choices=("4821", "5307")),
     ),
     ("3 Stunden", set(), set(), Decision(Action.FORWARD_TO_STAFF, hours=Decimal("3"))),
+    (
+        "STUNDEN 9999 3,5",
+        set(),
+        {"4821"},
+        Decision(Action.UNKNOWN_CODE, code="9999", hours=Decimal("3.5"), choices=("4821",), example="STUNDEN 4821 3,5"),
+    ),  # fmt: skip
+    # A code and a number alone: hours for a held job, a code for an offered one.
+    ("4821 3:30", set(), {"4821"}, Decision(Action.REPORT_HOURS, code="4821", hours=Decimal("3.5"))),
+    ("4821 3:30", {"4821"}, set(), Decision(Action.CLARIFY, code="4821", reason=Unclear.CODE_ONLY)),
+    ("4821 30", set(), {"4821"}, Decision(Action.CLARIFY, code="4821", reason=Unclear.HOURS_OUT_OF_RANGE)),
+    ("4821 30", {"4821"}, set(), Decision(Action.CLARIFY, code="4821", reason=Unclear.CODE_ONLY)),
+    # Opt-out wins over everything, in any usual words.
+    ("Abmelden bitte", {"4821"}, set(), Decision(Action.OPT_OUT)),
+    ("STOP bitte keine SMS mehr", {"4821"}, {"5307"}, Decision(Action.OPT_OUT)),
+    ("Ja 4821, aber bitte keine SMS mehr", {"4821"}, set(), Decision(Action.OPT_OUT)),
     # Keywords, unclear replies and free text.
     ("STOPP", {"4821"}, {"5307"}, Decision(Action.OPT_OUT)),
     ("START", set(), set(), Decision(Action.OPT_IN)),
-    ("Hilfe", {"4821"}, set(), Decision(Action.HELP)),
+    ("Hilfe", {"5307"}, set(), Decision(Action.HELP, code="5307")),
+    ("Hilfe", {"5307", "4821"}, set(), Decision(Action.HELP)),
     ("ja 4821 nein 4821", {"4821"}, set(), Decision(Action.CLARIFY, code="4821", reason=Unclear.CONFLICT)),
     ("Ja 4821 und 5307", {"4821", "5307"}, set(), Decision(Action.CLARIFY, reason=Unclear.SEVERAL_CODES)),
-    (OFFER, {"4821"}, set(), Decision(Action.CLARIFY, reason=Unclear.QUOTE_ONLY)),
+    # Clarifying answers name the sender's only code, never an example.
+    (OFFER, {"5307"}, set(), Decision(Action.CLARIFY, code="5307", reason=Unclear.QUOTE_ONLY)),
+    (OFFER, {"5307", "1000"}, set(), Decision(Action.CLARIFY, reason=Unclear.QUOTE_ONLY)),
+    ("Ja 482", {"5307"}, set(), Decision(Action.CLARIFY, code="5307", reason=Unclear.BAD_CODE)),
+    ("ja nein", {"5307"}, set(), Decision(Action.CLARIFY, code="5307", reason=Unclear.CONFLICT)),
+    ("Stunden 2,333", {"1000"}, {"5307"}, Decision(Action.CLARIFY, code="5307", reason=Unclear.HOURS_TOO_PRECISE)),
+    ("Stunden 2,333", {"1000"}, set(), Decision(Action.CLARIFY, reason=Unclear.HOURS_TOO_PRECISE)),
     ("Stunden 4821 30", set(), {"4821"}, Decision(Action.CLARIFY, code="4821", reason=Unclear.HOURS_OUT_OF_RANGE)),
     ("Wer ist da am Telefon?", {"4821"}, set(), Decision(Action.FORWARD_TO_STAFF)),
 ]

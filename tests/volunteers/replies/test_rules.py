@@ -5,7 +5,7 @@ import pytest
 from volunteers.replies.rules import ReplyKind, Unclear, normalise, parse
 
 ACCEPT, DECLINE, WITHDRAW, HOURS = ReplyKind.ACCEPT, ReplyKind.DECLINE, ReplyKind.WITHDRAW, ReplyKind.HOURS
-UNCLEAR, OTHER = ReplyKind.UNCLEAR, ReplyKind.OTHER
+UNCLEAR, OTHER, OPT_OUT, ACK = ReplyKind.UNCLEAR, ReplyKind.OTHER, ReplyKind.OPT_OUT, ReplyKind.ACKNOWLEDGE
 
 # Our offer as a volunteer's phone shows it; people paste it back, quote it, or "like" it.
 OFFER = "Fluxx: Kinderbetreuung in Garbsen, Mo 12.05. 14:00-17:00, Code 4821. Antworten Sie JA 4821 / NEIN 4821"
@@ -43,12 +43,24 @@ REPLIES = [
     ("Ja gerne", ACCEPT, None, None),
     ("jaaa", ACCEPT, None, None),
     ("ok 4821", ACCEPT, "4821", None),
-    ("ok", ACCEPT, None, None),
-    ("Okay!", ACCEPT, None, None),
+    ("OK 4821 👍", ACCEPT, "4821", None),
+    ("Ok, mach ich", ACCEPT, None, None),
+    ("Ok gerne", ACCEPT, None, None),
     ("klar", ACCEPT, None, None),
     ("gerne", ACCEPT, None, None),
-    ("👍", ACCEPT, None, None),
     ("👍🏻 4821", ACCEPT, "4821", None),
+    # "OK" or an emoji alone acknowledges (maybe only "read"): never a yes to a care job, asked back.
+    ("OK", ACK, None, None),
+    ("ok", ACK, None, None),
+    ("Okay!", ACK, None, None),
+    ("👍", ACK, None, None),
+    ("👍🏻👍🏻", ACK, None, None),
+    ("Ok danke", ACK, None, None),
+    ("Alles klar 👍", ACK, None, None),
+    ("Super, danke! 👌", ACK, None, None),
+    ("😊", ACK, None, None),
+    ("🙏", ACK, None, None),
+    (f"OK\n> {OFFER}", ACK, None, None),
     ("4821 ja", ACCEPT, "4821", None),
     ("JA4821", ACCEPT, "4821", None),
     ("  JA   4821  ", ACCEPT, "4821", None),
@@ -117,6 +129,41 @@ REPLIES = [
     ("Hallo, waren 3,5 Stunden bei 4821. LG Anja", HOURS, "4821", Decimal("3.5")),
     ("Stunden 4821: 3,5 ok?", HOURS, "4821", Decimal("3.5")),
     ("3 Stunden", HOURS, None, Decimal("3")),
+    ("Stunden 4821 3:30", HOURS, "4821", Decimal("3.5")),
+    ("Stunden 4821 2:15", HOURS, "4821", Decimal("2.25")),
+    # A code and a number alone: hours for a job the sender holds (see resolve), never "JA oder NEIN".
+    ("4821 3:30", HOURS, "4821", Decimal("3.5")),
+    ("4821 3,5", HOURS, "4821", Decimal("3.5")),
+    ("Einsatz 4821: 4", HOURS, "4821", Decimal("4")),
+    # Withdrawing consent, in any usual words; it wins over a yes in the same message.
+    ("Abmelden bitte", OPT_OUT, None, None),
+    ("STOP bitte keine SMS mehr", OPT_OUT, None, None),
+    ("Stopp!!! 😡", OPT_OUT, None, None),
+    ("stopp bitte", OPT_OUT, None, None),
+    ("Bitte STOPP.", OPT_OUT, None, None),
+    ("keine SMS mehr", OPT_OUT, None, None),
+    ("Bitte keine Nachrichten mehr!", OPT_OUT, None, None),
+    ("Ich möchte keine weiteren Anfragen", OPT_OUT, None, None),
+    ("bitte austragen", OPT_OUT, None, None),
+    ("Bitte tragen Sie mich aus", OPT_OUT, None, None),
+    ("abbestellen", OPT_OUT, None, None),
+    ("nicht mehr kontaktieren", OPT_OUT, None, None),
+    ("Bitte nicht mehr per SMS kontaktieren 🙏", OPT_OUT, None, None),
+    ("Schreiben Sie mich bitte nicht mehr an", OPT_OUT, None, None),
+    ("Ich möchte mich abmelden", OPT_OUT, None, None),
+    ("Bitte melden Sie mich ab", OPT_OUT, None, None),
+    ("Löschen Sie meine Nummer", OPT_OUT, None, None),
+    ("Ok, bitte abmelden", OPT_OUT, None, None),
+    ("Ja 4821, aber danach bitte keine SMS mehr", OPT_OUT, None, None),
+    ("keine SMS mehr\nLG Petra", OPT_OUT, None, None),
+    # ... but not what only looks like it.
+    ("kann nicht stoppen", DECLINE, None, None),
+    ("Bitte nicht abmelden", OTHER, None, None),
+    ("Ich bekomme keine SMS mehr", OTHER, None, None),
+    ("Melde mich ab morgen wieder", OTHER, None, None),
+    ("Nach dem Stopp beim Arzt rufe ich an", OTHER, None, None),
+    ("Ich melde mich von 4821 ab", WITHDRAW, "4821", None),
+    ("4821 austragen bitte", WITHDRAW, "4821", None),
     # Not an answer: for staff.
     ("Danke!", OTHER, None, None),
     ("Wer ist da am Telefon?", OTHER, None, None),
@@ -152,6 +199,8 @@ UNCLEAR_REPLIES = [
     ("Ja 48211", Unclear.BAD_CODE, None),
     ("4821", Unclear.CODE_ONLY, "4821"),
     ("Stopp 4821", Unclear.CODE_ONLY, "4821"),
+    ("Stunden 4821 3:20", Unclear.HOURS_INVALID, "4821"),
+    ("4821 14-17", Unclear.HOURS_INVALID, "4821"),
     (OFFER, Unclear.QUOTE_ONLY, None),
     (f"> {OFFER}", Unclear.QUOTE_ONLY, None),
     ("JA 4821 / NEIN 4821", Unclear.QUOTE_ONLY, None),
@@ -162,7 +211,6 @@ UNCLEAR_REPLIES = [
     ("Stunden 4821 24,5", Unclear.HOURS_OUT_OF_RANGE, "4821"),
     ("Stunden 4821 2,333", Unclear.HOURS_TOO_PRECISE, "4821"),
     ("Stunden 4821 14-17", Unclear.HOURS_INVALID, "4821"),
-    ("Stunden 4821 3:30", Unclear.HOURS_INVALID, "4821"),
     ("Ja, 3 Stunden 4821", Unclear.CONFLICT, "4821"),
 ]
 

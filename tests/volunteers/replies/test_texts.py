@@ -1,11 +1,13 @@
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from telephony.outbox import texts as sms_texts
 from volunteers.outreach.rules import is_gsm7, sms_segments
+from volunteers.replies import texts as reply_texts
 from volunteers.replies.rules import Action, Decision, ReplyKind, Unclear, parse, resolve
-from volunteers.replies.texts import ANSWERED_BY_OUTCOME, answer_for, ask_code, clarify
+from volunteers.replies.texts import ANSWERED_BY_OUTCOME, SILENT, answer_for, ask_code, clarify
 
 
 def decision_for(action: Action) -> Decision:
@@ -16,6 +18,7 @@ def decision_for(action: Action) -> Decision:
         Action.WITHDRAW: Decision(action, code="4821"),
         Action.REPORT_HOURS: Decision(action, code="4821", hours=Decimal("3.5")),
         Action.ASK_CODE: Decision(action, choices=("4821", "5310")),
+        Action.ASK_YES: Decision(action, choices=("4821",)),
         Action.UNKNOWN_CODE: Decision(action, code="4812"),
         Action.ALREADY_ASSIGNED: Decision(action, code="4821"),
         Action.CLARIFY: Decision(action, reason=Unclear.CONFLICT, code="4821"),
@@ -25,7 +28,7 @@ def decision_for(action: Action) -> Decision:
 @pytest.mark.parametrize("action", list(Action))
 def test_every_action_has_an_answer_or_is_answered_with_its_outcome(action):
     answer = answer_for(decision_for(action))
-    if action in ANSWERED_BY_OUTCOME:
+    if action in ANSWERED_BY_OUTCOME or action in SILENT:
         assert answer is None
     else:
         assert answer, f"no answer for {action}"
@@ -54,6 +57,15 @@ ANSWERS = {action: answer for action in Action if (answer := answer_for(decision
     "ask code among five": ask_code(("1234", "2345", "3456", "4567", "5678")),
     "unknown code without code": answer_for(Decision(Action.UNKNOWN_CODE)),
     "hours for a closed job": answer_for(Decision(Action.FORWARD_TO_STAFF, hours=Decimal("2.25"))),
+    "unknown code, the one meant": answer_for(
+        Decision(Action.UNKNOWN_CODE, code="9999", choices=("4821",), example="STUNDEN 4821 12,25")
+    ),
+    "ask yes among three": reply_texts.ask_yes(("1234", "2345", "3456")),
+    "help with the sender's code": answer_for(Decision(Action.HELP, code="5310")),
+    "hours replaced": reply_texts.hours_replaced(Decimal("3.5"), Decimal("24"), "4821"),
+    "hours too early": reply_texts.hours_too_early("4821", datetime(2026, 11, 27, 8, tzinfo=UTC)),
+    "hours beyond the window": reply_texts.hours_beyond_window(Decimal("23.75"), "4821", Decimal("4.25")),
+    "hours already confirmed": reply_texts.hours_already_confirmed("4821", Decimal("12.25")),
 }
 
 
@@ -86,11 +98,59 @@ def test_hours_for_one_of_two_jobs_ask_for_the_code_with_the_hours():
 
 
 def test_an_unknown_code_is_named_back():
-    decision = resolve(parse("ja 4812"), offered_codes=["4821"])
+    decision = resolve(parse("ja 4812"), offered_codes=["4821", "5310"])
     assert answer_for(decision) == (
         "Fluxx: Den Code 4812 finden wir bei Ihnen nicht. Bitte prüfen Sie ihn in unserer SMS. "
         f"Fragen: {sms_texts.HOTLINE}"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "offered", "assigned", "hint"),
+    [
+        ("Ja 9999", ["5310"], [], "Meinen Sie Einsatz 5310? Dann antworten Sie JA 5310."),
+        ("nein 9999", ["5310"], [], "Meinen Sie Einsatz 5310? Dann antworten Sie NEIN 5310."),
+        ("ABSAGE 9999", [], ["5310"], "Meinen Sie Einsatz 5310? Dann antworten Sie ABSAGE 5310."),
+        ("Stunden 9999 2,5", [], ["5310"], "Meinen Sie Einsatz 5310? Dann antworten Sie STUNDEN 5310 2,5."),
+    ],
+)
+def test_an_unknown_code_with_one_real_job_names_that_job(text, offered, assigned, hint):
+    answer = answer_for(resolve(parse(text), offered_codes=offered, assigned_codes=assigned))
+    assert answer == f"Fluxx: Den Code 9999 finden wir bei Ihnen nicht. {hint} Fragen: {sms_texts.HOTLINE}"
+
+
+def test_ok_alone_asks_whether_it_is_a_yes_and_names_the_job():
+    assert answer_for(resolve(parse("OK"), offered_codes=["5310"])) == (
+        "Fluxx: Möchten Sie Einsatz 5310 übernehmen? Dann antworten Sie JA 5310."
+    )
+    assert answer_for(resolve(parse("👍"), offered_codes=["5310", "4821"])) == (
+        "Fluxx: Möchten Sie einen Einsatz übernehmen (4821, 5310)? "
+        "Dann antworten Sie mit JA und dem Code, z. B. JA 4821."
+    )
+
+
+def test_a_thumbs_up_to_a_job_already_held_needs_no_answer():
+    assert answer_for(resolve(parse("👍"), offered_codes=[], assigned_codes=["5310"])) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "offered", "assigned", "expected"),
+    [
+        ("Fluxx: Kinderbetreuung in Garbsen, Code 5310. Antworten Sie JA 5310 / NEIN 5310", ["5310"], [],
+         "JA 5310 oder NEIN 5310"),
+        ("Ja 53100", ["5310"], [], "JA 5310 oder NEIN 5310"),
+        ("Ja 4821 und 1234", ["5310"], [], "JA 5310."),
+        ("ja nein", ["5310"], [], "JA 5310 oder NEIN 5310"),
+        ("Stunden 5310", [], ["5310"], "STUNDEN 5310 3,5"),
+        ("Stunden 14-17", [], ["5310"], "STUNDEN 5310 3,5"),
+        ("Stunden 0", [], ["5310"], "STUNDEN 5310 3,5"),
+        ("Stunden 2,333", [], ["5310"], "STUNDEN 5310 2,25"),
+        ("Hilfe", ["5310"], [], "JA 5310."),
+    ],
+)  # fmt: skip
+def test_clarifying_answers_use_the_senders_only_code_never_the_example(text, offered, assigned, expected):
+    answer = answer_for(resolve(parse(text), offered_codes=offered, assigned_codes=assigned))
+    assert answer is not None and expected in answer and "4821" not in answer, answer
 
 
 def test_a_yes_with_nothing_open_says_the_job_may_be_taken():
