@@ -13,6 +13,7 @@ from typing import Any
 from casework.callbacks.rules import CallbackOutcome
 from casework.enums import CaseStatus, NoCaseReason
 from fluxx.core import audit
+from fluxx.core.models import AuditEvent
 
 # Field names as stored in "fields" (case data and the volunteer form).
 FIELD_NAMES = {
@@ -84,7 +85,18 @@ KEY_NAMES = {
     "source_case_id": "zusammengeführter Fall Nr.",
     "target_case_id": "in Fall Nr.",
     "other": "anderer Fall Nr.",
+    "volunteers": "angezeigte Ehrenamtliche",
+    "previous": "bisher",
+    "hours": "Stunden",
+    "show": "Auswahl",
+    "phone": "Telefon",
 }
+
+# The message log's choices ("show" of message.list).
+SHOW_NAMES = {"all": "alle Nachrichten", "problems": "Probleme", "open": "offene Eingänge"}
+
+# Pages of a view ("page"): the case's or volunteer's form, the job form of a case.
+PAGE_NAMES = {"edit": "Bearbeiten", "job_new": "Neuer Einsatz"}
 
 
 def _status(value: Any) -> str:
@@ -117,12 +129,27 @@ def _names(names: Mapping[str, str]) -> Callable[[Any], str]:
 
 
 def _page(value: Any) -> str:
-    return "Bearbeiten" if value == "edit" else str(value)
+    return PAGE_NAMES.get(str(value), str(value))
 
 
 def _shown(value: Any) -> str:
     count = len(value) if isinstance(value, list) else 0
     return "1 Fall" if count == 1 else f"{count} Fälle"
+
+
+def _people(value: Any) -> str:
+    count = len(value) if isinstance(value, list) else 0
+    return "1 Person" if count == 1 else f"{count} Personen"
+
+
+def _decimal(value: Any) -> str:
+    """Hours stored as "3.5" read as "3,5"."""
+    return str(value).replace(".", ",")
+
+
+def _phone(value: Any) -> str:
+    # Only whether it was a volunteer's number or another one is stored, never the number itself.
+    return "Nummer einer ehrenamtlichen Person" if value == "volunteer" else "andere Nummer"
 
 
 _VALUES: dict[str, Callable[[Any], str]] = {
@@ -134,6 +161,11 @@ _VALUES: dict[str, Callable[[Any], str]] = {
     "outcome": _outcome,
     "page": _page,
     "shown": _shown,
+    "volunteers": _people,
+    "show": lambda value: SHOW_NAMES.get(str(value), "alle Nachrichten"),
+    "phone": _phone,
+    "previous": _decimal,
+    "hours": _decimal,
     "source": lambda value: SOURCE_NAMES.get(str(value), str(value)),
     "source_merged": lambda value: "ja" if value is True else "nein",
 }
@@ -144,12 +176,28 @@ def action_choices() -> list[tuple[str, str]]:
     return sorted(audit.ACTION_LABELS.items(), key=lambda item: item[1])
 
 
-def describe(detail: Mapping[str, Any], staff_names: Mapping[int, str]) -> str:
+def what(event: AuditEvent, *, staff_names: Mapping[int, str], volunteer_names: Mapping[int, str]) -> str:
+    """The action in German, naming the person it was about: "Ehrenamtliche Person angesehen: Olga Petrenko",
+    "Protokoll einer mitarbeitenden Person angesehen: Jonas Becker". The log stores only the id; a person no
+    longer on record (deleted, anonymised) is named by number."""
+    text = audit.label(event.action)
+    names = {"volunteer": volunteer_names, "staff": staff_names}.get(event.object_type)
+    if names is None or event.object_id is None:
+        return text
+    return f"{text}: {names.get(event.object_id, f'Nr. {event.object_id}')}"
+
+
+def describe(
+    detail: Mapping[str, Any], staff_names: Mapping[int, str], volunteer_names: Mapping[int, str] | None = None
+) -> str:
     """`von: Neu; nach: In Beratung` for a status change; ids become names where we know them."""
     parts = []
     for key, value in detail.items():
         if key == "counsellor_id":
             shown = staff_names.get(value, "unbekannt") if isinstance(value, int) else "unbekannt"
+        elif key == "volunteer_id" and volunteer_names and value in volunteer_names:
+            parts.append(f"ehrenamtliche Person: {volunteer_names[value]}")
+            continue
         elif key in _VALUES:
             shown = _VALUES[key](value)
         else:

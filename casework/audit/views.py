@@ -1,4 +1,9 @@
-"""Admins read the audit log per case and per staff member (data-protection requests, reviews)."""
+"""Admins read the audit log per case and per staff member (data-protection requests, reviews).
+
+Reading a log is itself written to the log: a case's log shows what happened to the family's data, a staff
+member's log what they did. Entries about a volunteer or a staff member name whom ("Ehrenamtliche Person
+angesehen: Olga Petrenko"); the log itself stores only the id, the name is looked up when the page is shown.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,8 @@ from casework.cases.models import Case
 from casework.search.rules import parse_query
 from fluxx.core import audit, web
 from fluxx.core.models import AuditEvent, Staff, StaffRole
-from fluxx.core.web import DB
+from fluxx.core.web import DB, CurrentStaff, actor
+from volunteers.registry.models import Volunteer
 
 router = APIRouter(prefix="/admin/audit", dependencies=[web.require_role(StaffRole.ADMIN)])
 
@@ -22,10 +28,12 @@ router = APIRouter(prefix="/admin/audit", dependencies=[web.require_role(StaffRo
 def _render(request: Request, db: DB, title: str, events: list[AuditEvent], base: str, action: str | None) -> Response:
     counsellors = {event.detail.get("counsellor_id") for event in events}
     ids = {event.staff_id for event in events} | {i for i in counsellors if isinstance(i, int)}
+    ids |= {event.object_id for event in events if event.object_type == "staff"}  # whose log was read
     names = audit.staff_names(db, ids)
     case_ids = {event.case_id for event in events if event.case_id}
     rows = db.execute(select(Case.id, Case.number).where(Case.id.in_(case_ids)))
     numbers = {ident: number for ident, number in rows}
+    volunteers = _volunteer_names(db, events)
     return web.render(
         request,
         "casework/audit.html",
@@ -33,13 +41,23 @@ def _render(request: Request, db: DB, title: str, events: list[AuditEvent], base
         events=events,
         names=names,
         numbers=numbers,
-        label=audit.label,
-        describe=texts.describe,
+        what=lambda event: texts.what(event, staff_names=names, volunteer_names=volunteers),
+        describe=lambda detail: texts.describe(detail, names, volunteers),
         actions=texts.action_choices(),
         action=action or "",
         base=base,
         older=_older(base, events, action),
     )
+
+
+def _volunteer_names(db: DB, events: list[AuditEvent]) -> dict[int, str]:
+    """The volunteers the events are about (as their object, or in the detail), by id."""
+    ids = {event.object_id for event in events if event.object_type == "volunteer" and event.object_id}
+    ids |= {i for event in events if isinstance(i := event.detail.get("volunteer_id"), int)}
+    if not ids:
+        return {}
+    rows = db.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(ids)))
+    return {ident: name for ident, name in rows}
 
 
 def _older(base: str, events: list[AuditEvent], action: str | None) -> str | None:
@@ -67,18 +85,25 @@ def audit_index(request: Request, db: DB, case: str = "") -> Response:
 
 
 @router.get("/cases/{case_id}")
-def audit_case(request: Request, db: DB, case_id: int, before: int | None = None, action: str = "") -> Response:
+def audit_case(
+    request: Request, db: DB, staff: CurrentStaff, case_id: int, before: int | None = None, action: str = ""
+) -> Response:
     case = cases.get_case(db, case_id=case_id)
     chosen = _action(action)
     events = audit.for_case(db, case_id=case_id, before_id=before, action=chosen)
+    audit.viewed(db, actor(request, staff), action="audit.case_view", object_type="case", object_id=case.id,
+                 case_id=case.id)  # fmt: skip
     return _render(request, db, f"Protokoll zu Fall {case.number}", events, f"/admin/audit/cases/{case_id}", chosen)
 
 
 @router.get("/staff/{staff_id}")
-def audit_staff(request: Request, db: DB, staff_id: int, before: int | None = None, action: str = "") -> Response:
+def audit_staff(
+    request: Request, db: DB, staff: CurrentStaff, staff_id: int, before: int | None = None, action: str = ""
+) -> Response:
     person = db.get(Staff, staff_id)
     if person is None:
         raise HTTPException(status_code=404, detail="Dieses Konto gibt es nicht.")
     chosen = _action(action)
     events = audit.for_staff(db, staff_id=staff_id, before_id=before, action=chosen)
+    audit.viewed(db, actor(request, staff), action="audit.staff_view", object_type="staff", object_id=person.id)
     return _render(request, db, f"Protokoll: {person.name}", events, f"/admin/audit/staff/{staff_id}", chosen)

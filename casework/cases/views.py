@@ -187,7 +187,9 @@ def call_add_to_open_case(
     return flash.add(response, request, f"Der Anruf gehört jetzt zu Fall {added.target.number}.")
 
 
-def _merge_page(request: Request, db: DB, case: Case, into: str, status_code: int = 200, error: str = "") -> Response:
+def _merge_page(
+    request: Request, db: DB, staff: Staff, case: Case, into: str, status_code: int = 200, error: str = ""
+) -> Response:
     target_id = ascii_int(into) if into else None
     preview = None
     if target_id is not None and not error:
@@ -197,9 +199,19 @@ def _merge_page(request: Request, db: DB, case: Case, into: str, status_code: in
             error, status_code = str(exc), 409
     if into and target_id is None and not error:
         error, status_code = "Bitte wählen Sie einen Fall aus der Liste.", 422
+    targets = family.merge_targets(db, case=case)
+    # An audited view of the case (with the family's other cases offered, named by id), and of the chosen case
+    # too when its preview is shown: each case's log then says who looked at it here.
+    seen: dict[int, dict[str, Any]] = {case.id: {"shown": [target.id for target in targets]}}
+    if preview is not None:
+        seen[case.id]["other"] = preview.target.id
+        seen[preview.target.id] = {"other": case.id}
+    for case_id, detail in seen.items():
+        audit.viewed(db, actor(request, staff), action="case.merge_preview", object_type="case", object_id=case_id,
+                     case_id=case_id, detail=detail)  # fmt: skip
     return web.render(
         request, "casework/case_merge.html", status_code=status_code, case=case, preview=preview, error=error,
-        targets=family.merge_targets(db, case=case),
+        targets=targets,
     )  # fmt: skip
 
 
@@ -209,7 +221,7 @@ def case_merge_page(request: Request, db: DB, staff: CurrentStaff, case_id: int,
     case = service.get_case(db, case_id=case_id)
     if case.merged_into_id is not None:
         return RedirectResponse(f"/cases/{_merged_target(db, case).id}", status_code=303)
-    return _merge_page(request, db, case, into)
+    return _merge_page(request, db, staff, case, into)
 
 
 @router.post("/cases/{case_id}/merge", dependencies=[CSRF])
@@ -219,23 +231,32 @@ def case_merge(
     case = service.get_case(db, case_id=case_id)
     target_id = ascii_int(into)
     if target_id is None:
-        return _merge_page(request, db, case, "", 422, "Bitte wählen Sie den Fall, in den dieser Fall übergehen soll.")
+        return _merge_page(
+            request, db, staff, case, "", 422, "Bitte wählen Sie den Fall, in den dieser Fall übergehen soll."
+        )
     try:
         family.merge(db, source_id=case.id, target_id=target_id, actor=actor(request, staff))
     except CaseworkError as exc:
         db.rollback()
-        return _merge_page(request, db, service.get_case(db, case_id=case_id), into, 409, str(exc))
+        return _merge_page(request, db, staff, service.get_case(db, case_id=case_id), into, 409, str(exc))
     response = RedirectResponse(f"/cases/{target_id}#timeline", status_code=303)
     return flash.add(response, request, f"Fall {case.number} ist mit diesem Fall zusammengeführt.")
 
 
 @router.get("/cases/{case_id}/jobs/live")
 def case_jobs_live(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
-    """The case's jobs and who took them, polled by the case page: an assignment shows without reload.
-    Job facts and volunteers' names only, no family data, so the poll is not logged as a view of the case."""
+    """The case's jobs and who took them, polled by the case page every few seconds: an assignment shows
+    without reload. The jobs and the volunteers who took them are an audited view, written like the dashboard's
+    live part: again only when other volunteers are shown, or after audit.POLL_REPEAT (see audit.viewed)."""
     case = service.get_case(db, case_id=case_id)
+    assignments = _active_assignments(db, case)
+    volunteers = sorted({a.volunteer_id for taken in assignments.values() for a in taken})
+    audit.viewed(
+        db, actor(request, staff), action="case.jobs_view", object_type="case", object_id=case.id, case_id=case.id,
+        detail={"volunteers": volunteers}, repeat_after=audit.POLL_REPEAT,
+    )  # fmt: skip
     return web.render(
-        request, "casework/_case_jobs.html", case=case, assignments=_active_assignments(db, case),
+        request, "casework/_case_jobs.html", case=case, assignments=assignments,
         can_manage_jobs=staff.has_role(StaffRole.COORDINATOR), describe_requirements=describe_requirements,
     )  # fmt: skip
 

@@ -1,4 +1,8 @@
-"""The dashboard: waiting work at a glance, refreshed by /static/dashboard.js every few seconds."""
+"""The dashboard: waiting work at a glance, refreshed by /static/dashboard.js every few seconds.
+
+Both the page and its live part are audited views ("Übersicht angesehen"): they show families' names and
+numbers and volunteers' names. The entry names the cases and volunteers shown (ids, never the data).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ from fastapi.responses import Response
 
 from casework.dashboard import service as dashboard
 from casework.enums import NoCaseReason
-from fluxx.core import notices, web
-from fluxx.core.web import DB, CurrentStaff, zone
+from fluxx.core import audit, notices, web
+from fluxx.core.web import DB, CurrentStaff, actor, zone
 from volunteers.assignments import service as assignments
 
 router = APIRouter()
@@ -30,13 +34,40 @@ def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, Any]:
     }
 
 
+def _shown(context: dict[str, Any]) -> dict[str, list[int]]:
+    """Whose data the live part shows, for the audit: the cases (by id) and the volunteers (by id)."""
+    lists: dashboard.DashboardLists = context["lists"]
+    cases = {case.id for case in lists.callbacks + lists.my_cases + lists.unassigned}
+    cases |= {call.case_id for call in lists.calls_today if call.case_id is not None}
+    cases |= {job.case_id for job in lists.jobs_waiting + lists.jobs_unfilled + lists.jobs_searching}
+    cases |= {known.open_case.id for known in lists.families.values()}
+    people = context["assigned_today"] + context["withdrawals"]
+    cases |= {assignment.job.case_id for assignment in people}
+    return {"shown": sorted(cases), "volunteers": sorted({assignment.volunteer_id for assignment in people})}
+
+
+def _record(request: Request, db: DB, staff: CurrentStaff, context: dict[str, Any], *, poll: bool) -> None:
+    """Opening the dashboard is always written. Its live part reloads every 3 s (dashboard.js): a reload is
+    written only when it shows other cases or volunteers than the person's last entry, or after
+    audit.POLL_REPEAT with the page still open (see audit.viewed), so the log shows who had which family on
+    screen when without a row every 3 seconds per open dashboard."""
+    audit.viewed(
+        db, actor(request, staff), action="dashboard.view", object_type="dashboard", detail=_shown(context),
+        repeat_after=audit.POLL_REPEAT if poll else None,
+    )  # fmt: skip
+
+
 @router.get("/")
 def dashboard_page(request: Request, db: DB, staff: CurrentStaff) -> Response:
     mine = notices.open_for(db, staff_id=staff.id)  # e.g. a colleague took over one's case
-    return web.render(request, "casework/dashboard.html", notices=mine, **_context(request, db, staff))
+    context = _context(request, db, staff)
+    _record(request, db, staff, context, poll=False)
+    return web.render(request, "casework/dashboard.html", notices=mine, **context)
 
 
 @router.get("/dashboard/live")
 def dashboard_live(request: Request, db: DB, staff: CurrentStaff) -> Response:
     """The live part of the dashboard as an HTML fragment, for polling."""
-    return web.render(request, "casework/_dashboard_live.html", **_context(request, db, staff))
+    context = _context(request, db, staff)
+    _record(request, db, staff, context, poll=True)
+    return web.render(request, "casework/_dashboard_live.html", **context)

@@ -22,7 +22,7 @@ from casework.jobs.forms import KIND_FOR_NEED, PAST_OK, next_window, parse_job_f
 from casework.jobs.models import CareJob
 from casework.jobs.rules import NoFreeCode
 from casework.reference import service as reference
-from fluxx.core import confirm, flash, once, web
+from fluxx.core import audit, confirm, flash, once, web
 from fluxx.core.formats import datetime_de
 from fluxx.core.models import StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
@@ -77,8 +77,11 @@ def _posted_form(posted: FormFields) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}/jobs/new")
-def new_job_page(request: Request, db: DB, case_id: int) -> Response:
+def new_job_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
+    """The job form, filled from the case (its district and time window): an audited view of the case."""
     case = cases.get_case(db, case_id=case_id)
+    audit.viewed(db, actor(request, staff), action="case.view", object_type="case", object_id=case.id,
+                 case_id=case.id, detail={"page": "job_new"})  # fmt: skip
     kind = KIND_FOR_NEED.get(case.need) if case.need else None
     # The job takes the case's time window (the next one not over yet).
     window = next_window(((w.starts_at, w.ends_at) for w in case.windows), web.now(request))
@@ -119,8 +122,10 @@ def create_job(request: Request, db: DB, staff: CurrentStaff, case_id: int, post
 
 
 @coordinators.get("/jobs/{job_id}/edit")
-def edit_job_page(request: Request, db: DB, job_id: int) -> Response:
+def edit_job_page(request: Request, db: DB, staff: CurrentStaff, job_id: int) -> Response:
     job = jobs.require_job(db, job_id=job_id)
+    audit.viewed(db, actor(request, staff), action="job.view", object_type="care_job", object_id=job.id,
+                 case_id=job.case_id, detail={"page": "edit"})  # fmt: skip
     local = zone(request)
     form = {
         "kind": job.kind.value,

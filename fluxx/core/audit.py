@@ -7,7 +7,7 @@ never the personal data itself, so the log does not become a second copy of the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 from fluxx.core.models import AuditEvent, Staff
 
 PAGE = 200
+# A page that reloads itself (the dashboard every 3 s, a case's jobs) writes its view again after this long
+# even when nothing changed on it; see `viewed`.
+POLL_REPEAT = timedelta(minutes=5)
 
 ACTION_LABELS = {
     "case.view": "Fall angesehen",
@@ -57,6 +60,16 @@ ACTION_LABELS = {
     "assignment.release": "Einteilung freigegeben",
     "assignment.withdraw": "Ehrenamtliche Person hat per SMS abgesagt",
     "hours.report": "Stunden per SMS gemeldet",
+    "hours.replace": "Gemeldete Stunden per SMS ersetzt",
+    "dashboard.view": "Übersicht angesehen",
+    "case.merge_preview": "Zusammenführung von Fällen angesehen",
+    "case.jobs_view": "Einsätze eines Falls angesehen",
+    "message.list": "Nachrichten angesehen",
+    "simulator.view": "Telefon-Simulator angesehen",
+    "simulator.call_view": "Anruf-Simulator angesehen",
+    "staff.list": "Mitarbeitende angesehen",
+    "audit.case_view": "Protokoll eines Falls angesehen",
+    "audit.staff_view": "Protokoll einer mitarbeitenden Person angesehen",
 }
 
 
@@ -93,6 +106,49 @@ def record(
     db.add(event)
     db.flush()
     return event
+
+
+def viewed(
+    db: Session,
+    actor: Actor,
+    *,
+    action: str,
+    object_type: str,
+    object_id: int | None = None,
+    case_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    repeat_after: timedelta | None = None,
+) -> AuditEvent | None:
+    """A page showed personal data to `actor`: one INSERT in the request's transaction (every request already
+    runs in a writing transaction, see `fluxx.core.db.transaction`, so this takes no lock of its own).
+
+    A page that reloads itself every few seconds passes `repeat_after`: then the view is written only when its
+    detail (what it showed: case ids, volunteer ids) differs from the same person's newest entry of the same
+    view, or when that entry is older than `repeat_after`. An unchanged reload costs one read on the index
+    (staff_id, at) instead of a row every 3 seconds, and the log still answers "who could have seen X when":
+    an entry stands for what the page showed from its time until the person's next entry of that view, and for
+    at most `repeat_after` (a page left open writes again after that; no entry for longer means it was closed).
+    Returns the new event, or None when an unchanged reload was not written again.
+    """
+    detail = detail or {}
+    if repeat_after is not None:
+        newest = db.scalar(
+            select(AuditEvent.detail)
+            .where(
+                AuditEvent.staff_id == actor.staff_id,
+                AuditEvent.at > actor.now - repeat_after,
+                AuditEvent.action == action,
+                AuditEvent.object_type == object_type,
+                AuditEvent.object_id.is_(None) if object_id is None else AuditEvent.object_id == object_id,
+            )
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(1)
+        )
+        if newest is not None and newest == detail:
+            return None
+    return record(
+        db, actor, action=action, object_type=object_type, object_id=object_id, case_id=case_id, detail=detail
+    )
 
 
 def label(action: str) -> str:

@@ -2,8 +2,11 @@
 
 It drives our real Twilio webhooks with correctly signed requests, in process through the ASGI app,
 so everything a real Twilio request would pass (signature check, middleware, transaction) is passed.
-`router` is the SMS page (every volunteer's inbox, answering as them); `calls` places a simulated call
-and walks through the real IVR. Both exist only in simulation mode (see `fluxx.app.factory`).
+`router` is the simulator's page: every volunteer's inbox and number, answering as them (coordinators and
+admins only: counsellors see the page without it, and its routes refuse them with 403); `calls` places a
+simulated call and walks through the real IVR (all staff). Both exist only in simulation mode (see
+`fluxx.app.factory`). Every showing of either page is an audited view: the SMS part shows volunteers' names,
+numbers and messages, the call part the staff's phone numbers.
 """
 
 from __future__ import annotations
@@ -19,14 +22,15 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from fluxx.core import web
-from fluxx.core.models import Staff
+from fluxx.core import audit, web
+from fluxx.core.models import Staff, StaffRole
 from fluxx.core.phone import InvalidPhoneNumber, to_e164, try_e164
 from fluxx.core.settings import Settings
-from fluxx.core.web import CSRF, DB, CurrentStaff
+from fluxx.core.web import CSRF, DB, CurrentStaff, actor
 from telephony.simulator import service
 from telephony.simulator.service import CallSimulator, SimulatedCall
 from telephony.webhooks import sign
+from volunteers.registry.models import Volunteer
 
 router = APIRouter(prefix="/simulator", dependencies=[Depends(web.current_staff)])
 
@@ -62,13 +66,31 @@ def sms_params(settings: Settings, *, from_number: str, body: str) -> dict[str, 
     }  # fmt: skip
 
 
+INBOXES = StaffRole.COORDINATOR  # who may read the volunteers' inboxes and numbers, and answer as them
+NO_INBOXES = "Die SMS und Nummern der Ehrenamtlichen sind nur für Koordination und Verwaltung sichtbar."
+
+
 @router.get("")
-def simulator_page(request: Request, db: DB, phone: str = "") -> Response:
+def simulator_page(request: Request, db: DB, staff: CurrentStaff, phone: str = "") -> Response:
+    if not staff.has_role(INBOXES):
+        if phone:
+            raise HTTPException(status_code=403, detail=NO_INBOXES)
+        return web.render(request, "telephony/simulator.html", inboxes=False, no_inboxes=NO_INBOXES)
     number = try_e164(phone) if phone else None
+    phones = service.phones(db)
+    volunteer_id = db.scalar(select(Volunteer.id).where(Volunteer.phone == number)) if number else None
+    detail: dict[str, object] = {"count": len(phones)}
+    if number and volunteer_id is None:
+        detail["phone"] = "other"  # an unknown sender's messages; the number itself is not logged
+    audit.viewed(
+        db, actor(request, staff), action="simulator.view",
+        object_type="volunteer" if volunteer_id else "simulator", object_id=volunteer_id, detail=detail,
+    )  # fmt: skip
     return web.render(
         request,
         "telephony/simulator.html",
-        phones=service.phones(db),
+        inboxes=True,
+        phones=phones,
         number=number,
         number_name=service.name_for(db, number) if number else None,
         conversation=service.conversation(db, number=number) if number else [],
@@ -76,7 +98,7 @@ def simulator_page(request: Request, db: DB, phone: str = "") -> Response:
     )
 
 
-@router.post("/sms", dependencies=[CSRF])
+@router.post("/sms", dependencies=[CSRF, web.require_role(INBOXES)])
 def answer_sms(
     request: Request, db: DB, phone: Annotated[str, Form()] = "", body: Annotated[str, Form()] = ""
 ) -> Response:
@@ -144,6 +166,8 @@ def _step(request: Request, db: DB, sid: str, act: Callable[[CallSimulator, Simu
 def page(request: Request, db: DB, staff: CurrentStaff, sid: str = "") -> Response:
     call = _calls(request).get(sid)
     names = {person.phone: person.name for person in db.scalars(select(Staff).where(Staff.phone.is_not(None)))}
+    # The staff rung for the call are shown by name and number.
+    audit.viewed(db, actor(request, staff), action="simulator.call_view", object_type="simulator")
     return web.render(request, "telephony/simulator_call.html", call=call, names=names, error=None, caller="")
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
-from fluxx.core import web
+from fluxx.core import audit, web
 from fluxx.core.formats import ascii_int
 from fluxx.core.models import StaffRole
 from fluxx.core.web import CSRF, DB, CurrentStaff, actor
@@ -68,12 +68,17 @@ router = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
 
 
 @router.get("/messages")
-def messages_page(request: Request, db: DB, show: str = "all", job: int | None = None) -> Response:
+def messages_page(request: Request, db: DB, staff: CurrentStaff, show: str = "all", job: int | None = None) -> Response:
     try:
         selected = Show(show)
     except ValueError:
         selected = Show.ALL
     entries = service.entries(db, show=selected, job_id=job)
+    # An audited view: the log shows volunteers' names and numbers and the assignment SMS with families' addresses.
+    detail: dict[str, object] = {"show": selected.value, "count": len(entries)}
+    if job is not None:
+        detail["job_id"] = job
+    audit.viewed(db, actor(request, staff), action="message.list", object_type="message", detail=detail)
     return web.render(request, "telephony/messages.html", entries=entries, show=selected.value, job=job)
 
 

@@ -2,6 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fluxx.core.db import make_sessionmaker
+from fluxx.core.models import StaffRole
 from telephony.outbox import texts as sms_texts
 from telephony.outbox.sender import sender_for
 from telephony.outbox.service import queue_sms
@@ -16,7 +17,7 @@ def test_staff_read_a_volunteers_sms_in_the_simulator_and_answer_stopp(page, liv
     queue_sms(db, to=volunteer.phone, body=offer, now=clock(), volunteer_id=volunteer.id)
     db.commit()
     sender_for(settings, make_sessionmaker(engine), clock=clock, sleep=lambda _s: None).drain()
-    staff = make_staff(db, name="Jonas Becker")
+    staff = make_staff(db, name="Jonas Becker", role=StaffRole.COORDINATOR)  # the inboxes are for coordinators
 
     page.goto(live_server + "/login")
     page.get_by_label("E-Mail-Adresse").fill(staff.email)

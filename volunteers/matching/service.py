@@ -73,6 +73,12 @@ def rank_for(db: Session, needs: JobNeeds, *, limit: int | None = DEFAULT_LIMIT)
     ]
 
 
+def count_for(db: Session, needs: JobNeeds) -> int:
+    """How many volunteers can be offered the job (those rank_for() would list without a limit): one SQL
+    COUNT over the same hard filters, so the job page shows the true number without loading the rows."""
+    return db.scalar(select(func.count()).select_from(Volunteer).where(*hard_filters(needs))) or 0
+
+
 def reasons(candidates: list[Candidate], needs: JobNeeds, zone: ZoneInfo = BERLIN) -> list[tuple[Candidate, str]]:
     """Each candidate with the German line that says why they rank where they do."""
     return [(candidate, rules.reason_line(candidate, needs, zone)) for candidate in candidates]

@@ -34,8 +34,7 @@ from volunteers.registry.models import Volunteer
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 coordinators = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
-SHOWN = 20  # ranked candidates on the page
-COUNTED = 500  # candidates counted for "Welle 2 von 4"
+SHOWN = 20  # ranked candidates on the page; all who fit are counted ("8.565 noch nicht angefragt", "Welle 2 von 4")
 
 
 def _render(
@@ -55,8 +54,8 @@ def _render(
     left, not_matchable = 0, ""
     try:
         needs = matching.needs_for(db, job, local)
-        candidates = matching.rank_for(db, needs, limit=COUNTED)
-        ranked, left = matching.reasons(candidates[:SHOWN], needs, local), len(candidates)
+        ranked = matching.reasons(matching.rank_for(db, needs, limit=SHOWN), needs, local)
+        left = matching.count_for(db, needs)
     except JobNotMatchable as exc:
         not_matchable = str(exc)
     checked: list[Any] = []

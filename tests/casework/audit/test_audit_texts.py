@@ -13,8 +13,14 @@ PACKAGES = ("casework", "volunteers", "telephony", "fluxx")
 
 
 def _writes_audit(function: ast.FunctionDef) -> bool:
+    """`record` itself, and every function that calls it (`audit.record(...)`, or `record(...)` inside the
+    audit module, as `audit.viewed` does)."""
     return function.name == "record" or any(
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record"
+        isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Attribute) and node.func.attr == "record")
+            or (isinstance(node.func, ast.Name) and node.func.id == "record")
+        )
         for node in ast.walk(function)
     )
 
@@ -58,6 +64,8 @@ def actions_written_in_code() -> set[str]:
 def test_the_scan_finds_actions_written_directly_and_through_helpers():
     found = actions_written_in_code()
     assert {"case.view", "case.status", "outreach.start", "volunteer.import_preview", "volunteer.view"} <= found
+    # through audit.viewed, the views of pages
+    assert {"dashboard.view", "message.list", "case.merge_preview", "staff.list", "audit.case_view"} <= found
 
 
 def test_every_action_written_in_code_has_a_german_label():
@@ -111,3 +119,30 @@ def test_the_details_of_repeat_callers_and_call_backs_read_as_german():
     )
     assert describe({"call_id": 5}, {}) == "Anruf Nr.: 5"
     assert describe({"outcome": "not_reached"}, {}) == "Ergebnis: Nicht erreicht"
+
+
+def test_the_details_of_views_read_as_german():
+    assert texts.describe({"shown": [1, 2], "volunteers": [4]}, {}) == (
+        "angezeigte Fälle: 2 Fälle; angezeigte Ehrenamtliche: 1 Person"
+    )
+    assert texts.describe({"show": "open", "count": 3}, {}) == "Auswahl: offene Eingänge; Anzahl: 3"
+    assert texts.describe({"page": "job_new"}, {}) == "Seite: Neuer Einsatz"
+    assert texts.describe({"count": 60, "phone": "other"}, {}) == "Anzahl: 60; Telefon: andere Nummer"
+    assert texts.describe({"previous": "24", "hours": "3.5"}, {}) == "bisher: 24; Stunden: 3,5"
+
+
+def test_a_volunteer_or_colleague_the_entry_is_about_is_named():
+    from fluxx.core.models import AuditEvent
+
+    seen = AuditEvent(action="volunteer.view", object_type="volunteer", object_id=7, detail={})
+    assert texts.what(seen, staff_names={}, volunteer_names={7: "Olga Petrenko"}) == (
+        "Ehrenamtliche Person angesehen: Olga Petrenko"
+    )
+    gone = AuditEvent(action="volunteer.view", object_type="volunteer", object_id=8, detail={})
+    assert texts.what(gone, staff_names={}, volunteer_names={}) == "Ehrenamtliche Person angesehen: Nr. 8"
+    log = AuditEvent(action="audit.staff_view", object_type="staff", object_id=3, detail={})
+    assert texts.what(log, staff_names={3: "Jonas Becker"}, volunteer_names={}) == (
+        "Protokoll einer mitarbeitenden Person angesehen: Jonas Becker"
+    )
+    assigned = {"job_id": 4, "volunteer_id": 7}
+    assert texts.describe(assigned, {}, {7: "Olga Petrenko"}) == "Einsatz Nr.: 4; ehrenamtliche Person: Olga Petrenko"

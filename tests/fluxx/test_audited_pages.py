@@ -1,0 +1,83 @@
+"""Every staff page that shows personal data writes an audit entry (who saw whose data, when, from where).
+
+The pages are enumerated from the app's routes, as the 390 px test does (tests/browser/staff_pages.py): a GET
+route added later is either listed there (and then audited here) or exempted below with its reason, or this
+test fails.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from casework.calls.models import Call
+from fluxx.core import audit
+from fluxx.core.models import AuditEvent, Staff
+from tests.browser.staff_pages import NOT_PAGES, build_world, staff_page_routes
+from tests.factories import login
+
+# GET routes that show no one's personal data, so they write no audit entry; each with its reason.
+NO_PERSONAL_DATA = {
+    "/login": "the login form",
+    "/login/code": "the form for the login code sent by SMS (before login: nobody to audit, nobody's data)",
+    "/healthz": "the health check: up or not",
+    "/favicon.ico": "the icon",
+    "/session": "JSON for the idle warning: when the own session ends",
+    "/cases/new": "an empty form for a new case",
+    "/volunteers/new": "an empty form for a new volunteer",
+    "/volunteers/import": "the upload form and the file format; the preview after the upload is audited",
+    "/admin/partners": "partner companies and municipalities: organisations, not persons",
+    "/admin/audit": "the list of colleagues whose log an admin may read (names only, as the dashboard's duty list"
+    " shows them); reading a log is audited (/admin/audit/cases/…, /admin/audit/staff/…)",
+}
+
+# GET routes that are no pages (NOT_PAGES) but show personal data: the polled live parts, audio, the CSV export.
+POLLED = {"/dashboard/live", "/cases/{case_id}/jobs/live"}
+
+
+def _addresses(world, db) -> dict[str, str]:
+    """Route path → the address requested for it: the pages of the 390 px test and the non-pages with data."""
+    call_id = db.scalar(select(Call.id).where(Call.recording_sid.is_not(None)))
+    case = world.ids["case"]
+    return world.pages() | {
+        "/dashboard/live": "/dashboard/live",
+        "/cases/{case_id}/jobs/live": f"/cases/{case}/jobs/live",
+        "/calls/{call_id}/voicemail": f"/calls/{call_id}/voicemail",
+        "/volunteers/export.csv": "/volunteers/export.csv",
+    }
+
+
+def _entries(db) -> int:
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def test_every_get_route_is_audited_or_exempted_with_a_reason(app, db, clock):
+    world = build_world(db, clock())
+    routes = staff_page_routes(app)
+    audited = set(_addresses(world, db)) - NO_PERSONAL_DATA.keys()
+    unclassified = routes - audited - NO_PERSONAL_DATA.keys()
+    assert unclassified == set(), "give the new route an address here (it will be audited) or a reason to be exempt"
+    assert NO_PERSONAL_DATA.keys() <= routes, "an exempted route is gone: remove it from NO_PERSONAL_DATA"
+    assert (NOT_PAGES - NO_PERSONAL_DATA.keys()) <= audited
+
+
+def test_every_page_with_personal_data_writes_an_audit_entry_naming_who_looked(app, client, db, clock):
+    world = build_world(db, clock())
+    admin = db.scalar(select(Staff).where(Staff.email == world.email))
+    assert admin is not None
+    login(client, admin)
+    not_written = {}
+    for route, address in _addresses(world, db).items():
+        if route in NO_PERSONAL_DATA:
+            continue
+        if route in POLLED:
+            # A live part reloads every 3 s and writes again only when it shows something else, or after
+            # audit.POLL_REPEAT (see test_view_audit.py); the dashboard page itself has just been written.
+            clock.advance(seconds=audit.POLL_REPEAT.total_seconds() + 1)
+        before = _entries(db)
+        response = client.get(address, headers={"X-Fluxx-Background": "1"} if route in POLLED else {})
+        assert response.status_code == 200, (address, response.status_code)
+        newest = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        if _entries(db) == before or newest.staff_id != admin.id:
+            not_written[route] = address
+    assert not_written == {}
