@@ -28,9 +28,9 @@ from sqlalchemy import func, select, text
 
 from casework.calls.models import Call
 from casework.cases.models import Case
-from fluxx.app.migrate import upgrade
-from fluxx.core.db import make_engine
-from fluxx.core.settings import Settings
+from core.db import make_engine
+from core.settings import Settings
+from fluxx.migrate import upgrade
 from telephony.webhooks import sign
 
 BASE = "http://127.0.0.1"

@@ -1,1 +1,1 @@
-"""Twilio at the edge (`voice`, `sms`, `simulator`, `webhooks`) and the SMS outbox beneath the domains (`outbox`)."""
+"""Twilio at the edge: the voice and SMS webhooks (`voice`, `sms`, `webhooks`) and the phone simulator."""

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 from twilio.twiml import TwiML
 
-from fluxx.core.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger("fluxx.telephony")
 

@@ -13,10 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from fluxx.app.factory import create_app
-from fluxx.core.clock import FrozenClock
-from fluxx.core.settings import Settings
+from core.clock import FrozenClock
+from core.settings import Settings
+from fluxx.factory import create_app
 from tests.database import TestDatabase
+
+# The fake Twilio API and apps in production mode (fake_server, fake_twilio, prod_settings, prod_client, sender).
+pytest_plugins = ["tests.twilio_fixtures"]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SECRET = "test-secret-key-not-for-production"

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, text
 
-from fluxx.app.all_models import metadata
-from fluxx.app.migrate import upgrade
-from fluxx.core.db import make_engine
+from core.db import make_engine
+from fluxx.all_models import metadata
+from fluxx.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("FLUXX_TEST_DATABASE_URL", "")
 

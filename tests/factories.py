@@ -10,8 +10,8 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from fluxx.core import auth
-from fluxx.core.models import Staff, StaffRole
+from core import auth
+from core.models import Staff, StaffRole
 
 PASSWORD = "ein langes Testpasswort"
 # Cheap argon2 parameters for every account the tests make: the recommended ones cost about 0.1 s each.

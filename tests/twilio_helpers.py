@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from fluxx.core.settings import Settings
+from core.settings import Settings
 from telephony.webhooks import sign
 
 ACCOUNT_SID = "AC" + "0" * 32

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fluxx.core.phone import try_e164
+from core.phone import try_e164
 from volunteers.registry.models import Volunteer
 
 

@@ -1,1 +1,1 @@
-"""Admins read the audit log per case and per staff member (the writer is `fluxx.core.audit`)."""
+"""Admins read the audit log per case and per staff member (the writer is `core.audit`)."""

@@ -2,7 +2,7 @@
 
 The log stores codes ("case.status", {"from": "new", "to": "in_counselling"}) so it stays stable when
 wording changes; this module turns every one of them into words. Action labels live beside the writer in
-`fluxx.core.audit.ACTION_LABELS`; a test checks that every action written anywhere has one.
+`core.audit.ACTION_LABELS`; a test checks that every action written anywhere has one.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from casework.callbacks.rules import CallbackOutcome
 from casework.enums import CaseStatus, NoCaseReason
-from fluxx.core import audit
-from fluxx.core.models import AuditEvent
+from core import audit
+from core.models import AuditEvent
 
 # Field names as stored in "fields" (case data and the volunteer form).
 FIELD_NAMES = {

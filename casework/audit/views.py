@@ -17,9 +17,9 @@ from casework.audit import texts
 from casework.cases import service as cases
 from casework.cases.models import Case
 from casework.search.rules import parse_query
-from fluxx.core import audit, web
-from fluxx.core.models import AuditEvent, Staff, StaffRole
-from fluxx.core.web import DB, CurrentStaff, actor
+from core import audit, web
+from core.models import AuditEvent, Staff, StaffRole
+from core.web import DB, CurrentStaff, actor
 from volunteers.registry.models import Volunteer
 
 router = APIRouter(prefix="/admin/audit", dependencies=[web.require_role(StaffRole.ADMIN)])

@@ -1,4 +1,4 @@
-"""Hours reported for assignments, effective-dated tariff rates, bills and their lines."""
+"""Effective-dated tariff rates, bills and their lines (the hours they bill: `volunteers.assignments.models`)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.enums import Affiliation, BillStatus, HoursStatus
-from fluxx.core.db import Base
-
-
-class HoursReport(Base):
-    """Hours for an assignment: reported by SMS or web, then confirmed by staff."""
-
-    __tablename__ = "hours_report"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
-    hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
-    source: Mapped[str] = mapped_column(String(10))
-    status: Mapped[HoursStatus] = mapped_column(default=HoursStatus.REPORTED)
-    reported_at: Mapped[datetime]
-    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
-    confirmed_at: Mapped[datetime | None]
-    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+from casework.enums import Affiliation, BillStatus
+from core.db import Base
 
 
 class TariffRate(Base):

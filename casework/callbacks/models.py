@@ -9,10 +9,10 @@ from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.callbacks.rules import CallbackOutcome
-from fluxx.core.db import Base
+from core.db import Base
 
 if TYPE_CHECKING:
-    from fluxx.core.models import Staff
+    from core.models import Staff
 
 
 class CallbackAttempt(Base):

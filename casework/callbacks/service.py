@@ -24,9 +24,9 @@ from casework.cases import service as cases
 from casework.cases.models import Case
 from casework.cases.service import CaseworkError
 from casework.enums import CaseStatus
-from fluxx.core import audit
-from fluxx.core.audit import Actor
-from fluxx.core.models import Staff
+from core import audit
+from core.audit import Actor
+from core.models import Staff
 
 
 def claim(db: Session, *, case_id: int, actor: Actor) -> Staff | None:

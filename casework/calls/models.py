@@ -9,11 +9,11 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.enums import CallStatus, NoCaseReason
-from fluxx.core.db import Base
+from core.db import Base
 
 if TYPE_CHECKING:
     from casework.cases.models import Case
-    from fluxx.core.models import Staff
+    from core.models import Staff
 
 
 class Call(Base):

@@ -22,11 +22,11 @@ from casework.cases.models import CarePerson, CareWindow, Case, CaseNote
 from casework.cases.opening import open_case
 from casework.enums import CallStatus, CaseChannel, CaseStatus, Need, NoCaseReason
 from casework.jobs.models import CareJob
-from fluxx.core import audit
-from fluxx.core.audit import Actor
-from fluxx.core.formats import BERLIN
-from fluxx.core.models import Staff
-from fluxx.core.phone import try_e164
+from core import audit
+from core.audit import Actor
+from core.formats import BERLIN
+from core.models import Staff
+from core.phone import try_e164
 
 MAX_PARALLEL_RINGS = 10  # Twilio rings at most ten <Number>s of one <Dial>
 

@@ -12,11 +12,11 @@ from casework.calls import service
 from casework.calls.models import Call
 from casework.enums import NoCaseReason
 from casework.undo import service as undo
-from fluxx.core import confirm, flash, web
-from fluxx.core.formats import time_de
-from fluxx.core.models import StaffRole
-from fluxx.core.phone import display
-from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, zone
+from core import confirm, flash, web
+from core.formats import time_de
+from core.models import StaffRole
+from core.phone import display
+from core.web import CSRF, DB, CurrentStaff, FormFields, actor, zone
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 

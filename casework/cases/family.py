@@ -32,11 +32,11 @@ from casework.cases.rules import OPEN_STATUSES, is_open
 from casework.cases.service import CaseworkError, get_case
 from casework.enums import Affiliation, CaseStatus
 from casework.jobs.models import CareJob
-from fluxx.core import audit
-from fluxx.core.audit import Actor
-from fluxx.core.formats import date_de, datetime_de, time_de
-from fluxx.core.models import Staff
-from telephony.outbox.models import Message
+from core import audit
+from core.audit import Actor
+from core.formats import date_de, datetime_de, time_de
+from core.models import Staff
+from messaging.models import Message
 
 
 class FamilyError(CaseworkError):

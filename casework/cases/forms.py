@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from casework.enums import Affiliation, Need
-from fluxx.core.formats import ascii_int
-from fluxx.core.phone import InvalidPhoneNumber, display, to_e164
+from core.formats import ascii_int
+from core.phone import InvalidPhoneNumber, display, to_e164
 
 if TYPE_CHECKING:
     from casework.cases.models import Case

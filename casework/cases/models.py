@@ -11,13 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
 from casework.search.rules import reversed_digits
-from fluxx.core.db import Base
+from core.db import Base
 
 if TYPE_CHECKING:
     from casework.calls.models import Call
     from casework.jobs.models import CareJob
     from casework.reference.models import Municipality, Partner
-    from fluxx.core.models import Staff
+    from core.models import Staff
 
 
 class YearlyCounter(Base):

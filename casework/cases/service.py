@@ -20,10 +20,10 @@ from casework.enums import CaseChannel, CaseStatus, JobStatus, Need
 from casework.jobs import rules as jobs_rules
 from casework.jobs.models import CareJob
 from casework.search.rules import name_key
-from fluxx.core import audit, notices
-from fluxx.core.audit import Actor
-from fluxx.core.errors import NotFound
-from fluxx.core.models import Staff
+from core import audit, notices
+from core.audit import Actor
+from core.errors import NotFound
+from core.models import Staff
 
 MAX_NOTE = 5000
 

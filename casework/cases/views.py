@@ -1,7 +1,7 @@
 """Staff pages for one case: a new case by hand, the case page with its timeline, notes, status, take-over,
 call-back work ("Ich rufe zurück", outcome) and the case form.
 
-A refused action rolls back what its service wrote before the page says why (see `fluxx.core.web.get_db`).
+A refused action rolls back what its service wrote before the page says why (see `core.web.get_db`).
 The case page also shows the volunteers' assignments: a view may use every domain, while case work itself
 never imports the volunteers domain above it.
 """
@@ -15,7 +15,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.billing.models import HoursReport
 from casework.callbacks import rules as callback_rules
 from casework.callbacks import service as callbacks
 from casework.calls.models import Call
@@ -27,11 +26,12 @@ from casework.jobs.forms import describe_requirements
 from casework.reference import service as reference
 from casework.timeline import service as timeline
 from casework.undo import service as undo
-from fluxx.core import audit, confirm, flash, once, web
-from fluxx.core.errors import NotFound
-from fluxx.core.formats import ascii_int
-from fluxx.core.models import Staff, StaffRole
-from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
+from core import audit, confirm, flash, once, web
+from core.errors import NotFound
+from core.formats import ascii_int
+from core.models import Staff, StaffRole
+from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
+from volunteers.assignments.models import HoursReport
 from volunteers.outreach.models import Assignment, AssignmentStatus
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])

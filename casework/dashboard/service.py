@@ -21,8 +21,8 @@ from casework.cases.rules import OPEN_STATUSES
 from casework.enums import JobStatus
 from casework.jobs import rules as jobs_rules
 from casework.jobs.models import CareJob
-from fluxx.core.audit import staff_names
-from fluxx.core.models import Staff
+from core.audit import staff_names
+from core.models import Staff
 
 
 @dataclass(frozen=True)

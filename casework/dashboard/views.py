@@ -14,8 +14,8 @@ from fastapi.responses import Response
 
 from casework.dashboard import service as dashboard
 from casework.enums import NoCaseReason
-from fluxx.core import audit, notices, web
-from fluxx.core.web import DB, CurrentStaff, actor, zone
+from core import audit, notices, web
+from core.web import DB, CurrentStaff, actor, zone
 from volunteers.assignments import service as assignments
 
 router = APIRouter()

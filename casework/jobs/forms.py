@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from casework.cases.forms import FormInvalid, choice_id, parse_window, text
 from casework.enums import LANGUAGE_PREFIX, LANGUAGES, JobKind, Need, Requirement
-from fluxx.core.formats import ascii_int, datetime_de
+from core.formats import ascii_int, datetime_de
 
 MAX_JOB_LENGTH = timedelta(days=14)
 MAX_CARERS = 10

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.enums import JobKind, JobStatus
-from fluxx.core.db import Base
+from core.db import Base
 
 if TYPE_CHECKING:
     from casework.cases.models import Case

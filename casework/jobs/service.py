@@ -21,9 +21,9 @@ from casework.enums import CaseStatus, JobStatus
 from casework.jobs import rules
 from casework.jobs.forms import JobDetails
 from casework.jobs.models import CareJob
-from fluxx.core import audit
-from fluxx.core.audit import Actor
-from fluxx.core.errors import NotFound
+from core import audit
+from core.audit import Actor
+from core.errors import NotFound
 
 CODE_ATTEMPTS = 10
 _system_random = random.SystemRandom()

@@ -22,10 +22,10 @@ from casework.jobs.forms import KIND_FOR_NEED, PAST_OK, next_window, parse_job_f
 from casework.jobs.models import CareJob
 from casework.jobs.rules import NoFreeCode
 from casework.reference import service as reference
-from fluxx.core import audit, confirm, flash, once, web
-from fluxx.core.formats import datetime_de
-from fluxx.core.models import StaffRole
-from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
+from core import audit, confirm, flash, once, web
+from core.formats import datetime_de
+from core.models import StaffRole
+from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 coordinators = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])

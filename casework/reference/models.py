@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fluxx.core.db import Base
+from core.db import Base
 
 
 class Municipality(Base):

@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from casework.reference import forms
 from casework.reference import service as reference
-from fluxx.core import web
-from fluxx.core.models import StaffRole
-from fluxx.core.web import CSRF, DB
+from core import web
+from core.models import StaffRole
+from core.web import CSRF, DB
 
 router = APIRouter(prefix="/admin/partners", dependencies=[web.require_role(StaffRole.ADMIN)])
 

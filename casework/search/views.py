@@ -16,10 +16,10 @@ from casework.reference import service as reference
 from casework.search import service
 from casework.search.rules import parse_query
 from casework.search.service import CaseFilters, Cursor
-from fluxx.core import audit, web
-from fluxx.core.formats import ascii_int
-from fluxx.core.models import Staff, StaffRole
-from fluxx.core.web import DB, CurrentStaff, actor, zone
+from core import audit, web
+from core.formats import ascii_int
+from core.models import Staff, StaffRole
+from core.web import DB, CurrentStaff, actor, zone
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 

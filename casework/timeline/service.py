@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from casework.billing.models import Bill
 from casework.calls.rules import live_state
 from casework.cases.models import Case, CaseNote, CaseStatusChange
-from fluxx.core.audit import staff_names
-from telephony.outbox.models import Message, MessageDirection
+from core.audit import staff_names
+from messaging.models import Message, MessageDirection
 
 
 @dataclass(frozen=True)

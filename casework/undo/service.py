@@ -24,9 +24,9 @@ from casework.cases.service import CaseworkError
 from casework.enums import CaseStatus, JobStatus
 from casework.jobs.models import CareJob
 from casework.undo import rules
-from fluxx.core import audit
-from fluxx.core.audit import Actor
-from fluxx.core.models import AuditEvent
+from core import audit
+from core.audit import Actor
+from core.models import AuditEvent
 
 CLOSE = "close"
 NO_CASE = "no_case"

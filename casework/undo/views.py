@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from casework.cases.service import CaseworkError
 from casework.undo import rules, service
-from fluxx.core import flash, web
-from fluxx.core.models import StaffRole
-from fluxx.core.web import CSRF, DB, CurrentStaff, actor
+from core import flash, web
+from core.models import StaffRole
+from core.web import CSRF, DB, CurrentStaff, actor
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 

@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from fluxx.app.all_models import metadata
-from fluxx.core.db import make_engine
+from core.db import make_engine
+from fluxx.all_models import metadata
 
 config = context.config
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from fluxx.core.phone import display
-from fluxx.core.settings import HOTLINE_NUMBER
-from telephony.outbox.models import Message
+from core.phone import display
+from core.settings import HOTLINE_NUMBER
+from messaging.models import Message
 from volunteers.registry.models import Volunteer
 
 Post = Callable[[str, dict[str, str]], str]

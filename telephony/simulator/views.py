@@ -5,7 +5,7 @@ so everything a real Twilio request would pass (signature check, middleware, tra
 `router` is the simulator's page: every volunteer's inbox and number, answering as them (coordinators and
 admins only: counsellors see the page without it, and its routes refuse them with 403); `calls` places a
 simulated call and walks through the real IVR (all staff). Both exist only in simulation mode (see
-`fluxx.app.factory`). Every showing of either page is an audited view: the SMS part shows volunteers' names,
+`fluxx.factory`). Every showing of either page is an audited view: the SMS part shows volunteers' names,
 numbers and messages, the call part the staff's phone numbers.
 """
 
@@ -22,11 +22,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from fluxx.core import audit, web
-from fluxx.core.models import Staff, StaffRole
-from fluxx.core.phone import InvalidPhoneNumber, to_e164, try_e164
-from fluxx.core.settings import Settings
-from fluxx.core.web import CSRF, DB, CurrentStaff, actor
+from core import audit, web
+from core.models import Staff, StaffRole
+from core.phone import InvalidPhoneNumber, to_e164, try_e164
+from core.settings import Settings
+from core.web import CSRF, DB, CurrentStaff, actor
 from telephony.simulator import service
 from telephony.simulator.service import CallSimulator, SimulatedCall
 from telephony.webhooks import sign
@@ -118,7 +118,7 @@ def _page(phone: str) -> str:
 KEEP_CALLS = 20
 
 
-# Included only in simulation mode (see fluxx.app.factory); with Twilio credentials it does not exist.
+# Included only in simulation mode (see fluxx.factory); with Twilio credentials it does not exist.
 calls = APIRouter(prefix="/simulator/call", dependencies=[Depends(web.current_staff)])
 
 

@@ -15,12 +15,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fluxx.core import audit
-from fluxx.core.phone import try_e164
-from telephony.outbox import rules as sms_status
-from telephony.outbox import service as outbox
-from telephony.outbox import texts as sms_texts
-from telephony.outbox.models import Message, MessageDirection, MessageStatus
+from core import audit
+from core.phone import try_e164
+from messaging import rules as sms_status
+from messaging import service as outbox
+from messaging import texts as sms_texts
+from messaging.models import Message, MessageDirection, MessageStatus
 from volunteers import contact
 from volunteers.registry.models import Volunteer
 from volunteers.replies import service as replies

@@ -12,12 +12,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
-from fluxx.core import audit, web
-from fluxx.core.formats import ascii_int
-from fluxx.core.models import StaffRole
-from fluxx.core.web import CSRF, DB, CurrentStaff, actor
-from telephony.outbox import service as delivery
-from telephony.outbox.models import Message
+from core import audit, web
+from core.formats import ascii_int
+from core.models import StaffRole
+from core.web import CSRF, DB, CurrentStaff, actor
+from messaging import service as delivery
+from messaging.models import Message
 from telephony.sms import service
 from telephony.sms.service import Show
 from telephony.webhooks import TwilioForm, twiml

@@ -14,7 +14,7 @@ import wave
 
 import httpx
 
-from fluxx.core.settings import Settings
+from core.settings import Settings
 
 RECORDING_SID = re.compile(r"^RE[0-9a-zA-Z]{32}$")
 

@@ -21,11 +21,11 @@ from casework.calls.models import Call
 from casework.calls.rules import parse_call_status
 from casework.cases import family
 from casework.enums import Need
-from fluxx.core import audit, web
-from fluxx.core.db import describe_error, transaction
-from fluxx.core.formats import ascii_int
-from fluxx.core.settings import Settings
-from fluxx.core.web import DB, CurrentStaff, actor
+from core import audit, web
+from core.db import describe_error, transaction
+from core.formats import ascii_int
+from core.settings import Settings
+from core.web import DB, CurrentStaff, actor
 from telephony.voice import rules, service, texts
 from telephony.voice import twiml as voice_twiml
 from telephony.webhooks import TwilioForm, twiml

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from casework.enums import CallStatus, CaseStatus, Need
 from casework.reference.models import Municipality
-from fluxx.app import demo
-from fluxx.core.models import StaffRole
-from telephony.outbox.models import Message, MessageDirection, MessageStatus
+from core.models import StaffRole
+from fluxx import demo
+from messaging.models import Message, MessageDirection, MessageStatus
 from tests.browser.login import submit_login
 from tests.factories import T0, make_call, make_case, make_job, make_staff, make_volunteer
 from volunteers.outreach.models import Assignment, AssignmentSource

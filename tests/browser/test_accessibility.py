@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from fluxx.core import phone
+from core import phone
 from tests.browser.staff_pages import build_world, log_in
 
 pytestmark = pytest.mark.browser

@@ -83,7 +83,7 @@ def test_a_call_back_with_its_voicemail_and_attempts_fits_a_390_px_screen(browse
 
     from casework.callbacks import service as callbacks
     from casework.callbacks.rules import CallbackOutcome
-    from fluxx.core.audit import Actor
+    from core.audit import Actor
     from tests.factories import make_call, make_case
 
     staff = make_staff(db, name="Anna Beispiel-Oberhausen")

@@ -7,7 +7,7 @@ phone simulator, and sees the assignment appear on the dashboard (open in anothe
 import pytest
 from playwright.sync_api import expect
 
-from fluxx.core.models import StaffRole
+from core.models import StaffRole
 from tests.factories import PASSWORD, make_staff
 from tests.volunteers.outreach.helpers import job_in_laatzen, work
 

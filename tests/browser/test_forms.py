@@ -32,7 +32,7 @@ def test_a_failed_save_focuses_the_error_summary_whose_links_jump_to_the_fields(
 
 
 def test_a_new_account_with_several_problems_lists_them_all_and_focuses_the_summary(page, live_server, db):
-    from fluxx.core.models import StaffRole
+    from core.models import StaffRole
 
     admin = make_staff(db, name="Petra Admin", role=StaffRole.ADMIN)
     log_in(page, live_server, admin)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from casework.cases.models import Case
-from fluxx.core.models import StaffSession
+from core.models import StaffSession
 from tests.browser.login import submit_login
 from tests.factories import make_case, make_staff
 

@@ -38,8 +38,8 @@ def test_a_new_address_of_an_attacked_account_confirms_with_the_code_from_the_sm
 
     from sqlalchemy import select
 
-    from fluxx.core.models import LoginFailure
-    from telephony.outbox.models import Message
+    from core.models import LoginFailure
+    from messaging.models import Message
     from tests.browser.test_accessibility import blocking_violations
 
     staff = make_staff(db, name="Carla Berger", phone="0151 23456789")

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from casework.cases.models import Case
 from casework.enums import CaseStatus
-from casework.statistics import service as statistics
+from reporting.statistics import service as statistics
 from tests.browser.login import log_in
 from tests.factories import T0, make_call, make_case, make_staff
 

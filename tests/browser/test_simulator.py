@@ -1,11 +1,11 @@
 import pytest
 from playwright.sync_api import expect
 
-from fluxx.core.db import make_sessionmaker
-from fluxx.core.models import StaffRole
-from telephony.outbox import texts as sms_texts
-from telephony.outbox.sender import sender_for
-from telephony.outbox.service import queue_sms
+from core.db import make_sessionmaker
+from core.models import StaffRole
+from messaging import texts as sms_texts
+from messaging.sender import sender_for
+from messaging.service import queue_sms
 from tests.factories import PASSWORD, make_staff, make_volunteer
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from fluxx.core.models import StaffRole
+from core.models import StaffRole
 from tests.factories import PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser

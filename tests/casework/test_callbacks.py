@@ -21,8 +21,8 @@ from casework.dashboard import service as dashboard
 from casework.enums import CaseStatus, JobStatus
 from casework.search import service as search
 from casework.search.service import CaseFilters
-from fluxx.core.audit import Actor
-from fluxx.core.models import AuditEvent
+from core.audit import Actor
+from core.models import AuditEvent
 from tests.factories import csrf_from, login, make_call, make_case, make_job, make_staff
 
 BERLIN = ZoneInfo("Europe/Berlin")

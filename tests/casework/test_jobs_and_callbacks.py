@@ -14,9 +14,9 @@ from casework.enums import CaseChannel, CaseStatus, JobStatus, Need, NoCaseReaso
 from casework.jobs import service as jobs
 from casework.jobs.models import CareJob
 from casework.reference.models import Municipality
-from casework.statistics import service as statistics
-from fluxx.core.audit import Actor
-from fluxx.core.models import StaffRole
+from core.audit import Actor
+from core.models import StaffRole
+from reporting.statistics import service as statistics
 from tests.factories import T0, csrf_from, login, make_call, make_case, make_job, make_staff
 
 

@@ -17,8 +17,8 @@ from casework.calls.models import Call
 from casework.cases.models import Case
 from casework.enums import CaseStatus, JobStatus
 from casework.jobs.models import CareJob
-from fluxx.core.models import AuditEvent, Staff, StaffRole
-from fluxx.core.notices import StaffNotice
+from core.models import AuditEvent, Staff, StaffRole
+from core.notices import StaffNotice
 from tests.factories import login, make_call, make_case, make_job, make_staff, make_volunteer
 from volunteers.registry.models import Volunteer
 

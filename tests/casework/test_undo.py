@@ -13,8 +13,8 @@ from casework.cases.models import CaseStatusChange
 from casework.enums import CaseStatus, JobStatus, NoCaseReason
 from casework.undo import rules, service
 from casework.undo.service import Undo, UndoRefused
-from fluxx.core.audit import Actor
-from fluxx.core.models import AuditEvent
+from core.audit import Actor
+from core.models import AuditEvent
 from tests.factories import T0, make_call, make_case, make_job, make_staff
 
 
@@ -80,7 +80,7 @@ def test_an_undo_is_refused_once_the_case_changed_since_but_looking_at_it_is_no_
     staff, colleague = make_staff(db), make_staff(db)
     case = make_case(db, status=CaseStatus.IN_COUNSELLING)
     record = close(db, case, staff)
-    from fluxx.core import audit
+    from core import audit
 
     audit.record(db, as_(colleague, 1), action="case.view", object_type="case", object_id=case.id, case_id=case.id)
     cases.add_note(db, case=case, body="Familie hat sich gemeldet", actor=as_(colleague, 2))

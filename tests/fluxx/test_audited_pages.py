@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from casework.calls.models import Call
-from fluxx.core import audit
-from fluxx.core.models import AuditEvent, Staff
+from core import audit
+from core.models import AuditEvent, Staff
 from tests.browser.staff_pages import NOT_PAGES, build_world, staff_page_routes
 from tests.factories import login
 

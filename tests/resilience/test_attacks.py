@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from casework.cases.models import Case, CaseNote
-from fluxx.app.factory import create_app
-from telephony.outbox.models import Message
+from fluxx.factory import create_app
+from messaging.models import Message
 from tests.conftest import make_settings
 from tests.factories import PASSWORD, csrf_from, login, make_case, make_staff
 from tests.twilio_helpers import ACCOUNT_SID, HOTLINE, post_signed
@@ -164,7 +164,7 @@ def _login_failures_by_address(app, headers, times):
 
 
 def db_addresses(app):
-    from fluxx.core.models import LoginFailure
+    from core.models import LoginFailure
 
     with app.state.sessionmaker() as session:
         return set(session.scalars(select(LoginFailure.ip)))
@@ -181,7 +181,7 @@ def test_forwarded_for_counts_only_behind_a_configured_proxy(engine, clock):
 
 
 def _try(db, staff, password, ip, now):
-    from fluxx.core import auth
+    from core import auth
 
     return auth.authenticate(db, email=staff.email, password=password, ip=ip, now=now)
 
@@ -189,7 +189,7 @@ def _try(db, staff, password, ip, now):
 def test_guessing_from_elsewhere_does_not_keep_a_counsellor_out_of_her_office(db):
     from datetime import timedelta
 
-    from fluxx.core import auth
+    from core import auth
     from tests.factories import PASSWORD, T0
 
     victim = make_staff(db)
@@ -208,7 +208,7 @@ def test_guessing_from_elsewhere_does_not_keep_a_counsellor_out_of_her_office(db
 def test_thirty_typos_behind_the_office_address_do_not_lock_out_the_colleagues(db):
     from datetime import timedelta
 
-    from fluxx.core import auth
+    from core import auth
     from tests.factories import PASSWORD, T0
 
     colleague = make_staff(db)
@@ -220,7 +220,7 @@ def test_thirty_typos_behind_the_office_address_do_not_lock_out_the_colleagues(d
 
 
 def test_admins_see_the_failed_logins_per_account_and_address(client, db):
-    from fluxx.core.models import StaffRole
+    from core.models import StaffRole
     from tests.factories import T0
 
     admin = make_staff(db, role=StaffRole.ADMIN)
@@ -245,7 +245,7 @@ def test_guessing_from_eight_addresses_no_longer_keeps_a_coordinator_out_of_a_ni
     """Issue 16, 6: rotating 8 addresses kept a coordinator out 13 of 13 times; now she confirms by SMS."""
     import re
 
-    from fluxx.core.models import LoginFailure, LoginFailureKind, StaffRole
+    from core.models import LoginFailure, LoginFailureKind, StaffRole
 
     app = create_app(make_settings(engine, trusted_proxies="testclient"), clock=clock, engine=engine)
     carla = make_staff(db, name="Carla Koordination", role=StaffRole.COORDINATOR, phone="0151 23456789")
@@ -297,7 +297,7 @@ def test_guessing_from_eight_addresses_no_longer_keeps_a_coordinator_out_of_a_ni
 
 
 def test_five_wrong_codes_send_her_back_to_the_login_with_a_german_reason(engine, clock, db):
-    from fluxx.core.models import LoginFailure
+    from core.models import LoginFailure
 
     app = create_app(make_settings(engine, trusted_proxies="testclient"), clock=clock, engine=engine)
     carla = make_staff(db, phone="0151 23456789")
@@ -316,7 +316,7 @@ def test_five_wrong_codes_send_her_back_to_the_login_with_a_german_reason(engine
 
 
 def test_an_account_without_a_mobile_number_is_told_why_and_admins_see_it(engine, clock, db):
-    from fluxx.core.models import LoginFailure, StaffRole
+    from core.models import LoginFailure, StaffRole
 
     app = create_app(make_settings(engine, trusted_proxies="testclient"), clock=clock, engine=engine)
     carla = make_staff(db, phone=None)
@@ -338,7 +338,7 @@ def test_an_account_without_a_mobile_number_is_told_why_and_admins_see_it(engine
 
 def test_a_200000_character_email_at_login_is_refused_and_never_stored_or_shown_whole(client, db):
     """Issue 16, 9: such an address was stored and shown whole; the 256 KiB body limit let it through."""
-    from fluxx.core.models import LoginFailure, StaffRole
+    from core.models import LoginFailure, StaffRole
 
     email = "a" * 200_000 + "@fluxx.test"
     answer = client.post("/login", data={"email": email, "password": "egal egal",
@@ -356,7 +356,7 @@ def test_a_webhook_signed_with_the_formerly_published_simulator_key_is_refused(
 ):
     import hashlib
 
-    from fluxx.core.settings import load_settings
+    from core.settings import load_settings
     from telephony.webhooks import sign
     from tests.twilio_helpers import voice_params
 
@@ -376,8 +376,8 @@ def test_a_webhook_signed_with_the_formerly_published_simulator_key_is_refused(
 def test_fluxx_demo_refuses_a_production_configuration_and_creates_no_admin(engine, db):
     from typer.testing import CliRunner
 
-    from fluxx.app.cli import app as cli
-    from fluxx.core.models import Staff
+    from core.models import Staff
+    from fluxx.cli import app as cli
 
     env = {
         "FLUXX_DATABASE_URL": engine.url.render_as_string(hide_password=False),
@@ -392,7 +392,7 @@ def test_fluxx_demo_refuses_a_production_configuration_and_creates_no_admin(engi
 
 
 def test_superscript_digits_in_the_volunteer_list_and_the_search_form_are_no_server_error(client, db):
-    from fluxx.core.models import StaffRole
+    from core.models import StaffRole
     from tests.volunteers.outreach.helpers import job_in_laatzen
 
     csrf = login(client, make_staff(db, role=StaffRole.COORDINATOR))

@@ -24,27 +24,19 @@ from sqlalchemy import Engine, event, func, select
 from casework.calls.models import Call
 from casework.cases.models import Case
 from casework.enums import CallStatus
-from fluxx.app.factory import create_app
-from fluxx.core.db import make_engine
-from fluxx.core.models import StaffRole
-from telephony.outbox import texts as sms_texts
-from telephony.outbox.models import Message, MessageStatus
-from telephony.outbox.service import queue_sms
+from core.db import make_engine
+from core.models import StaffRole
+from fluxx.factory import create_app
+from messaging import texts as sms_texts
+from messaging.models import Message, MessageStatus
+from messaging.service import queue_sms
 from telephony.voice import texts as voice_texts
 from telephony.webhooks import sign
 from tests.conftest import make_settings
 from tests.database import POSTGRES_URL
 from tests.factories import login, make_staff
 from tests.servers import free_port, served
-
-# The fake Twilio API and the production-mode sender, as the outbox tests use them.
-from tests.telephony import conftest as telephony_fixtures
 from tests.twilio_helpers import post_signed, voice_params
-
-fake_server = telephony_fixtures.fake_server
-fake_twilio = telephony_fixtures.fake_twilio
-prod_settings = telephony_fixtures.prod_settings
-sender = telephony_fixtures.sender
 
 # --- Twilio's API down or slow -------------------------------------------------------------------------
 

@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from fluxx.core import notices
-from fluxx.core.limits import limit_for
-from fluxx.core.models import StaffRole
-from telephony.outbox.models import Message, MessageDirection, MessageStatus
+from core import notices
+from core.limits import limit_for
+from core.models import StaffRole
+from messaging.models import Message, MessageDirection, MessageStatus
 from tests.factories import T0, login, make_call, make_case, make_job, make_staff, make_volunteer
 from tests.twilio_helpers import post_signed, voice_params
 from tests.volunteers.outreach.helpers import carers, laatzen_id

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from fluxx.core.clock import FrozenClock
-from fluxx.core.db import make_sessionmaker
-from fluxx.core.settings import Settings
-from telephony.outbox.gateway import SmsGateway
-from telephony.outbox.models import Message
-from telephony.outbox.sender import OutboxSender, sender_for
+from core.clock import FrozenClock
+from core.db import make_sessionmaker
+from core.settings import Settings
+from messaging.gateway import SmsGateway
+from messaging.models import Message
+from messaging.sender import OutboxSender, sender_for
 
 
 def make_sender(

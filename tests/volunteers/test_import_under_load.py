@@ -3,7 +3,7 @@
 
 A served app (uvicorn, as in production) takes signed Twilio webhooks from a few threads the whole time.
 Runs on SQLite here and on PostgreSQL in CI (FLUXX_TEST_DATABASE_URL). The same rule holds for every long
-write (bill run, purge, demo data): write in short batches with `fluxx.core.batches.in_batches`.
+write (bill run, purge, demo data): write in short batches with `core.batches.in_batches`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.calls.models import Call
-from fluxx.app.factory import create_app
-from fluxx.core.models import StaffRole
+from core.models import StaffRole
+from fluxx.factory import create_app
 from telephony.webhooks import sign
 from tests.conftest import make_settings
 from tests.factories import PASSWORD, csrf_from, make_staff

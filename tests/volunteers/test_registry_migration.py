@@ -7,8 +7,8 @@ import json
 from alembic import command
 from sqlalchemy import text
 
-from fluxx.app.migrate import alembic_config, upgrade
-from fluxx.core.db import make_engine
+from core.db import make_engine
+from fluxx.migrate import alembic_config, upgrade
 
 INSERT_VOLUNTEER = (
     "INSERT INTO volunteer (id, name, phone, skills, languages, is_active, sms_opt_in, created_at, updated_at) "

@@ -11,7 +11,7 @@ import pytest
 import xlsxwriter
 from typer.testing import CliRunner
 
-from fluxx.core.models import StaffRole
+from core.models import StaffRole
 from tests.factories import login, make_staff
 from volunteers.registry import workbook
 from volunteers.registry.importing import MAX_COLUMNS, MAX_ROWS, ImportFileError, read_table
@@ -187,7 +187,7 @@ def test_the_web_upload_survives_a_reader_that_blows_up(client, coordinator, mon
 
 
 def test_the_command_line_refuses_the_attack_file_with_exit_status_one(engine, tmp_path):
-    from fluxx.app.cli import app as cli
+    from fluxx.cli import app as cli
 
     path = tmp_path / "liste.xlsx"
     path.write_bytes(LAST_CELL)

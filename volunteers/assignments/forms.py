@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fluxx.core.formats import ascii_int
+from core.formats import ascii_int
 from volunteers.assignments import texts
 from volunteers.outreach.forms import FormErrors
 

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from fluxx.core.formats import BERLIN
+from core.formats import BERLIN
 
 # The default local hour of the evening before the job when the assigned volunteer gets a reminder;
 # FLUXX_REMINDER_HOUR changes it (the app layer passes it to `tasks.configure`).

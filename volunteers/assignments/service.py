@@ -18,15 +18,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework.billing.models import HoursReport
 from casework.enums import HoursStatus, JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
-from fluxx.core import audit
-from fluxx.core.phone import display, is_mobile
-from telephony.outbox.service import queue_sms
+from core import audit
+from core.phone import display, is_mobile
+from messaging.service import queue_sms
 from volunteers.assignments import rules, tasks
 from volunteers.assignments import texts as staff_texts
+from volunteers.assignments.models import HoursReport
 from volunteers.outreach import texts
 from volunteers.outreach.models import Assignment, AssignmentSource, AssignmentStatus, Offer, OfferStatus
 from volunteers.outreach.rules import offer_expired

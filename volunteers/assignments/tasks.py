@@ -1,4 +1,4 @@
-"""Background work that follows an assignment, as worker tasks (`fluxx.core.worker`), and their handlers.
+"""Background work that follows an assignment, as worker tasks (`core.worker`), and their handlers.
 
 - `assignment.reminder` (dedupe `reminder:{assignment_id}`): the evening before the job, or at once when
   it starts sooner; sends the reminder only if the assignment is still active and the job not started.
@@ -10,7 +10,7 @@
 When a job waits for a carer again (a withdrawal, a release), `volunteers.outreach.service.resume`
 restarts its search: the next wave is due at once.
 
-Importing this module registers the handlers (`fluxx.app.wiring` does, for the web app and the worker).
+Importing this module registers the handlers (`fluxx.wiring` does, for the web app and the worker).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
-from fluxx.core.models import ScheduledTask, TaskStatus
-from fluxx.core.worker import schedule, task_handler
-from telephony.outbox.service import queue_sms
+from core.models import ScheduledTask, TaskStatus
+from core.worker import schedule, task_handler
+from messaging.service import queue_sms
 from volunteers.assignments import rules
 from volunteers.outreach import service as outreach
 from volunteers.outreach import texts
@@ -36,7 +36,7 @@ from volunteers.outreach.rules import offer_expired, to_tell_filled
 from volunteers.registry.models import Volunteer
 
 REMINDER = "assignment.reminder"
-# Set once at start-up from FLUXX_REMINDER_HOUR (`fluxx.app.wiring.configure`); tasks have no settings.
+# Set once at start-up from FLUXX_REMINDER_HOUR (`fluxx.wiring.configure`); tasks have no settings.
 _reminder_hour = rules.REMINDER_HOUR
 
 

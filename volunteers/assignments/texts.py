@@ -3,7 +3,7 @@ the assigned volunteer when the case lacks an address or a contact."""
 
 from __future__ import annotations
 
-from telephony.outbox.texts import HOTLINE
+from messaging.texts import HOTLINE
 
 
 def job_closed(code: str, status_label: str) -> str:

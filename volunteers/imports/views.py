@@ -20,10 +20,10 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluxx.core import audit, web
-from fluxx.core.models import Staff, StaffRole
-from fluxx.core.phone import display
-from fluxx.core.web import CSRF, DB, CurrentStaff, actor
+from core import audit, web
+from core.models import Staff, StaffRole
+from core.phone import display
+from core.web import CSRF, DB, CurrentStaff, actor
 from volunteers.imports import uploads
 from volunteers.registry import service, texts
 from volunteers.registry.availability import AVAILABILITY_HELP

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from fluxx.core.formats import ascii_int
+from core.formats import ascii_int
 from volunteers.outreach.rules import OutreachPolicy
 
 WAVE_SIZE = (1, 50)

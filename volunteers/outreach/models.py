@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.jobs.models import CareJob
-from fluxx.core.db import Base
+from core.db import Base
 from volunteers.registry.models import Volunteer
 
 

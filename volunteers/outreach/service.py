@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
-from fluxx.core import audit
-from fluxx.core.audit import Actor
-from fluxx.core.models import ScheduledTask, Staff, StaffRole, TaskStatus
-from fluxx.core.phone import try_e164
-from fluxx.core.worker import schedule, task_handler
-from telephony.outbox.service import queue_sms
+from core import audit
+from core.audit import Actor
+from core.models import ScheduledTask, Staff, StaffRole, TaskStatus
+from core.phone import try_e164
+from core.worker import schedule, task_handler
+from messaging.service import queue_sms
 from volunteers.matching import service as matching
 from volunteers.matching.rules import Candidate, JobNotMatchable
 from volunteers.outreach import rules, texts

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 
-from fluxx.core.formats import BERLIN, LOCALE, datetime_de
-from telephony.outbox.texts import HOTLINE
+from core.formats import BERLIN, LOCALE, datetime_de
+from messaging.texts import HOTLINE
 from volunteers.outreach.rules import gsm7_safe, sms_segments
 
 # --- Formats -----------------------------------------------------------------------------------------------

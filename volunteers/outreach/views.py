@@ -18,10 +18,10 @@ from fastapi.responses import RedirectResponse, Response
 from casework.jobs import service as jobs
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
-from fluxx.core import audit, web
-from fluxx.core.formats import ascii_int
-from fluxx.core.models import StaffRole
-from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, client_ip, fields, zone
+from core import audit, web
+from core.formats import ascii_int
+from core.models import StaffRole
+from core.web import CSRF, DB, CurrentStaff, FormFields, actor, client_ip, fields, zone
 from volunteers.assignments import forms as assignment_forms
 from volunteers.assignments import service as assignments
 from volunteers.assignments import texts as assignment_texts

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from fluxx.core.phone import display
+from core.phone import display
 from volunteers.registry.availability import format_availability
 from volunteers.registry.drafts import Certificate, VolunteerDraft, WeeklySlot
 from volunteers.registry.models import Volunteer

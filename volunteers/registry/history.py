@@ -11,8 +11,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.billing.models import HoursReport
 from casework.jobs.models import CareJob
+from volunteers.assignments.models import HoursReport
 from volunteers.outreach.models import Assignment, Offer
 
 LIMIT = 50

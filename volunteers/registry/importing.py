@@ -15,8 +15,8 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from fluxx.core.formats import number_de
-from fluxx.core.spreadsheet import restore
+from core.formats import number_de
+from core.spreadsheet import restore
 from volunteers.registry import workbook
 from volunteers.registry.columns import EXTRA_CELLS, FIELD_LABELS, HEADER_KEYS, LANDLINE_HEADER_KEYS, squash
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from casework.enums import LANGUAGES as JOB_LANGUAGES
-from fluxx.core.db import Base
+from core.db import Base
 from volunteers.vocabulary import CertificateKind, Skill, language_name
 
 # Keys written before skills and certificates had their own vocabulary (migration 0005 converts stored

@@ -15,8 +15,8 @@ from typing import TypeVar
 
 import phonenumbers
 
-from fluxx.core.formats import BERLIN, number_de
-from fluxx.core.phone import InvalidPhoneNumber, to_e164
+from core.formats import BERLIN, number_de
+from core.phone import InvalidPhoneNumber, to_e164
 from volunteers.registry.availability import AVAILABILITY_HELP, AvailabilityError, parse_availability
 from volunteers.registry.columns import EXTRA_CELLS, FIELD_LABELS, squash
 from volunteers.registry.drafts import Certificate, ImportPreview, InvalidRow, ValidRow, VolunteerDraft, WeeklySlot

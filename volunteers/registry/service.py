@@ -15,9 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from casework.reference.models import Municipality
-from fluxx.core.batches import BatchFailed, in_batches
-from fluxx.core.phone import display
-from fluxx.core.spreadsheet import csv_bytes
+from core.batches import BatchFailed, in_batches
+from core.phone import display
+from core.spreadsheet import csv_bytes
 from volunteers.registry.availability import format_availability
 from volunteers.registry.columns import FIELD_LABELS
 from volunteers.registry.drafts import ImportPreview, ValidRow, VolunteerDraft, WeeklySlot
@@ -154,7 +154,7 @@ def _replace(rows: list[Any], key: Any, wanted: set[Any], make: Any) -> None:
 # --- import ------------------------------------------------------------------------------------------------
 
 BATCH_SIZE = 250
-"""Volunteers per transaction of an import: a few ten milliseconds of writing each (see fluxx.core.batches)."""
+"""Volunteers per transaction of an import: a few ten milliseconds of writing each (see core.batches)."""
 
 
 @dataclass
@@ -214,7 +214,7 @@ def import_in_batches(
     progress: Callable[[int, int], None] | None = None,
 ) -> BatchedImport:
     """Store the drafts of a checked file in short transactions of `size` volunteers each, so that calls
-    and staff get the database between them (`fluxx.core.batches`); call it with no transaction open.
+    and staff get the database between them (`core.batches`); call it with no transaction open.
 
     All or nothing unless `only_valid`, as far as the file and the registry before the import go: rows
     with errors, or numbers already registered, refuse the whole file (RegistryError, nothing stored).

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from casework.reference import service as reference
-from fluxx.core import audit, confirm, flash, web
-from fluxx.core.errors import NotFound
-from fluxx.core.formats import ascii_int
-from fluxx.core.models import Staff, StaffRole
-from fluxx.core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields
+from core import audit, confirm, flash, web
+from core.errors import NotFound
+from core.formats import ascii_int
+from core.models import Staff, StaffRole
+from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields
 from volunteers.registry import forms, history, service, texts
 from volunteers.registry.availability import AVAILABILITY_HELP
 from volunteers.registry.models import Volunteer

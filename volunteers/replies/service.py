@@ -7,7 +7,7 @@ assignment service, a no answers the offer, ABSAGE gives the assignment back, ST
 unconfirmed report per assignment, see `assignments.report_hours`).
 
 Answered messages are marked handled. Unclear ones and free text stay open for staff (`handled_at`
-empty) and get at most one automatic answer a day (`telephony.outbox.service.auto_answered_recently`).
+empty) and get at most one automatic answer a day (`messaging.service.auto_answered_recently`).
 Open for staff as well, but always answered: a withdrawal (the staff's alert in the message list, next
 to `open_withdrawals`), a code the sender was not offered ("Ja 9999": a typo, or a job staff should look
 at), hours that cannot be right or were already confirmed, and an opt-out of someone who still holds a job
@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
-from telephony.outbox import service as outbox
-from telephony.outbox import texts as sms_texts
-from telephony.outbox.models import Message
+from messaging import service as outbox
+from messaging import texts as sms_texts
+from messaging.models import Message
 from volunteers import contact
 from volunteers.assignments import service as assignments
 from volunteers.assignments.rules import window_hours

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from telephony.outbox import texts as sms_texts
-from telephony.outbox.texts import HOTLINE
+from messaging import texts as sms_texts
+from messaging.texts import HOTLINE
 from volunteers.outreach import texts as outreach_texts
 from volunteers.replies.rules import Action, Decision, Unclear
 

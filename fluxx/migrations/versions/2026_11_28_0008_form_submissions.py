@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import fluxx.core.db
+import core.db
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("token", sa.String(length=64), nullable=False),
         sa.Column("staff_id", sa.Integer(), nullable=False),
         sa.Column("result_url", sa.String(length=300), nullable=True),
-        sa.Column("created_at", fluxx.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["staff_id"], ["staff.id"], name=op.f("fk_form_submission_staff_id_staff"), ondelete="CASCADE"
         ),

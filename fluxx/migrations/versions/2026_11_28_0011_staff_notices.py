@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import fluxx.core.db
+import core.db
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -25,8 +25,8 @@ def upgrade() -> None:
         sa.Column("staff_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.String(length=300), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", fluxx.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("dismissed_at", fluxx.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("dismissed_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["case.id"], name=op.f("fk_staff_notice_case_id_case"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["staff_id"], ["staff.id"], name=op.f("fk_staff_notice_staff_id_staff"), ondelete="CASCADE"

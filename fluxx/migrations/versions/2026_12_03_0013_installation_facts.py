@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import fluxx.core.db
+import core.db
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         "installation_fact",
         sa.Column("key", sa.String(length=40), nullable=False),
         sa.Column("value", sa.String(length=200), nullable=False),
-        sa.Column("recorded_at", fluxx.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_installation_fact")),
     )
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import fluxx.core.db
+import core.db
 
 revision: str = "0014"
 down_revision: str | None = "0013"
@@ -38,9 +38,9 @@ def upgrade() -> None:
         sa.Column("ip", sa.String(length=45), nullable=False),
         sa.Column("code_hash", sa.String(length=64), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("created_at", fluxx.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", fluxx.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", fluxx.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["staff_id"], ["staff.id"], name=op.f("fk_login_challenge_staff_id_staff"), ondelete="CASCADE"
         ),

@@ -6,10 +6,10 @@ import ast
 from pathlib import Path
 
 from casework.audit import texts
-from fluxx.core import audit
+from core import audit
 
 ROOT = Path(__file__).resolve().parents[3]
-PACKAGES = ("casework", "volunteers", "telephony", "fluxx")
+PACKAGES = ("fluxx", "telephony", "reporting", "volunteers", "casework", "messaging", "core")
 
 
 def _writes_audit(function: ast.FunctionDef) -> bool:
@@ -132,7 +132,7 @@ def test_the_details_of_views_read_as_german():
 
 
 def test_a_volunteer_or_colleague_the_entry_is_about_is_named():
-    from fluxx.core.models import AuditEvent
+    from core.models import AuditEvent
 
     seen = AuditEvent(action="volunteer.view", object_type="volunteer", object_id=7, detail={})
     assert texts.what(seen, staff_names={}, volunteer_names={7: "Olga Petrenko"}) == (

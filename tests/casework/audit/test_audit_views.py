@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from casework.enums import CaseStatus
-from fluxx.core import audit
-from fluxx.core.models import StaffRole
+from core import audit
+from core.models import StaffRole
 from tests.factories import login, make_case, make_staff
 
 RAW = ("case.view", "case.status", "case.update", "in_counselling", "persons_or_windows", "caller_name",

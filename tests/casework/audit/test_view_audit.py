@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from casework.enums import CaseStatus
-from fluxx.core import audit
-from fluxx.core.models import AuditEvent, StaffRole
+from core import audit
+from core.models import AuditEvent, StaffRole
 from tests.factories import login, make_case, make_job, make_staff, make_volunteer
 from tests.volunteers.builders import make_assignment
 

@@ -16,10 +16,10 @@ from casework.calls.models import Call
 from casework.cases import family
 from casework.cases.models import CarePerson, CareWindow, Case, CaseNote
 from casework.enums import CaseStatus, Need
-from casework.statistics import service as statistics
-from fluxx.core.audit import Actor
-from fluxx.core.db import transaction
-from fluxx.core.models import AuditEvent
+from core.audit import Actor
+from core.db import transaction
+from core.models import AuditEvent
+from reporting.statistics import service as statistics
 from tests.factories import T0, make_call, make_case, make_job, make_staff
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from casework.calls.models import Call
 from casework.cases.models import Case
 from casework.enums import CaseStatus, Need
-from fluxx.core.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import T0, login, make_call, make_case, make_staff
 from tests.telephony.voice.voice_helpers import spoken, twiml_of
 from tests.twilio_helpers import post_signed, voice_params

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from casework.cases.models import Case, CaseNote
 from casework.enums import CaseStatus, Need
-from fluxx.core.models import AuditEvent, StaffRole
+from core.models import AuditEvent, StaffRole
 from tests.factories import login, make_call, make_case, make_job, make_staff
 
 

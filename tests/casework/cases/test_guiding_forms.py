@@ -13,7 +13,7 @@ from casework.enums import Need
 from casework.jobs.forms import next_window
 from casework.jobs.models import CareJob
 from casework.reference.models import Municipality
-from fluxx.core.models import Staff, StaffRole
+from core.models import Staff, StaffRole
 from tests.factories import csrf_from, login, make_case, make_job, make_staff
 
 BERLIN = ZoneInfo("Europe/Berlin")

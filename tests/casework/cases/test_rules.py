@@ -3,7 +3,7 @@ import pytest
 from casework.cases import rules as lifecycle
 from casework.cases.rules import TransitionNotAllowed, check_transition
 from casework.enums import CaseChannel, CaseStatus, NoCaseReason
-from casework.statistics import rules as statistics
+from reporting.statistics import rules as statistics
 
 S = CaseStatus
 

@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from casework.cases.models import Case, CaseNote, CaseStatusChange
 from casework.enums import CaseStatus, Need
-from fluxx.core.models import AuditEvent, StaffRole
+from core.models import AuditEvent, StaffRole
 from tests.factories import csrf_from, login, make_call, make_case, make_staff
 
 

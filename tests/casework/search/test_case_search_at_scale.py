@@ -11,7 +11,7 @@ from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
 from casework.reference.models import Municipality
 from casework.search.rules import name_key, parse_query
 from casework.search.service import CaseFilters, list_cases
-from fluxx.app.demo import FIRST_NAMES, LAST_NAMES
+from fluxx.demo import FIRST_NAMES, LAST_NAMES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 N = 100_000

@@ -3,8 +3,8 @@
 from alembic import command
 from sqlalchemy import inspect, text
 
-from fluxx.app.migrate import alembic_config, upgrade
-from fluxx.core.db import make_engine
+from core.db import make_engine
+from fluxx.migrate import alembic_config, upgrade
 
 INSERT_CASE = (
     'INSERT INTO "case" (number, year, seq, opened_at, channel, caller_phone, status, callback_needed, affiliation, '

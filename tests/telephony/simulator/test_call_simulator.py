@@ -76,7 +76,7 @@ def test_the_simulator_page_is_for_logged_in_staff_only(client):
 def test_in_production_mode_the_simulator_does_not_exist(engine, clock, db):
     from fastapi.testclient import TestClient
 
-    from fluxx.app.factory import create_app
+    from fluxx.factory import create_app
     from tests.conftest import make_settings
     from tests.factories import login
 

@@ -3,10 +3,10 @@ inboxes and numbers are for coordinators and admins; counsellors may only place 
 
 from sqlalchemy import func, select
 
-from fluxx.core.models import AuditEvent, StaffRole
-from telephony.outbox import texts as sms_texts
-from telephony.outbox.models import Message
-from telephony.outbox.service import queue_sms
+from core.models import AuditEvent, StaffRole
+from messaging import texts as sms_texts
+from messaging.models import Message
+from messaging.service import queue_sms
 from tests.factories import login, make_staff, make_volunteer
 from tests.telephony.sms_helpers import make_sender, messages
 

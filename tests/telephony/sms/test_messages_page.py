@@ -1,7 +1,7 @@
 """The staff page "Nachrichten": the message log with failures and open inbound messages."""
 
-from fluxx.core.models import AuditEvent, StaffRole
-from telephony.outbox.service import queue_sms
+from core.models import AuditEvent, StaffRole
+from messaging.service import queue_sms
 from tests.factories import login, make_staff, make_volunteer
 from tests.telephony.sms_helpers import messages
 from tests.twilio_helpers import post_signed

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
-from telephony.outbox import texts as sms_texts
-from telephony.outbox.models import Message, MessageDirection, MessageStatus
+from messaging import texts as sms_texts
+from messaging.models import Message, MessageDirection, MessageStatus
 from tests.factories import make_volunteer
 from tests.telephony.sms_helpers import messages
 from tests.twilio_helpers import ACCOUNT_SID, HOTLINE, post_signed

@@ -2,12 +2,12 @@
 
 from sqlalchemy import select
 
-from fluxx.core.db import make_sessionmaker
-from fluxx.core.models import ScheduledTask
-from fluxx.core.worker import run_once
-from telephony.outbox import rules as sms_status
-from telephony.outbox.models import Message, MessageDirection, MessageStatus
-from telephony.outbox.service import queue_sms
+from core.db import make_sessionmaker
+from core.models import ScheduledTask
+from core.worker import run_once
+from messaging import rules as sms_status
+from messaging.models import Message, MessageDirection, MessageStatus
+from messaging.service import queue_sms
 from tests.factories import make_volunteer
 from tests.telephony.sms_helpers import messages
 from tests.twilio_helpers import post_signed

@@ -23,12 +23,12 @@ from casework.calls.models import Call
 from casework.cases.models import Case, CaseNote
 from casework.cases.opening import open_case
 from casework.enums import CallStatus, CaseChannel, Need
-from fluxx.core import worker
-from fluxx.core.settings import Settings
-from telephony.outbox import texts as sms_texts
-from telephony.outbox.models import Message, MessageDirection, MessageStatus
-from telephony.outbox.sender import sender_for
-from telephony.outbox.service import queue_sms
+from core import worker
+from core.settings import Settings
+from messaging import texts as sms_texts
+from messaging.models import Message, MessageDirection, MessageStatus
+from messaging.sender import sender_for
+from messaging.service import queue_sms
 from telephony.webhooks import sign
 from tests.conftest import make_settings
 from tests.factories import PASSWORD, csrf_from, make_staff, make_volunteer
@@ -248,8 +248,8 @@ def test_a_database_locked_past_the_timeout_still_answers_with_the_fallback_and_
 
     from fastapi.testclient import TestClient
 
-    from fluxx.app.factory import create_app
-    from fluxx.core.db import make_engine
+    from core.db import make_engine
+    from fluxx.factory import create_app
 
     caplog.set_level("ERROR", logger="fluxx")
     settings = make_settings(engine)
@@ -275,8 +275,8 @@ def test_a_writer_of_our_own_holding_the_lock_too_long_gives_the_fallback_not_a_
 ):
     from fastapi.testclient import TestClient
 
-    from fluxx.app.factory import create_app
-    from fluxx.core.db import make_engine, make_sessionmaker, transaction
+    from core.db import make_engine, make_sessionmaker, transaction
+    from fluxx.factory import create_app
 
     caplog.set_level("ERROR", logger="fluxx")
     settings = make_settings(engine)

@@ -246,7 +246,7 @@ def test_a_bad_signature_is_refused_and_nothing_is_stored(client, settings, db):
 def test_the_signature_is_checked_against_the_public_url_behind_a_proxy(engine, clock, db):
     from fastapi.testclient import TestClient
 
-    from fluxx.app.factory import create_app
+    from fluxx.factory import create_app
     from tests.conftest import make_settings
 
     settings = make_settings(engine, public_base_url="https://fluxx.example.de")
@@ -282,8 +282,8 @@ def test_a_status_callback_for_a_call_we_never_saw_still_becomes_a_case_to_call_
 def test_the_fallback_answers_without_a_database(engine, clock):
     from fastapi.testclient import TestClient
 
-    from fluxx.app.factory import create_app
-    from fluxx.core.db import make_engine
+    from core.db import make_engine
+    from fluxx.factory import create_app
     from tests.conftest import make_settings
 
     gone = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/nothing", connect_args={"connect_timeout": 1})
@@ -310,7 +310,7 @@ def test_the_fallback_answers_without_a_database(engine, clock):
 def test_the_fallback_dials_the_stand_in_number_when_one_is_set(engine, clock):
     from fastapi.testclient import TestClient
 
-    from fluxx.app.factory import create_app
+    from fluxx.factory import create_app
     from tests.conftest import make_settings
 
     settings = make_settings(engine, fallback_number="0511 168-40000")

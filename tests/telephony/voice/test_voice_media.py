@@ -1,8 +1,8 @@
 from sqlalchemy import select
 
 from casework.calls.service import register_incoming_call
-from fluxx.core.models import AuditEvent
-from telephony.outbox.fake_twilio import FAKE_MP3
+from core.models import AuditEvent
+from messaging.fake_twilio import FAKE_MP3
 from tests.conftest import BERLIN
 from tests.factories import T0, login, make_staff
 

@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from casework.billing.models import HoursReport
 from casework.enums import HoursStatus, JobStatus
 from tests.factories import make_job, make_volunteer
 from tests.volunteers.builders import make_assignment, make_family_case
 from volunteers.assignments import rules
 from volunteers.assignments import service as assignments
+from volunteers.assignments.models import HoursReport
 from volunteers.assignments.service import HoursResult
 from volunteers.registry.models import Volunteer
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from casework.enums import JobStatus
-from fluxx.core import audit, worker
-from fluxx.core.db import make_sessionmaker
-from fluxx.core.models import ScheduledTask
-from telephony.outbox.models import Message, MessageDirection
+from core import audit, worker
+from core.db import make_sessionmaker
+from core.models import ScheduledTask
+from messaging.models import Message, MessageDirection
 from tests.factories import make_staff, make_volunteer
 from tests.volunteers.builders import FAMILY_PHONE, offered_job
 from volunteers.assignments import rules
@@ -177,7 +177,7 @@ def test_a_released_volunteer_assigned_again_gets_the_same_row_and_a_new_reminde
 
 
 def test_fluxx_reminder_hour_moves_the_reminder_to_another_evening_hour(db, engine, clock):
-    from fluxx.app.factory import create_app
+    from fluxx.factory import create_app
     from tests.conftest import make_settings
 
     create_app(make_settings(engine, reminder_hour=20), clock=clock, engine=engine)  # as `fluxx serve` starts

@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import func, select
 
 from casework.enums import JobStatus
-from fluxx.core import audit
-from fluxx.core.models import ScheduledTask, StaffRole, TaskStatus
-from telephony.outbox.models import Message, MessageDirection
+from core import audit
+from core.models import ScheduledTask, StaffRole, TaskStatus
+from messaging.models import Message, MessageDirection
 from tests.factories import login, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, work
 from volunteers.assignments import service as assignments

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 
 from casework.reference.models import Municipality
-from fluxx.core.db import make_sessionmaker
-from fluxx.core.worker import run_once
-from telephony.outbox.models import Message
+from core.db import make_sessionmaker
+from core.worker import run_once
+from messaging.models import Message
 from tests.factories import make_case, make_job, make_volunteer
 from volunteers.outreach.models import Offer
 

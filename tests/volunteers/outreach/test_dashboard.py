@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fluxx.core.models import StaffRole
+from core.models import StaffRole
 from tests.factories import login, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, work
 from volunteers.outreach import service as outreach

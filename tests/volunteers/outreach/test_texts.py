@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from casework.enums import JobKind
-from telephony.outbox.texts import HOTLINE
+from messaging.texts import HOTLINE
 from volunteers.outreach import texts
 from volunteers.outreach.rules import is_gsm7, sms_segments
 from volunteers.replies.rules import ReplyKind, Unclear, parse

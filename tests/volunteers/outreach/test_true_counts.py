@@ -7,7 +7,7 @@ from datetime import date, time
 
 from sqlalchemy import insert, select
 
-from fluxx.core.models import StaffRole
+from core.models import StaffRole
 from tests.factories import T0, login, make_staff
 from tests.volunteers.outreach.helpers import FRIDAY, job_in_laatzen, laatzen_id
 from volunteers.matching import service as matching

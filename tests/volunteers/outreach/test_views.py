@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from casework.enums import JobStatus
-from fluxx.core.models import AuditEvent, StaffRole
+from core.models import AuditEvent, StaffRole
 from tests.factories import login, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, offered, work
 from volunteers.matching import texts as matching_texts

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fluxx.core.db import make_sessionmaker, transaction
-from fluxx.core.models import ScheduledTask, StaffRole
-from fluxx.core.worker import schedule
+from core.db import make_sessionmaker, transaction
+from core.models import ScheduledTask, StaffRole
+from core.worker import schedule
 from tests.database import POSTGRES_URL
 from tests.factories import make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, offered, outbox_count, work

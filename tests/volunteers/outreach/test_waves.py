@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from casework.enums import JobStatus
 from casework.jobs import service as jobs
-from fluxx.core.audit import Actor
-from fluxx.core.models import AuditEvent, ScheduledTask, StaffRole
-from telephony.outbox.models import Message
+from core.audit import Actor
+from core.models import AuditEvent, ScheduledTask, StaffRole
+from messaging.models import Message
 from tests.factories import T0, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, offered, outbox_count, work
 from volunteers.outreach import service as outreach

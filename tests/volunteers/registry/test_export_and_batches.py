@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from fluxx.core.batches import BatchFailed, in_batches
-from fluxx.core.db import make_sessionmaker
-from fluxx.core.models import StaffRole
+from core.batches import BatchFailed, in_batches
+from core.db import make_sessionmaker
+from core.models import StaffRole
 from tests.factories import login, make_staff, make_volunteer
 from volunteers.registry import service as registry
 from volunteers.registry.importing import read_table

@@ -6,7 +6,7 @@ import pytest
 import xlsxwriter
 from sqlalchemy import func, select
 
-from fluxx.core.models import AuditEvent, StaffRole
+from core.models import AuditEvent, StaffRole
 from tests.factories import login, make_staff, make_volunteer
 from volunteers.registry.importing import MAX_FILE_BYTES
 from volunteers.registry.models import Volunteer

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from fluxx.core.models import StaffRole
+from core.models import StaffRole
 from tests.factories import login, make_staff
 from volunteers.imports import uploads
 

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import select
 
 from casework.reference.models import Municipality
-from fluxx.core.models import AuditEvent, StaffRole
+from core.models import AuditEvent, StaffRole
 from tests.factories import login, make_staff, make_volunteer
 from volunteers.registry.models import Volunteer
 

@@ -12,15 +12,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from casework.billing.models import HoursReport
 from casework.enums import HoursStatus, JobStatus
-from fluxx.core.models import AuditEvent, ScheduledTask
-from telephony.outbox import texts as sms_texts
-from telephony.outbox.models import Message, MessageDirection
+from core.models import AuditEvent, ScheduledTask
+from messaging import texts as sms_texts
+from messaging.models import Message, MessageDirection
 from tests.factories import T0, make_job, make_volunteer
 from tests.twilio_helpers import ACCOUNT_SID, HOTLINE, post_signed
 from tests.volunteers.builders import make_assignment, make_family_case, make_offer, make_outreach
 from volunteers.assignments import service as assignments
+from volunteers.assignments.models import HoursReport
 from volunteers.outreach import texts as outreach_texts
 from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus
 from volunteers.replies import texts as reply_texts

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from telephony.outbox import texts as sms_texts
+from messaging import texts as sms_texts
 from volunteers.outreach.rules import is_gsm7, sms_segments
 from volunteers.replies import texts as reply_texts
 from volunteers.replies.rules import Action, Decision, ReplyKind, Unclear, parse, resolve

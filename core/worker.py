@@ -1,0 +1,153 @@
+"""The background worker: runs due ScheduledTask rows, each at most once at a time.
+
+Several workers may run against PostgreSQL: a task is claimed with FOR UPDATE SKIP LOCKED, so two
+workers never take the same row. SQLite has one writer at a time, which gives the same guarantee.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import Clock
+from core.db import transaction
+from core.models import ScheduledTask, TaskStatus
+
+log = logging.getLogger("fluxx.worker")
+
+Handler = Callable[[Session, ScheduledTask, datetime], None]
+# Work that lives in its own table rather than in scheduled_task (e.g. the SMS outbox): called every
+# round with the worker's id, returns how much it did.
+Poller = Callable[[str], int]
+HANDLERS: dict[str, Handler] = {}
+MAX_ATTEMPTS = 8
+STALE_AFTER = timedelta(minutes=10)
+
+
+def task_handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs tasks of this kind."""
+
+    def register(func: Handler) -> Handler:
+        HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def schedule(
+    db: Session,
+    *,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> ScheduledTask:
+    """Persist a piece of work in the caller's transaction; it runs when due, after the commit."""
+    task = ScheduledTask(kind=kind, payload=payload or {}, due_at=due_at, dedupe_key=dedupe_key, created_at=now)
+    db.add(task)
+    db.flush()
+    return task
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with full jitter: up to 2^attempts seconds, at most 30 minutes."""
+    ceiling = min(2**attempts, 1800)
+    return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def claim(factory: sessionmaker[Session], *, now: datetime, me: str, limit: int = 10) -> list[int]:
+    """Mark up to `limit` due tasks as running for this worker and return their ids."""
+    with transaction(factory) as db:
+        # A task left running by a worker that died is taken again after a while.
+        stale = db.scalars(
+            select(ScheduledTask)
+            .where(ScheduledTask.status == TaskStatus.RUNNING, ScheduledTask.locked_at < now - STALE_AFTER)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for task in stale:
+            task.status = TaskStatus.PENDING
+        tasks = db.scalars(
+            select(ScheduledTask)
+            .where(ScheduledTask.status == TaskStatus.PENDING, ScheduledTask.due_at <= now)
+            .order_by(ScheduledTask.due_at, ScheduledTask.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for task in tasks:
+            task.status = TaskStatus.RUNNING
+            task.locked_by = me
+            task.locked_at = now
+        return [task.id for task in tasks]
+
+
+def run_task(factory: sessionmaker[Session], task_id: int, *, clock: Clock) -> None:
+    """Run one claimed task in its own transaction; a failure is retried later with backoff."""
+    try:
+        with transaction(factory) as db:
+            task = db.get_one(ScheduledTask, task_id)
+            handler = HANDLERS.get(task.kind)
+            if handler is None:
+                raise LookupError(f"no handler for task kind {task.kind!r}")
+            handler(db, task, clock())
+            task.status = TaskStatus.DONE
+            task.finished_at = clock()
+    except Exception as exc:
+        log.exception("task %s failed", task_id)
+        with transaction(factory) as db:
+            task = db.get_one(ScheduledTask, task_id)
+            task.attempts += 1
+            task.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            task.locked_by = None
+            if task.attempts >= MAX_ATTEMPTS or isinstance(exc, LookupError):
+                task.status = TaskStatus.FAILED
+                task.finished_at = clock()
+            else:
+                task.status = TaskStatus.PENDING
+                task.due_at = clock() + retry_delay(task.attempts)
+
+
+def run_once(
+    factory: sessionmaker[Session], *, clock: Clock, me: str | None = None, pollers: Sequence[Poller] = ()
+) -> int:
+    """Claim and run what is due now, then let each poller work; return how much was done."""
+    me = me or worker_id()
+    ids = claim(factory, now=clock(), me=me)
+    for task_id in ids:
+        run_task(factory, task_id, clock=clock)
+    return len(ids) + sum(poller(me) for poller in pollers)
+
+
+def run_forever(
+    factory: sessionmaker[Session],
+    *,
+    clock: Clock,
+    stop: threading.Event,
+    poll_seconds: float = 1.0,
+    pollers: Sequence[Poller] = (),
+) -> None:
+    """Poll for due work until `stop` is set (SIGTERM/SIGINT); the current task always finishes."""
+    me = worker_id()
+    log.info("worker %s started", me)
+    while not stop.is_set():
+        try:
+            ran = run_once(factory, clock=clock, me=me, pollers=pollers)
+        except Exception:
+            log.exception("worker loop error; retrying")
+            ran = 0
+        if not ran:
+            stop.wait(poll_seconds)
+    log.info("worker %s stopped", me)

@@ -1,0 +1,300 @@
+"""The `fluxx` command line: serve, worker, db upgrade, staff create, volunteers import, demo, fake-twilio."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from core.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+app = typer.Typer(help="Fluxxfon: Anrufe, Fälle und Einsätze der Fluxx-Notfallbetreuung.", no_args_is_help=True)
+db_app = typer.Typer(help="Datenbank verwalten.", no_args_is_help=True)
+staff_app = typer.Typer(help="Mitarbeitende verwalten.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
+volunteers_app = typer.Typer(help="Ehrenamtliche verwalten.", no_args_is_help=True)
+app.add_typer(volunteers_app, name="volunteers")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(f"Fehler in den Einstellungen: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM and Ctrl+C end the command cleanly (exit 0) by setting `stop`.
+
+    uvicorn shuts down gracefully on them and then raises the signal again for the handler it found:
+    without one of ours the process died of it before the in-process worker finished its send.
+    """
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+
+def _sessionmaker(settings: Settings) -> sessionmaker[Session]:
+    """The database of a command, ready for whatever the command does in a fresh process.
+
+    Every model is mapped first: relationships name other models by class name, and a command that
+    imported only some of them failed at its first query (`fluxx staff create` on a fresh install). The
+    domains get their settings too (the worker's tasks, reminders). Every command that uses the database
+    comes through here.
+    """
+    import fluxx.all_models  # noqa: F401
+    from core.db import make_engine, make_sessionmaker
+    from fluxx import wiring
+
+    wiring.configure(settings)
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse, auf der der Dienst lauscht.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    with_worker: Annotated[
+        bool | None,
+        typer.Option("--worker/--no-worker", help="Worker im selben Prozess (Standard bei SQLite)."),
+    ] = None,
+) -> None:
+    """Den Webdienst starten (Twilio-Webhooks und Oberfläche für Mitarbeitende)."""
+    import uvicorn
+
+    from core.clock import system_clock
+    from core.worker import run_forever
+    from fluxx.factory import create_app
+    from messaging.sender import sender_for
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    web_app = create_app(settings)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    thread: threading.Thread | None = None
+    in_process = with_worker if with_worker is not None else settings.database_url.startswith("sqlite")
+    if in_process:
+        factory = web_app.state.sessionmaker
+        sms = sender_for(settings, factory, clock=system_clock, stop=stop)
+        thread = threading.Thread(
+            target=run_forever,
+            kwargs={"factory": factory, "clock": system_clock, "stop": stop, "pollers": [sms]},
+            name="fluxx-worker",
+            daemon=True,
+        )
+        thread.start()
+    mode = "Simulationsmodus (ohne Twilio)" if settings.simulation else "mit Twilio"
+    typer.echo(f"Fluxxfon läuft auf http://{host}:{port} – {mode}")
+    try:
+        # No access log: its URLs carry search terms (names, phone numbers) that must not land in logs.
+        # No proxy headers from uvicorn either: the app believes X-Forwarded-For only from
+        # FLUXX_TRUSTED_PROXIES (core.web.client_ip).
+        uvicorn.run(web_app, host=host, port=port, log_level="info", access_log=False, proxy_headers=False)
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=30)  # let a send in progress finish and record Twilio's answer
+
+
+@app.command()
+def worker(
+    poll: Annotated[float, typer.Option(help="Sekunden zwischen zwei Blicken in die Warteschlange.")] = 1.0,
+) -> None:
+    """Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen). Endet sauber bei SIGTERM."""
+    from core import installation
+    from core.clock import system_clock
+    from core.worker import run_forever
+    from messaging.sender import sender_for
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    factory = _sessionmaker(settings)
+    installation.remember_twilio(factory, settings, now=system_clock())
+    typer.echo("Worker läuft. Beenden mit Strg+C oder SIGTERM.")
+    sms = sender_for(settings, factory, clock=system_clock, stop=stop)
+    run_forever(factory, clock=system_clock, stop=stop, poll_seconds=poll, pollers=[sms])
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Die Datenbank auf den neuesten Stand der Migrationen bringen."""
+    from core import installation
+    from core.clock import system_clock
+    from fluxx.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    installation.remember_twilio(_sessionmaker(settings), settings, now=system_clock())
+    typer.echo("Datenbank ist auf dem neuesten Stand.")
+
+
+@staff_app.command("create")
+def staff_create(
+    name: Annotated[str, typer.Option(help="Vor- und Nachname.")],
+    email: Annotated[str, typer.Option(help="E-Mail-Adresse (Anmeldename).")],
+    role: Annotated[str, typer.Option(help="counsellor, coordinator oder admin.")] = "counsellor",
+    phone: Annotated[str | None, typer.Option(help="Telefon, auf dem Anrufe klingeln, z. B. 0511 123456.")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Passwort; ohne Angabe wird es abgefragt.", show_default=False)
+    ] = None,
+    on_duty: Annotated[bool, typer.Option("--on-duty/--off-duty", help="Gleich im Dienst?")] = False,
+) -> None:
+    """Ein Konto für Mitarbeitende anlegen."""
+    from core import auth
+    from core.clock import system_clock
+    from core.db import transaction
+    from core.models import StaffRole
+
+    settings = _settings()
+    try:
+        staff_role = StaffRole(role)
+    except ValueError:
+        typer.echo("Rolle muss counsellor, coordinator oder admin sein.", err=True)
+        raise typer.Exit(2) from None
+    if password is None:
+        password = typer.prompt("Passwort", hide_input=True, confirmation_prompt=True)
+    try:
+        with transaction(_sessionmaker(settings)) as db:
+            staff = auth.create_staff(
+                db,
+                name=name,
+                email=email,
+                password=password,
+                role=staff_role,
+                phone=phone,
+                on_duty=on_duty,
+                now=system_clock(),
+            )
+            typer.echo(f"Konto angelegt: {staff.name} <{staff.email}> ({staff.role.label})")
+    except auth.AccountError as exc:
+        typer.echo(f"Fehler: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@volunteers_app.command("import")
+def volunteers_import(
+    file: Annotated[Path, typer.Argument(help="Liste der Ehrenamtlichen als CSV- oder Excel-Datei (.xlsx).")],
+    only_valid: Annotated[
+        bool, typer.Option("--only-valid", help="Nur fehlerfreie Zeilen importieren; die anderen bleiben draußen.")
+    ] = False,
+) -> None:
+    """Ehrenamtliche aus einer Datei importieren. Bei Fehlern wird nichts importiert (außer mit --only-valid)."""
+    import fluxx.all_models  # noqa: F401
+    from core import audit
+    from core.clock import system_clock
+    from core.db import transaction
+    from volunteers.registry import service
+    from volunteers.registry.importing import ImportFileError, read_table
+    from volunteers.registry.rules import validate_rows
+
+    settings = _settings()
+    try:
+        data = file.read_bytes()
+    except OSError:
+        typer.echo(f"Fehler: Die Datei „{file}“ lässt sich nicht lesen.", err=True)
+        raise typer.Exit(2) from None
+    now = system_clock()
+    # Read and check with no transaction open (on SQLite a transaction is the only writer's lock, which the
+    # calls of a running `fluxx serve` wait for); the volunteers are then stored in short batches.
+    try:
+        rows = read_table(data, file.name)
+    except ImportFileError as exc:
+        typer.echo(f"Fehler: {exc}", err=True)
+        raise typer.Exit(1) from None
+    factory = _sessionmaker(settings)
+    with factory() as read:
+        known = service.municipality_ids(read)
+    preview = validate_rows(rows, known, today=now.astimezone(settings.zone).date())
+    with factory() as read:
+        taken = service.registered(read, [row.draft.phone for row in preview.valid])
+    problems = sorted(
+        [*preview.errors, *service.registered_clashes(preview, taken)],
+        key=lambda message: int(message.split(":")[0].removeprefix("Zeile ")),
+    )
+    for message in problems:
+        typer.echo(message)
+    if problems and not only_valid:
+        typer.echo(
+            f"Nichts importiert: {len(problems)} Fehler. Bitte die Datei korrigieren, oder mit --only-valid "
+            "nur die fehlerfreien Zeilen importieren."
+        )
+        raise typer.Exit(1)
+    interrupted: service.ImportInterrupted | None = None
+    try:
+        result = service.import_in_batches(factory, preview=preview, only_valid=only_valid, now=now)
+        known_problems = set(problems)
+        created, late = len(result.created_ids), [m for m in result.skipped if m not in known_problems]
+    except service.ImportInterrupted as exc:
+        interrupted, created, late = exc, exc.created, []
+    except service.RegistryError as exc:
+        typer.echo(f"Fehler: {' '.join(exc.messages)}", err=True)
+        raise typer.Exit(1) from None
+    for message in late:  # numbers registered by someone else while the import ran
+        typer.echo(message)
+    skipped = len(preview.invalid) + len(preview.valid) - created
+    with transaction(factory) as db:
+        actor = audit.Actor(staff_id=None, ip=None, now=now)
+        detail = {"source": "cli", "created": created, "skipped": skipped}
+        audit.record(
+            db, actor, action="volunteer.import", object_type="volunteer", object_id=None, case_id=None, detail=detail
+        )
+    if interrupted is not None:
+        typer.echo(f"Fehler: {interrupted.messages[0]}", err=True)
+        raise typer.Exit(1)
+    left_out = "1 Zeile" if skipped == 1 else f"{skipped} Zeilen"
+    typer.echo(f"{created} Ehrenamtliche importiert, {left_out} ausgelassen.")
+
+
+@app.command()
+def demo() -> None:
+    """Demodaten laden (Mitarbeitende, Partner, Ehrenamtliche, einige Fälle); nur beim ersten Mal."""
+    from core.clock import system_clock
+    from core.db import transaction
+    from fluxx import demo as demo_data
+
+    settings = _settings()
+    if not settings.simulation:
+        # The demo creates an admin with a published password and invented people: never in production.
+        typer.echo("Fehler: Demodaten nur im Simulationsmodus (ohne Twilio-Zugangsdaten).", err=True)
+        raise typer.Exit(code=1)
+    try:
+        with transaction(_sessionmaker(settings)) as db:
+            result = demo_data.load(db, now=system_clock())
+    except demo_data.DemoRefused as exc:
+        typer.echo(f"Fehler: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo("Demodaten geladen." if result.created else "Demodaten sind schon vorhanden.")
+    typer.echo(f"Demo-Anmeldung: {result.email} / Passwort: {result.password}")
+
+
+@app.command("fake-twilio")
+def fake_twilio(
+    port: Annotated[int, typer.Option(help="Port.")] = 8765,
+    host: Annotated[str, typer.Option(help="Adresse.")] = "127.0.0.1",
+    account_sid: Annotated[str, typer.Option(help="Account-SID, die der Fake annimmt.")] = "AC" + "0" * 32,
+    auth_token: Annotated[str, typer.Option(help="Auth-Token, das der Fake annimmt.")] = "fake-token",
+) -> None:
+    """Eine lokale Nachbildung der Twilio-REST-API starten (für Tests und Probeläufe, ohne Internet)."""
+    import uvicorn
+
+    from messaging.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio(account_sid=account_sid, auth_token=auth_token)
+    typer.echo(
+        f"Fake-Twilio auf http://{host}:{port}. Fluxxfon dazu starten mit "
+        f"FLUXX_TWILIO_API_URL=http://{host}:{port} FLUXX_TWILIO_ACCOUNT_SID={account_sid} "
+        f"FLUXX_TWILIO_AUTH_TOKEN={auth_token}"
+    )
+    _stop_on_signals(threading.Event())
+    uvicorn.run(fake.app, host=host, port=port, log_level="info")

@@ -1,5 +1,0 @@
-"""The core every other package stands on: settings, database and transactions, clock, phone numbers,
-German formats, staff accounts and login, the audit writer, the worker runner and the web plumbing.
-
-It imports no domain package (see the import-linter contracts in pyproject.toml).
-"""

@@ -1,0 +1,217 @@
+"""The app factory: every test builds its own app around its own database and clock."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import ClientDisconnect
+from twilio.twiml.messaging_response import MessagingResponse
+
+import fluxx.all_models  # noqa: F401  (every table mapped, whichever views happen to be imported)
+from core import installation, web
+from core.clock import Clock, system_clock
+from core.db import describe_error, make_engine, make_sessionmaker
+from core.errors import NotFound
+from core.limits import BodySizeLimit
+from core.settings import Settings
+from fluxx import wiring
+from messaging import texts as sms_texts
+from telephony.voice import twiml as voice_twiml
+from telephony.webhooks import twiml
+
+
+class CsrfSeedAndFailures(BaseHTTPMiddleware):
+    """The browser's CSRF cookie, and a German answer for a failure (the security headers: web.SecurityHeaders)."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        seed = None
+        if web.cookie_name(request, web.CSRF_COOKIE) not in request.cookies and not request.url.path.startswith(
+            "/twilio/"
+        ):
+            seed = web.new_csrf_seed()
+            request.state.csrf_seed = seed
+        try:
+            response = await call_next(request)
+        except Exception as exc:
+            error: BaseException = exc
+            if isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+                error = error.exceptions[0]  # the error of the app, from inside the middleware's task group
+            # Answered here rather than by Starlette's last-resort handler, so that even a failure gets
+            # the security headers and uvicorn logs no traceback quoting the input.
+            response = await request.app.state.unexpected(request, error)
+        settings: Settings = request.app.state.settings
+        if seed is not None:
+            response.set_cookie(
+                web.cookie_name(request, web.CSRF_COOKIE),
+                seed,
+                httponly=True,
+                samesite="lax",
+                secure=settings.secure_cookies,
+                path="/",
+            )
+        return response
+
+
+GERMAN_ERRORS = {
+    404: "Diese Seite gibt es nicht.",
+    405: "Diese Aktion ist hier nicht möglich.",
+}
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") or request.method == "POST"
+
+
+def _favicon() -> RedirectResponse:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A database that served with real Twilio credentials is a real installation (no demo data).
+        installation.remember_twilio(app.state.sessionmaker, settings, now=clock())
+        yield
+
+    # No automatic "/path/" -> "/path" redirects: Starlette builds them from the Host header.
+    app = FastAPI(
+        title="Fluxxfon", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False, lifespan=lifespan
+    )
+    app.state.settings = settings
+    wiring.configure(settings)  # the in-process worker of `fluxx serve` runs the domains' tasks too
+    app.state.clock = clock
+    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.templates = web.make_templates(settings.zone)
+    app.add_middleware(CsrfSeedAndFailures)
+    app.add_middleware(BodySizeLimit)  # runs before anything reads the body
+    # Added last, so it runs first: every answer below it, the 413 of the size limit too, gets the headers.
+    app.add_middleware(web.SecurityHeaders, https=settings.secure_cookies)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    # Browsers ask for /favicon.ico whatever the pages link: point them at the SVG icon instead of a 404.
+    app.add_api_route("/favicon.ico", _favicon, methods=["GET"], include_in_schema=False)
+
+    @app.exception_handler(web.LoginRequired)
+    async def _login_required(request: Request, exc: web.LoginRequired) -> Response:
+        if request.method == "GET" and _wants_html(request):
+            return RedirectResponse(web.login_redirect_target(request, exc.ended), status_code=303)
+        if request.method == "POST":
+            # Back to the page the form was on (only its path is used, see web.safe_next).
+            referer = urlsplit(request.headers.get("referer", ""))
+            back = referer.path + (f"?{referer.query}" if referer.query else "") if referer.path else None
+            return RedirectResponse(web.login_url(back, exc.ended), status_code=303)
+        # A polling script learns why, so it can send the person to the login page with the reason.
+        return JSONResponse(web.logged_out_body(request, exc), status_code=401)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own errors (unknown path, wrong method) carry English phrases; staff read German.
+        detail = exc.detail
+        if detail == HTTPStatus(exc.status_code).phrase:
+            detail = GERMAN_ERRORS.get(exc.status_code, "Das hat leider nicht geklappt.")
+        if request.url.path.startswith("/twilio/"):
+            return PlainTextResponse(str(detail), status_code=exc.status_code)
+        if _wants_html(request):
+            return web.render(
+                request, "shell/error.html", status_code=exc.status_code, status=exc.status_code, message=detail
+            )
+        return JSONResponse({"detail": detail}, status_code=exc.status_code)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        """A service did not find what the URL names: the same 404 page as an unknown path."""
+        return await _http_error(request, StarletteHTTPException(status_code=404, detail=str(exc)))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
+        logging.getLogger("fluxx").error("database error on %s: %s", request.url.path, describe_error(exc))
+        if isinstance(exc, DataError):  # e.g. a number too large for its column, typed into a URL
+            return _failure(request, 400, "Die Eingabe ist ungültig (zum Beispiel eine zu große Zahl).")
+        if isinstance(exc, OperationalError | InterfaceError):
+            return _failure(
+                request, 503, "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal."
+            )
+        return _failure(request, 500, "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.")
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _exc: ClientDisconnect) -> Response:
+        # The caller hung up (or Twilio gave up) while we read the request: nobody waits for an answer.
+        logging.getLogger("fluxx").info("client went away during %s", request.url.path)
+        return Response(status_code=400)
+
+    @app.exception_handler(OverflowError)
+    async def _too_large(request: Request, _exc: OverflowError) -> Response:
+        return _failure(request, 400, "Die Eingabe ist ungültig (zum Beispiel eine zu große Zahl).")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Where it happened, not what it says: exception texts may quote what somebody typed.
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        place = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+        logging.getLogger("fluxx").error("unexpected %s on %s%s", type(exc).__name__, request.url.path, place)
+        return _failure(request, 500, "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.")
+
+    app.state.unexpected = _unexpected
+
+    def _failure(request: Request, status: int, message: str) -> Response:
+        """Nobody hears or reads an error: callers get the fallback, texters a request to resend."""
+        path = request.url.path
+        if path.startswith("/twilio/voice/"):
+            return twiml(voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
+                                              hotline=settings.hotline_number))  # fmt: skip
+        if path == "/twilio/sms/incoming":
+            reply = MessagingResponse()
+            reply.message(sms_texts.NOT_RECEIVED)
+            return twiml(reply)
+        if path.startswith("/twilio/"):
+            return twiml(MessagingResponse())  # status callbacks: an error answer would only be retried
+        if _wants_html(request):
+            return web.render(request, "shell/error.html", status_code=status, status=status, message=message)
+        return JSONResponse({"detail": message}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, _exc: RequestValidationError) -> Response:
+        return PlainTextResponse("Die Anfrage ist unvollständig oder fehlerhaft.", status_code=422)
+
+    # Fixed paths before /{id} paths: /cases (search) and /cases/new come before /cases/{case_id}.
+    from casework.audit import views as audit
+    from casework.calls import views as calls
+    from casework.cases import views as cases
+    from casework.dashboard import views as dashboard
+    from casework.jobs import views as jobs
+    from casework.reference import views as reference
+    from casework.search import views as search
+    from casework.undo import views as undo
+    from core import views as shell
+    from telephony.simulator import views as simulator
+    from telephony.sms import views as sms
+    from telephony.voice import views as voice
+    from volunteers.imports import views as volunteer_imports
+    from volunteers.outreach import views as outreach
+    from volunteers.registry import views as volunteers
+
+    for router in (
+        shell.router, shell.staff_admin, dashboard.router, reference.router, search.router, cases.router,
+        calls.router, jobs.router, jobs.coordinators, outreach.router, outreach.coordinators, audit.router,
+        voice.webhooks, voice.router, sms.webhooks, sms.router, volunteer_imports.router, volunteers.router,
+        undo.router,
+    ):  # fmt: skip
+        app.include_router(router)
+    if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)
+        app.include_router(simulator.router)
+        app.include_router(simulator.calls)
+    return app
