@@ -164,7 +164,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 def writer(factory: sessionmaker[Session]) -> Engine:
     """The factory's engine, marked so that its transactions begin as writers (same pool)."""
-    engine = factory.kw["bind"]
+    engine: Engine = factory.kw["bind"]
     return engine if engine.get_execution_options().get(WRITE) else engine.execution_options(**{WRITE: True})
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.case_owned import CaseOwned, Counts, OnMerge
 from core.db import Base
 
 
@@ -212,3 +213,8 @@ class InstallationFact(Base):
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime]
+
+
+# What a case owns here (see core.case_owned): the audit trail records what happened in which case, so it
+# stays where it was written (a merge is audited in both cases); it is append-only and never anonymised.
+CASE_OWNED = (CaseOwned(AuditEvent, OnMerge.KEEP, Counts.NOTHING),)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core.case_owned import CaseOwned, Counts, OnMerge
 from core.db import Base
 
 MAX_TEXT = 300
@@ -51,3 +52,8 @@ def dismiss(db: Session, *, notice_id: int, staff_id: int, now: datetime) -> boo
         return False
     notice.dismissed_at = notice.dismissed_at or now
     return True
+
+
+# What a case owns here (see core.case_owned): a notice tells a colleague about that case (its number is in
+# the text, its link leads on to the case it was merged into), so it stays; it holds no family data.
+CASE_OWNED = (CaseOwned(StaffNotice, OnMerge.KEEP, Counts.NOTHING),)

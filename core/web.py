@@ -103,11 +103,13 @@ def aria_current(context: Any, href: str) -> Markup:
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def now(request: Request) -> datetime:
-    return request.app.state.clock()
+    moment: datetime = request.app.state.clock()
+    return moment
 
 
 def get_db(request: Request) -> Iterator[Session]:

@@ -1,6 +1,6 @@
 """Import every model module so that Base.metadata knows the whole schema (Alembic, tests)."""
 
-import casework.billing.models  # noqa: F401
+import billing.models  # noqa: F401
 import casework.callbacks.models  # noqa: F401
 import casework.calls.models  # noqa: F401
 import casework.cases.models  # noqa: F401

@@ -21,7 +21,7 @@ from twilio.rest import Client
 from core.phone import try_e164
 from core.settings import Settings
 from messaging import rules as sms_status
-from messaging.models import MessageStatus
+from messaging.rules import MessageStatus
 
 DEFAULT_TIMEOUT = 10.0
 # The SDK logs every request's headers at INFO; one line per SMS at WARNING and above is enough.
@@ -51,7 +51,7 @@ class SmsGateway(Protocol):
     def send(self, to: str, body: str, status_callback: str) -> SendResult: ...
 
 
-class RewritingHttpClient(TwilioHttpClient):
+class RewritingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types: its base class is Any
     """Twilio's own HTTP client, sent to FLUXX_TWILIO_API_URL instead of https://api.twilio.com.
 
     The twilio SDK has no base-URL option, so scheme and host are rewritten per request; everything

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.case_owned import CaseOwned, Counts, OnMerge
 from core.db import Base
 from messaging.rules import MessageDirection, MessageStatus
 
@@ -35,3 +36,8 @@ class Message(Base):
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# What a case owns here (see core.case_owned): an SMS to or from the family touches the case (an automatic
+# answer too), but is nothing entered into it.
+CASE_OWNED = (CaseOwned(Message, OnMerge.MOVE, Counts.ACTIVITY, anonymise=("body", "from_number", "to_number")),)

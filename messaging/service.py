@@ -29,7 +29,8 @@ from core.settings import HOTLINE_NUMBER
 from core.worker import retry_delay, schedule, task_handler
 from messaging import rules, texts
 from messaging.gateway import SendError, SendResult
-from messaging.models import Message, MessageDirection, MessageStatus
+from messaging.models import Message
+from messaging.rules import MessageDirection, MessageStatus
 
 MAX_BODY = 1600  # Twilio refuses longer bodies (error 21617)
 # With backoff doubling up to 30 minutes, 16 attempts span about four hours of a Twilio outage.

@@ -61,4 +61,5 @@ def twiml(response: TwiML) -> Response:
 
 def sign(token: str, url: str, params: dict[str, str]) -> str:
     """The X-Twilio-Signature Twilio would send (for the simulator and tests)."""
-    return RequestValidator(token).compute_signature(url, params)
+    signature: str = RequestValidator(token).compute_signature(url, params)
+    return signature

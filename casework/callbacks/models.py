@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.callbacks.rules import CallbackOutcome
+from core.case_owned import CaseOwned, Counts, OnMerge
 from core.db import Base
 
 if TYPE_CHECKING:
@@ -30,3 +31,8 @@ class CallbackAttempt(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id])
+
+
+# What a case owns here (see core.case_owned): an attempt to call the family back touches the case, but
+# nothing was entered into it.
+CASE_OWNED = (CaseOwned(CallbackAttempt, OnMerge.MOVE, Counts.ACTIVITY, anonymise=("note",)),)

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.enums import CallStatus, NoCaseReason
+from core.case_owned import CaseOwned, Counts, OnMerge
 from core.db import Base
 
 if TYPE_CHECKING:
@@ -61,3 +62,16 @@ class CallEvent(Base):
     at: Mapped[datetime]
 
     call: Mapped[Call] = relationship(back_populates="events")
+
+
+# What a case owns here (see core.case_owned). A call marked "kein Fall" is no content of its case (but the
+# case is no longer untouched). The call events hang on the call, not on the case.
+CASE_OWNED = (
+    CaseOwned(
+        Call,
+        OnMerge.MOVE,
+        Counts.CONTENT,
+        anonymise=("from_number", "recording_sid", "recording_url"),
+        content_unless="no_case_reason",
+    ),
+)

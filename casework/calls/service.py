@@ -18,11 +18,10 @@ from casework.calls.models import Call, CallEvent
 from casework.calls.rules import FINAL_STATUSES, advance
 from casework.cases import family
 from casework.cases import service as cases
-from casework.cases.models import CarePerson, CareWindow, Case, CaseNote
+from casework.cases.models import Case
 from casework.cases.opening import open_case
 from casework.enums import CallStatus, CaseChannel, CaseStatus, Need, NoCaseReason
-from casework.jobs.models import CareJob
-from core import audit
+from core import audit, case_owned
 from core.audit import Actor
 from core.formats import BERLIN
 from core.models import Staff
@@ -159,15 +158,15 @@ def apply_status(
     call.updated_at = now
 
 
-def _has_content(db: Session, case: Case, call: Call) -> bool:
-    """Anything documented besides this call: notes, persons, windows, jobs or other real calls."""
-    checks = (
-        exists().where(CaseNote.case_id == case.id),
-        exists().where(CarePerson.case_id == case.id),
-        exists().where(CareWindow.case_id == case.id),
-        exists().where(CareJob.case_id == case.id),
-        exists().where(Call.case_id == case.id, Call.id != call.id, Call.no_case_reason.is_(None)),
-    )
+def _has_content(db: Session, case: Case) -> bool:
+    """Anything entered into the case: a row in a table the case owns that counts as content (notes, persons,
+    windows, jobs, bills, calls not marked "kein Fall", so not the call just marked; `core.case_owned`)."""
+    checks = []
+    for declared in case_owned.tables().content():
+        where = [declared.model.case_id == case.id]
+        if declared.content_unless is not None:
+            where.append(getattr(declared.model, declared.content_unless).is_(None))
+        checks.append(exists().where(*where))
     return any(db.scalar(select(check)) for check in checks)
 
 
@@ -186,7 +185,7 @@ def mark_no_case(db: Session, *, call: Call, reason: NoCaseReason, actor: Actor)
         detail={"reason": reason.value},
     )
     case = call.case
-    if case is None or case.status not in (CaseStatus.NEW, CaseStatus.IN_COUNSELLING) or _has_content(db, case, call):
+    if case is None or case.status not in (CaseStatus.NEW, CaseStatus.IN_COUNSELLING) or _has_content(db, case):
         return False
     cases.set_status(db, case=case, target=CaseStatus.CLOSED_NO_NEED, actor=actor)
     return True

@@ -6,7 +6,9 @@ Every incoming call still opens a case at once (the webhook must stay fast and n
 - staff add the call to the family's open case in one step (`add_call_to_open_case`); the new case, if
   nobody entered anything into it, is marked as merged: it disappears from lists, search and dashboard,
   its page leads to the open case and it counts as no counselling session;
-- staff merge two cases of one family (`merge`), calls, notes, persons, windows and jobs move along;
+- staff merge two cases of one family (`merge`): what the case owns moves along (calls, notes, persons,
+  windows, jobs, messages, bills, call-back attempts: the tables declared `OnMerge.MOVE` in the one list of
+  what a case owns, `core.case_owned`);
 - an accepted call from the family settles its open call-back (`settle_callbacks`).
 
 Services flush and never commit; every change is audited in the same transaction.
@@ -23,7 +25,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from casework.billing.models import Bill
 from casework.callbacks.models import CallbackAttempt
 from casework.callbacks.rules import CallbackOutcome
 from casework.calls.models import Call
@@ -32,11 +33,10 @@ from casework.cases.rules import OPEN_STATUSES, is_open
 from casework.cases.service import CaseworkError, get_case
 from casework.enums import Affiliation, CaseStatus
 from casework.jobs.models import CareJob
-from core import audit
+from core import audit, case_owned
 from core.audit import Actor
 from core.formats import date_de, datetime_de, time_de
 from core.models import Staff
-from messaging.models import Message
 
 
 class FamilyError(CaseworkError):
@@ -147,19 +147,12 @@ def _has_details(case: Case) -> bool:
 
 
 def is_untouched(db: Session, *, case: Case) -> bool:
-    """Nobody entered anything into the case: no notes, persons, windows, jobs, messages, details or calls."""
+    """Nobody entered anything into the case and nothing happened in it: no details, and no row in a table
+    the case owns that counts as content or activity (notes, persons, windows, jobs, calls, messages, bills,
+    call-back attempts; `core.case_owned`)."""
     if _has_details(case):
         return False
-    checks = (
-        exists().where(CaseNote.case_id == case.id),
-        exists().where(CarePerson.case_id == case.id),
-        exists().where(CareWindow.case_id == case.id),
-        exists().where(CareJob.case_id == case.id),
-        exists().where(Call.case_id == case.id),
-        exists().where(Message.case_id == case.id),
-        exists().where(Bill.case_id == case.id),
-        exists().where(CallbackAttempt.case_id == case.id),
-    )
+    checks = [exists().where(declared.model.case_id == case.id) for declared in case_owned.tables().touching()]
     return not any(db.scalar(select(check)) for check in checks)
 
 
@@ -301,19 +294,21 @@ def _count(db: Session, model: Any, case_id: int) -> int:
 
 def merge_preview(db: Session, *, source: Case, target: Case) -> MergePreview:
     check_merge(source, target)
+    # What staff see counted before they confirm (all of it moves: `merge` moves every table declared so).
     counts = [_count(db, model, source.id) for model in (Call, CaseNote, CarePerson, CareWindow, CareJob)]
     return MergePreview(source, target, *counts)
 
 
 def merge(db: Session, *, source_id: int, target_id: int, actor: Actor) -> MergePreview:
-    """Merge `source` into `target`: calls, notes, persons, windows, jobs (and messages, bills) move; the source
-    is marked as merged and the target gets a note saying what came in."""
+    """Merge `source` into `target`: every row of a table the case owns that is declared to move on merge
+    (calls, notes, persons, windows, jobs, messages, bills, call-back attempts) moves; the source is marked
+    as merged and the target gets a note saying what came in."""
     if source_id == target_id:
         raise FamilyError("Ein Fall kann nicht mit sich selbst zusammengeführt werden.")
     source, target = _lock_pair(db, source_id, target_id)
     preview = merge_preview(db, source=source, target=target)
-    for model in (Call, CaseNote, CarePerson, CareWindow, CareJob, Message, Bill, CallbackAttempt):
-        db.execute(update(model).where(model.case_id == source.id).values(case_id=target.id))
+    for declared in case_owned.tables().for_merge():
+        db.execute(update(declared.model).where(declared.model.case_id == source.id).values(case_id=target.id))
     _retire(db, source=source, target=target, actor=actor)
     moved = [
         f"{preview.calls} {'Anruf' if preview.calls == 1 else 'Anrufe'}",

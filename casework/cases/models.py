@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
 from casework.search.rules import reversed_digits
+from core.case_owned import CaseOwned, Counts, OnMerge
 from core.db import Base
 
 if TYPE_CHECKING:
@@ -117,7 +118,9 @@ class Case(Base):
 
 
 def _reversed_default(context: DefaultExecutionContext) -> str | None:
-    return reversed_digits(context.get_current_parameters().get("caller_phone"))
+    # SQLAlchemy leaves this method unannotated; it returns the row's parameters as a dict.
+    parameters: dict[str, str | None] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return reversed_digits(parameters.get("caller_phone"))
 
 
 @event.listens_for(Case.caller_phone, "set")
@@ -175,3 +178,15 @@ class CaseStatusChange(Base):
     to_status: Mapped[CaseStatus]
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     at: Mapped[datetime]
+
+
+# What a case owns here (see core.case_owned). The status history stays with its case: a merged case keeps
+# how it was opened and closed, and the target's history is not mixed with another case's.
+CASE_OWNED = (
+    CaseOwned(CaseNote, OnMerge.MOVE, Counts.CONTENT, anonymise=("body",)),
+    CaseOwned(
+        CarePerson, OnMerge.MOVE, Counts.CONTENT, anonymise=("label", "need_description", "special_requirements")
+    ),
+    CaseOwned(CareWindow, OnMerge.MOVE, Counts.CONTENT),
+    CaseOwned(CaseStatusChange, OnMerge.KEEP, Counts.NOTHING),  # every case has one from its opening
+)

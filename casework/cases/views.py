@@ -2,8 +2,8 @@
 call-back work ("Ich rufe zurück", outcome) and the case form.
 
 A refused action rolls back what its service wrote before the page says why (see `core.web.get_db`).
-The case page also shows the volunteers' assignments: a view may use every domain, while case work itself
-never imports the volunteers domain above it.
+The case page also shows the volunteers' assignments and the case's bills: a view may use the floors above
+(the one exception in the floors contract), while case work itself never imports them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billing import timeline as bill_timeline
 from casework.callbacks import rules as callback_rules
 from casework.callbacks import service as callbacks
 from casework.calls.models import Call
@@ -138,7 +139,12 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
         case=case,
         transitions=transitions,
         history=service.caller_history(db, case=case),
-        entries=timeline.for_case(db, case=case, assignments=_assignment_entries(db, case), now=web.now(request)),
+        entries=timeline.for_case(
+            db,
+            case=case,
+            extra=_assignment_entries(db, case) + bill_timeline.entries_for_case(db, case_id=case.id),
+            now=web.now(request),
+        ),
         family=family.known_family(db, case=case),
         merge_targets=family.merge_targets(db, case=case),
         claimer=claimer,

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.enums import JobKind, JobStatus
+from core.case_owned import CaseOwned, Counts, OnMerge
 from core.db import Base
 
 if TYPE_CHECKING:
@@ -42,3 +43,7 @@ class CareJob(Base):
 
     case: Mapped[Case] = relationship(back_populates="jobs")
     municipality: Mapped[Municipality | None] = relationship()
+
+
+# What a case owns here (see core.case_owned); a job's assignments and hours hang on the job.
+CASE_OWNED = (CaseOwned(CareJob, OnMerge.MOVE, Counts.CONTENT, anonymise=("district", "notes")),)

@@ -1,5 +1,5 @@
-"""Everything that happened in a case, in one list: status changes, notes, calls, jobs, SMS,
-assignments, hours and bills."""
+"""Everything that happened in a case, in one list: status changes, notes, calls, jobs, SMS; and what the
+floors above case work add (the volunteers' assignments and hours, the bills)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from casework.billing.models import Bill
 from casework.calls.rules import live_state
 from casework.cases.models import Case, CaseNote, CaseStatusChange
 from core.audit import staff_names
-from messaging.models import Message, MessageDirection
+from messaging.models import Message
+from messaging.rules import MessageDirection
 
 
 @dataclass(frozen=True)
@@ -98,19 +98,11 @@ def _sms_entries(db: Session, case: Case, job_ids: list[int]) -> list[Entry]:
     return entries
 
 
-def _bill_entries(db: Session, case: Case) -> list[Entry]:
-    bills = db.scalars(select(Bill).where(Bill.case_id == case.id))
-    return [
-        Entry(b.issued_at, "bill", f"Rechnung {b.number}", f"Status: {b.status.label}", extra={"total": b.total})
-        for b in bills
-    ]
-
-
-def for_case(db: Session, *, case: Case, assignments: Sequence[Entry] = (), now: datetime | None = None) -> list[Entry]:
+def for_case(db: Session, *, case: Case, extra: Sequence[Entry] = (), now: datetime | None = None) -> list[Entry]:
     """The case's timeline, newest first.
 
-    `assignments` are the volunteers' commitments and hours: the volunteers domain stands above case work,
-    so the case page's view adds them (see `casework.cases.views`).
+    `extra` are the entries of the floors above case work (the volunteers' commitments and hours, the
+    bills): case work cannot read them, so the case page's view adds them (see `casework.cases.views`).
     """
     job_ids = [job.id for job in case.jobs]
     people = {n.author_id for n in db.scalars(select(CaseNote).where(CaseNote.case_id == case.id))}
@@ -123,7 +115,6 @@ def for_case(db: Session, *, case: Case, assignments: Sequence[Entry] = (), now:
         + _call_entries(case, names, now)
         + _job_entries(case)
         + _sms_entries(db, case, job_ids)
-        + list(assignments)
-        + _bill_entries(db, case)
+        + list(extra)
     )
     return sorted(entries, key=lambda entry: entry.at, reverse=True)

@@ -125,7 +125,8 @@ calls = APIRouter(prefix="/simulator/call", dependencies=[Depends(web.current_st
 def _calls(request: Request) -> dict[str, SimulatedCall]:
     if getattr(request.app.state, "simulated_calls", None) is None:
         request.app.state.simulated_calls = {}
-    return request.app.state.simulated_calls
+    simulated: dict[str, SimulatedCall] = request.app.state.simulated_calls
+    return simulated
 
 
 def _simulator(request: Request) -> CallSimulator:

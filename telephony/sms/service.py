@@ -20,7 +20,8 @@ from core.phone import try_e164
 from messaging import rules as sms_status
 from messaging import service as outbox
 from messaging import texts as sms_texts
-from messaging.models import Message, MessageDirection, MessageStatus
+from messaging.models import Message
+from messaging.rules import MessageDirection, MessageStatus
 from volunteers import contact
 from volunteers.registry.models import Volunteer
 from volunteers.replies import service as replies

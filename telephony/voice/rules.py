@@ -24,7 +24,7 @@ MAX_STEPS = 400  # a change at least every day: covers more than a year of closu
 
 @cache
 def _lower_saxony(year: int) -> holidays.HolidayBase:
-    return holidays.Germany(subdiv="NI", years=year)
+    return holidays.country_holidays("DE", subdiv="NI", years=year)
 
 
 def is_public_holiday(day: date) -> bool:

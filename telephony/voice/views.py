@@ -75,14 +75,16 @@ router = APIRouter()
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _hours(request: Request) -> rules.HotlineHours:
     state = request.app.state
     if getattr(state, "hotline_hours", None) is None:
         state.hotline_hours = rules.HotlineHours(state.settings.opening_hours, state.settings.zone)
-    return state.hotline_hours
+    hours: rules.HotlineHours = state.hotline_hours
+    return hours
 
 
 def _call(request: Request, db: DB, form: FormData) -> Call:

@@ -3,7 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from casework.billing.models import TariffRate
+from billing.models import TariffRate
 from casework.enums import Affiliation
 from casework.reference.models import Municipality
 from fluxx.all_models import metadata

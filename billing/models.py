@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.enums import Affiliation, BillStatus
+from core.case_owned import CaseOwned, Counts, OnMerge
 from core.db import Base
 
 
@@ -59,3 +60,8 @@ class BillLine(Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
 
     bill: Mapped[Bill] = relationship(back_populates="lines")
+
+
+# What a case owns here (see core.case_owned): a bill goes with its case into the case it is merged into.
+# It is kept for the accounts (cancelled, never deleted) and holds no personal data of its own.
+CASE_OWNED = (CaseOwned(Bill, OnMerge.MOVE, Counts.CONTENT),)

@@ -1,1 +1,0 @@
-"""Hours reported for assignments, effective-dated tariff rates, bills and their lines."""
