@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 Clock = Callable[[], datetime]
+
+# How a time of day "until midnight" is stored (availability slots, a job's piece of a day): the last
+# minute of the day; people read and write "24:00".
+MIDNIGHT_END = time(23, 59)
+
+
+def day_start(day: date, zone: tzinfo) -> datetime:
+    """Local midnight at the start of `day` in `zone`, as an aware datetime."""
+    return datetime.combine(day, time(0), tzinfo=zone)
 
 
 def system_clock() -> datetime:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock
@@ -27,6 +28,15 @@ log = logging.getLogger("fluxx.worker")
 Handler = Callable[[Session, ScheduledTask, datetime], None]
 # Work that lives in its own table rather than in scheduled_task (e.g. the SMS outbox): called every
 # round with the worker's id, returns how much it did.
+#
+# Why the SMS outbox keeps its own claim, lease and retry instead of being tasks of this queue (they share
+# `retry_delay`, the backoff): a task runs its handler inside one transaction, but an SMS must be claimed
+# and committed *before* Twilio is called (no row lock held across the network call; a worker that dies
+# mid-send leaves a claim whose lease runs out) and Twilio's answer is recorded in a second transaction.
+# The message row is also the message itself: its status moves on with Twilio's callbacks, it keeps the
+# SID and error per message and is the log staff read, so a task per SMS would only duplicate that state.
+# Sends are paced per process (`messaging.sender.Pacer`), not per task, and one table per purpose keeps
+# each SKIP LOCKED claim on a small, single-purpose index. See `messaging.service.claim_due`.
 Poller = Callable[[str], int]
 HANDLERS: dict[str, Handler] = {}
 MAX_ATTEMPTS = 8
@@ -44,19 +54,52 @@ def task_handler(kind: str) -> Callable[[Handler], Handler]:
 
 
 def schedule(
-    db: Session,
-    *,
-    kind: str,
-    due_at: datetime,
-    now: datetime,
-    payload: dict[str, Any] | None = None,
-    dedupe_key: str | None = None,
+    db: Session, *, kind: str, due_at: datetime, now: datetime, payload: dict[str, Any] | None = None
 ) -> ScheduledTask:
     """Persist a piece of work in the caller's transaction; it runs when due, after the commit."""
-    task = ScheduledTask(kind=kind, payload=payload or {}, due_at=due_at, dedupe_key=dedupe_key, created_at=now)
+    task = ScheduledTask(kind=kind, payload=payload or {}, due_at=due_at, created_at=now)
     db.add(task)
     db.flush()
     return task
+
+
+def schedule_once(
+    db: Session,
+    *,
+    kind: str,
+    key: str,
+    due_at: datetime,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+    renew: bool = False,
+) -> bool:
+    """Schedule a task under the dedupe `key` unless one exists (another worker, an earlier try, the same
+    webhook twice); True when this call inserted it. Race-safe: the insert runs in a savepoint and the
+    unique `dedupe_key` refuses a second row, also one that a concurrent transaction inserts (on PostgreSQL
+    the insert waits for it; SQLite has one writer at a time).
+
+    With `renew`, an existing task of the key is wanted again: a finished one is made due again (an
+    assignment renewed after a release needs its reminder again), a pending one moves to `due_at` and
+    takes `payload`; a running one is left alone."""
+    key = key[:120]  # the column's length
+    task = db.scalar(select(ScheduledTask).where(ScheduledTask.dedupe_key == key))
+    if task is None:
+        try:
+            with db.begin_nested():
+                db.add(ScheduledTask(kind=kind, payload=payload or {}, due_at=due_at, dedupe_key=key, created_at=now))
+                db.flush()
+            return True
+        except IntegrityError:  # scheduled by another transaction at this moment
+            if not renew:
+                return False
+            task = db.scalars(select(ScheduledTask).where(ScheduledTask.dedupe_key == key)).one()
+    if renew:
+        if task.status in (TaskStatus.DONE, TaskStatus.FAILED):
+            task.status, task.attempts, task.finished_at, task.last_error = TaskStatus.PENDING, 0, None, None
+        if task.status == TaskStatus.PENDING:
+            task.due_at, task.payload = due_at, payload or {}
+        db.flush()
+    return False
 
 
 def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:

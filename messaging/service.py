@@ -19,14 +19,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import transaction
 from core.models import ScheduledTask
 from core.phone import try_e164
 from core.settings import HOTLINE_NUMBER
-from core.worker import retry_delay, schedule, task_handler
+from core.worker import retry_delay, schedule_once, task_handler
 from messaging import rules, texts
 from messaging.gateway import SendError, SendResult
 from messaging.models import Message
@@ -124,7 +123,12 @@ class Outgoing:
 
 
 def claim_due(factory: sessionmaker[Session], *, now: datetime, limit: int) -> list[int]:
-    """Claim up to `limit` due messages (and claims whose lease ran out) and commit the claim."""
+    """Claim up to `limit` due messages (and claims whose lease ran out) and commit the claim.
+
+    Deliberately not a `core.worker` task queue (whose claim looks much like this one; the backoff,
+    `retry_delay`, is shared): the claim must be committed before Twilio is called and the answer recorded
+    in a second transaction, while a task runs in one; the row is the message (status, SID, error, the log
+    staff read), and sending is paced per process. The full reasoning is next to `core.worker.Poller`."""
     due = or_(
         and_(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now),
         # A worker that died after claiming leaves the row claimed; its lease ends and it is due again.
@@ -262,14 +266,11 @@ def receive_status(
         return message
     log.warning("status %r for unknown message %s; checking again later", status_value, sid)
     payload = {"sid": sid, "status": status_value, "error_code": error_code}
-    try:
-        with db.begin_nested():
-            schedule(
-                db, kind=LATE_STATUS, due_at=now + LATE_STATUS_DELAY, now=now, payload=payload,
-                dedupe_key=f"sms-status:{sid}:{status_value}"[:120],
-            )  # fmt: skip
-    except IntegrityError:
-        pass  # the same callback came twice; one check is enough
+    # The same callback twice schedules one check: one is enough.
+    schedule_once(
+        db, kind=LATE_STATUS, key=f"sms-status:{sid}:{status_value}", due_at=now + LATE_STATUS_DELAY, now=now,
+        payload=payload,
+    )  # fmt: skip
     return None
 
 

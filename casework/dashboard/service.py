@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from casework.enums import JobStatus
 from casework.jobs import rules as jobs_rules
 from casework.jobs.models import CareJob
 from core.audit import staff_names
+from core.clock import day_start
 from core.models import Staff
 
 
@@ -98,7 +99,7 @@ def _jobs(db: Session, *where: Any) -> list[CareJob]:
 def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> DashboardLists:
     """Calls to return, calls of today, my open cases, cases without counsellor, jobs waiting."""
     open_case = Case.status.in_(OPEN_STATUSES)
-    midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+    midnight = day_start(now.astimezone(zone).date(), zone)
     calls = list(
         db.scalars(
             select(Call)

@@ -6,7 +6,6 @@ numbers and volunteers' names. The entry names the cases and volunteers shown (i
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,6 +14,7 @@ from fastapi.responses import Response
 from casework.dashboard import service as dashboard
 from casework.enums import NoCaseReason
 from core import audit, notices, web
+from core.clock import day_start
 from core.web import DB, CurrentStaff, actor, zone
 from volunteers.assignments import service as assignments
 
@@ -24,7 +24,7 @@ router = APIRouter()
 def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, Any]:
     now, local = web.now(request), zone(request)
     # The volunteers' side of the same day, assembled here: case work knows nothing of volunteers.
-    today = datetime.combine(now.astimezone(local).date(), time(0), tzinfo=local)
+    today = day_start(now.astimezone(local).date(), local)
     return {
         "summary": dashboard.summary(db, staff=staff),
         "lists": dashboard.lists(db, staff=staff, now=now, zone=local),

@@ -7,7 +7,7 @@ index range scan however many cases there are, and rows inserted meanwhile cause
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from casework.callbacks import service as callbacks
 from casework.cases.models import Case
 from casework.enums import CaseStatus, Need
 from casework.search.rules import SearchQuery, prefix_upper_bound
+from core.clock import day_start
 
 PAGE_SIZE = 50
 UNASSIGNED = -1  # counsellor filter value for "nobody yet"
@@ -87,7 +88,7 @@ def search_condition(query: SearchQuery, dialect: str) -> ColumnElement[bool] | 
 
 
 def local_day_start(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    return day_start(day, zone).astimezone(UTC)
 
 
 def filter_conditions(filters: CaseFilters, zone: ZoneInfo, dialect: str) -> list[ColumnElement[bool]]:

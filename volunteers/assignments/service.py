@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.enums import HoursStatus, JobStatus
@@ -30,6 +30,7 @@ from volunteers.assignments.models import HoursReport
 from volunteers.outreach import texts
 from volunteers.outreach.models import Assignment, AssignmentSource, AssignmentStatus, Offer, OfferStatus
 from volunteers.outreach.rules import offer_expired
+from volunteers.outreach.service import active_assignments
 from volunteers.registry.models import Volunteer
 
 
@@ -55,11 +56,6 @@ def lock_job(db: Session, job_id: int) -> CareJob:
     return db.scalars(query).one()
 
 
-def active_count(db: Session, job_id: int) -> int:
-    query = select(func.count()).where(Assignment.job_id == job_id, Assignment.status == AssignmentStatus.ACTIVE)
-    return db.scalar(query) or 0
-
-
 def active_of(db: Session, *, job_id: int, volunteer_id: int) -> Assignment | None:
     return db.scalar(
         select(Assignment).where(
@@ -79,7 +75,7 @@ def accept(db: Session, *, offer: Offer, now: datetime) -> Outcome:
         return Outcome(held, already_held=True)
     offer.answered_at = now
     open_for_yes = job.status in WAITING_FOR_CARER and not offer_expired(now=now, starts_at=job.starts_at)
-    if not open_for_yes or rules.is_full(active=active_count(db, job.id), needed=job.carers_needed):
+    if not open_for_yes or rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed):
         offer.status = OfferStatus.TOO_LATE
         return Outcome(None)
     offer.status = OfferStatus.ACCEPTED
@@ -98,7 +94,7 @@ def assign_by_hand(db: Session, *, job: CareJob, volunteer: Volunteer, actor: au
         raise AssignmentError(staff_texts.volunteer_inactive(volunteer.name))
     if active_of(db, job_id=job.id, volunteer_id=volunteer.id) is not None:
         raise AssignmentError(staff_texts.already_assigned(volunteer.name, job.code))
-    if rules.is_full(active=active_count(db, job.id), needed=job.carers_needed):
+    if rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed):
         raise AssignmentError(staff_texts.job_full(job.code))
     offer = db.scalar(select(Offer).where(Offer.job_id == job.id, Offer.volunteer_id == volunteer.id))
     if offer is not None and offer.status == OfferStatus.SENT:
@@ -128,7 +124,7 @@ def _assign(
     assignment.withdrawn_at = None
     volunteer.last_assigned_at = now  # the fairness key of matching: least recently assigned first
     db.flush()
-    if rules.is_full(active=active_count(db, job.id), needed=job.carers_needed):
+    if rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed):
         job.status = JobStatus.FILLED
         tasks.schedule_filled_notices(db, job=job, assignment=assignment, now=now)
     job.updated_at = now

@@ -16,23 +16,20 @@ Importing this module registers the handlers (`fluxx.wiring` does, for the web a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
-from core.models import ScheduledTask, TaskStatus
-from core.worker import schedule, task_handler
+from core.models import ScheduledTask
+from core.worker import schedule_once, task_handler
 from messaging.service import queue_sms
 from volunteers.assignments import rules
 from volunteers.outreach import service as outreach
 from volunteers.outreach import texts
-from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus
-from volunteers.outreach.rules import offer_expired, to_tell_filled
+from volunteers.outreach.models import Assignment, AssignmentStatus
+from volunteers.outreach.rules import offer_expired
 from volunteers.registry.models import Volunteer
 
 REMINDER = "assignment.reminder"
@@ -49,36 +46,17 @@ def configure(*, reminder_hour: int) -> None:
 FILLED_NOTICES = "assignment.filled_notices"
 
 
-def schedule_once(
-    db: Session, *, kind: str, key: str, due_at: datetime, now: datetime, payload: dict[str, Any]
-) -> ScheduledTask:
-    """Schedule a task under `key` once; a finished task of that key is made due again (an assignment
-    renewed after a release needs its reminder again), a pending one moves to `due_at`."""
-    task = db.scalar(select(ScheduledTask).where(ScheduledTask.dedupe_key == key))
-    if task is None:
-        try:
-            with db.begin_nested():
-                return schedule(db, kind=kind, due_at=due_at, now=now, payload=payload, dedupe_key=key)
-        except IntegrityError:  # scheduled by another transaction at this moment
-            task = db.scalars(select(ScheduledTask).where(ScheduledTask.dedupe_key == key)).one()
-    if task.status in (TaskStatus.DONE, TaskStatus.FAILED):
-        task.status, task.attempts, task.finished_at, task.last_error = TaskStatus.PENDING, 0, None, None
-    if task.status == TaskStatus.PENDING:
-        task.due_at, task.payload = due_at, payload
-    db.flush()
-    return task
-
-
 def schedule_reminder(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
     due_at = rules.reminder_due(starts_at=job.starts_at, now=now, hour=_reminder_hour)
     if due_at is not None:
         payload = {"assignment_id": assignment.id}
-        schedule_once(db, kind=REMINDER, key=f"reminder:{assignment.id}", due_at=due_at, now=now, payload=payload)
+        key = f"reminder:{assignment.id}"
+        schedule_once(db, kind=REMINDER, key=key, due_at=due_at, now=now, payload=payload, renew=True)
 
 
 def schedule_filled_notices(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
     key = f"filled:{job.id}:{assignment.id}"
-    schedule_once(db, kind=FILLED_NOTICES, key=key, due_at=now, now=now, payload={"job_id": job.id})
+    schedule_once(db, kind=FILLED_NOTICES, key=key, due_at=now, now=now, payload={"job_id": job.id}, renew=True)
 
 
 def resume_outreach(db: Session, *, job: CareJob, now: datetime) -> None:
@@ -108,17 +86,4 @@ def send_filled_notices(db: Session, task: ScheduledTask, now: datetime) -> None
     job = db.get(CareJob, task.payload["job_id"])
     if job is None or job.status != JobStatus.FILLED:
         return  # a carer was released meanwhile: the open offers are still wanted
-    offers = db.scalars(
-        select(Offer)
-        .where(Offer.job_id == job.id, Offer.status == OfferStatus.SENT)
-        .order_by(Offer.id)
-        .with_for_update()
-    ).all()
-    for offer in to_tell_filled(offers, now=now, starts_at=job.starts_at):
-        volunteer = db.get_one(Volunteer, offer.volunteer_id)
-        queue_sms(
-            db, to=volunteer.phone, body=texts.filled_notice(job.code), now=now, case_id=job.case_id,
-            job_id=job.id, volunteer_id=volunteer.id,
-        )  # fmt: skip
-    for offer in offers:
-        offer.status = OfferStatus.EXPIRED
+    outreach.tell_filled(db, job=job, now=now)

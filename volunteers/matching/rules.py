@@ -22,11 +22,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from casework.enums import LANGUAGE_PREFIX, LANGUAGES, JobKind, Requirement
+from core.clock import MIDNIGHT_END
 from volunteers.matching import texts
 from volunteers.vocabulary import CertificateKind, Skill
 
 BERLIN = ZoneInfo("Europe/Berlin")
-MIDNIGHT_END = time(23, 59)
 
 KIND_SKILLS: dict[JobKind, Skill] = {
     JobKind.CHILD_CARE: Skill.CHILD_CARE,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from core.clock import MIDNIGHT_END
+
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 INACTIVE = "deaktiviert"
@@ -23,7 +25,7 @@ def day(value: date) -> str:
 
 def clock(value: time) -> str:
     """23:59 is how a slot until midnight is stored; people read 24:00."""
-    return "24:00" if (value.hour, value.minute) == (23, 59) else f"{value:%H:%M}"
+    return "24:00" if (value.hour, value.minute) == (MIDNIGHT_END.hour, MIDNIGHT_END.minute) else f"{value:%H:%M}"
 
 
 def missing_skill(label: str) -> str:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.enums import JobStatus
@@ -26,7 +25,7 @@ from core import audit
 from core.audit import Actor
 from core.models import ScheduledTask, Staff, StaffRole, TaskStatus
 from core.phone import try_e164
-from core.worker import schedule, task_handler
+from core.worker import schedule_once, task_handler
 from messaging.service import queue_sms
 from volunteers.matching import service as matching
 from volunteers.matching.rules import Candidate, JobNotMatchable
@@ -220,7 +219,8 @@ def _wave_tasks(job_id: int, *statuses: TaskStatus) -> tuple[ColumnElement[bool]
 
 
 def active_assignments(db: Session, *, job_id: int) -> int:
-    """How many carers have the job now (released ones do not count)."""
+    """How many carers have the job now (released ones do not count): what a wave asks before it sends and
+    what an assignment counts under the job lock (`volunteers.assignments.service`), with a fresh query."""
     query = select(func.count()).where(Assignment.job_id == job_id, Assignment.status == AssignmentStatus.ACTIVE)
     return db.scalar(query) or 0
 
@@ -257,7 +257,7 @@ def _send_wave(
         job.status, job.updated_at = JobStatus.SEARCHING, now
     db.flush()
     due = rules.wake_after_wave(sent_at=now, starts_at=job.starts_at, policy=policy_of(outreach))
-    _schedule_once(db, job_id=job.id, key=f"outreach:{job.id}:{wave + 1}", due_at=due, now=now)
+    _schedule_wave(db, job_id=job.id, key=f"outreach:{job.id}:{wave + 1}", due_at=due, now=now)
 
 
 def _wake(db: Session, outreach: Outreach, *, at: datetime, now: datetime) -> None:
@@ -267,7 +267,7 @@ def _wake(db: Session, outreach: Outreach, *, at: datetime, now: datetime) -> No
     pending = db.scalar(select(func.count()).where(*due_in_time))
     if not pending:
         key = f"outreach:{outreach.job_id}:{outreach.waves_sent + 1}:at:{at:%Y%m%dT%H%M%S}"
-        _schedule_once(db, job_id=outreach.job_id, key=key, due_at=at, now=now)
+        _schedule_wave(db, job_id=outreach.job_id, key=key, due_at=at, now=now)
 
 
 def _stop(db: Session, outreach: Outreach, job: CareJob, step: Step, now: datetime) -> None:
@@ -277,21 +277,33 @@ def _stop(db: Session, outreach: Outreach, job: CareJob, step: Step, now: dateti
     elif step.kind == StepKind.FILLED:
         if job.status in WAITING_FOR_CARER:
             job.status, job.updated_at = JobStatus.FILLED, now
-        _tell_filled(db, job, now)
+        tell_filled(db, job=job, now=now)
     elif step.kind == StepKind.CANCELLED:
         _expire_waiting(db, job_id=job.id)
     db.flush()
 
 
-def _tell_filled(db: Session, job: CareJob, now: datetime) -> None:
-    """Those still waiting hear the job is filled; their offers expire, so nobody is told twice."""
-    offers = db.scalars(select(Offer).where(Offer.job_id == job.id).order_by(Offer.id)).all()
+def tell_filled(db: Session, *, job: CareJob, now: datetime) -> None:
+    """Those still waiting hear the job is filled; every waiting offer expires, so nobody is told twice.
+
+    The waiting offers are locked first (FOR UPDATE on PostgreSQL): a yes being decided at this very moment
+    answers its own offer (TOO_LATE, "schon vergeben"), and that offer is no longer waiting once we read it.
+    Used when a wave finds the job filled and by the task that follows the assignment that filled it
+    (`volunteers.assignments.tasks`)."""
+    offers = db.scalars(
+        select(Offer)
+        .where(Offer.job_id == job.id, Offer.status == OfferStatus.SENT)
+        .order_by(Offer.id)
+        .with_for_update()
+    ).all()
     for offer in rules.to_tell_filled(offers, now=now, starts_at=job.starts_at):
         volunteer = db.get_one(Volunteer, offer.volunteer_id)
-        queue_sms(db, to=volunteer.phone, body=texts.filled_notice(job.code), now=now, job_id=job.id,
-                  volunteer_id=volunteer.id)  # fmt: skip
+        queue_sms(
+            db, to=volunteer.phone, body=texts.filled_notice(job.code), now=now, case_id=job.case_id,
+            job_id=job.id, volunteer_id=volunteer.id,
+        )  # fmt: skip
+    for offer in offers:
         offer.status = OfferStatus.EXPIRED
-    _expire_waiting(db, job_id=job.id)
 
 
 def _expire_waiting(db: Session, *, job_id: int) -> None:
@@ -315,17 +327,12 @@ def _kick(db: Session, *, job_id: int, label: str, now: datetime) -> None:
     prefix = f"outreach:{job_id}:{label}:"
     earlier = db.scalar(select(func.count()).where(ScheduledTask.dedupe_key.like(f"{prefix}%"))) or 0
     db.flush()
-    _schedule_once(db, job_id=job_id, key=f"{prefix}{earlier + 1}", due_at=now, now=now)
+    _schedule_wave(db, job_id=job_id, key=f"{prefix}{earlier + 1}", due_at=now, now=now)
 
 
-def _schedule_once(db: Session, *, job_id: int, key: str, due_at: datetime, now: datetime) -> bool:
-    """Schedule a wave task unless one with this key exists (another worker, an earlier try)."""
-    try:
-        with db.begin_nested():
-            schedule(db, kind=TASK_KIND, due_at=due_at, now=now, payload={"job_id": job_id}, dedupe_key=key)
-    except IntegrityError:
-        return False
-    return True
+def _schedule_wave(db: Session, *, job_id: int, key: str, due_at: datetime, now: datetime) -> bool:
+    """A wave task under `key`, unless one exists (another worker, an earlier try)."""
+    return schedule_once(db, kind=TASK_KIND, key=key, due_at=due_at, now=now, payload={"job_id": job_id})
 
 
 def _require(staff: Staff, role: StaffRole) -> None:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import time
 
+from core.clock import MIDNIGHT_END
 from volunteers.registry.drafts import WeeklySlot
 
 
@@ -66,7 +67,6 @@ _PERIODS: Mapping[str, tuple[time, time]] = {
     **dict.fromkeys(("ganztags", "ganztägig", "ganztag"), (time(8), time(18))),
 }
 _FILLER_WORDS = frozenset({"uhr", "h", "von", "am", "jeweils"})
-MIDNIGHT_END = time(23, 59)
 
 _AVAILABILITY_TOKEN = re.compile(
     r"\s*(?:(?P<time>\d{1,2}(?:[:.]\d{2})?)|(?P<word>[^\W\d_]+)\.?|(?P<dash>[-–—])|(?P<sep>[,/+&])|(?P<bad>\S))"

@@ -75,7 +75,7 @@ def test_a_restarted_worker_that_finds_a_second_task_for_the_wave_sends_nothing_
 
 def test_a_task_that_fails_after_the_wave_is_retried_without_sending_again(db, engine, clock, job, monkeypatch):
     calls = []
-    real = outreach._schedule_once
+    real = outreach._schedule_wave
 
     def flaky(*args, **kwargs):
         calls.append(kwargs["key"])
@@ -83,10 +83,10 @@ def test_a_task_that_fails_after_the_wave_is_retried_without_sending_again(db, e
             raise RuntimeError("worker lost its database connection")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(outreach, "_schedule_once", flaky)
+    monkeypatch.setattr(outreach, "_schedule_wave", flaky)
     work(engine, clock)  # the wave fails as a whole: its offers and SMS roll back with it
     assert offered(db, job) == {}
-    monkeypatch.setattr(outreach, "_schedule_once", real)
+    monkeypatch.setattr(outreach, "_schedule_wave", real)
 
     clock.advance(minutes=1)  # the retry's backoff
     work(engine, clock)

@@ -15,7 +15,7 @@ from messaging.models import Message
 from tests.factories import T0, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, offered, outbox_count, work
 from volunteers.outreach import service as outreach
-from volunteers.outreach.models import Assignment, Offer, OfferStatus, OutreachStatus
+from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus, OutreachStatus
 from volunteers.outreach.rules import OutreachPolicy
 
 
@@ -80,6 +80,8 @@ def test_the_waves_stop_when_the_job_is_filled_and_the_others_hear_it(db, engine
     assert len(offered(db, job)) == 5
     assert outreach.get(db, job_id=job.id).status == OutreachStatus.FILLED
     assert outbox_count(db, job, "Fluxx: Einsatz") == 4  # the filled notice, not to the winner
+    notices = db.scalars(select(Message).where(Message.job_id == job.id, Message.body.startswith("Fluxx: Einsatz")))
+    assert {m.case_id for m in notices} == {job.case_id}  # told the same way as after a yes (`tell_filled`)
     assert {o.status for o in db.scalars(select(Offer).where(Offer.volunteer_id != people[2].id))} == {
         OfferStatus.EXPIRED
     }
@@ -266,3 +268,14 @@ def test_a_withdrawal_by_sms_resumes_the_search_with_the_next_carers_and_never_a
     db.refresh(job)
     assert job.status == JobStatus.SEARCHING
     assert outreach.get(db, job_id=job.id).status == OutreachStatus.ACTIVE
+
+
+def test_a_jobs_active_assignments_are_counted_without_the_released(db, clock):
+    people = carers(db, 3)
+    job = job_in_laatzen(db, carers_needed=3)
+    statuses = (AssignmentStatus.ACTIVE, AssignmentStatus.RELEASED, AssignmentStatus.ACTIVE)
+    for person, status in zip(people, statuses, strict=True):
+        db.add(Assignment(job_id=job.id, volunteer_id=person.id, assigned_at=clock(), status=status))
+    db.flush()
+
+    assert outreach.active_assignments(db, job_id=job.id) == 2
