@@ -36,7 +36,7 @@ bench: install
 	@if [ -n "$$FLUXX_BENCH_POSTGRES_URL" ]; then \
 	  $(BIN)/python bench/concurrent_calls.py --connections 2 10 50 --database-url "$$FLUXX_BENCH_POSTGRES_URL"; fi
 
-# ruff, the layers as import-linter contracts (pyproject.toml), and types (strict on rules and services).
+# ruff, the floors as import-linter contracts (pyproject.toml), and types (mypy --strict on every module).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
