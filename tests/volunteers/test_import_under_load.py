@@ -59,21 +59,29 @@ class Callers:
         self.base_url, self.settings = base_url, settings
         self.stop = threading.Event()
         self.answers: list[tuple[float, int, str]] = []
+        self.warm_up: list[tuple[float, int, str]] = []
         self.numbers = itertools.count()
         self.threads = [threading.Thread(target=self._call_until_stopped) for _ in range(CALLERS)]
+
+    def _call(self, client: httpx.Client) -> tuple[float, int, str]:
+        n = next(self.numbers)
+        params = voice_params(f"CA{n:032d}", From=f"+4915119{n:06d}")
+        url = self.settings.public_base_url + "/twilio/voice/incoming"
+        headers = {"X-Twilio-Signature": sign(self.settings.webhook_auth_token, url, params)}
+        started = time.monotonic()
+        response = client.post("/twilio/voice/incoming", data=params, headers=headers)
+        return time.monotonic() - started, response.status_code, response.text
 
     def _call_until_stopped(self) -> None:
         with httpx.Client(base_url=self.base_url, timeout=30) as client:
             while not self.stop.is_set():
-                n = next(self.numbers)
-                params = voice_params(f"CA{n:032d}", From=f"+4915119{n:06d}")
-                url = self.settings.public_base_url + "/twilio/voice/incoming"
-                headers = {"X-Twilio-Signature": sign(self.settings.webhook_auth_token, url, params)}
-                started = time.monotonic()
-                response = client.post("/twilio/voice/incoming", data=params, headers=headers)
-                self.answers.append((time.monotonic() - started, response.status_code, response.text))
+                self.answers.append(self._call(client))
 
     def during(self, job: Callable[[], object]) -> object:
+        # A running hotline has answered calls before: the first call of a fresh process (imports, templates,
+        # the database's first plans) is not what the import is measured against.
+        with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            self.warm_up = [self._call(client) for _ in range(CALLERS)]
         for thread in self.threads:
             thread.start()
         try:
@@ -134,7 +142,7 @@ def test_calls_hear_the_menu_at_once_while_a_coordinator_imports_five_thousand_v
     assert stored(db) == (VOLUNTEERS, 2 * VOLUNTEERS, 2 * VOLUNTEERS)
     callers.assert_all_heard_the_menu(at_least=20)
     db.expire_all()
-    assert db.scalar(select(func.count()).select_from(Call)) == len(callers.answers)
+    assert db.scalar(select(func.count()).select_from(Call)) == len(callers.answers) + len(callers.warm_up)
 
 
 def test_calls_hear_the_menu_at_once_while_the_command_line_imports_five_thousand_volunteers(served_app, db, tmp_path):
