@@ -31,6 +31,7 @@ def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, Any]:
         "no_case_reasons": list(NoCaseReason),
         "assigned_today": assignments.assigned_since(db, since=today),
         "withdrawals": assignments.open_withdrawals(db),
+        "hours_missing": assignments.hours_missing(db, now=now),
     }
 
 
@@ -43,7 +44,11 @@ def _shown(context: dict[str, Any]) -> dict[str, list[int]]:
     cases |= {known.open_case.id for known in lists.families.values()}
     people = context["assigned_today"] + context["withdrawals"]
     cases |= {assignment.job.case_id for assignment in people}
-    return {"shown": sorted(cases), "volunteers": sorted({assignment.volunteer_id for assignment in people})}
+    volunteers = {assignment.volunteer_id for assignment in people}
+    missing: assignments.MissingHours = context["hours_missing"]
+    cases |= {entry.case_id for entry in missing.entries}
+    volunteers |= {entry.volunteer_id for entry in missing.entries}
+    return {"shown": sorted(cases), "volunteers": sorted(volunteers)}
 
 
 def _record(request: Request, db: DB, staff: CurrentStaff, context: dict[str, Any], *, poll: bool) -> None:

@@ -1,5 +1,5 @@
-"""Pure rules of assignments: whether a job has room for one more carer, when the reminder goes out, and
-whether reported hours can be right."""
+"""Pure rules of assignments: whether a job has room for one more carer, when the reminder goes out,
+whether reported hours can be right, and when the carer is asked for the hours (and reminded once)."""
 
 from __future__ import annotations
 
@@ -64,3 +64,47 @@ def check_hours(hours: Decimal, *, starts_at: datetime, ends_at: datetime, now: 
     if hours > window_hours(starts_at=starts_at, ends_at=ends_at) + HOURS_SLACK:
         return HoursCheck.BEYOND_WINDOW
     return HoursCheck.OK
+
+
+# After the job's window the carer is asked for the hours once; without an answer, reminded once this much
+# later; after that the dashboard shows the job under "Stunden fehlen".
+HOURS_REMINDER_AFTER = timedelta(hours=24)
+
+
+class HoursAsk(enum.StrEnum):
+    """Whether to ask a carer for the hours of an assignment now (`SEND`) or why not."""
+
+    SEND = "send"
+    NOT_ACTIVE = "not_active"  # released or withdrawn: the volunteer did not go
+    JOB_CANCELLED = "job_cancelled"  # nobody went: there are no hours
+    REPORTED = "reported"  # hours are already in (reported, confirmed or even rejected: staff know)
+
+
+def ask_for_hours(*, active: bool, job_cancelled: bool, reported: bool) -> HoursAsk:
+    """The one decision behind the hours request and its reminder: ask only a carer still assigned to a
+    job that took place and who has not reported hours yet."""
+    if not active:
+        return HoursAsk.NOT_ACTIVE
+    if job_cancelled:
+        return HoursAsk.JOB_CANCELLED
+    if reported:
+        return HoursAsk.REPORTED
+    return HoursAsk.SEND
+
+
+def hours_request_due(*, ends_at: datetime, now: datetime) -> datetime:
+    """When to ask for the hours: when the job's window ends, or now for an assignment made after that."""
+    if ends_at.utcoffset() is None or now.utcoffset() is None:
+        raise ValueError("ends_at and now must be timezone-aware")
+    return max(ends_at, now)
+
+
+def hours_reminder_due(*, requested_at: datetime) -> datetime:
+    """When to remind once of the hours: a day after asking."""
+    return requested_at + HOURS_REMINDER_AFTER
+
+
+def hours_missing_for_jobs_ended_before(now: datetime) -> datetime:
+    """The dashboard's "Stunden fehlen": jobs whose window ended before this moment, so the reminder was due
+    (asked at the end, reminded a day later), and a carer still has not reported."""
+    return now - HOURS_REMINDER_AFTER

@@ -14,10 +14,12 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import distinct, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
+from casework.cases.models import Case
 from casework.enums import HoursStatus, JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
@@ -129,6 +131,7 @@ def _assign(
         tasks.schedule_filled_notices(db, job=job, assignment=assignment, now=now)
     job.updated_at = now
     tasks.schedule_reminder(db, job=job, assignment=assignment, now=now)
+    tasks.schedule_hours_request(db, job=job, assignment=assignment, now=now)
     _tell_family(db, job=job, volunteer=volunteer, now=now)
     audit.record(
         db, actor, action="assignment.create", object_type="assignment", object_id=assignment.id,
@@ -248,6 +251,80 @@ def assigned_since(db: Session, *, since: datetime, limit: int = 30) -> list[Ass
         .limit(limit)
     )
     return list(db.scalars(query))
+
+
+@dataclass(frozen=True)
+class MissingHoursEntry:
+    """One carer who was asked and reminded and has not reported hours: a line under "Stunden fehlen"."""
+
+    assignment_id: int
+    job_id: int
+    code: str
+    ends_at: datetime
+    case_id: int
+    case_number: str
+    volunteer_id: int
+    first_name: str
+
+
+@dataclass(frozen=True)
+class MissingHours:
+    jobs: int  # how many jobs lack hours, also beyond the entries listed
+    entries: list[MissingHoursEntry]  # the longest overdue first, at most `limit`
+
+
+def hours_missing(db: Session, *, now: datetime, limit: int = 30) -> MissingHours:
+    """Active assignments of jobs that took place (not cancelled) whose carer was asked for the hours and
+    reminded a day later (`rules.hours_missing_for_jobs_ended_before`; an assignment made after the job
+    ended is asked later) and has no hours report: the dashboard's "Stunden fehlen". One query, the count
+    of jobs as a scalar subquery in it."""
+    before = rules.hours_missing_for_jobs_ended_before(now)
+
+    def missing(assignment: Any, job: Any) -> tuple[Any, ...]:  # the tables or their aliases
+        return (
+            assignment.status == AssignmentStatus.ACTIVE,
+            job.ends_at <= before,
+            assignment.assigned_at <= before,
+            job.status != JobStatus.CANCELLED,
+            ~exists().where(HoursReport.assignment_id == assignment.id),
+        )
+
+    counted_assignment, counted_job = aliased(Assignment), aliased(CareJob)
+    jobs = (
+        select(func.count(distinct(counted_job.id)))
+        .select_from(counted_assignment)
+        .join(counted_job, counted_job.id == counted_assignment.job_id)
+        .where(*missing(counted_assignment, counted_job))
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Assignment.id, CareJob.id, CareJob.code, CareJob.ends_at, Case.id, Case.number, Volunteer.id,
+            Volunteer.name, jobs,
+        )
+        .select_from(Assignment)
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .join(Case, Case.id == CareJob.case_id)
+        .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
+        .where(*missing(Assignment, CareJob))
+        .order_by(CareJob.ends_at, CareJob.id, Assignment.id)
+        .limit(limit)
+    )  # fmt: skip
+    rows = db.execute(query).all()
+    entries = [
+        MissingHoursEntry(
+            assignment_id=assignment_id,
+            job_id=job_id,
+            code=code,
+            ends_at=ends_at,
+            case_id=case_id,
+            case_number=number,
+            volunteer_id=volunteer_id,
+            first_name=(name.split() or [name])[0],
+        )
+        for assignment_id, job_id, code, ends_at, case_id, number, volunteer_id, name, _ in rows
+    ]
+    return MissingHours(jobs=rows[0][-1] if rows else 0, entries=entries)
 
 
 class HoursResult(enum.StrEnum):

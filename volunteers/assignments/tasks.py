@@ -7,6 +7,13 @@
   of the winning transaction: a yes that is being decided at that very moment answers its own offer
   first (TOO_LATE, "schon vergeben") and so is not told twice.
 
+- `assignment.hours_request` (dedupe `hours:{assignment_id}`): when the job's window ends, asks the carer
+  for the hours (`STUNDEN 4821 3,5`) if the assignment is still active, the job not cancelled and no hours
+  are reported yet (`rules.ask_for_hours`); then schedules
+- `assignment.hours_reminder` (dedupe `hours-reminder:{assignment_id}`): a day later, one reminder under the
+  same condition. Without an answer after that, the dashboard lists the job under "Stunden fehlen"
+  (`volunteers.assignments.service.hours_missing`).
+
 When a job waits for a carer again (a withdrawal, a release), `volunteers.outreach.service.resume`
 restarts its search: the next wave is due at once.
 
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from casework.enums import JobStatus
@@ -26,6 +34,7 @@ from core.models import ScheduledTask
 from core.worker import schedule_once, task_handler
 from messaging.service import queue_sms
 from volunteers.assignments import rules
+from volunteers.assignments.models import HoursReport
 from volunteers.outreach import service as outreach
 from volunteers.outreach import texts
 from volunteers.outreach.models import Assignment, AssignmentStatus
@@ -44,6 +53,8 @@ def configure(*, reminder_hour: int) -> None:
 
 
 FILLED_NOTICES = "assignment.filled_notices"
+HOURS_REQUEST = "assignment.hours_request"
+HOURS_REMINDER = "assignment.hours_reminder"
 
 
 def schedule_reminder(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
@@ -52,6 +63,14 @@ def schedule_reminder(db: Session, *, job: CareJob, assignment: Assignment, now:
         payload = {"assignment_id": assignment.id}
         key = f"reminder:{assignment.id}"
         schedule_once(db, kind=REMINDER, key=key, due_at=due_at, now=now, payload=payload, renew=True)
+
+
+def schedule_hours_request(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
+    """Ask for the hours when the job's window ends (renewed with the assignment, like the reminder)."""
+    due_at = rules.hours_request_due(ends_at=job.ends_at, now=now)
+    key = f"hours:{assignment.id}"
+    payload = {"assignment_id": assignment.id}
+    schedule_once(db, kind=HOURS_REQUEST, key=key, due_at=due_at, now=now, payload=payload, renew=True)
 
 
 def schedule_filled_notices(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
@@ -87,3 +106,43 @@ def send_filled_notices(db: Session, task: ScheduledTask, now: datetime) -> None
     if job is None or job.status != JobStatus.FILLED:
         return  # a carer was released meanwhile: the open offers are still wanted
     outreach.tell_filled(db, job=job, now=now)
+
+
+def _ask_for_hours(db: Session, task: ScheduledTask, now: datetime, *, reminder: bool) -> bool:
+    """Send the hours request (or its reminder) if `rules.ask_for_hours` says so; True when sent."""
+    assignment = db.get(Assignment, task.payload["assignment_id"])
+    if assignment is None:
+        return False
+    # The job row lock, as every change of its assignments and hours takes it (`service.lock_job`): a
+    # release or an hours report at this moment is decided before or after us, never in between.
+    locked = select(CareJob).where(CareJob.id == assignment.job_id).with_for_update()
+    job = db.scalars(locked.execution_options(populate_existing=True)).one()
+    db.refresh(assignment)
+    reported = db.scalar(select(exists().where(HoursReport.assignment_id == assignment.id))) or False
+    decision = rules.ask_for_hours(
+        active=assignment.status == AssignmentStatus.ACTIVE,
+        job_cancelled=job.status == JobStatus.CANCELLED,
+        reported=reported,
+    )
+    if decision is not rules.HoursAsk.SEND:
+        return False
+    volunteer = db.get_one(Volunteer, assignment.volunteer_id)
+    body = texts.hours_reminder(job.code, job.starts_at) if reminder else texts.hours_request(job.code)
+    queue_sms(db, to=volunteer.phone, body=body, now=now, case_id=job.case_id, job_id=job.id, volunteer_id=volunteer.id)
+    return True
+
+
+@task_handler(HOURS_REQUEST)
+def send_hours_request(db: Session, task: ScheduledTask, now: datetime) -> None:
+    if _ask_for_hours(db, task, now, reminder=False):
+        assignment_id = task.payload["assignment_id"]
+        due_at = rules.hours_reminder_due(requested_at=now)
+        schedule_once(
+            db, kind=HOURS_REMINDER, key=f"hours-reminder:{assignment_id}", due_at=due_at, now=now,
+            payload={"assignment_id": assignment_id}, renew=True,
+        )  # fmt: skip
+
+
+@task_handler(HOURS_REMINDER)
+def send_hours_reminder(db: Session, task: ScheduledTask, now: datetime) -> None:
+    _ask_for_hours(db, task, now, reminder=True)

@@ -190,6 +190,19 @@ def family_carer_coming(carer_first_name: str, starts_at: datetime, zone: ZoneIn
     return f"Fluxx: Gute Nachricht! {first_name} kommt {when} zu Ihnen. Fragen oder Änderungen: {HOTLINE}"
 
 
+def hours_request(code: str) -> str:
+    """When the job's window has ended: how many hours, and the answer form the parser understands."""
+    return f"Fluxx: Wie viele Stunden haben Sie bei Einsatz {code} betreut? Antworten Sie z. B. STUNDEN {code} 3,5"
+
+
+def hours_reminder(code: str, starts_at: datetime, zone: ZoneInfo = BERLIN) -> str:
+    """A day after the request without an answer, once; the job's day helps to remember which one it was."""
+    return (
+        f"Fluxx: Erinnerung: Wie viele Stunden haben Sie bei Einsatz {code} ({day_de(starts_at, zone)}) betreut? "
+        f"Antworten Sie z. B. STUNDEN {code} 3,5"
+    )
+
+
 def hours_ack(hours: Decimal, code: str) -> str:
     """After STUNDEN: the hours are noted and wait for staff to confirm them."""
     return f"Fluxx: Danke! {hours_de(hours)} für Einsatz {code} sind notiert. Das Team bestätigt sie noch."

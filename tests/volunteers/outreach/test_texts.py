@@ -48,6 +48,8 @@ ALL_TEXTS = {
     ),
     "family": (texts.family_carer_coming("Petra", START), 1),
     "hours": (texts.hours_ack(Decimal("3.5"), "4821"), 1),
+    "hours request": (texts.hours_request("4821"), 1),
+    "hours reminder": (texts.hours_reminder("4821", START), 1),
 }
 
 
@@ -193,6 +195,18 @@ def test_the_family_hears_the_first_name_and_time_but_no_volunteer_number():
 )
 def test_hours_are_said_with_a_decimal_comma(hours, said):
     assert f"Danke! {said} für Einsatz 4821" in texts.hours_ack(hours, "4821")
+
+
+def test_after_the_job_the_carer_is_asked_for_the_hours_in_the_form_the_parser_understands():
+    assert texts.hours_request("4821") == (
+        "Fluxx: Wie viele Stunden haben Sie bei Einsatz 4821 betreut? Antworten Sie z. B. STUNDEN 4821 3,5"
+    )
+    assert texts.hours_reminder("4821", START) == (
+        "Fluxx: Erinnerung: Wie viele Stunden haben Sie bei Einsatz 4821 (Mo. 30.11.) betreut? "
+        "Antworten Sie z. B. STUNDEN 4821 3,5"
+    )
+    hours = parse("STUNDEN 4821 3,5")
+    assert (hours.kind, hours.code, hours.hours) == (ReplyKind.HOURS, "4821", Decimal("3.5"))
 
 
 def test_released_and_taken_texts_name_the_job_and_never_the_family():
