@@ -10,11 +10,10 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db import describe_error, transaction
+from core.db import describe_error, insert_on_conflict, transaction
 from core.models import InstallationFact
 from core.settings import Settings
 
@@ -25,8 +24,7 @@ TWILIO_CREDENTIALS = "twilio_credentials"
 
 def remember(db: Session, *, key: str, value: str, now: datetime) -> None:
     """Record a fact once; the first record stays (several processes may start at the same time)."""
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(InstallationFact).values(key=key, value=value[:200], recorded_at=now)
+    statement = insert_on_conflict(db, InstallationFact).values(key=key, value=value[:200], recorded_at=now)
     db.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case, CaseStatusChange, YearlyCounter
 from casework.enums import CaseChannel, CaseStatus, Need
 from casework.search.rules import name_key
+from core.db import insert_on_conflict
 
 CASE_NUMBERS = "case"
 
@@ -26,9 +26,8 @@ def next_number(db: Session, *, scope: str, year: int) -> int:
     ends, so concurrent transactions queue for it (PostgreSQL row lock; SQLite has one writer anyway)
     instead of computing "highest + 1" and colliding.
     """
-    dialect_insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        dialect_insert(YearlyCounter)
+        insert_on_conflict(db, YearlyCounter)
         .values(scope=scope, year=year, last_value=1)
         .on_conflict_do_update(
             index_elements=[YearlyCounter.scope, YearlyCounter.year],

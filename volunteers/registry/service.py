@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Select, exists, func, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from casework.reference.models import Municipality
 from core.batches import BatchFailed, in_batches
+from core.db import insert_on_conflict
 from core.phone import display
 from core.spreadsheet import csv_bytes
 from volunteers.registry.availability import format_availability
@@ -267,8 +267,7 @@ def store_rows(db: Session, rows: Sequence[ValidRow], *, now: datetime) -> tuple
         }
         for row in rows
     ]
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Volunteer).on_conflict_do_nothing(index_elements=["phone"])
+    statement = insert_on_conflict(db, Volunteer).on_conflict_do_nothing(index_elements=["phone"])
     new_ids = {phone: id for id, phone in db.execute(statement.returning(Volunteer.id, Volunteer.phone), values)}
     stored = [row for row in rows if row.draft.phone in new_ids]
     _insert_details(db, [(new_ids[row.draft.phone], row.draft) for row in stored])
