@@ -32,8 +32,7 @@ from core.errors import NotFound
 from core.formats import ascii_int
 from core.models import Staff, StaffRole
 from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
-from volunteers.assignments.models import HoursReport
-from volunteers.outreach.models import Assignment, AssignmentStatus
+from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 

@@ -20,7 +20,7 @@ from fluxx import demo
 from messaging.models import Message, MessageDirection, MessageStatus
 from tests.browser.login import submit_login
 from tests.factories import T0, make_call, make_case, make_job, make_staff, make_volunteer
-from volunteers.outreach.models import Assignment, AssignmentSource
+from volunteers.assignments.models import Assignment, AssignmentSource
 
 # GET routes that are not pages a person reads: health check, live fragments, audio, a CSV download, the icon.
 NOT_PAGES = {

@@ -30,7 +30,7 @@ from tests.factories import T0, login, make_call, make_case, make_job, make_staf
 from tests.twilio_helpers import post_signed, voice_params
 from tests.volunteers.outreach.helpers import carers, laatzen_id
 from tests.volunteers.test_importing import xlsx_file
-from volunteers.outreach.models import Assignment, AssignmentSource
+from volunteers.assignments.models import Assignment, AssignmentSource
 from volunteers.registry.importing import ImportFileError, read_table
 from volunteers.registry.models import VolunteerAbsence
 from volunteers.registry.rules import validate_rows

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from casework.enums import JobStatus
 from tests.factories import T0, make_case, make_job, make_volunteer
-from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus, Outreach
+from volunteers.assignments.models import Assignment, AssignmentStatus
+from volunteers.outreach.models import Offer, OfferStatus, Outreach
 
 FAMILY_PHONE = "+4915112345678"
 

@@ -11,9 +11,10 @@ from sqlalchemy import event, select
 from casework.enums import JobKind, Requirement
 from casework.reference.models import Municipality
 from tests.factories import T0, make_case, make_job, make_volunteer
+from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.matching import rules
 from volunteers.matching import service as matching
-from volunteers.outreach.models import Assignment, AssignmentStatus, Offer
+from volunteers.outreach.models import Offer
 
 # Friday 27.11.2026, 14:00–17:00 in Hannover (UTC+1).
 JOB_START = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)

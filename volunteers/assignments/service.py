@@ -28,9 +28,9 @@ from core.phone import display, is_mobile
 from messaging.service import queue_sms
 from volunteers.assignments import rules, tasks
 from volunteers.assignments import texts as staff_texts
-from volunteers.assignments.models import HoursReport
+from volunteers.assignments.models import Assignment, AssignmentSource, AssignmentStatus, HoursReport
 from volunteers.outreach import texts
-from volunteers.outreach.models import Assignment, AssignmentSource, AssignmentStatus, Offer, OfferStatus
+from volunteers.outreach.models import Offer, OfferStatus
 from volunteers.outreach.rules import offer_expired
 from volunteers.outreach.service import active_assignments
 from volunteers.registry.models import Volunteer

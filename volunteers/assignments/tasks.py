@@ -34,10 +34,9 @@ from core.models import ScheduledTask
 from core.worker import schedule_once, task_handler
 from messaging.service import queue_sms
 from volunteers.assignments import rules
-from volunteers.assignments.models import HoursReport
+from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
 from volunteers.outreach import service as outreach
 from volunteers.outreach import texts
-from volunteers.outreach.models import Assignment, AssignmentStatus
 from volunteers.outreach.rules import offer_expired
 from volunteers.registry.models import Volunteer
 

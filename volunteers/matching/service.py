@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from casework.jobs.models import CareJob
 from casework.reference.models import Municipality
+from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.matching import rules
 from volunteers.matching.rules import BERLIN, Candidate, JobNeeds, Slot, VolunteerFacts
-from volunteers.outreach.models import Assignment, AssignmentStatus, Offer
+from volunteers.outreach.models import Offer
 from volunteers.registry.models import (
     Volunteer,
     VolunteerAbsence,

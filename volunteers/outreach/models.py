@@ -1,4 +1,7 @@
-"""Offers of a job to volunteers (one SMS each, in waves) and the assignments that result."""
+"""Offers of a job to volunteers (one SMS each, in waves) and the search that sends them.
+
+The assignments that result live with the code that changes them: `volunteers.assignments.models`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,9 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from casework.jobs.models import CareJob
 from core.db import Base
-from volunteers.registry.models import Volunteer
 
 
 class OfferStatus(enum.StrEnum):
@@ -30,17 +31,6 @@ class OutreachStatus(enum.StrEnum):
     LIMIT_REACHED = "limit_reached"  # max_waves sent: "keine Zusage"
 
 
-class AssignmentStatus(enum.StrEnum):
-    ACTIVE = "active"
-    RELEASED = "released"
-    COMPLETED = "completed"
-
-
-class AssignmentSource(enum.StrEnum):
-    SMS = "sms"  # the volunteer's yes to an offer
-    STAFF = "staff"  # a coordinator assigned by hand
-
-
 class Offer(Base):
     """One SMS offer of a job to a volunteer in an outreach wave."""
 
@@ -58,36 +48,6 @@ class Offer(Base):
     sent_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
-
-
-class Assignment(Base):
-    """A volunteer who took a job; at most one per job and volunteer."""
-
-    __tablename__ = "assignment"
-    __table_args__ = (
-        UniqueConstraint("job_id", "volunteer_id"),
-        # Matching asks, per candidate, for their active assignments (overlap, weekly maximum).
-        Index("ix_assignment_volunteer_id_status", "volunteer_id", "status"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("care_job.id"), index=True)
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
-    status: Mapped[AssignmentStatus] = mapped_column(default=AssignmentStatus.ACTIVE)
-    source: Mapped[AssignmentSource] = mapped_column(default=AssignmentSource.SMS)
-    assigned_at: Mapped[datetime]
-    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    released_at: Mapped[datetime | None]
-    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    # "volunteer" when they withdrew by SMS, else the coordinator's reason.
-    release_reason: Mapped[str | None] = mapped_column(String(200))
-    # Set when the volunteer withdrew by SMS (ABSAGE): staff must find a replacement (see
-    # `volunteers.assignments.service.open_withdrawals`).
-    withdrawn_at: Mapped[datetime | None]
-    completed_at: Mapped[datetime | None]
-
-    volunteer: Mapped[Volunteer] = relationship()
-    job: Mapped[CareJob] = relationship()
 
 
 class Outreach(Base):

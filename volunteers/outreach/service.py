@@ -27,10 +27,11 @@ from core.models import ScheduledTask, Staff, StaffRole, TaskStatus
 from core.phone import try_e164
 from core.worker import schedule_once, task_handler
 from messaging.service import queue_sms
+from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.matching import service as matching
 from volunteers.matching.rules import Candidate, JobNotMatchable
 from volunteers.outreach import rules, texts
-from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus, Outreach, OutreachStatus
+from volunteers.outreach.models import Offer, OfferStatus, Outreach, OutreachStatus
 from volunteers.outreach.rules import OutreachPolicy, Step, StepKind
 from volunteers.registry.models import Volunteer
 

@@ -25,11 +25,12 @@ from core.web import CSRF, DB, CurrentStaff, FormFields, actor, client_ip, field
 from volunteers.assignments import forms as assignment_forms
 from volunteers.assignments import service as assignments
 from volunteers.assignments import texts as assignment_texts
+from volunteers.assignments.models import AssignmentStatus
 from volunteers.matching import service as matching
 from volunteers.matching.rules import JobNotMatchable
 from volunteers.outreach import forms, texts
 from volunteers.outreach import service as outreach
-from volunteers.outreach.models import AssignmentStatus, OutreachStatus
+from volunteers.outreach.models import OutreachStatus
 from volunteers.registry.models import Volunteer
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])

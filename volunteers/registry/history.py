@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.jobs.models import CareJob
-from volunteers.assignments.models import HoursReport
-from volunteers.outreach.models import Assignment, Offer
+from volunteers.assignments.models import Assignment, HoursReport
+from volunteers.outreach.models import Offer
 
 LIMIT = 50
 """Newest entries per list; the page is an overview, not an archive."""

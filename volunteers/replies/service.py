@@ -32,10 +32,11 @@ from messaging import texts as sms_texts
 from messaging.models import Message
 from volunteers import contact
 from volunteers.assignments import service as assignments
+from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.assignments.rules import window_hours
 from volunteers.assignments.service import HoursResult
 from volunteers.outreach import texts as outreach_texts
-from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus
+from volunteers.outreach.models import Offer, OfferStatus
 from volunteers.registry.models import Volunteer
 from volunteers.replies import texts as reply_texts
 from volunteers.replies.rules import Action, Decision, ReplyKind, parse, resolve

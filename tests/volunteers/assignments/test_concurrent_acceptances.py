@@ -19,8 +19,9 @@ from telephony.webhooks import sign
 from tests.servers import served
 from tests.twilio_helpers import ACCOUNT_SID, HOTLINE
 from tests.volunteers.builders import offered_job
+from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.outreach import texts
-from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus
+from volunteers.outreach.models import Offer, OfferStatus
 
 VOLUNTEERS = 50
 THREADS = 16

@@ -17,8 +17,9 @@ from tests.factories import make_staff, make_volunteer
 from tests.volunteers.builders import FAMILY_PHONE, offered_job
 from volunteers.assignments import rules
 from volunteers.assignments import service as assignments
+from volunteers.assignments.models import AssignmentSource, AssignmentStatus
 from volunteers.outreach import texts
-from volunteers.outreach.models import AssignmentSource, AssignmentStatus, OfferStatus
+from volunteers.outreach.models import OfferStatus
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

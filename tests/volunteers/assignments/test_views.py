@@ -14,8 +14,8 @@ from messaging.models import Message, MessageDirection
 from tests.factories import login, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, work
 from volunteers.assignments import service as assignments
+from volunteers.assignments.models import Assignment, AssignmentSource, AssignmentStatus
 from volunteers.outreach import texts
-from volunteers.outreach.models import Assignment, AssignmentSource, AssignmentStatus
 
 REASON = "Familie braucht niemanden mehr"
 

@@ -14,8 +14,9 @@ from core.models import AuditEvent, ScheduledTask, StaffRole
 from messaging.models import Message
 from tests.factories import T0, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, offered, outbox_count, work
+from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.outreach import service as outreach
-from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus, OutreachStatus
+from volunteers.outreach.models import Offer, OfferStatus, OutreachStatus
 from volunteers.outreach.rules import OutreachPolicy
 
 

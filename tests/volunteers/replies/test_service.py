@@ -20,9 +20,9 @@ from tests.factories import T0, make_job, make_volunteer
 from tests.twilio_helpers import ACCOUNT_SID, HOTLINE, post_signed
 from tests.volunteers.builders import make_assignment, make_family_case, make_offer, make_outreach
 from volunteers.assignments import service as assignments
-from volunteers.assignments.models import HoursReport
+from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
 from volunteers.outreach import texts as outreach_texts
-from volunteers.outreach.models import Assignment, AssignmentStatus, Offer, OfferStatus
+from volunteers.outreach.models import Offer, OfferStatus
 from volunteers.replies import texts as reply_texts
 from volunteers.replies.rules import Unclear
 
