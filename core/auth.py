@@ -142,22 +142,10 @@ def create_staff(
 
 
 class CodeSender(Protocol):
-    """Sends a staff member's confirmation code by SMS (the outbox, connected by `fluxx.wiring`)."""
+    """Sends a staff member's confirmation code by SMS: the outbox, above the core, so the app hands it to
+    the login (`fluxx.wiring.send_login_code`, carried by `core.context.AppContext.send_code`)."""
 
     def __call__(self, db: Session, *, to: str, body: str, now: datetime) -> None: ...
-
-
-def _not_connected(db: Session, *, to: str, body: str, now: datetime) -> None:
-    raise RuntimeError("no SMS sender connected for login codes (import fluxx)")
-
-
-_code_sender: CodeSender = _not_connected
-
-
-def connect_code_sender(sender: CodeSender) -> None:
-    """Tell the login how to send an SMS; the core stands below the outbox (called once by the app layer)."""
-    global _code_sender
-    _code_sender = sender
 
 
 @dataclass(frozen=True)
@@ -243,7 +231,14 @@ def _code_hash(token: str, code: str) -> str:
 
 
 def _challenge(
-    db: Session, *, email: str, ip: str, now: datetime, staff: Staff | None, password_ok: bool
+    db: Session,
+    *,
+    email: str,
+    ip: str,
+    now: datetime,
+    staff: Staff | None,
+    password_ok: bool,
+    send_code: CodeSender,
 ) -> LoginResult:
     """A login from a new address of an account under attack: ask for a code sent by SMS.
 
@@ -269,7 +264,7 @@ def _challenge(
         if (sent or 0) < CODES_PER_WINDOW:
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
             code_hash = _code_hash(token, code)
-            _code_sender(db, to=staff.phone, body=CODE_SMS.format(code=code), now=now)
+            send_code(db, to=staff.phone, body=CODE_SMS.format(code=code), now=now)
             kind = LoginFailureKind.CODE_SENT
         else:
             kind = LoginFailureKind.CODE_LIMIT
@@ -290,11 +285,13 @@ def _challenge(
     return LoginResult(staff=None, challenge=token)
 
 
-def authenticate(db: Session, *, email: str, password: str, ip: str, now: datetime) -> LoginResult:
+def authenticate(
+    db: Session, *, email: str, password: str, ip: str, now: datetime, send_code: CodeSender
+) -> LoginResult:
     """Check a login; failures are recorded and slow down the next attempts from the same address.
 
     While the account is under attack from elsewhere, a new address confirms the login with a code by SMS
-    (`LoginResult.challenge`, then `confirm_code`) instead of being refused.
+    (`LoginResult.challenge`, then `confirm_code`) instead of being refused; `send_code` sends it.
     """
     email = normalize_email(email)
     too_long = len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_LOGIN_PASSWORD_LENGTH
@@ -311,7 +308,7 @@ def authenticate(db: Session, *, email: str, password: str, ip: str, now: dateti
     valid = verify_password(staff.password_hash if staff else _DUMMY_HASH, password)
     password_ok = staff is not None and valid and staff.is_active
     if not known and under_attack(db, email=email, ip=ip, now=now):
-        return _challenge(db, email=email, ip=ip, now=now, staff=staff, password_ok=password_ok)
+        return _challenge(db, email=email, ip=ip, now=now, staff=staff, password_ok=password_ok, send_code=send_code)
     if staff is None or not password_ok:
         _record(db, email=email, ip=ip, now=now, kind=LoginFailureKind.PASSWORD)
         return LoginResult(staff=None)

@@ -21,6 +21,8 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from core.context import context_of
+
 COOKIE = "fluxx_flash"
 MAX_AGE_SECONDS = 300  # a message not shown within five minutes (browser closed) is dropped
 MAX_TEXT = 300
@@ -34,17 +36,17 @@ class Message:
 
 
 def _key(request: Request, purpose: str) -> bytes:
-    secret: str = request.app.state.settings.secret_key
+    secret: str = context_of(request).settings.secret_key
     return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
 
 
 def _cookie_name(request: Request) -> str:
     # As in core.web.cookie_name: __Host- on https.
-    return ("__Host-" if request.app.state.settings.secure_cookies else "") + COOKIE
+    return ("__Host-" if context_of(request).settings.secure_cookies else "") + COOKIE
 
 
 def _session(request: Request) -> str:
-    prefix = "__Host-" if request.app.state.settings.secure_cookies else ""
+    prefix = "__Host-" if context_of(request).settings.secure_cookies else ""
     return request.cookies.get(prefix + "fluxx_session", "")
 
 
@@ -81,7 +83,7 @@ def add(response: Response, request: Request, text: str, *, undo: str | None = N
         max_age=MAX_AGE_SECONDS,
         httponly=True,
         samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
+        secure=context_of(request).settings.secure_cookies,
         path="/",
     )
     return response
@@ -110,5 +112,5 @@ class Reader:
         if self.taken:
             # With https the name is `__Host-…`: browsers ignore a deletion of such a cookie without Secure,
             # so the deletion carries the same attributes as the cookie (else the message came back for 5 min).
-            secure = self.request.app.state.settings.secure_cookies
+            secure = context_of(self.request).settings.secure_cookies
             response.delete_cookie(_cookie_name(self.request), path="/", secure=secure, httponly=True, samesite="lax")

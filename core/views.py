@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select, text
 
 from core import audit, auth, confirm, flash, formats, notices, web
+from core.context import context_of
 from core.models import Staff, StaffRole, StaffSession
 from core.phone import InvalidPhoneNumber, to_e164
 from core.web import CSRF, DB, CurrentStaff, FormFields
@@ -39,7 +40,7 @@ CODE_USED_UP = (
 @router.get("/healthz", include_in_schema=False)
 def healthz(request: Request) -> Response:
     try:
-        with request.app.state.engine.connect() as connection:
+        with context_of(request).engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception:  # any driver error means: not healthy
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
@@ -55,7 +56,7 @@ def _logout_notice(request: Request, db: DB, grund: str) -> tuple[str | None, st
     ended = check.ended or {reason: end for end, reason in web.LOGIN_REASONS.items()}.get(grund)
     if ended is None:
         return None, None
-    message = auth.logout_message(ended, max_hours=request.app.state.settings.session_max_hours)
+    message = auth.logout_message(ended, max_hours=context_of(request).settings.session_max_hours)
     on_duty = check.staff is not None and check.staff.on_duty
     return message, auth.ON_DUTY_NOTE if on_duty else None
 
@@ -76,7 +77,7 @@ def login_page(request: Request, db: DB, next: str = "/", grund: str = "") -> Re
 
 def _session_state(request: Request, check: auth.SessionCheck) -> Response:
     """Seconds until the session ends by itself, for the warning box; 401 with the reason when it has."""
-    settings = request.app.state.settings
+    settings = context_of(request).settings
     if check.session is None:
         return JSONResponse(web.logged_out_body(request, web.logged_out(check)), status_code=401)
     time = auth.session_time(
@@ -114,12 +115,12 @@ def session_keep_alive(request: Request, db: DB) -> Response:
 def _cookie(request: Request, response: Response, base: str, value: str, max_age: int | None = None) -> None:
     response.set_cookie(
         web.cookie_name(request, base), value, max_age=max_age, httponly=True, samesite="lax",
-        secure=request.app.state.settings.secure_cookies, path="/",
+        secure=context_of(request).settings.secure_cookies, path="/",
     )  # fmt: skip
 
 
 def _drop_challenge(request: Request, response: Response) -> None:
-    secure = request.app.state.settings.secure_cookies
+    secure = context_of(request).settings.secure_cookies
     response.delete_cookie(
         web.cookie_name(request, CHALLENGE_COOKIE), path="/", secure=secure, httponly=True, samesite="lax"
     )
@@ -157,7 +158,10 @@ def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    result = auth.authenticate(db, email=email, password=password, ip=web.client_ip(request), now=web.now(request))
+    result = auth.authenticate(
+        db, email=email, password=password, ip=web.client_ip(request), now=web.now(request),
+        send_code=context_of(request).send_code,
+    )  # fmt: skip
     if result.staff is not None:
         return _logged_in(request, db, result.staff, next)
     if result.challenge is not None:
@@ -232,7 +236,7 @@ def logout(request: Request, db: DB) -> Response:
         auth.end_session(db, token=token, now=web.now(request))
     response = RedirectResponse("/login?logged_out=1", status_code=303)
     # The deletion carries the cookie's attributes: browsers ignore it for a `__Host-` cookie without Secure.
-    secure = request.app.state.settings.secure_cookies
+    secure = context_of(request).settings.secure_cookies
     response.delete_cookie(
         web.cookie_name(request, web.SESSION_COOKIE), path="/", secure=secure, httponly=True, samesite="lax"
     )

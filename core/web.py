@@ -24,6 +24,7 @@ from starlette.datastructures import FormData, MutableHeaders
 
 from core import auth, flash, formats, phone
 from core.audit import Actor
+from core.context import context_of
 from core.db import transaction
 from core.models import Staff, StaffRole
 from core.settings import Settings
@@ -37,7 +38,7 @@ HOST_PREFIX = "__Host-"
 
 
 def cookie_name(request: Request, base: str) -> str:
-    return HOST_PREFIX + base if request.app.state.settings.secure_cookies else base
+    return HOST_PREFIX + base if context_of(request).settings.secure_cookies else base
 
 
 CSRF_FIELD = "csrf_token"
@@ -103,12 +104,12 @@ def aria_current(context: Any, href: str) -> Markup:
 
 
 def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request).settings
     return settings
 
 
 def now(request: Request) -> datetime:
-    moment: datetime = request.app.state.clock()
+    moment: datetime = context_of(request).clock()
     return moment
 
 
@@ -119,7 +120,7 @@ def get_db(request: Request) -> Iterator[Session]:
     the session back first (`db.rollback()`), so nothing the service wrote before refusing is kept;
     what the error page itself records (the audit of viewing it) is then committed as usual.
     """
-    with transaction(request.app.state.sessionmaker) as session:
+    with transaction(context_of(request).sessionmaker) as session:
         yield session
 
 
@@ -135,7 +136,7 @@ def client_ip(request: Request) -> str:
     the first address that is not such a proxy is the client. Anyone else could write any address there.
     """
     peer = request.client.host if request.client else "unknown"
-    trusted = request.app.state.settings.trusted_proxy_set
+    trusted = context_of(request).settings.trusted_proxy_set
     if not trusted or not _is_trusted(peer, trusted):
         return peer
     hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
@@ -155,7 +156,7 @@ def actor(request: Request, staff: Staff) -> Actor:
 
 
 def zone(request: Request) -> ZoneInfo:
-    return request.app.state.settings.zone  # type: ignore[no-any-return]
+    return context_of(request).settings.zone
 
 
 async def read_form(request: Request) -> FormData:
@@ -210,7 +211,7 @@ def logged_out(check: auth.SessionCheck) -> LoginRequired:
 def logged_out_body(request: Request, exc: LoginRequired) -> dict[str, str | None]:
     """What every 401 to a page's script says (the idle warning, the live dashboard, the case page): one
     answer, so whichever script notices first shows the same message."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request).settings
     ended = exc.ended
     return {
         "detail": "Bitte melden Sie sich an.",
@@ -227,7 +228,7 @@ def check_login(request: Request, db: Session, *, touch: bool) -> auth.SessionCh
     token = request.cookies.get(cookie_name(request, SESSION_COOKIE))
     if not token:
         return auth.SessionCheck(None)
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request).settings
     check = auth.check_session(
         db,
         token=token,
@@ -270,7 +271,7 @@ def csrf_token_for(request: Request) -> str:
     """
     seed = getattr(request.state, "csrf_seed", None) or request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
     session = request.cookies.get(cookie_name(request, SESSION_COOKIE), "")
-    key = request.app.state.settings.secret_key.encode()
+    key = context_of(request).settings.secret_key.encode()
     return hmac.new(key, f"{seed}:{session}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -295,8 +296,8 @@ def new_csrf_seed() -> str:
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
-    settings: Settings = request.app.state.settings
+    templates: Jinja2Templates = context_of(request).templates
+    settings: Settings = context_of(request).settings
     reader = flash.Reader(request)
     base = {
         "staff": getattr(request.state, "staff", None),

@@ -11,7 +11,7 @@ import os
 import random
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,19 +38,33 @@ Handler = Callable[[Session, ScheduledTask, datetime], None]
 # Sends are paced per process (`messaging.sender.Pacer`), not per task, and one table per purpose keeps
 # each SKIP LOCKED claim on a small, single-purpose index. See `messaging.service.claim_due`.
 Poller = Callable[[str], int]
-HANDLERS: dict[str, Handler] = {}
+# The worker's handlers by task kind. The app assembles them from the domains at start-up
+# (`fluxx.wiring.task_handlers`) and hands them to the worker: nothing registers itself on import.
+Handlers = Mapping[str, Handler]
 MAX_ATTEMPTS = 8
 STALE_AFTER = timedelta(minutes=10)
 
 
-def task_handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs tasks of this kind."""
+class MissingHandlers(Exception):
+    """Tasks of a kind no handler runs are waiting: the worker refuses to start rather than fail them."""
 
-    def register(func: Handler) -> Handler:
-        HANDLERS[kind] = func
-        return func
+    def __init__(self, kinds: Sequence[str]) -> None:
+        self.kinds = list(kinds)
+        super().__init__(f"Keine Bearbeitung für wartende Aufgaben der Art: {', '.join(self.kinds)}")
 
-    return register
+
+def check_handlers(factory: sessionmaker[Session], handlers: Handlers) -> None:
+    """Refuse to start (MissingHandlers) when a pending or running task has a kind without a handler:
+    e.g. a worker of an older release, or a domain whose handlers the app forgot to assemble."""
+    with transaction(factory) as db:
+        waiting = db.scalars(
+            select(ScheduledTask.kind)
+            .where(ScheduledTask.status.in_([TaskStatus.PENDING, TaskStatus.RUNNING]))
+            .distinct()
+        ).all()
+    missing = sorted(kind for kind in waiting if kind not in handlers)
+    if missing:
+        raise MissingHandlers(missing)
 
 
 def schedule(
@@ -137,12 +151,12 @@ def claim(factory: sessionmaker[Session], *, now: datetime, me: str, limit: int 
         return [task.id for task in tasks]
 
 
-def run_task(factory: sessionmaker[Session], task_id: int, *, clock: Clock) -> None:
+def run_task(factory: sessionmaker[Session], task_id: int, *, clock: Clock, handlers: Handlers) -> None:
     """Run one claimed task in its own transaction; a failure is retried later with backoff."""
     try:
         with transaction(factory) as db:
             task = db.get_one(ScheduledTask, task_id)
-            handler = HANDLERS.get(task.kind)
+            handler = handlers.get(task.kind)
             if handler is None:
                 raise LookupError(f"no handler for task kind {task.kind!r}")
             handler(db, task, clock())
@@ -164,13 +178,18 @@ def run_task(factory: sessionmaker[Session], task_id: int, *, clock: Clock) -> N
 
 
 def run_once(
-    factory: sessionmaker[Session], *, clock: Clock, me: str | None = None, pollers: Sequence[Poller] = ()
+    factory: sessionmaker[Session],
+    *,
+    clock: Clock,
+    handlers: Handlers,
+    me: str | None = None,
+    pollers: Sequence[Poller] = (),
 ) -> int:
     """Claim and run what is due now, then let each poller work; return how much was done."""
     me = me or worker_id()
     ids = claim(factory, now=clock(), me=me)
     for task_id in ids:
-        run_task(factory, task_id, clock=clock)
+        run_task(factory, task_id, clock=clock, handlers=handlers)
     return len(ids) + sum(poller(me) for poller in pollers)
 
 
@@ -178,6 +197,7 @@ def run_forever(
     factory: sessionmaker[Session],
     *,
     clock: Clock,
+    handlers: Handlers,
     stop: threading.Event,
     poll_seconds: float = 1.0,
     pollers: Sequence[Poller] = (),
@@ -187,7 +207,7 @@ def run_forever(
     log.info("worker %s started", me)
     while not stop.is_set():
         try:
-            ran = run_once(factory, clock=clock, me=me, pollers=pollers)
+            ran = run_once(factory, clock=clock, handlers=handlers, me=me, pollers=pollers)
         except Exception:
             log.exception("worker loop error; retrying")
             ran = 0

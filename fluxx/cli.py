@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -47,15 +48,27 @@ def _sessionmaker(settings: Settings) -> sessionmaker[Session]:
 
     Every model is mapped first: relationships name other models by class name, and a command that
     imported only some of them failed at its first query (`fluxx staff create` on a fresh install). The
-    domains get their settings too (the worker's tasks, reminders). Every command that uses the database
+    list of what a case owns is connected (`fluxx.wiring.connect`). Every command that uses the database
     comes through here.
     """
     import fluxx.all_models  # noqa: F401
     from core.db import make_engine, make_sessionmaker
     from fluxx import wiring
 
-    wiring.configure(settings)
+    wiring.connect()
     return make_sessionmaker(make_engine(settings.database_url))
+
+
+def _refuse_unhandled_tasks(factory: sessionmaker[Session], handlers: Mapping[str, Any]) -> None:
+    """The worker does not start while tasks wait that nobody would run (an older or newer release's):
+    they would fail one by one, unnoticed. The operator learns which kinds and ends the command."""
+    from core.worker import MissingHandlers, check_handlers
+
+    try:
+        check_handlers(factory, handlers)
+    except MissingHandlers as exc:
+        typer.echo(f"Fehler: {exc}. Worker nicht gestartet: passende Version einspielen.", err=True)
+        raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -71,23 +84,33 @@ def serve(
     import uvicorn
 
     from core.clock import system_clock
+    from core.context import AppContext
     from core.worker import run_forever
+    from fluxx import wiring
     from fluxx.factory import create_app
     from messaging.sender import sender_for
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web_app = create_app(settings)
+    app_context: AppContext = web_app.state.context
     stop = threading.Event()
     _stop_on_signals(stop)
     thread: threading.Thread | None = None
     in_process = with_worker if with_worker is not None else settings.database_url.startswith("sqlite")
     if in_process:
-        factory = web_app.state.sessionmaker
-        sms = sender_for(settings, factory, clock=system_clock, stop=stop)
+        factory = app_context.sessionmaker
+        _refuse_unhandled_tasks(factory, app_context.handlers)
+        sms = sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS)
         thread = threading.Thread(
             target=run_forever,
-            kwargs={"factory": factory, "clock": system_clock, "stop": stop, "pollers": [sms]},
+            kwargs={
+                "factory": factory,
+                "clock": system_clock,
+                "handlers": app_context.handlers,
+                "stop": stop,
+                "pollers": [sms],
+            },  # fmt: skip
             name="fluxx-worker",
             daemon=True,
         )
@@ -113,6 +136,7 @@ def worker(
     from core import installation
     from core.clock import system_clock
     from core.worker import run_forever
+    from fluxx import wiring
     from messaging.sender import sender_for
 
     settings = _settings()
@@ -121,9 +145,11 @@ def worker(
     _stop_on_signals(stop)
     factory = _sessionmaker(settings)
     installation.remember_twilio(factory, settings, now=system_clock())
+    handlers = wiring.task_handlers()
+    _refuse_unhandled_tasks(factory, handlers)
     typer.echo("Worker läuft. Beenden mit Strg+C oder SIGTERM.")
-    sms = sender_for(settings, factory, clock=system_clock, stop=stop)
-    run_forever(factory, clock=system_clock, stop=stop, poll_seconds=poll, pollers=[sms])
+    sms = sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS)
+    run_forever(factory, clock=system_clock, handlers=handlers, stop=stop, poll_seconds=poll, pollers=[sms])
 
 
 @db_app.command("upgrade")

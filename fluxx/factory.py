@@ -24,6 +24,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 import fluxx.all_models  # noqa: F401  (every table mapped, whichever views happen to be imported)
 from core import installation, web
 from core.clock import Clock, system_clock
+from core.context import AppContext, context_of
 from core.db import describe_error, make_engine, make_sessionmaker
 from core.errors import NotFound
 from core.limits import BodySizeLimit
@@ -53,7 +54,7 @@ class CsrfSeedAndFailures(BaseHTTPMiddleware):
             # Answered here rather than by Starlette's last-resort handler, so that even a failure gets
             # the security headers and uvicorn logs no traceback quoting the input.
             response = await request.app.state.unexpected(request, error)
-        settings: Settings = request.app.state.settings
+        settings: Settings = context_of(request).settings
         if seed is not None:
             response.set_cookie(
                 web.cookie_name(request, web.CSRF_COOKIE),
@@ -84,19 +85,25 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A database that served with real Twilio credentials is a real installation (no demo data).
-        installation.remember_twilio(app.state.sessionmaker, settings, now=clock())
+        installation.remember_twilio(app_context.sessionmaker, settings, now=clock())
         yield
 
     # No automatic "/path/" -> "/path" redirects: Starlette builds them from the Host header.
     app = FastAPI(
         title="Fluxxfon", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False, lifespan=lifespan
     )
-    app.state.settings = settings
-    wiring.configure(settings)  # the in-process worker of `fluxx serve` runs the domains' tasks too
-    app.state.clock = clock
-    app.state.engine = engine or make_engine(settings.database_url)
-    app.state.sessionmaker = make_sessionmaker(app.state.engine)
-    app.state.templates = web.make_templates(settings.zone)
+    wiring.connect()
+    engine = engine or make_engine(settings.database_url)
+    app_context = AppContext(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        sessionmaker=make_sessionmaker(engine),
+        templates=web.make_templates(settings.zone),
+        send_code=wiring.send_login_code,
+        handlers=wiring.task_handlers(),  # for the in-process worker of `fluxx serve`
+    )
+    app.state.context = app_context
     app.add_middleware(CsrfSeedAndFailures)
     app.add_middleware(BodySizeLimit)  # runs before anything reads the body
     # Added last, so it runs first: every answer below it, the 413 of the size limit too, gets the headers.

@@ -1,19 +1,19 @@
-"""Where a lower layer needs an answer only a higher one has, the app layer connects them.
+"""The composition: the app floor assembles what the floors below need from each other, at start-up.
 
-The SMS outbox (messaging, below the domains) must not send to a volunteer who opted out, and must opt
-out a number Twilio reports as unsubscribed (error 21610). Volunteers own that knowledge, and they
-stand above the outbox, so the outbox asks through `Recipients` and this module answers for them.
-Importing this module connects it (the app factory, the CLI and the tests do), so all of them run connected.
+Nothing here happens on import. The app factory (`fluxx.factory.create_app`), the CLI's commands
+(`fluxx.cli`) and the tests call these functions:
 
-Staff logging in from a new address while their account is under attack get a confirmation code by SMS;
-the login is the core's, the SMS the outbox's, so the code goes out through `send_login_code` here.
-
-Case work merges cases and asks whether a case is untouched or has content through the one list of what a
-case owns; billing declares its part of it from above, so the list is assembled here (`fluxx.owned`) and
-connected to `core.case_owned`.
-
-The worker finds a task's handler by its kind; the handler registers itself when its module is
-imported, so the modules with handlers of the domains are imported here (the outreach waves).
+- `task_handlers()`: the worker's handlers by task kind, from every domain's `handlers()`. A kind declared
+  twice is refused here; a waiting task whose kind has no handler makes the worker refuse to start
+  (`core.worker.check_handlers`); `tests/fluxx/test_wiring.py` proves every kind the code schedules has one.
+- `RECIPIENTS`: the SMS outbox (messaging, below the domains) must not send to a volunteer who opted out and
+  must opt out a number Twilio reports as unsubscribed (error 21610); volunteers own that knowledge
+  (`volunteers.contact`), and the worker's sender and tasks get them from here.
+- `send_login_code`: staff logging in from a new address while their account is under attack get a code by
+  SMS; the login is the core's, the SMS the outbox's, so the app context carries this sender to the login.
+- `connect()`: case work merges cases and asks whether a case is untouched or has content through the one
+  list of what a case owns; billing declares its part of it from above, so the list is assembled here
+  (`fluxx.owned`) and handed to `core.case_owned` at start-up.
 """
 
 from __future__ import annotations
@@ -22,24 +22,26 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from core import auth, case_owned
-from core.settings import Settings
+from core import case_owned
+from core.worker import Handler
 from fluxx.owned import CASE_OWNED
 from messaging import service as outbox
-from volunteers import contact
-from volunteers.assignments import tasks as assignment_tasks  # noqa: F401  (registers the task handlers)
-from volunteers.outreach import service as outreach  # noqa: F401  (registers the "outreach.wave" task)
+from volunteers.assignments import tasks as assignment_tasks
+from volunteers.contact import RECIPIENTS
+from volunteers.outreach import service as outreach
+
+__all__ = ["RECIPIENTS", "connect", "send_login_code", "task_handlers"]
 
 
-class VolunteerRecipients:
-    """The outbox's recipients are volunteers: found by id or number, opted out by `contact`."""
-
-    def opted_out(self, db: Session, *, volunteer_id: int | None, phone: str) -> bool:
-        volunteer = contact.recipient(db, volunteer_id=volunteer_id, phone=phone)
-        return volunteer is not None and not volunteer.sms_opt_in
-
-    def opt_out(self, db: Session, *, volunteer_id: int | None, phone: str, now: datetime) -> None:
-        contact.opt_out_number(db, volunteer_id=volunteer_id, phone=phone, now=now)
+def task_handlers() -> dict[str, Handler]:
+    """Every domain's worker tasks in one map; a kind two domains claim is a mistake found at start-up."""
+    handlers: dict[str, Handler] = {}
+    for part in (outbox.handlers(RECIPIENTS), outreach.handlers(), assignment_tasks.handlers()):
+        twice = handlers.keys() & part.keys()
+        if twice:
+            raise ValueError(f"task kinds with two handlers: {sorted(twice)}")
+        handlers.update(part)
+    return handlers
 
 
 def send_login_code(db: Session, *, to: str, body: str, now: datetime) -> None:
@@ -48,14 +50,5 @@ def send_login_code(db: Session, *, to: str, body: str, now: datetime) -> None:
 
 
 def connect() -> None:
-    outbox.connect_recipients(VolunteerRecipients())
-    auth.connect_code_sender(send_login_code)
+    """Hand the one list of what a case owns to the floors below (idempotent; called at every start)."""
     case_owned.connect(CASE_OWNED)
-
-
-def configure(settings: Settings) -> None:
-    """Settings the domains' background work needs (called by the app factory and `fluxx worker`)."""
-    assignment_tasks.configure(reminder_hour=settings.reminder_hour)
-
-
-connect()

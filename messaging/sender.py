@@ -1,6 +1,6 @@
 """The worker side of the outbox: send due messages through the gateway at a steady pace.
 
-`OutboxSender` is a worker poller (see `fluxx.worker.run_once`): every round it claims a small batch,
+`OutboxSender` is a worker poller (see `core.worker.run_once`): every round it claims a small batch,
 sends it one message at a time no faster than FLUXX_SMS_PER_SECOND, and records each answer.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.clock import Clock
 from core.settings import Settings
 from messaging import rules
-from messaging import service as outbox  # also registers the late status callback task
+from messaging import service as outbox
 from messaging.gateway import SendError, SmsGateway, gateway_for
 
 log = logging.getLogger("fluxx.sms")
@@ -48,6 +48,7 @@ class OutboxSender:
     gateway: SmsGateway
     status_callback: str
     clock: Clock
+    recipients: outbox.Recipients
     pacer: Pacer = field(default_factory=lambda: Pacer(per_second=1.0))
     batch: int = 10
     stop: threading.Event | None = None
@@ -73,13 +74,13 @@ class OutboxSender:
         return total
 
     def send_one(self, message_id: int) -> None:
-        item = outbox.load(self.factory, message_id)
+        item = outbox.load(self.factory, message_id, recipients=self.recipients)
         if item.recipient_opted_out:
             # Sending would only earn error 21610 from Twilio; say so without asking.
             error = SendError(
                 "Empfänger/in hat SMS abbestellt; nicht gesendet.", code=rules.OPTED_OUT_ERROR, retryable=False
             )
-            outbox.record_error(self.factory, message_id, error=error, now=self.clock())
+            outbox.record_error(self.factory, message_id, error=error, now=self.clock(), recipients=self.recipients)
             return
         self.pacer.wait()
         try:
@@ -87,12 +88,14 @@ class OutboxSender:
         except SendError as error:
             # Only the code: Twilio's message text may quote the recipient's number.
             log.warning("sms %s not sent (attempt %s): error %s", message_id, item.attempts, error.code)
-            outbox.record_error(self.factory, message_id, error=error, now=self.clock())
+            outbox.record_error(self.factory, message_id, error=error, now=self.clock(), recipients=self.recipients)
             return
         except Exception as exc:  # a bug or an odd answer must not leave the row claimed for the lease
             log.exception("sms %s: unexpected error while sending", message_id)
             unexpected = SendError(f"{type(exc).__name__}: {exc}", retryable=True)
-            outbox.record_error(self.factory, message_id, error=unexpected, now=self.clock())
+            outbox.record_error(
+                self.factory, message_id, error=unexpected, now=self.clock(), recipients=self.recipients
+            )
             return
         outbox.record_sent(self.factory, message_id, result=result, sender=self.gateway.sender, now=self.clock())
 
@@ -102,6 +105,7 @@ def sender_for(
     factory: sessionmaker[Session],
     *,
     clock: Clock,
+    recipients: outbox.Recipients,
     stop: threading.Event | None = None,
     gateway: SmsGateway | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -112,6 +116,7 @@ def sender_for(
         gateway=gateway or gateway_for(settings),
         status_callback=settings.public_base_url + STATUS_PATH,
         clock=clock,
+        recipients=recipients,
         pacer=Pacer(per_second=settings.sms_per_second, sleep=sleep),
         stop=stop,
     )

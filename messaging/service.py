@@ -6,8 +6,9 @@ leaves a claim that runs out), then records Twilio's answer in a second transact
 callbacks then move a message forward, idempotently and never backwards.
 
 This is messaging infrastructure below the domains: it knows phone numbers, not volunteers. Whether a
-recipient opted out, and what follows when Twilio says one did (error 21610), it asks `Recipients`,
-which the app layer connects to the volunteers domain (see `fluxx.wiring`).
+recipient opted out, and what follows when Twilio says one did (error 21610), it asks the `Recipients`
+it is handed: the app assembles them from the volunteers domain (`fluxx.wiring`) for the worker's sender
+and tasks, and the SMS status webhook passes the volunteers' own (`volunteers.contact.RECIPIENTS`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from core.db import transaction
 from core.models import ScheduledTask
 from core.phone import try_e164
 from core.settings import HOTLINE_NUMBER
-from core.worker import retry_delay, schedule_once, task_handler
+from core.worker import Handler, retry_delay, schedule_once
 from messaging import rules, texts
 from messaging.gateway import SendError, SendResult
 from messaging.models import Message
@@ -46,22 +47,13 @@ class Recipients(Protocol):
 
 
 class NobodyOptedOut:
-    """Until the app layer connects the volunteers domain, every number still wants its SMS."""
+    """Recipients for an outbox without volunteers (tests of the outbox alone): every number wants its SMS."""
 
     def opted_out(self, db: Session, *, volunteer_id: int | None, phone: str) -> bool:
         return False
 
     def opt_out(self, db: Session, *, volunteer_id: int | None, phone: str, now: datetime) -> None:
         return None
-
-
-_recipients: Recipients = NobodyOptedOut()
-
-
-def connect_recipients(recipients: Recipients) -> None:
-    """Tell the outbox who answers for its recipients (called once by the app layer)."""
-    global _recipients
-    _recipients = recipients
 
 
 def queue_sms(
@@ -150,7 +142,7 @@ def claim_due(factory: sessionmaker[Session], *, now: datetime, limit: int) -> l
         return [message.id for message in rows]
 
 
-def load(factory: sessionmaker[Session], message_id: int) -> Outgoing:
+def load(factory: sessionmaker[Session], message_id: int, *, recipients: Recipients) -> Outgoing:
     with transaction(factory) as db:
         message = db.get_one(Message, message_id)
         return Outgoing(
@@ -158,7 +150,7 @@ def load(factory: sessionmaker[Session], message_id: int) -> Outgoing:
             to=message.to_number,
             body=message.body,
             attempts=message.attempts,
-            recipient_opted_out=_recipients.opted_out(db, volunteer_id=message.volunteer_id, phone=message.to_number),
+            recipient_opted_out=recipients.opted_out(db, volunteer_id=message.volunteer_id, phone=message.to_number),
         )
 
 
@@ -191,6 +183,7 @@ def record_error(
     *,
     error: SendError,
     now: datetime,
+    recipients: Recipients,
     rng: random.Random | None = None,
 ) -> None:
     """Retry a transient error later with backoff; store a permanent one (or the last try) as failed."""
@@ -208,7 +201,7 @@ def record_error(
         message.status = MessageStatus.FAILED
         message.next_attempt_at = None
         if error.code == rules.OPTED_OUT_ERROR:
-            _recipients.opt_out(db, volunteer_id=message.volunteer_id, phone=message.to_number, now=now)
+            recipients.opt_out(db, volunteer_id=message.volunteer_id, phone=message.to_number, now=now)
 
 
 def release(factory: sessionmaker[Session], message_ids: list[int], *, now: datetime) -> None:
@@ -237,7 +230,9 @@ def by_sid(db: Session, sid: str) -> Message | None:
     return db.scalar(select(Message).where(Message.twilio_sid == sid))
 
 
-def apply_status(db: Session, *, message: Message, status_value: str, error_code: int | None, now: datetime) -> bool:
+def apply_status(
+    db: Session, *, message: Message, status_value: str, error_code: int | None, now: datetime, recipients: Recipients
+) -> bool:
     """Move the message to Twilio's reported status if that is later; return whether it changed."""
     new = rules.from_twilio(status_value)
     if new is None or not rules.advances(message.status, new):
@@ -252,17 +247,19 @@ def apply_status(db: Session, *, message: Message, status_value: str, error_code
         message.error_code = error_code
         message.error_message = texts.ERRORS.get(error_code or 0)
         if error_code == rules.OPTED_OUT_ERROR:
-            _recipients.opt_out(db, volunteer_id=message.volunteer_id, phone=message.to_number, now=now)
+            recipients.opt_out(db, volunteer_id=message.volunteer_id, phone=message.to_number, now=now)
     return True
 
 
 def receive_status(
-    db: Session, *, sid: str, status_value: str, error_code: int | None, now: datetime
+    db: Session, *, sid: str, status_value: str, error_code: int | None, now: datetime, recipients: Recipients
 ) -> Message | None:
     """Apply a status callback; for an unknown SID, look again a little later (see LATE_STATUS_DELAY)."""
     message = by_sid(db, sid)
     if message is not None:
-        apply_status(db, message=message, status_value=status_value, error_code=error_code, now=now)
+        apply_status(
+            db, message=message, status_value=status_value, error_code=error_code, now=now, recipients=recipients
+        )
         return message
     log.warning("status %r for unknown message %s; checking again later", status_value, sid)
     payload = {"sid": sid, "status": status_value, "error_code": error_code}
@@ -274,10 +271,17 @@ def receive_status(
     return None
 
 
-@task_handler(LATE_STATUS)
-def _late_status(db: Session, task: ScheduledTask, now: datetime) -> None:
-    payload = task.payload
-    message = by_sid(db, payload["sid"])
-    if message is None:
-        raise StatusForUnknownMessage(payload["sid"])
-    apply_status(db, message=message, status_value=payload["status"], error_code=payload["error_code"], now=now)
+def handlers(recipients: Recipients) -> dict[str, Handler]:
+    """The outbox's worker tasks, for the app to assemble (`fluxx.wiring.task_handlers`)."""
+
+    def late_status(db: Session, task: ScheduledTask, now: datetime) -> None:
+        payload = task.payload
+        message = by_sid(db, payload["sid"])
+        if message is None:
+            raise StatusForUnknownMessage(payload["sid"])
+        apply_status(
+            db, message=message, status_value=payload["status"], error_code=payload["error_code"], now=now,
+            recipients=recipients,
+        )  # fmt: skip
+
+    return {LATE_STATUS: late_status}

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 from twilio.twiml import TwiML
 
+from core.context import context_of
 from core.settings import Settings
 
 log = logging.getLogger("fluxx.telephony")
@@ -27,7 +28,7 @@ async def verified_twilio_form(request: Request) -> FormData:
 
     An unsigned or forged request is refused with 403 before anything is stored.
     """
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request).settings
     form = await request.form()
     signature = request.headers.get("X-Twilio-Signature", "")
     validator = RequestValidator(settings.webhook_auth_token)

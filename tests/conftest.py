@@ -15,11 +15,15 @@ from sqlalchemy.orm import Session
 
 from core.clock import FrozenClock
 from core.settings import Settings
+from fluxx import wiring
 from fluxx.factory import create_app
 from tests.database import TestDatabase
 
 # The fake Twilio API and apps in production mode (fake_server, fake_twilio, prod_settings, prod_client, sender).
 pytest_plugins = ["tests.twilio_fixtures"]
+
+# The composition the app does at start-up, for the tests that call the domains without an app.
+wiring.connect()
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SECRET = "test-secret-key-not-for-production"

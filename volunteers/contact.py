@@ -1,4 +1,4 @@
-"""Who a phone number belongs to, and whether that volunteer still wants SMS from us."""
+"""Who a phone number belongs to, and whether that volunteer still wants SMS from us (the outbox asks)."""
 
 from __future__ import annotations
 
@@ -45,3 +45,19 @@ def opt_out_number(db: Session, *, volunteer_id: int | None, phone: str, now: da
     volunteer = recipient(db, volunteer_id=volunteer_id, phone=phone)
     if volunteer is not None:
         opt_out(volunteer, now=now)
+
+
+class VolunteerRecipients:
+    """The outbox's `Recipients` (`messaging.service`): its recipients are volunteers, found by id or
+    number, opted out here. The app hands them to the worker's sender and tasks (`fluxx.wiring`); the SMS
+    status webhook uses them for Twilio's "unsubscribed" (error 21610)."""
+
+    def opted_out(self, db: Session, *, volunteer_id: int | None, phone: str) -> bool:
+        volunteer = recipient(db, volunteer_id=volunteer_id, phone=phone)
+        return volunteer is not None and not volunteer.sms_opt_in
+
+    def opt_out(self, db: Session, *, volunteer_id: int | None, phone: str, now: datetime) -> None:
+        opt_out_number(db, volunteer_id=volunteer_id, phone=phone, now=now)
+
+
+RECIPIENTS = VolunteerRecipients()

@@ -23,7 +23,7 @@ def _page(request: Request, db: DB, status_code: int = 200, **context: object) -
         status_code=status_code,
         municipalities=reference.municipalities(db),
         partners=reference.partners(db),
-        today=web.now(request).astimezone(request.app.state.settings.zone).date(),
+        today=web.now(request).astimezone(web.zone(request)).date(),
         **{"error": None, "form": {}, **context},
     )
 

@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from core import audit, web
+from core.context import context_of
 from core.models import Staff, StaffRole
 from core.phone import InvalidPhoneNumber, to_e164, try_e164
 from core.settings import Settings
@@ -43,7 +44,7 @@ def drive_webhook(request: Request, path: str, params: dict[str, str]) -> httpx.
     Call only from a sync route (it runs in a worker thread) and commit first: on SQLite the
     webhook's own transaction would otherwise wait for ours.
     """
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request).settings
     url = settings.public_base_url + path
     headers = {"X-Twilio-Signature": sign(settings.webhook_auth_token, url, params)}
 
@@ -106,7 +107,7 @@ def answer_sms(
     if number is None or not body.strip():
         return RedirectResponse(_page(phone), status_code=303)
     db.commit()  # the webhook we call next writes; our transaction must not hold the database meanwhile
-    params = sms_params(request.app.state.settings, from_number=number, body=body)
+    params = sms_params(context_of(request).settings, from_number=number, body=body)
     drive_webhook(request, "/twilio/sms/incoming", params)
     return RedirectResponse(_page(number), status_code=303)
 
@@ -130,17 +131,17 @@ def _calls(request: Request) -> dict[str, SimulatedCall]:
 
 
 def _simulator(request: Request) -> CallSimulator:
-    base = request.app.state.settings.public_base_url + "/twilio/voice/"
+    base = context_of(request).settings.public_base_url + "/twilio/voice/"
 
     def post(url: str, params: dict[str, str]) -> str:
         if not url.startswith(base):
             raise HTTPException(status_code=400, detail="Der Simulator ruft nur unsere eigenen Webhooks auf.")
-        response = drive_webhook(request, url.removeprefix(request.app.state.settings.public_base_url), params)
+        response = drive_webhook(request, url.removeprefix(context_of(request).settings.public_base_url), params)
         if response.status_code != 200:
             raise HTTPException(status_code=502, detail=f"Der Webhook hat mit {response.status_code} geantwortet.")
         return response.text
 
-    return CallSimulator(post, hotline=request.app.state.settings.hotline_number)
+    return CallSimulator(post, hotline=context_of(request).settings.hotline_number)
 
 
 def _release_transaction(db: DB) -> None:
@@ -180,7 +181,7 @@ def start(request: Request, db: DB, staff: CurrentStaff, caller: Annotated[str, 
         return web.render(request, "telephony/simulator_call.html", status_code=422, call=None, names={},
                           error=str(exc), caller=caller)  # fmt: skip
     _release_transaction(db)
-    call = _simulator(request).start(request.app.state.settings.public_base_url, number)
+    call = _simulator(request).start(context_of(request).settings.public_base_url, number)
     calls = _calls(request)
     calls[call.call_sid] = call
     while len(calls) > KEEP_CALLS:
@@ -218,7 +219,7 @@ def end(request: Request, db: DB, staff: CurrentStaff, sid: str) -> Response:
 
 @calls.post("/{sid}/voicemail", dependencies=[CSRF])
 def voicemail(request: Request, db: DB, staff: CurrentStaff, sid: str) -> Response:
-    api_url = request.app.state.settings.twilio_api_url
+    api_url = context_of(request).settings.twilio_api_url
     return _step(request, db, sid, lambda sim, call: sim.leave_voicemail(call, api_url=api_url))
 
 

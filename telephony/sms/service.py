@@ -27,8 +27,11 @@ from volunteers.registry.models import Volunteer
 from volunteers.replies import service as replies
 
 
-def receive_sms(db: Session, *, sid: str, from_number: str, to_number: str, body: str, now: datetime) -> str | None:
-    """Log an inbound SMS and return the answer to send (None: stay silent). A repeat does nothing."""
+def receive_sms(
+    db: Session, *, sid: str, from_number: str, to_number: str, body: str, now: datetime, reminder_hour: int
+) -> str | None:
+    """Log an inbound SMS and return the answer to send (None: stay silent). A repeat does nothing.
+    `reminder_hour` (FLUXX_REMINDER_HOUR) goes with a volunteer's reply: a yes schedules the reminder."""
     if sid and outbox.by_sid(db, sid) is not None:
         return None
     volunteer = contact.by_phone(db, from_number)
@@ -51,7 +54,7 @@ def receive_sms(db: Session, *, sid: str, from_number: str, to_number: str, body
     except IntegrityError:
         return None  # the same webhook is being handled at this moment by another request
     if volunteer is not None:
-        answer = replies.handle_reply(db, volunteer=volunteer, message=message, now=now)
+        answer = replies.handle_reply(db, volunteer=volunteer, message=message, now=now, reminder_hour=reminder_hour)
     else:
         answer = _answer_unknown(db, message=message, now=now)
     if answer:

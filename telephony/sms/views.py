@@ -21,6 +21,7 @@ from messaging.models import Message
 from telephony.sms import service
 from telephony.sms.service import Show
 from telephony.webhooks import TwilioForm, twiml
+from volunteers.contact import RECIPIENTS
 
 webhooks = APIRouter(prefix="/twilio/sms")
 
@@ -44,6 +45,7 @@ def incoming(request: Request, form: TwilioForm, db: DB) -> Response:
         to_number=_fitted(form.get("To"), Message.to_number),
         body=str(form.get("Body", "")),
         now=web.now(request),
+        reminder_hour=web.get_settings(request).reminder_hour,
     )
     response = MessagingResponse()
     if answer:
@@ -60,6 +62,7 @@ def status(request: Request, form: TwilioForm, db: DB) -> Response:
         status_value=str(form.get("MessageStatus") or form.get("SmsStatus") or ""),
         error_code=_error_code(form.get("ErrorCode")),
         now=web.now(request),
+        recipients=RECIPIENTS,
     )
     return twiml(MessagingResponse())
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import APIRouter, HTTPException, Request
@@ -22,6 +24,7 @@ from casework.calls.rules import parse_call_status
 from casework.cases import family
 from casework.enums import Need
 from core import audit, web
+from core.context import context_of
 from core.db import describe_error, transaction
 from core.formats import ascii_int
 from core.settings import Settings
@@ -75,16 +78,19 @@ router = APIRouter()
 
 
 def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request).settings
     return settings
 
 
 def _hours(request: Request) -> rules.HotlineHours:
-    state = request.app.state
-    if getattr(state, "hotline_hours", None) is None:
-        state.hotline_hours = rules.HotlineHours(state.settings.opening_hours, state.settings.zone)
-    hours: rules.HotlineHours = state.hotline_hours
-    return hours
+    settings = _settings(request)
+    return _hotline_hours(settings.opening_hours, settings.zone)
+
+
+@lru_cache(maxsize=8)
+def _hotline_hours(opening_hours: str, zone: ZoneInfo) -> rules.HotlineHours:
+    """Opening hours and holidays, built once per setting (the holidays calendar is not free to build)."""
+    return rules.HotlineHours(opening_hours, zone)
 
 
 def _call(request: Request, db: DB, form: FormData) -> Call:
@@ -235,7 +241,7 @@ def fallback_voicemail(request: Request, form: TwilioForm) -> Response:
     recording = _recording(form)
     if recording is not None and form.get("CallSid"):
         try:
-            with transaction(request.app.state.sessionmaker) as db:
+            with transaction(context_of(request).sessionmaker) as db:
                 call = _call(request, db, form)
                 calls.needs_callback(call, now=web.now(request))
                 sid, url, duration = recording
@@ -250,7 +256,7 @@ def play_voicemail(request: Request, db: DB, staff: CurrentStaff, call_id: int) 
     call = db.get(Call, call_id)
     if call is None or not call.recording_sid:
         raise HTTPException(status_code=404, detail="Zu diesem Anruf gibt es keine Sprachnachricht.")
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request).settings
     audit.record(
         db, actor(request, staff), action="call.voicemail", object_type="call", object_id=call.id,
         case_id=call.case_id,

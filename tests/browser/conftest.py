@@ -6,6 +6,7 @@ FLUXX_REQUIRE_BROWSER=1, which turns that skip into a failure.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +32,8 @@ CHROMIUM_ARGS = [
 def live_server(app: FastAPI) -> Iterator[str]:
     def use_real_address(url: str) -> None:
         # Webhook signatures (and the phone simulator) use the address the server really has.
-        app.state.settings = app.state.settings.model_copy(update={"public_base_url": url})
+        served = app.state.context.settings.model_copy(update={"public_base_url": url})
+        app.state.context = dataclasses.replace(app.state.context, settings=served)
 
     with served(app, before_start=use_real_address) as url:
         yield url

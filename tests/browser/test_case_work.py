@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 def incoming_call(app, engine, sid: str, number: str) -> str:
     """A call arrives as Twilio sends it (a signed webhook to the live server); returns the new case number."""
-    settings = app.state.settings
+    settings = app.state.context.settings
     params = voice_params(sid, From=number, Caller=number)
     url = settings.public_base_url + "/twilio/voice/incoming"
     response = httpx.post(

@@ -4,6 +4,8 @@ Time is moved, never waited for: the server's injected clock (`clock`) jumps for
 run on Playwright's fake clock (`page.clock`), so a 30-minute idle time passes in a moment.
 """
 
+import dataclasses
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -144,7 +146,8 @@ def test_typing_a_note_counts_as_activity(page, live_server, db, clock):
 def test_before_the_maximum_age_the_notice_can_be_closed_and_stays_closed(page, live_server, app, db, clock):
     """After 12 hours "Angemeldet bleiben" cannot help: the notice says so, leaves the page usable (not
     modal, so a note can still be saved) and does not come back once closed."""
-    app.state.settings = app.state.settings.model_copy(update={"session_idle_minutes": 24 * 60})
+    patient = app.state.context.settings.model_copy(update={"session_idle_minutes": 24 * 60})
+    app.state.context = dataclasses.replace(app.state.context, settings=patient)
     staff = make_staff(db, name="Jonas Becker")
     case = make_case(db, caller_name="Erika Muster")
     page.clock.install()
@@ -152,7 +155,7 @@ def test_before_the_maximum_age_the_notice_can_be_closed_and_stays_closed(page, 
     log_in(page, staff)
     expect(page.get_by_role("heading", name=f"Fall {case.number}")).to_be_visible()
 
-    clock.advance(minutes=app.state.settings.session_max_hours * 60 - 1)
+    clock.advance(minutes=app.state.context.settings.session_max_hours * 60 - 1)
     page.clock.run_for("01:01")
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_be_visible()

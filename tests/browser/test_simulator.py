@@ -3,6 +3,7 @@ from playwright.sync_api import expect
 
 from core.db import make_sessionmaker
 from core.models import StaffRole
+from fluxx.wiring import RECIPIENTS
 from messaging import texts as sms_texts
 from messaging.sender import sender_for
 from messaging.service import queue_sms
@@ -16,7 +17,7 @@ def test_staff_read_a_volunteers_sms_in_the_simulator_and_answer_stopp(page, liv
     offer = "Fluxx: Kinderbetreuung in Linden, Fr 8-12 Uhr. JA 4821 / NEIN 4821"
     queue_sms(db, to=volunteer.phone, body=offer, now=clock(), volunteer_id=volunteer.id)
     db.commit()
-    sender_for(settings, make_sessionmaker(engine), clock=clock, sleep=lambda _s: None).drain()
+    sender_for(settings, make_sessionmaker(engine), clock=clock, recipients=RECIPIENTS, sleep=lambda _s: None).drain()
     staff = make_staff(db, name="Jonas Becker", role=StaffRole.COORDINATOR)  # the inboxes are for coordinators
 
     page.goto(live_server + "/login")

@@ -16,7 +16,7 @@ RECORDING = "RE" + "d" * 32
 
 
 def twilio_posts(app, path: str, params: dict[str, str]) -> str:
-    settings = app.state.settings
+    settings = app.state.context.settings
     url = settings.public_base_url + path
     response = httpx.post(
         url, data=params, headers={"X-Twilio-Signature": sign(settings.webhook_auth_token, url, params)}

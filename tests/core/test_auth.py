@@ -1,11 +1,16 @@
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
 
 from core import auth
 from core.models import LoginFailure, StaffRole
+from fluxx.wiring import send_login_code
 from tests.factories import PASSWORD, T0, make_staff
+
+# The login as the app runs it: a code goes out through the outbox.
+authenticate = partial(auth.authenticate, send_code=send_login_code)
 
 
 def test_german_phone_numbers_are_stored_in_e164(db):
@@ -51,26 +56,53 @@ def test_a_malformed_phone_number_is_refused(db):
 
 def test_the_right_password_logs_in_and_a_wrong_one_is_recorded(db):
     staff = make_staff(db)
-    assert auth.authenticate(db, email=staff.email, password=PASSWORD, ip="1.2.3.4", now=T0).staff == staff
-    assert auth.authenticate(db, email=staff.email, password="falsch!!", ip="1.2.3.4", now=T0).staff is None
+    assert (
+        auth.authenticate(
+            db, send_code=send_login_code, email=staff.email, password=PASSWORD, ip="1.2.3.4", now=T0
+        ).staff
+        == staff
+    )
+    assert (
+        auth.authenticate(
+            db, send_code=send_login_code, email=staff.email, password="falsch!!", ip="1.2.3.4", now=T0
+        ).staff
+        is None
+    )
     assert db.scalars(select(LoginFailure.email)).all() == [staff.email]
 
 
 def test_a_disabled_account_cannot_log_in(db):
     staff = make_staff(db)
     staff.is_active = False
-    assert auth.authenticate(db, email=staff.email, password=PASSWORD, ip="1.2.3.4", now=T0).staff is None
+    assert (
+        auth.authenticate(
+            db, send_code=send_login_code, email=staff.email, password=PASSWORD, ip="1.2.3.4", now=T0
+        ).staff
+        is None
+    )
 
 
 def test_repeated_failures_slow_down_the_next_attempts_but_never_lock_out(db):
     staff = make_staff(db)
     now = T0
     for _ in range(auth.FREE_ATTEMPTS):
-        assert auth.authenticate(db, email=staff.email, password="falsch!!", ip="9.9.9.9", now=now).wait_seconds == 0
-    blocked = auth.authenticate(db, email=staff.email, password=PASSWORD, ip="9.9.9.9", now=now)
+        assert (
+            auth.authenticate(
+                db, send_code=send_login_code, email=staff.email, password="falsch!!", ip="9.9.9.9", now=now
+            ).wait_seconds
+            == 0
+        )
+    blocked = auth.authenticate(
+        db, send_code=send_login_code, email=staff.email, password=PASSWORD, ip="9.9.9.9", now=now
+    )
     assert blocked.staff is None and blocked.wait_seconds == 2
     later = now + timedelta(seconds=3)
-    assert auth.authenticate(db, email=staff.email, password=PASSWORD, ip="9.9.9.9", now=later).staff == staff
+    assert (
+        auth.authenticate(
+            db, send_code=send_login_code, email=staff.email, password=PASSWORD, ip="9.9.9.9", now=later
+        ).staff
+        == staff
+    )
 
 
 def test_the_delay_doubles_and_is_capped_for_the_guessing_address_only(db):

@@ -27,7 +27,7 @@ def test_text_that_is_not_a_number_is_escaped():
 
 
 def test_phone_link_is_a_template_filter(app):
-    template = app.state.templates.env.from_string("{{ '+4951116832110'|phone_link }}")
+    template = app.state.context.templates.env.from_string("{{ '+4951116832110'|phone_link }}")
     assert template.render() == f'<a href="tel:+4951116832110">{display("+4951116832110")}</a>'
 
 

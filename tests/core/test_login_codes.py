@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 
 from core import auth
 from core.models import LoginChallenge, LoginFailure, LoginFailureKind, StaffRole
+from fluxx.wiring import send_login_code
 from messaging.models import Message
 from tests.factories import PASSWORD, T0, make_staff
+
+# The login as the app runs it: a code goes out through the outbox.
+authenticate = partial(auth.authenticate, send_code=send_login_code)
 
 OFFICE = "10.1.1.1"
 HOME = "192.0.2.99"  # the ninth address: she never logged in from there
@@ -25,7 +30,14 @@ def _attack(db, email, *, rounds=3, start=T0):
     """Rotate eight addresses, each failing `rounds` times against the account (no waiting in between)."""
     for n in range(rounds):
         for ip in ATTACKERS:
-            auth.authenticate(db, email=email, password=f"geraten{n}!", ip=ip, now=start + timedelta(seconds=n))
+            auth.authenticate(
+                db,
+                send_code=send_login_code,
+                email=email,
+                password=f"geraten{n}!",
+                ip=ip,
+                now=start + timedelta(seconds=n),
+            )
 
 
 def _coordinator(db, **overrides):
@@ -48,7 +60,7 @@ def test_the_right_password_from_a_ninth_address_gets_a_code_and_the_code_logs_h
     _attack(db, carla.email)
     now = T0 + timedelta(seconds=10)
 
-    result = auth.authenticate(db, email=carla.email, password=PASSWORD, ip=HOME, now=now)
+    result = authenticate(db, email=carla.email, password=PASSWORD, ip=HOME, now=now)
     assert result.wait_seconds == 0 and result.staff is None and result.challenge
     [sms] = _sms(db, "+4915123456789")
     assert sms.body.startswith("Fluxxfon: Ihr Bestätigungscode für die Anmeldung lautet ")
@@ -63,14 +75,18 @@ def test_the_right_password_from_a_ninth_address_gets_a_code_and_the_code_logs_h
     auth.start_session(db, staff=carla, ip=HOME, now=now + timedelta(minutes=2))
     # The address is known now: her next login from there needs no code, even while the attack goes on.
     _attack(db, carla.email, start=now + timedelta(minutes=3))
-    again = auth.authenticate(db, email=carla.email, password=PASSWORD, ip=HOME, now=now + timedelta(minutes=4))
+    again = auth.authenticate(
+        db, send_code=send_login_code, email=carla.email, password=PASSWORD, ip=HOME, now=now + timedelta(minutes=4)
+    )
     assert again.staff == carla and len(_sms(db, "+4915123456789")) == 1
 
 
 def test_from_her_known_address_she_logs_in_without_a_code_during_the_attack(db):
     carla = _coordinator(db)
     _attack(db, carla.email)
-    result = auth.authenticate(db, email=carla.email, password=PASSWORD, ip=OFFICE, now=T0 + timedelta(seconds=10))
+    result = auth.authenticate(
+        db, send_code=send_login_code, email=carla.email, password=PASSWORD, ip=OFFICE, now=T0 + timedelta(seconds=10)
+    )
     assert result.staff == carla and result.challenge is None
     assert _sms(db, carla.phone) == []
 
@@ -79,7 +95,9 @@ def test_five_wrong_codes_end_the_pending_login(db):
     carla = _coordinator(db)
     _attack(db, carla.email)
     now = T0 + timedelta(seconds=10)
-    token = auth.authenticate(db, email=carla.email, password=PASSWORD, ip=HOME, now=now).challenge
+    token = auth.authenticate(
+        db, send_code=send_login_code, email=carla.email, password=PASSWORD, ip=HOME, now=now
+    ).challenge
     right = _code(_sms(db, carla.phone)[0])
     wrong = "000000" if right != "000000" else "111111"
     left = [auth.confirm_code(db, token=token, code=wrong, ip=HOME, now=now) for _ in range(auth.CODE_TRIES)]
@@ -94,7 +112,9 @@ def test_a_code_expires_after_ten_minutes_and_works_only_from_its_address(db):
     carla = _coordinator(db)
     _attack(db, carla.email)
     now = T0 + timedelta(seconds=10)
-    token = auth.authenticate(db, email=carla.email, password=PASSWORD, ip=HOME, now=now).challenge
+    token = auth.authenticate(
+        db, send_code=send_login_code, email=carla.email, password=PASSWORD, ip=HOME, now=now
+    ).challenge
     code = _code(_sms(db, carla.phone)[0])
     elsewhere = auth.confirm_code(db, token=token, code=code, ip=ATTACKERS[0], now=now)
     assert elsewhere.outcome is auth.CodeOutcome.EXPIRED
@@ -107,7 +127,7 @@ def test_the_attackers_addresses_wait_and_their_refused_attempts_are_recorded(db
     _attack(db, carla.email)
     now = T0 + timedelta(seconds=3)  # each address failed three times, the last a second ago
     for ip in ATTACKERS:
-        refused = auth.authenticate(db, email=carla.email, password=PASSWORD, ip=ip, now=now)
+        refused = authenticate(db, email=carla.email, password=PASSWORD, ip=ip, now=now)
         assert refused.wait_seconds > 0 and refused.challenge is None and refused.staff is None
     throttled = db.scalars(select(LoginFailure.ip).where(LoginFailure.kind == LoginFailureKind.THROTTLED)).all()
     assert sorted(throttled) == sorted(ATTACKERS)
@@ -122,7 +142,9 @@ def test_a_wrong_password_from_a_new_address_looks_the_same_but_sends_nothing(db
     carla = _coordinator(db)
     _attack(db, carla.email)
     now = T0 + timedelta(seconds=10)
-    guess = auth.authenticate(db, email=carla.email, password="noch ein Versuch", ip="198.51.100.7", now=now)
+    guess = auth.authenticate(
+        db, send_code=send_login_code, email=carla.email, password="noch ein Versuch", ip="198.51.100.7", now=now
+    )
     assert guess.challenge and guess.staff is None and guess.wait_seconds == 0
     assert _sms(db, carla.phone) == []
     for code in ("000000", "123456"):
@@ -134,7 +156,7 @@ def test_an_account_without_a_mobile_number_is_told_to_ask_the_admins(db):
     carla = _coordinator(db, phone="0511 123456")  # a landline cannot receive the code
     _attack(db, carla.email)
     now = T0 + timedelta(seconds=10)
-    result = auth.authenticate(db, email=carla.email, password=PASSWORD, ip=HOME, now=now)
+    result = authenticate(db, email=carla.email, password=PASSWORD, ip=HOME, now=now)
     assert result.no_phone and result.staff is None and result.challenge is None
     assert db.scalar(select(func.count()).select_from(Message)) == 0
     [row] = [f for f in auth.recent_failures(db, now=now) if f.ip == HOME]
@@ -147,7 +169,9 @@ def test_codes_to_one_account_are_limited_against_sms_floods(db):
     _attack(db, carla.email)
     now = T0 + timedelta(seconds=10)
     for n in range(auth.CODES_PER_WINDOW + 2):
-        result = auth.authenticate(db, email=carla.email, password=PASSWORD, ip=f"198.51.100.{n}", now=now)
+        result = auth.authenticate(
+            db, send_code=send_login_code, email=carla.email, password=PASSWORD, ip=f"198.51.100.{n}", now=now
+        )
         assert result.challenge  # the same page, whether a code went out or not
     assert len(_sms(db, carla.phone)) == auth.CODES_PER_WINDOW
     kinds = db.scalars(select(LoginFailure.kind).where(LoginFailure.ip.like("198.51.100.%"))).all()
@@ -156,10 +180,14 @@ def test_codes_to_one_account_are_limited_against_sms_floods(db):
 
 def test_an_overlong_email_is_refused_before_anything_is_looked_up_and_stored_cut(db):
     email = "a" * 200_000 + "@fluxx.test"
-    result = auth.authenticate(db, email=email, password="egal egal", ip="203.0.113.50", now=T0)
+    result = auth.authenticate(
+        db, send_code=send_login_code, email=email, password="egal egal", ip="203.0.113.50", now=T0
+    )
     assert result.too_long and result.staff is None
     stored = db.scalar(select(LoginFailure.email))
     assert len(stored) == auth.MAX_EMAIL_LENGTH
     assert len(auth.recent_failures(db, now=T0)[0].email) == auth.MAX_EMAIL_LENGTH
-    long_password = auth.authenticate(db, email="x@fluxx.test", password="p" * 5000, ip="203.0.113.51", now=T0)
+    long_password = auth.authenticate(
+        db, send_code=send_login_code, email="x@fluxx.test", password="p" * 5000, ip="203.0.113.51", now=T0
+    )
     assert long_password.too_long

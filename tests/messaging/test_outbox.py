@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from core.db import make_sessionmaker
+from fluxx.wiring import task_handlers
 from messaging import service as outbox
 from messaging.gateway import TwilioGateway
 from messaging.models import MessageStatus
@@ -207,5 +208,5 @@ def test_the_worker_round_also_drains_the_outbox(db, engine, clock, sender, fake
     from core.worker import run_once
 
     _queue(db, clock)
-    assert run_once(make_sessionmaker(engine), clock=clock, pollers=[sender]) == 1
+    assert run_once(make_sessionmaker(engine), clock=clock, handlers=task_handlers(), pollers=[sender]) == 1
     assert len(fake_twilio.accepted) == 1

@@ -25,10 +25,12 @@ from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
 from core import audit
 from core.phone import display, is_mobile
+from core.worker import schedule_once
 from messaging.service import queue_sms
-from volunteers.assignments import rules, tasks
+from volunteers.assignments import rules
 from volunteers.assignments import texts as staff_texts
 from volunteers.assignments.models import Assignment, AssignmentSource, AssignmentStatus, HoursReport
+from volunteers.outreach import service as outreach
 from volunteers.outreach import texts
 from volunteers.outreach.models import Offer, OfferStatus
 from volunteers.outreach.rules import offer_expired
@@ -58,6 +60,41 @@ def lock_job(db: Session, job_id: int) -> CareJob:
     return db.scalars(query).one()
 
 
+REMINDER = "assignment.reminder"
+FILLED_NOTICES = "assignment.filled_notices"
+HOURS_REQUEST = "assignment.hours_request"
+HOURS_REMINDER = "assignment.hours_reminder"
+
+
+def schedule_reminder(db: Session, *, job: CareJob, assignment: Assignment, now: datetime, hour: int) -> None:
+    """The carer's reminder at `hour` (FLUXX_REMINDER_HOUR) the evening before the job (`tasks.send_reminder`)."""
+    due_at = rules.reminder_due(starts_at=job.starts_at, now=now, hour=hour)
+    if due_at is not None:
+        payload = {"assignment_id": assignment.id}
+        key = f"reminder:{assignment.id}"
+        schedule_once(db, kind=REMINDER, key=key, due_at=due_at, now=now, payload=payload, renew=True)
+
+
+def schedule_hours_request(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
+    """Ask for the hours when the job's window ends (renewed with the assignment, like the reminder)."""
+    due_at = rules.hours_request_due(ends_at=job.ends_at, now=now)
+    key = f"hours:{assignment.id}"
+    payload = {"assignment_id": assignment.id}
+    schedule_once(db, kind=HOURS_REQUEST, key=key, due_at=due_at, now=now, payload=payload, renew=True)
+
+
+def schedule_filled_notices(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
+    key = f"filled:{job.id}:{assignment.id}"
+    schedule_once(db, kind=FILLED_NOTICES, key=key, due_at=now, now=now, payload={"job_id": job.id}, renew=True)
+
+
+def resume_search(db: Session, *, job: CareJob, now: datetime) -> None:
+    """Outreach goes on where it stopped, if the job waits for a carer and has not started (a job that
+    was staffed by hand, without outreach, has none to resume: staff see the withdrawal)."""
+    if job.status in WAITING_FOR_CARER and not offer_expired(now=now, starts_at=job.starts_at):
+        outreach.resume(db, job_id=job.id, now=now)
+
+
 def active_of(db: Session, *, job_id: int, volunteer_id: int) -> Assignment | None:
     return db.scalar(
         select(Assignment).where(
@@ -68,7 +105,7 @@ def active_of(db: Session, *, job_id: int, volunteer_id: int) -> Assignment | No
     )
 
 
-def accept(db: Session, *, offer: Offer, now: datetime) -> Outcome:
+def accept(db: Session, *, offer: Offer, now: datetime, reminder_hour: int) -> Outcome:
     """A volunteer's yes to `offer`: it wins while the job waits, has not started and has room."""
     job = lock_job(db, offer.job_id)
     db.refresh(offer)  # a second yes of the same volunteer may have been decided while we waited
@@ -83,10 +120,14 @@ def accept(db: Session, *, offer: Offer, now: datetime) -> Outcome:
     offer.status = OfferStatus.ACCEPTED
     volunteer = db.get_one(Volunteer, offer.volunteer_id)
     actor = audit.Actor(staff_id=None, ip=None, now=now)
-    return Outcome(_assign(db, job=job, volunteer=volunteer, source=AssignmentSource.SMS, actor=actor))
+    return Outcome(
+        _assign(db, job=job, volunteer=volunteer, source=AssignmentSource.SMS, actor=actor, reminder_hour=reminder_hour)
+    )
 
 
-def assign_by_hand(db: Session, *, job: CareJob, volunteer: Volunteer, actor: audit.Actor) -> Assignment:
+def assign_by_hand(
+    db: Session, *, job: CareJob, volunteer: Volunteer, actor: audit.Actor, reminder_hour: int
+) -> Assignment:
     """A coordinator assigns `volunteer`; the same rule as a yes (room left, job waiting). The volunteer
     gets the assignment SMS with address and contact. Raises AssignmentError."""
     job = lock_job(db, job.id)
@@ -101,7 +142,9 @@ def assign_by_hand(db: Session, *, job: CareJob, volunteer: Volunteer, actor: au
     offer = db.scalar(select(Offer).where(Offer.job_id == job.id, Offer.volunteer_id == volunteer.id))
     if offer is not None and offer.status == OfferStatus.SENT:
         offer.status, offer.answered_at = OfferStatus.ACCEPTED, actor.now
-    assignment = _assign(db, job=job, volunteer=volunteer, source=AssignmentSource.STAFF, actor=actor)
+    assignment = _assign(
+        db, job=job, volunteer=volunteer, source=AssignmentSource.STAFF, actor=actor, reminder_hour=reminder_hour
+    )
     queue_sms(
         db, to=volunteer.phone, body=assigned_text(job), now=actor.now, case_id=job.case_id, job_id=job.id,
         volunteer_id=volunteer.id,
@@ -110,9 +153,10 @@ def assign_by_hand(db: Session, *, job: CareJob, volunteer: Volunteer, actor: au
 
 
 def _assign(
-    db: Session, *, job: CareJob, volunteer: Volunteer, source: AssignmentSource, actor: audit.Actor
+    db: Session, *, job: CareJob, volunteer: Volunteer, source: AssignmentSource, actor: audit.Actor, reminder_hour: int
 ) -> Assignment:
-    """Make (or renew a released) assignment under the job lock, then everything that follows it."""
+    """Make (or renew a released) assignment under the job lock, then everything that follows it: the
+    filled notices, the carer's reminder at `reminder_hour` the evening before, the hours request."""
     now = actor.now
     assignment = db.scalar(
         select(Assignment).where(Assignment.job_id == job.id, Assignment.volunteer_id == volunteer.id)
@@ -128,10 +172,10 @@ def _assign(
     db.flush()
     if rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed):
         job.status = JobStatus.FILLED
-        tasks.schedule_filled_notices(db, job=job, assignment=assignment, now=now)
+        schedule_filled_notices(db, job=job, assignment=assignment, now=now)
     job.updated_at = now
-    tasks.schedule_reminder(db, job=job, assignment=assignment, now=now)
-    tasks.schedule_hours_request(db, job=job, assignment=assignment, now=now)
+    schedule_reminder(db, job=job, assignment=assignment, now=now, hour=reminder_hour)
+    schedule_hours_request(db, job=job, assignment=assignment, now=now)
     _tell_family(db, job=job, volunteer=volunteer, now=now)
     audit.record(
         db, actor, action="assignment.create", object_type="assignment", object_id=assignment.id,
@@ -179,7 +223,7 @@ def release(
         case_id=job.case_id, job_id=job.id, volunteer_id=volunteer.id,
     )  # fmt: skip
     if resume_outreach:
-        tasks.resume_outreach(db, job=job, now=actor.now)
+        resume_search(db, job=job, now=actor.now)
     audit.record(
         db, actor, action="assignment.release", object_type="assignment", object_id=assignment.id,
         case_id=job.case_id, detail={"job_id": job.id, "volunteer_id": volunteer.id},
@@ -191,7 +235,7 @@ def withdraw(db: Session, *, assignment: Assignment, message_id: int | None, now
     alerted (see `open_withdrawals`); the family is told by staff, not by us."""
     job = _end(db, assignment=assignment, now=now, reason=staff_texts.WITHDRAWN_BY_VOLUNTEER)
     assignment.withdrawn_at = now
-    tasks.resume_outreach(db, job=job, now=now)
+    resume_search(db, job=job, now=now)
     audit.record(
         db, audit.Actor(staff_id=None, ip=None, now=now), action="assignment.withdraw", object_type="assignment",
         object_id=assignment.id, case_id=job.case_id,

@@ -17,7 +17,8 @@
 When a job waits for a carer again (a withdrawal, a release), `volunteers.outreach.service.resume`
 restarts its search: the next wave is due at once.
 
-Importing this module registers the handlers (`fluxx.wiring` does, for the web app and the worker).
+The service schedules them (`volunteers.assignments.service`); `handlers()` gives the app the functions that
+run them (`fluxx.wiring.task_handlers`).
 """
 
 from __future__ import annotations
@@ -29,62 +30,17 @@ from sqlalchemy.orm import Session
 
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
-from casework.jobs.rules import WAITING_FOR_CARER
 from core.models import ScheduledTask
-from core.worker import schedule_once, task_handler
+from core.worker import Handler, schedule_once
 from messaging.service import queue_sms
 from volunteers.assignments import rules
 from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
+from volunteers.assignments.service import FILLED_NOTICES, HOURS_REMINDER, HOURS_REQUEST, REMINDER
 from volunteers.outreach import service as outreach
 from volunteers.outreach import texts
-from volunteers.outreach.rules import offer_expired
 from volunteers.registry.models import Volunteer
 
-REMINDER = "assignment.reminder"
-# Set once at start-up from FLUXX_REMINDER_HOUR (`fluxx.wiring.configure`); tasks have no settings.
-_reminder_hour = rules.REMINDER_HOUR
 
-
-def configure(*, reminder_hour: int) -> None:
-    """The local hour of the evening before a job at which its carer is reminded."""
-    global _reminder_hour
-    _reminder_hour = reminder_hour
-
-
-FILLED_NOTICES = "assignment.filled_notices"
-HOURS_REQUEST = "assignment.hours_request"
-HOURS_REMINDER = "assignment.hours_reminder"
-
-
-def schedule_reminder(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
-    due_at = rules.reminder_due(starts_at=job.starts_at, now=now, hour=_reminder_hour)
-    if due_at is not None:
-        payload = {"assignment_id": assignment.id}
-        key = f"reminder:{assignment.id}"
-        schedule_once(db, kind=REMINDER, key=key, due_at=due_at, now=now, payload=payload, renew=True)
-
-
-def schedule_hours_request(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
-    """Ask for the hours when the job's window ends (renewed with the assignment, like the reminder)."""
-    due_at = rules.hours_request_due(ends_at=job.ends_at, now=now)
-    key = f"hours:{assignment.id}"
-    payload = {"assignment_id": assignment.id}
-    schedule_once(db, kind=HOURS_REQUEST, key=key, due_at=due_at, now=now, payload=payload, renew=True)
-
-
-def schedule_filled_notices(db: Session, *, job: CareJob, assignment: Assignment, now: datetime) -> None:
-    key = f"filled:{job.id}:{assignment.id}"
-    schedule_once(db, kind=FILLED_NOTICES, key=key, due_at=now, now=now, payload={"job_id": job.id}, renew=True)
-
-
-def resume_outreach(db: Session, *, job: CareJob, now: datetime) -> None:
-    """Outreach goes on where it stopped, if the job waits for a carer and has not started (a job that
-    was staffed by hand, without outreach, has none to resume: staff see the withdrawal)."""
-    if job.status in WAITING_FOR_CARER and not offer_expired(now=now, starts_at=job.starts_at):
-        outreach.resume(db, job_id=job.id, now=now)
-
-
-@task_handler(REMINDER)
 def send_reminder(db: Session, task: ScheduledTask, now: datetime) -> None:
     assignment = db.get(Assignment, task.payload["assignment_id"])
     if assignment is None or assignment.status != AssignmentStatus.ACTIVE:
@@ -99,7 +55,6 @@ def send_reminder(db: Session, task: ScheduledTask, now: datetime) -> None:
     queue_sms(db, to=volunteer.phone, body=body, now=now, case_id=job.case_id, job_id=job.id, volunteer_id=volunteer.id)
 
 
-@task_handler(FILLED_NOTICES)
 def send_filled_notices(db: Session, task: ScheduledTask, now: datetime) -> None:
     job = db.get(CareJob, task.payload["job_id"])
     if job is None or job.status != JobStatus.FILLED:
@@ -131,7 +86,6 @@ def _ask_for_hours(db: Session, task: ScheduledTask, now: datetime, *, reminder:
     return True
 
 
-@task_handler(HOURS_REQUEST)
 def send_hours_request(db: Session, task: ScheduledTask, now: datetime) -> None:
     if _ask_for_hours(db, task, now, reminder=False):
         assignment_id = task.payload["assignment_id"]
@@ -142,6 +96,15 @@ def send_hours_request(db: Session, task: ScheduledTask, now: datetime) -> None:
         )  # fmt: skip
 
 
-@task_handler(HOURS_REMINDER)
 def send_hours_reminder(db: Session, task: ScheduledTask, now: datetime) -> None:
     _ask_for_hours(db, task, now, reminder=True)
+
+
+def handlers() -> dict[str, Handler]:
+    """This module's worker tasks, for the app to assemble (`fluxx.wiring.task_handlers`)."""
+    return {
+        REMINDER: send_reminder,
+        FILLED_NOTICES: send_filled_notices,
+        HOURS_REQUEST: send_hours_request,
+        HOURS_REMINDER: send_hours_reminder,
+    }

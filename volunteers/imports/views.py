@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import audit, web
+from core.context import context_of
 from core.models import Staff, StaffRole
 from core.phone import display
 from core.web import CSRF, DB, CurrentStaff, actor
@@ -78,7 +79,7 @@ def _let_go(db: Session) -> None:
 def _check(request: Request, data: bytes, filename: str) -> Checked:
     """Read and check a file with no transaction open; raises ImportFileError when it cannot be read at all."""
     raw = read_table(data, filename)
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    factory: sessionmaker[Session] = context_of(request).sessionmaker
     with factory() as read:
         known = service.municipality_ids(read)
     preview = validate_rows(raw, known, today=web.now(request).astimezone(web.zone(request)).date())
@@ -156,7 +157,7 @@ def import_confirm(
         return _import_page(request, 410, error=texts.UPLOAD_GONE)
     try:
         result = service.import_in_batches(
-            request.app.state.sessionmaker, preview=checked.preview, only_valid=mode == "valid", now=web.now(request)
+            context_of(request).sessionmaker, preview=checked.preview, only_valid=mode == "valid", now=web.now(request)
         )
     except service.ImportInterrupted as exc:
         uploads.discard(folder, upload.token)

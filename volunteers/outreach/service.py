@@ -25,7 +25,7 @@ from core import audit
 from core.audit import Actor
 from core.models import ScheduledTask, Staff, StaffRole, TaskStatus
 from core.phone import try_e164
-from core.worker import schedule_once, task_handler
+from core.worker import Handler, schedule_once
 from messaging.service import queue_sms
 from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.matching import service as matching
@@ -169,9 +169,13 @@ def run_wave(db: Session, *, job_id: int, now: datetime) -> Step | None:
     return step
 
 
-@task_handler(TASK_KIND)
 def _wave_task(db: Session, task: ScheduledTask, now: datetime) -> None:
     run_wave(db, job_id=int(task.payload["job_id"]), now=now)
+
+
+def handlers() -> dict[str, Handler]:
+    """The waves' worker task, for the app to assemble (`fluxx.wiring.task_handlers`)."""
+    return {TASK_KIND: _wave_task}
 
 
 @dataclass(frozen=True)

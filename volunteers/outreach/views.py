@@ -177,7 +177,10 @@ def assign(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: F
         volunteer = db.get(Volunteer, assignment_forms.parse_assign(fields(posted)))
         if volunteer is None:
             raise forms.FormErrors({"volunteer_id": assignment_texts.VOLUNTEER_UNKNOWN})
-        made = assignments.assign_by_hand(db, job=job, volunteer=volunteer, actor=actor(request, staff))
+        made = assignments.assign_by_hand(
+            db, job=job, volunteer=volunteer, actor=actor(request, staff),
+            reminder_hour=web.get_settings(request).reminder_hour,
+        )  # fmt: skip
         return f"/jobs/{job.id}?assigned={made.id}#assigned"
 
     return _act(request, db, staff, job, assign_by_hand)

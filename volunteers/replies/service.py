@@ -89,8 +89,11 @@ def expire_open_offers(db: Session, *, volunteer: Volunteer, now: datetime) -> N
     )
 
 
-def handle_reply(db: Session, *, volunteer: Volunteer, message: Message, now: datetime) -> str | None:
-    """Act on a volunteer's SMS; return the German answer, or None to stay silent."""
+def handle_reply(
+    db: Session, *, volunteer: Volunteer, message: Message, now: datetime, reminder_hour: int
+) -> str | None:
+    """Act on a volunteer's SMS; return the German answer, or None to stay silent. A yes that wins schedules
+    the carer's reminder at `reminder_hour` the evening before (FLUXX_REMINDER_HOUR)."""
     reply = parse(message.body)
     if reply.kind is ReplyKind.OPT_OUT:  # first, whatever is open
         if not active_assignments(db, volunteer=volunteer):
@@ -110,7 +113,7 @@ def handle_reply(db: Session, *, volunteer: Volunteer, message: Message, now: da
             return outreach_texts.taken(late)
     act = ACTIONS.get(decision.action)
     if act is not None:
-        return act(db, Context(volunteer, message, decision, situation, now))
+        return act(db, Context(volunteer, message, decision, situation, now, reminder_hour))
     if decision.action is Action.UNKNOWN_CODE:  # open for staff, and the sender learns how to write it
         return answer_for(decision)
     if decision.action in STAYS_OPEN:
@@ -151,6 +154,7 @@ class Context:
     decision: Decision
     situation: Situation
     now: datetime
+    reminder_hour: int
 
     @property
     def code(self) -> str:
@@ -160,7 +164,7 @@ class Context:
 def _accept(db: Session, ctx: Context) -> str:
     ctx.message.handled_at = ctx.now
     offer = ctx.situation.offers[ctx.code]
-    outcome = assignments.accept(db, offer=offer, now=ctx.now)
+    outcome = assignments.accept(db, offer=offer, now=ctx.now, reminder_hour=ctx.reminder_hour)
     # Linked only after the job row is locked: writing the link first would take a key-share lock on
     # the job row, and two yeses waiting for each other's lock would deadlock on PostgreSQL.
     ctx.message.job_id = offer.job_id

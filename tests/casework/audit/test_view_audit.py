@@ -61,7 +61,7 @@ def test_the_dashboard_entry_names_the_volunteers_it_shows(client, db):
     coordinator = make_staff(db, role=StaffRole.COORDINATOR)
     job = make_job(db, make_case(db, caller_name="Familie Meier"))
     volunteer = make_volunteer(db, name="Olga Petrenko")
-    make_assignment(db, job, volunteer, assigned_at=client.app.state.clock())
+    make_assignment(db, job, volunteer, assigned_at=client.app.state.context.clock())
     login(client, coordinator)
     [event] = _events(db, "dashboard.view")
     assert event.detail["volunteers"] == [volunteer.id] and job.case_id in event.detail["shown"]

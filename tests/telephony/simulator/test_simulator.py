@@ -19,7 +19,7 @@ def test_the_simulator_is_for_logged_in_staff_only(client):
 
 
 def messages_posted(client):
-    with client.app.state.sessionmaker() as session:
+    with client.app.state.context.sessionmaker() as session:
         return session.scalar(select(func.count()).select_from(Message))
 
 

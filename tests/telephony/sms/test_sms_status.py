@@ -5,6 +5,7 @@ from sqlalchemy import select
 from core.db import make_sessionmaker
 from core.models import ScheduledTask
 from core.worker import run_once
+from fluxx.wiring import task_handlers
 from messaging import rules as sms_status
 from messaging.models import Message, MessageDirection, MessageStatus
 from messaging.service import queue_sms
@@ -118,5 +119,5 @@ def test_a_callback_for_an_unknown_sid_is_answered_and_checked_again_later(
     db.add(late)
     db.commit()
     clock.advance(seconds=11)
-    assert run_once(make_sessionmaker(engine), clock=clock) == 1
+    assert run_once(make_sessionmaker(engine), clock=clock, handlers=task_handlers()) == 1
     assert [m.status for m in messages(db)] == [MessageStatus.DELIVERED]

@@ -25,6 +25,7 @@ from casework.cases.opening import open_case
 from casework.enums import CallStatus, CaseChannel, Need
 from core import worker
 from core.settings import Settings
+from fluxx.wiring import RECIPIENTS, task_handlers
 from messaging import texts as sms_texts
 from messaging.models import Message, MessageDirection, MessageStatus
 from messaging.sender import sender_for
@@ -126,9 +127,9 @@ def _staff_writes_notes(base_url: str, staff, case_id: int, count: int) -> int:
 
 def _worker_sends_until(stop: threading.Event, factory, clock, settings) -> None:
     """The in-process worker meanwhile: claims and sends outbox SMS in its own transactions."""
-    sender = sender_for(settings, factory, clock=clock, sleep=lambda _seconds: None)
+    sender = sender_for(settings, factory, clock=clock, recipients=RECIPIENTS, sleep=lambda _seconds: None)
     while not stop.is_set():
-        worker.run_once(factory, clock=clock, pollers=[sender])
+        worker.run_once(factory, clock=clock, handlers=task_handlers(), pollers=[sender])
 
 
 def test_calls_menu_choices_sms_status_callbacks_staff_and_the_worker_at_once_are_all_answered_and_stored(
@@ -142,7 +143,7 @@ def test_calls_menu_choices_sms_status_callbacks_staff_and_the_worker_at_once_ar
     db.commit()
     stop = threading.Event()
     sending = threading.Thread(
-        target=_worker_sends_until, args=(stop, app.state.sessionmaker, clock, app.state.settings)
+        target=_worker_sends_until, args=(stop, app.state.context.sessionmaker, clock, app.state.context.settings)
     )
     sending.start()
     with ThreadPoolExecutor(max_workers=2) as browsers:

@@ -13,11 +13,13 @@ from casework.enums import JobStatus
 from core import audit, worker
 from core.db import make_sessionmaker
 from core.models import AuditEvent, ScheduledTask, StaffRole
+from fluxx.wiring import task_handlers
 from messaging.models import Message, MessageDirection
 from tests.factories import login, make_staff
 from tests.volunteers.builders import offered_job
 from volunteers.assignments import rules
 from volunteers.assignments import service as assignments
+from volunteers.assignments.rules import REMINDER_HOUR
 from volunteers.outreach import texts
 from volunteers.outreach.models import Offer
 
@@ -37,14 +39,14 @@ def hours_sms(db, volunteer) -> list[Message]:
 
 def run_due(engine, clock) -> None:
     for _ in range(10):  # what is due now, and what that schedules for now
-        if not worker.run_once(make_sessionmaker(engine), clock=clock):
+        if not worker.run_once(make_sessionmaker(engine), clock=clock, handlers=task_handlers()):
             return
 
 
 def assigned(db, clock, **job_overrides):
     job, (volunteer,) = offered_job(db, **job_overrides)
     offer = db.scalar(select(Offer).where(Offer.job_id == job.id))
-    assignment = assignments.accept(db, offer=offer, now=clock()).assignment
+    assignment = assignments.accept(db, offer=offer, now=clock(), reminder_hour=REMINDER_HOUR).assignment
     db.commit()
     return job, volunteer, assignment
 
@@ -232,9 +234,9 @@ def test_missing_hours_are_one_query_counting_jobs_not_carers(db, engine, clock)
     job, (first, second) = offered_job(db, volunteers=2, carers_needed=2)
     actor = audit.Actor(staff_id=None, ip=None, now=clock())
     for volunteer in (first, second):
-        assignments.assign_by_hand(db, job=job, volunteer=volunteer, actor=actor)
+        assignments.assign_by_hand(db, job=job, volunteer=volunteer, actor=actor, reminder_hour=REMINDER_HOUR)
     other, (third,) = offered_job(db, code="4822")
-    assignments.assign_by_hand(db, job=other, volunteer=third, actor=actor)
+    assignments.assign_by_hand(db, job=other, volunteer=third, actor=actor, reminder_hour=REMINDER_HOUR)
     db.commit()
     move_to(clock, END + DAY)
 

@@ -12,12 +12,14 @@ from casework.enums import JobStatus
 from core import audit, worker
 from core.db import make_sessionmaker
 from core.models import ScheduledTask
+from fluxx.wiring import task_handlers
 from messaging.models import Message, MessageDirection
 from tests.factories import make_staff, make_volunteer
 from tests.volunteers.builders import FAMILY_PHONE, offered_job
 from volunteers.assignments import rules
 from volunteers.assignments import service as assignments
 from volunteers.assignments.models import AssignmentSource, AssignmentStatus
+from volunteers.assignments.rules import REMINDER_HOUR
 from volunteers.outreach import texts
 from volunteers.outreach.models import OfferStatus
 
@@ -34,20 +36,24 @@ def accept_first(db, job, people, now):
     from volunteers.outreach.models import Offer
 
     offer = db.scalar(select(Offer).where(Offer.job_id == job.id, Offer.volunteer_id == people[0].id))
-    outcome = assignments.accept(db, offer=offer, now=now)
+    outcome = assignments.accept(db, offer=offer, now=now, reminder_hour=REMINDER_HOUR)
     db.commit()
     return outcome
 
 
 def run_due(engine, clock) -> None:
-    worker.run_once(make_sessionmaker(engine), clock=clock)
+    worker.run_once(make_sessionmaker(engine), clock=clock, handlers=task_handlers())
 
 
 def test_a_coordinator_assigns_by_hand_and_the_volunteer_gets_address_and_contact(db, clock):
     job, (volunteer,) = offered_job(db)
     staff = make_staff(db)
     assignment = assignments.assign_by_hand(
-        db, job=job, volunteer=volunteer, actor=audit.Actor(staff_id=staff.id, ip=None, now=clock())
+        db,
+        job=job,
+        volunteer=volunteer,
+        actor=audit.Actor(staff_id=staff.id, ip=None, now=clock()),
+        reminder_hour=REMINDER_HOUR,
     )
     db.commit()
     assert (assignment.source, assignment.assigned_by_id, job.status) == (
@@ -60,9 +66,9 @@ def test_a_coordinator_assigns_by_hand_and_the_volunteer_gets_address_and_contac
 def test_assigning_by_hand_to_a_full_job_is_refused_in_german(db, clock):
     job, (first, second) = offered_job(db, volunteers=2)
     actor = audit.Actor(staff_id=None, ip=None, now=clock())
-    assignments.assign_by_hand(db, job=job, volunteer=first, actor=actor)
+    assignments.assign_by_hand(db, job=job, volunteer=first, actor=actor, reminder_hour=REMINDER_HOUR)
     with pytest.raises(assignments.AssignmentError, match="sucht niemanden mehr"):
-        assignments.assign_by_hand(db, job=job, volunteer=second, actor=actor)
+        assignments.assign_by_hand(db, job=job, volunteer=second, actor=actor, reminder_hour=REMINDER_HOUR)
 
 
 def test_a_released_volunteer_is_told_and_the_job_searches_again(db, clock):
@@ -115,9 +121,9 @@ def test_waiting_volunteers_are_told_once_the_job_is_filled_and_their_offers_exp
 def test_a_job_for_two_carers_is_filled_by_the_second_yes(db, clock):
     job, people = offered_job(db, volunteers=3, carers_needed=2)
     actor = audit.Actor(staff_id=None, ip=None, now=clock())
-    assignments.assign_by_hand(db, job=job, volunteer=people[0], actor=actor)
+    assignments.assign_by_hand(db, job=job, volunteer=people[0], actor=actor, reminder_hour=REMINDER_HOUR)
     assert job.status == JobStatus.SEARCHING
-    assignments.assign_by_hand(db, job=job, volunteer=people[1], actor=actor)
+    assignments.assign_by_hand(db, job=job, volunteer=people[1], actor=actor, reminder_hour=REMINDER_HOUR)
     assert job.status == JobStatus.FILLED
 
 
@@ -172,20 +178,24 @@ def test_a_released_volunteer_assigned_again_gets_the_same_row_and_a_new_reminde
     actor = audit.Actor(staff_id=None, ip=None, now=clock())
     first = accept_first(db, job, people, clock()).assignment
     assignments.release(db, assignment=first, actor=actor, reason="Irrtum")
-    again = assignments.assign_by_hand(db, job=job, volunteer=people[0], actor=actor)
+    again = assignments.assign_by_hand(db, job=job, volunteer=people[0], actor=actor, reminder_hour=REMINDER_HOUR)
     assert again.id == first.id and again.status == AssignmentStatus.ACTIVE and again.release_reason is None
     assert make_volunteer(db)  # other volunteers unaffected
 
 
 def test_fluxx_reminder_hour_moves_the_reminder_to_another_evening_hour(db, engine, clock):
+    """The hour comes from the settings of the app that received the yes, not from a module's state."""
+    from fastapi.testclient import TestClient
+
     from fluxx.factory import create_app
     from tests.conftest import make_settings
+    from tests.volunteers.replies.test_service import text_in
 
-    create_app(make_settings(engine, reminder_hour=20), clock=clock, engine=engine)  # as `fluxx serve` starts
-    try:
-        job, people = offered_job(db)
-        accept_first(db, job, people, clock())
-        task = db.scalar(select(ScheduledTask).where(ScheduledTask.kind == "assignment.reminder"))
-        assert task.due_at == datetime(2026, 11, 26, 19, 0, tzinfo=UTC)  # 20:00 in Hannover
-    finally:
-        create_app(make_settings(engine), clock=clock, engine=engine)
+    settings = make_settings(engine, reminder_hour=20)
+    client = TestClient(create_app(settings, clock=clock, engine=engine))  # as `fluxx serve` starts
+    job, people = offered_job(db)
+    db.commit()
+    assert text_in(client, settings, people[0].phone, f"JA {job.code}") is not None
+    db.expire_all()
+    task = db.scalar(select(ScheduledTask).where(ScheduledTask.kind == "assignment.reminder"))
+    assert task.due_at == datetime(2026, 11, 26, 19, 0, tzinfo=UTC)  # 20:00 in Hannover

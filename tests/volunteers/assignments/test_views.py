@@ -15,6 +15,7 @@ from tests.factories import login, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, work
 from volunteers.assignments import service as assignments
 from volunteers.assignments.models import Assignment, AssignmentSource, AssignmentStatus
+from volunteers.assignments.rules import REMINDER_HOUR
 from volunteers.outreach import texts
 
 REASON = "Familie braucht niemanden mehr"
@@ -37,7 +38,9 @@ def active(db, job) -> list[int]:
 
 
 def assigned_by_hand(db, job, volunteer) -> Assignment:
-    made = assignments.assign_by_hand(db, job=job, volunteer=volunteer, actor=audit.Actor(None, None, job.created_at))
+    made = assignments.assign_by_hand(
+        db, job=job, volunteer=volunteer, actor=audit.Actor(None, None, job.created_at), reminder_hour=REMINDER_HOUR
+    )
     db.commit()
     return made
 

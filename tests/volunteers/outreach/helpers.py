@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from casework.reference.models import Municipality
 from core.db import make_sessionmaker
 from core.worker import run_once
+from fluxx.wiring import task_handlers
 from messaging.models import Message
 from tests.factories import make_case, make_job, make_volunteer
 from volunteers.outreach.models import Offer
@@ -43,7 +44,7 @@ def carers(db, count: int, **overrides) -> list:
 
 def work(engine, clock) -> int:
     """One round of the worker at the clock's time: runs every due task, each in its own transaction."""
-    return run_once(make_sessionmaker(engine), clock=clock, me="test-worker")
+    return run_once(make_sessionmaker(engine), clock=clock, handlers=task_handlers(), me="test-worker")
 
 
 def offered(db, job) -> dict[int, int]:

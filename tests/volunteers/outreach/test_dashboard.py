@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.models import StaffRole
 from tests.factories import login, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, work
+from volunteers.assignments.rules import REMINDER_HOUR
 from volunteers.outreach import service as outreach
 from volunteers.outreach.rules import OutreachPolicy
 
@@ -50,7 +51,7 @@ def test_a_yes_by_sms_shows_on_the_dashboard_and_the_case_page_and_a_withdrawal_
     work(engine, clock)
     clock.advance(minutes=3)
     offer = db.scalars(select(Offer).where(Offer.volunteer_id == people[1].id)).one()
-    taken = assignments.accept(db, offer=offer, now=clock())
+    taken = assignments.accept(db, offer=offer, now=clock(), reminder_hour=REMINDER_HOUR)
     db.commit()
     login(client, staff)
 

@@ -15,6 +15,7 @@ from messaging.models import Message
 from tests.factories import T0, make_staff
 from tests.volunteers.outreach.helpers import carers, job_in_laatzen, offered, outbox_count, work
 from volunteers.assignments.models import Assignment, AssignmentStatus
+from volunteers.assignments.rules import REMINDER_HOUR
 from volunteers.outreach import service as outreach
 from volunteers.outreach.models import Offer, OfferStatus, OutreachStatus
 from volunteers.outreach.rules import OutreachPolicy
@@ -252,7 +253,7 @@ def test_a_withdrawal_by_sms_resumes_the_search_with_the_next_carers_and_never_a
     begin(db, job, counsellor, clock)
     work(engine, clock)
     first_offer = db.scalars(select(Offer).where(Offer.volunteer_id == people[0].id)).one()
-    won = assignments.accept(db, offer=first_offer, now=clock())
+    won = assignments.accept(db, offer=first_offer, now=clock(), reminder_hour=REMINDER_HOUR)
     db.commit()
     assert won.won
     db.refresh(job)
