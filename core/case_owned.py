@@ -6,9 +6,9 @@ columns hold personal data (for the retention purge). Case work merges cases, as
 untouched" and "does this case have content" by going through that list, never through a list of its own.
 
 Case work stands below billing (and the floors to come), so it cannot import their declarations: the app
-floor assembles the list (`fluxx/owned.py`) and connects it here once (`fluxx/wiring.py`), as it connects
-the outbox to the volunteers. Case work reads it with `tables()`; before the app connected it, `tables()`
-fails loudly rather than answering from an empty list (every case would look untouched).
+floor assembles the list (`fluxx/owned.py`) and hands it here at start-up (`fluxx.wiring.connect`, called by
+the app factory, the CLI and the tests). Case work reads it with `tables()`; before that, `tables()` fails
+loudly rather than answering from an empty list (every case would look untouched).
 `tests/casework/test_case_owned.py` fails when a mapped table with a `case_id` is not declared.
 """
 
@@ -100,5 +100,5 @@ def connect(tables: CaseOwnedTables) -> None:
 
 def tables() -> CaseOwnedTables:
     if _connected is None:
-        raise RuntimeError("The case-owned tables are not connected: import fluxx.wiring (the app and the CLI do).")
+        raise RuntimeError("The case-owned tables are not connected: call fluxx.wiring.connect() (the app does).")
     return _connected

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from core.formats import BERLIN
 
 # The default local hour of the evening before the job when the assigned volunteer gets a reminder;
-# FLUXX_REMINDER_HOUR changes it (the app layer passes it to `tasks.configure`).
+# FLUXX_REMINDER_HOUR changes it: the hour travels with the yes that schedules the reminder (`service.accept`).
 REMINDER_HOUR = 18
 
 
