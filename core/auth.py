@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session
 
+from core.errors import DomainError
 from core.models import LoginChallenge, LoginFailure, LoginFailureKind, Staff, StaffRole, StaffSession
 from core.phone import is_mobile, to_e164
 
@@ -62,8 +63,10 @@ ON_DUTY_NOTE = (
 )
 
 
-class AccountError(ValueError):
-    """A staff account could not be created or changed; the message is for staff (German)."""
+class AccountError(DomainError, ValueError):
+    """A staff account could not be created or changed; the message is for staff (German), answered 422."""
+
+    status_code: ClassVar[int] = 422
 
 
 @cache

@@ -186,6 +186,29 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def refusable(db: Session) -> Iterator[None]:
+    """Run a service call that may refuse in a savepoint of the request's transaction.
+
+    A view that catches a refusal (a `core.errors.DomainError`) to show its page again with the German
+    reason wraps the call in this, once, instead of rolling back by hand:
+
+        try:
+            with refusable(db):
+                service.add_note(db, ...)
+        except CaseworkError as exc:
+            return render_page(..., error=str(exc))
+
+    When the block raises, what it wrote is rolled back (`ROLLBACK TO SAVEPOINT`; the objects it changed
+    are expired, those it added expunged) and the error goes on; what the request wrote before the block
+    stays, and so does the transaction: the page shown about the refusal, and its audit entry, are
+    committed as usual. Any other error rolls the block back the same way before it goes on (and, not
+    caught, rolls back the whole request in `transaction`). A block that ends normally keeps its writes.
+    """
+    with db.begin_nested():
+        yield
+
+
 def insert_on_conflict(db: Session, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT DO NOTHING / DO UPDATE, in the dialect of the session's database."""
     if db.get_bind().dialect.name == "postgresql":

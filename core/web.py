@@ -116,9 +116,11 @@ def now(request: Request) -> datetime:
 def get_db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back on error.
 
-    A route that catches a refusal from a service (a domain error) and shows a page about it rolls
-    the session back first (`db.rollback()`), so nothing the service wrote before refusing is kept;
-    what the error page itself records (the audit of viewing it) is then committed as usual.
+    A refusal from a service (a `core.errors.DomainError`) that leaves the route rolls it all back, and
+    the app answers with its German message and status (fluxx.factory). A route that catches a refusal
+    to show its page again with the reason runs the service in `core.db.refusable(db)`: a savepoint, so
+    only what the refused service wrote is undone, and the page (with the audit of viewing it) is
+    committed as usual. Routes never call `db.rollback()` themselves.
     """
     with transaction(context_of(request).sessionmaker) as session:
         yield session

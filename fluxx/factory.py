@@ -26,7 +26,7 @@ from core import installation, web
 from core.clock import Clock, system_clock
 from core.context import AppContext, context_of
 from core.db import describe_error, make_engine, make_sessionmaker
-from core.errors import NotFound
+from core.errors import DomainError
 from core.limits import BodySizeLimit
 from core.settings import Settings
 from fluxx import wiring
@@ -138,10 +138,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
             )
         return JSONResponse({"detail": detail}, status_code=exc.status_code)
 
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> Response:
-        """A service did not find what the URL names: the same 404 page as an unknown path."""
-        return await _http_error(request, StarletteHTTPException(status_code=404, detail=str(exc)))
+    @app.exception_handler(DomainError)
+    async def _refused(request: Request, exc: DomainError) -> Response:
+        """A refusal no view caught (NotFound among them: the same 404 page as an unknown path): its German
+        message with its status. It left the route, so the request's transaction (web.get_db) was rolled
+        back: nothing the refused service wrote is kept. Twilio's webhooks get the safe fallback."""
+        logging.getLogger("fluxx").info("refused (%s) on %s", type(exc).__name__, request.url.path)
+        return _failure(request, exc.status_code, exc.message)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:

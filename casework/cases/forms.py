@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from casework.enums import Affiliation, Need
+from core.errors import FieldErrors
 from core.formats import ascii_int
 from core.phone import InvalidPhoneNumber, display, to_e164
 
@@ -27,10 +28,8 @@ LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M", "%d.%m.%Y, %H:%M")
 
 
-class FormInvalid(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class FormInvalid(FieldErrors, ValueError):
+    """`errors` maps a form field to its German message (answered 422)."""
 
 
 @dataclass(frozen=True)

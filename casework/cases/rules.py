@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from casework.enums import CaseStatus
+from core.errors import DomainError
 
 S = CaseStatus
 
@@ -45,7 +46,7 @@ _ACTION_LABELS: dict[CaseStatus, str] = {
 }
 
 
-class TransitionNotAllowed(ValueError):
+class TransitionNotAllowed(DomainError, ValueError):
     """The requested status change breaks the rules; the message is German and shown to staff."""
 
 

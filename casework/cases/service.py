@@ -22,13 +22,13 @@ from casework.jobs.models import CareJob
 from casework.search.rules import name_key
 from core import audit, notices
 from core.audit import Actor
-from core.errors import NotFound
+from core.errors import DomainError, NotFound
 from core.models import Staff
 
 MAX_NOTE = 5000
 
 
-class CaseworkError(ValueError):
+class CaseworkError(DomainError, ValueError):
     """A request that the rules refuse; the message is German and shown to staff."""
 
 

@@ -1,7 +1,7 @@
 """Staff pages for one case: a new case by hand, the case page with its timeline, notes, status, take-over,
 call-back work ("Ich rufe zurück", outcome) and the case form.
 
-A refused action rolls back what its service wrote before the page says why (see `core.web.get_db`).
+A refused action's service runs in `core.db.refusable`: what it wrote is rolled back before the page says why.
 The case page also shows the volunteers' assignments and the case's bills: a view may use the floors above
 (the one exception in the floors contract), while case work itself never imports them.
 """
@@ -28,6 +28,7 @@ from casework.reference import service as reference
 from casework.timeline import service as timeline
 from casework.undo import service as undo
 from core import audit, confirm, flash, once, web
+from core.db import refusable
 from core.errors import NotFound
 from core.formats import ascii_int
 from core.models import Staff, StaffRole
@@ -63,12 +64,12 @@ def new_case(
         return web.render(request, "casework/case_new.html", status_code=422, form=form, errors=exc.errors,
                           needs=list(Need), sources=forms.SOURCES)  # fmt: skip
     try:
-        case = service.create_manual_case(
-            db, caller_name=new.caller_name, caller_phone=new.caller_phone, need=new.need, source=new.source,
-            note=new.note, actor=actor(request, staff), zone=zone(request),
-        )  # fmt: skip
+        with refusable(db):
+            case = service.create_manual_case(
+                db, caller_name=new.caller_name, caller_phone=new.caller_phone, need=new.need, source=new.source,
+                note=new.note, actor=actor(request, staff), zone=zone(request),
+            )  # fmt: skip
     except CaseworkError as exc:  # e.g. a note too long: the case it had already opened goes too
-        db.rollback()
         return web.render(request, "casework/case_new.html", status_code=422, form=form, errors={"note": str(exc)},
                           needs=list(Need), sources=forms.SOURCES)  # fmt: skip
     once.record_result(db, token=form_token, url=f"/cases/{case.id}")
@@ -160,8 +161,7 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
 
 
 def _refused(request: Request, db: DB, staff: Staff, case_id: int, status_code: int, **extra: Any) -> Response:
-    """The case page saying why an action was refused, after undoing what the refused service wrote."""
-    db.rollback()
+    """The case page saying why an action was refused (what the refused service wrote is undone: `refusable`)."""
     return render_case(request, db, staff, case_id, status_code=status_code, **extra)
 
 
@@ -180,11 +180,11 @@ def call_add_to_open_case(
         raise NotFound("Diesen Anruf gibt es nicht.")
     case_id = call.case_id
     try:
-        added = family.add_call_to_open_case(
-            db, call=call, actor=actor(request, staff), zone=zone(request), seen_in_case_id=ascii_int(from_case)
-        )
+        with refusable(db):
+            added = family.add_call_to_open_case(
+                db, call=call, actor=actor(request, staff), zone=zone(request), seen_in_case_id=ascii_int(from_case)
+            )
     except family.CallAlreadyMoved as exc:  # a second click, or a colleague was quicker: nothing moves again
-        db.rollback()
         return flash.add(RedirectResponse(f"/cases/{exc.now_in.id}#timeline", status_code=303), request, str(exc))
     except CaseworkError as exc:
         return _refused(request, db, staff, case_id, 409, error=str(exc))
@@ -240,9 +240,9 @@ def case_merge(
             request, db, staff, case, "", 422, "Bitte wählen Sie den Fall, in den dieser Fall übergehen soll."
         )
     try:
-        family.merge(db, source_id=case.id, target_id=target_id, actor=actor(request, staff))
+        with refusable(db):
+            family.merge(db, source_id=case.id, target_id=target_id, actor=actor(request, staff))
     except CaseworkError as exc:
-        db.rollback()
         return _merge_page(request, db, staff, service.get_case(db, case_id=case_id), into, 409, str(exc))
     response = RedirectResponse(f"/cases/{target_id}#timeline", status_code=303)
     return flash.add(response, request, f"Fall {case.number} ist mit diesem Fall zusammengeführt.")
@@ -276,7 +276,8 @@ def case_add_note(
         return RedirectResponse(earlier, status_code=303)  # the same note sent twice is kept once
     case = _merged_target(db, sent_to)  # a note written on a case merged meanwhile is kept at the family's case
     try:
-        service.add_note(db, case=case, body=body, actor=actor(request, staff))
+        with refusable(db):
+            service.add_note(db, case=case, body=body, actor=actor(request, staff))
     except CaseworkError as exc:
         return _refused(request, db, staff, case.id, 422, note_error=str(exc), note_text=body)  # shown at the note
     once.record_result(db, token=form_token, url=f"/cases/{case.id}#timeline")
@@ -299,14 +300,15 @@ def case_set_status(
         return moved
     before = undo.state_of(db, case=case)
     try:
-        if to not in CaseStatus._value2member_map_:
-            raise CaseworkError("Diesen Status gibt es nicht.")
-        target = CaseStatus(to)
-        closing = rules.closes(case.status, target)
-        if closing and not confirm.given(posted):
-            rules.check_transition(case.status, target, jobs_searching=service.jobs_searching(db, case_id=case.id))
-            return _ask_close(request, posted, case, target)
-        service.set_status(db, case=case, target=target, actor=actor(request, staff))
+        with refusable(db):
+            if to not in CaseStatus._value2member_map_:
+                raise CaseworkError("Diesen Status gibt es nicht.")
+            target = CaseStatus(to)
+            closing = rules.closes(case.status, target)
+            if closing and not confirm.given(posted):
+                rules.check_transition(case.status, target, jobs_searching=service.jobs_searching(db, case_id=case.id))
+                return _ask_close(request, posted, case, target)
+            service.set_status(db, case=case, target=target, actor=actor(request, staff))
     except (CaseworkError, rules.TransitionNotAllowed) as exc:
         return _refused(request, db, staff, case_id, 409, error=str(exc))
     response = RedirectResponse(f"/cases/{case_id}", status_code=303)
@@ -360,7 +362,8 @@ def claim_callback(request: Request, db: DB, staff: CurrentStaff, case_id: int) 
     if (moved := _merged_away(request, db, service.get_case(db, case_id=case_id))) is not None:
         return moved
     try:
-        holder = callbacks.claim(db, case_id=case_id, actor=actor(request, staff))
+        with refusable(db):
+            holder = callbacks.claim(db, case_id=case_id, actor=actor(request, staff))
     except CaseworkError as exc:
         return _refused(request, db, staff, case_id, 409, error=str(exc))
     if holder is not None:
@@ -382,10 +385,11 @@ def callback_outcome(
     if (moved := _merged_away(request, db, case)) is not None:
         return moved
     try:
-        if outcome not in callback_rules.CallbackOutcome._value2member_map_:
-            raise CaseworkError("Bitte wählen Sie aus, wie der Rückruf ausgegangen ist.")
-        outcome_value = callback_rules.CallbackOutcome(outcome)
-        callbacks.record_outcome(db, case=case, outcome=outcome_value, note=note, actor=actor(request, staff))
+        with refusable(db):
+            if outcome not in callback_rules.CallbackOutcome._value2member_map_:
+                raise CaseworkError("Bitte wählen Sie aus, wie der Rückruf ausgegangen ist.")
+            outcome_value = callback_rules.CallbackOutcome(outcome)
+            callbacks.record_outcome(db, case=case, outcome=outcome_value, note=note, actor=actor(request, staff))
     except (CaseworkError, ValueError) as exc:
         return _refused(request, db, staff, case_id, 409, error=str(exc))
     return RedirectResponse(f"/cases/{case_id}", status_code=303)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection
 
 from casework.enums import JobStatus, Need
+from core.errors import DomainError
 
 # A job in one of these statuses still waits for a carer: the dashboard lists it, its case cannot close.
 WAITING_FOR_CARER = (JobStatus.OPEN, JobStatus.SEARCHING, JobStatus.UNFILLED)
@@ -26,8 +27,8 @@ HIGHEST = 9999
 CODE_PATTERN = re.compile(r"^[1-9]\d{3}$")
 
 
-class NoFreeCode(RuntimeError):
-    """All codes are taken by open jobs (or every attempt collided)."""
+class NoFreeCode(DomainError, RuntimeError):
+    """All codes are taken by open jobs (or every attempt collided); the message is German, for staff."""
 
 
 def random_code(rng: random.Random) -> str:

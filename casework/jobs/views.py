@@ -23,6 +23,7 @@ from casework.jobs.models import CareJob
 from casework.jobs.rules import NoFreeCode
 from casework.reference import service as reference
 from core import audit, confirm, flash, once, web
+from core.db import refusable
 from core.formats import datetime_de
 from core.models import StaffRole
 from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
@@ -111,11 +112,11 @@ def create_job(request: Request, db: DB, staff: CurrentStaff, case_id: int, post
                  f"wurde noch nicht angelegt; speichern Sie ihn hier für Fall {family_case.number}.")  # fmt: skip
         return _render(request, db, family_case, None, _posted_form(posted), {"form": moved}, 409)
     try:
-        jobs.create_job(db, case=case, details=_parse(request, db, posted), actor=actor(request, staff))
+        with refusable(db):  # nothing of a refused job stays
+            jobs.create_job(db, case=case, details=_parse(request, db, posted), actor=actor(request, staff))
     except FormInvalid as exc:
         return _render(request, db, case, None, _posted_form(posted), exc.errors, 422)
     except (CaseworkError, NoFreeCode) as exc:
-        db.rollback()  # nothing of a refused job stays
         return _render(request, db, case, None, _posted_form(posted), {"form": str(exc)}, 409)
     once.record_result(db, token=token, url=f"/cases/{case_id}#jobs")
     return flash.add(RedirectResponse(f"/cases/{case_id}#jobs", status_code=303), request, "Einsatz angelegt.")
@@ -145,11 +146,11 @@ def edit_job_page(request: Request, db: DB, staff: CurrentStaff, job_id: int) ->
 def edit_job(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields) -> Response:
     job = jobs.require_job(db, job_id=job_id)
     try:
-        jobs.update_job(db, job=job, details=_parse(request, db, posted, job), actor=actor(request, staff))
+        with refusable(db):  # nothing of a refused change stays
+            jobs.update_job(db, job=job, details=_parse(request, db, posted, job), actor=actor(request, staff))
     except FormInvalid as exc:
         return _render(request, db, job.case, job, _posted_form(posted), exc.errors, 422)
     except CaseworkError as exc:
-        db.rollback()  # nothing of a refused change stays
         return _render(request, db, job.case, job, _posted_form(posted), {"form": str(exc)}, 409)
     response = RedirectResponse(f"/cases/{job.case_id}#jobs", status_code=303)
     return flash.add(response, request, f"Einsatz {job.code}: Änderungen gespeichert.")

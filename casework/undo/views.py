@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from casework.cases.service import CaseworkError
 from casework.undo import rules, service
 from core import flash, web
+from core.db import refusable
 from core.models import StaffRole
 from core.web import CSRF, DB, CurrentStaff, actor
 
@@ -33,8 +34,8 @@ def undo_action(
     except ValueError:
         return flash.add(response, request, rules.UNKNOWN)
     try:
-        message = service.undo(db, record=record, actor=actor(request, staff))
+        with refusable(db):
+            message = service.undo(db, record=record, actor=actor(request, staff))
     except CaseworkError as exc:
-        db.rollback()
         return flash.add(response, request, str(exc))
     return flash.add(response, request, message)

@@ -24,6 +24,7 @@ from casework.enums import HoursStatus, JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
 from core import audit
+from core.errors import DomainError
 from core.phone import display, is_mobile
 from core.worker import schedule_once
 from messaging.service import queue_sms
@@ -38,7 +39,7 @@ from volunteers.outreach.service import active_assignments
 from volunteers.registry.models import Volunteer
 
 
-class AssignmentError(Exception):
+class AssignmentError(DomainError):
     """An assignment cannot be made or changed; the message is German, for staff."""
 
 

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from casework.enums import LANGUAGE_PREFIX, LANGUAGES, JobKind, Requirement
 from core.clock import MIDNIGHT_END
+from core.errors import DomainError
 from volunteers.matching import texts
 from volunteers.vocabulary import CertificateKind, Skill
 
@@ -45,7 +46,7 @@ _SKILL_BY_REQUIREMENT: dict[str, Skill] = {
 KIND_CERTIFICATES: dict[JobKind, CertificateKind] = {JobKind.CHILD_CARE: CertificateKind.POLICE_CERTIFICATE}
 
 
-class JobNotMatchable(ValueError):
+class JobNotMatchable(DomainError, ValueError):
     """The job lacks what matching needs; the message is German, for staff."""
 
 

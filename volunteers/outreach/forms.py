@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
+from core.errors import FieldErrors
 from core.formats import ascii_int
 from volunteers.outreach.rules import OutreachPolicy
 
@@ -12,12 +13,8 @@ WAVE_SIZE = (1, 50)
 INTERVAL_MINUTES = (5, 240)
 
 
-class FormErrors(ValueError):
-    """German messages per form field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
+class FormErrors(FieldErrors, ValueError):
+    """German messages per form field (answered 422)."""
 
 
 def _number(form: Mapping[str, str], name: str, bounds: tuple[int, int], label: str, errors: dict[str, str]) -> int:

@@ -23,6 +23,7 @@ from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
 from core import audit
 from core.audit import Actor
+from core.errors import DomainError
 from core.models import ScheduledTask, Staff, StaffRole, TaskStatus
 from core.phone import try_e164
 from core.worker import Handler, schedule_once
@@ -41,7 +42,7 @@ NEEDS_STAFF = (OutreachStatus.EXHAUSTED, OutreachStatus.LIMIT_REACHED, OutreachS
 MAX_WAVE_SIZE = 50
 
 
-class OutreachError(ValueError):
+class OutreachError(DomainError, ValueError):
     """Staff asked for something outreach cannot do; the message is German, for staff."""
 
 

@@ -19,6 +19,7 @@ from casework.jobs import service as jobs
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
 from core import audit, web
+from core.db import refusable
 from core.formats import ascii_int
 from core.models import StaffRole
 from core.web import CSRF, DB, CurrentStaff, FormFields, actor, client_ip, fields, zone
@@ -128,9 +129,9 @@ def _act(
     """Run one service command; a refusal shows the page again with the German reason. The command
     returns where to go next, or None for the search on the job page."""
     try:
-        target = command()
+        with refusable(db):  # nothing of a refused command stays
+            target = command()
     except (outreach.OutreachError, assignments.AssignmentError, forms.FormErrors) as exc:
-        db.rollback()  # nothing of a refused command stays
         errors = exc.errors if isinstance(exc, forms.FormErrors) else {"form": str(exc)}
         status = 422 if "form" not in errors else 409
         return _render(request, db, staff, job, errors=errors, status=status, releasing=releasing)

@@ -20,13 +20,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import time
+from typing import ClassVar
 
 from core.clock import MIDNIGHT_END
+from core.errors import DomainError
 from volunteers.registry.drafts import WeeklySlot
 
 
-class AvailabilityError(ValueError):
-    """Availability text outside the accepted syntax; the message says what is wrong, in German."""
+class AvailabilityError(DomainError, ValueError):
+    """Availability text outside the accepted syntax; the message says what is wrong, in German (answered 422)."""
+
+    status_code: ClassVar[int] = 422
 
 
 AVAILABILITY_HELP = (

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from core.errors import FieldErrors
 from core.phone import display
 from volunteers.registry.availability import format_availability
 from volunteers.registry.drafts import Certificate, VolunteerDraft, WeeklySlot
@@ -42,12 +43,8 @@ _MESSAGE_FIELDS = (
 )
 
 
-class FormInvalid(ValueError):
-    """`errors` maps a form field to its German message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class FormInvalid(FieldErrors, ValueError):
+    """`errors` maps a form field to its German message (answered 422)."""
 
 
 def parse_volunteer_form(form: Mapping[str, Any], *, municipalities: Mapping[str, int], today: date) -> VolunteerDraft:

@@ -14,7 +14,9 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import ClassVar
 
+from core.errors import DomainError
 from core.formats import number_de
 from core.spreadsheet import restore
 from volunteers.registry import workbook
@@ -30,8 +32,10 @@ MAX_HEADER_CHARS = 200
 """Length of one column header."""
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read; the message is German and meant for the coordinator."""
+class ImportFileError(DomainError, ValueError):
+    """The file as a whole cannot be read; the message is German and meant for the coordinator (answered 422)."""
+
+    status_code: ClassVar[int] = 422
 
 
 # --- reading the file --------------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import phonenumbers
 
+from core.errors import DomainError
 from core.formats import BERLIN, number_de
 from core.phone import InvalidPhoneNumber, to_e164
 from volunteers.registry.availability import AVAILABILITY_HELP, AvailabilityError, parse_availability
@@ -29,11 +30,13 @@ MAX_NOTES_LENGTH = 2_000
 _T = TypeVar("_T")
 
 
-class Invalid(ValueError):
-    """Problems with one cell; each message names the column and gets its "Zeile N: " prefix later."""
+class Invalid(DomainError, ValueError):
+    """Problems with one cell; each message names the column and gets its "Zeile N: " prefix later (answered 422)."""
+
+    status_code: ClassVar[int] = 422
 
     def __init__(self, *messages: str) -> None:
-        super().__init__(*messages)
+        super().__init__(" ".join(messages))
         self.messages = messages
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import Select, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from casework.reference.models import Municipality
 from core.batches import BatchFailed, in_batches
 from core.db import insert_on_conflict
+from core.errors import DomainError
 from core.phone import display
 from core.spreadsheet import csv_bytes
 from volunteers.registry.availability import format_availability
@@ -50,11 +51,11 @@ EXPORT_FIELDS = (
 """The columns of an export, in the importer's own German names, so that an export imports again."""
 
 
-class RegistryError(ValueError):
-    """A change the registry refuses; `messages` are German, for the coordinator."""
+class RegistryError(DomainError, ValueError):
+    """A change the registry refuses; `messages` are German, for the coordinator (`message`: all of them)."""
 
     def __init__(self, *messages: str) -> None:
-        super().__init__(*messages)
+        super().__init__(" ".join(messages))
         self.messages = messages
 
 
@@ -175,6 +176,8 @@ class BatchedImport:
 
 class ImportInterrupted(RegistryError):
     """A batch failed (the database went away): the batches before it are stored, `created` volunteers."""
+
+    status_code: ClassVar[int] = 503
 
     def __init__(self, created: int) -> None:
         super().__init__(

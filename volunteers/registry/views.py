@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 
 from casework.reference import service as reference
 from core import audit, confirm, flash, web
+from core.db import refusable
 from core.errors import NotFound
 from core.formats import ascii_int
 from core.models import Staff, StaffRole
@@ -125,20 +126,20 @@ def _save(request: Request, db: Session, staff: Staff, volunteer: Volunteer | No
     form = _posted(posted)
     created = volunteer is None
     try:
-        draft = forms.parse_volunteer_form(form, municipalities=service.municipality_ids(db), today=today(request))
-        if volunteer is None:
-            volunteer = service.create(db, draft=draft, now=web.now(request))
-            _record(request, db, staff, "volunteer.create", volunteer.id)
-        else:
-            before = forms.form_from_volunteer(volunteer)
-            service.update(db, volunteer=volunteer, draft=draft, now=web.now(request))
-            after = forms.form_from_volunteer(volunteer)
-            changed = sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
-            _record(request, db, staff, "volunteer.update", volunteer.id, fields=changed)
+        with refusable(db):
+            draft = forms.parse_volunteer_form(form, municipalities=service.municipality_ids(db), today=today(request))
+            if volunteer is None:
+                volunteer = service.create(db, draft=draft, now=web.now(request))
+                _record(request, db, staff, "volunteer.create", volunteer.id)
+            else:
+                before = forms.form_from_volunteer(volunteer)
+                service.update(db, volunteer=volunteer, draft=draft, now=web.now(request))
+                after = forms.form_from_volunteer(volunteer)
+                changed = sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+                _record(request, db, staff, "volunteer.update", volunteer.id, fields=changed)
     except forms.FormInvalid as exc:
         return _form_page(request, db, volunteer, form, exc.errors)
     except DuplicatePhone as exc:
-        db.rollback()
         return _form_page(request, db, volunteer, form, {"phone": " ".join(exc.messages)})
     response = RedirectResponse(f"/volunteers/{volunteer.id}", status_code=303)
     return flash.add(response, request, f"{volunteer.name} angelegt." if created else "Änderungen gespeichert.")
@@ -217,13 +218,13 @@ def absence_add(request: Request, db: DB, staff: CurrentStaff, volunteer_id: int
     starts_on, ends_on = forms.parse_date(form.get("starts_on", "")), forms.parse_date(form.get("ends_on", ""))
     note = " ".join(form.get("note", "").split())[:200] or None
     try:
-        if starts_on is None or ends_on is None:
-            raise RegistryError(texts.ABSENCE_DATES)
-        absence = service.add_absence(
-            db, volunteer=volunteer, starts_on=starts_on, ends_on=ends_on, note=note, now=web.now(request)
-        )
+        with refusable(db):
+            if starts_on is None or ends_on is None:
+                raise RegistryError(texts.ABSENCE_DATES)
+            absence = service.add_absence(
+                db, volunteer=volunteer, starts_on=starts_on, ends_on=ends_on, note=note, now=web.now(request)
+            )
     except RegistryError as exc:
-        db.rollback()
         return _detail(request, db, get_volunteer(db, volunteer_id), error=" ".join(exc.messages))
     _record(request, db, staff, "volunteer.absence_add", volunteer.id, absence_id=absence.id)
     return RedirectResponse(f"/volunteers/{volunteer.id}#absences", status_code=303)

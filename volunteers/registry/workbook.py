@@ -30,8 +30,10 @@ import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, ClassVar, cast
 from xml.etree.ElementTree import ParseError, XMLPullParser
+
+from core.errors import DomainError
 
 MAX_PARTS = 1_000
 """Parts of the archive; Excel writes a dozen or two."""
@@ -54,8 +56,10 @@ _WORKSHEET = re.compile(r"/worksheet$")
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 
 
-class WorkbookError(ValueError):
-    """The workbook is refused; the message is German and meant for the coordinator."""
+class WorkbookError(DomainError, ValueError):
+    """The workbook is refused; the message is German and meant for the coordinator (answered 422)."""
+
+    status_code: ClassVar[int] = 422
 
 
 class TooBig(WorkbookError):
