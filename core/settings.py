@@ -17,6 +17,8 @@ import opening_hours
 import phonenumbers
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -61,6 +63,21 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Local hour of the evening before a job when the assigned volunteer gets a reminder SMS.
     reminder_hour: int = 18
+    # Bills (billing/): who issues them, where families pay, the city's creditor id for SEPA direct
+    # debits, the finance office's cost centre, the payment term and the note printed on every bill.
+    # The defaults are the Fluxx office's address and the examples of the Bundesbank (a valid IBAN and
+    # creditor id that belong to nobody): a real installation sets its own.
+    billing_issuer: str = "Landeshauptstadt Hannover – Fluxx-Notfallbetreuung"
+    billing_address: str = "Trammplatz 2, 30159 Hannover"
+    billing_iban: str = "DE02120300000000202051"
+    billing_bic: str = ""
+    billing_creditor_id: str = "DE98ZZZ09999999999"
+    billing_cost_centre: str = "51.1-FLUXX"
+    billing_payment_days: int = 14
+    billing_note: str = (
+        "Die Betreuung wird nach der Entgeltordnung der Fluxx-Notfallbetreuung berechnet. "
+        "Fragen zur Rechnung: 0511 168-32110."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -85,6 +102,31 @@ class Settings(BaseSettings):
     def _reminder_hour(cls, value: int) -> int:
         if not 0 <= value <= 23:
             raise ValueError("eine Stunde von 0 bis 23, z. B. 18")
+        return value
+
+    @field_validator("billing_iban")
+    @classmethod
+    def _iban(cls, value: str) -> str:
+        try:
+            return str(IBAN(value).compact)
+        except SchwiftyException:
+            raise ValueError("keine gültige IBAN (z. B. DE02 1203 0000 0000 2020 51)") from None
+
+    @field_validator("billing_bic")
+    @classmethod
+    def _bic(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            return str(BIC(value).compact)
+        except SchwiftyException:
+            raise ValueError("keine gültige BIC (z. B. BYLADEM1001)") from None
+
+    @field_validator("billing_payment_days")
+    @classmethod
+    def _payment_days(cls, value: int) -> int:
+        if not 1 <= value <= 90:
+            raise ValueError("ein Zahlungsziel von 1 bis 90 Tagen, z. B. 14")
         return value
 
     @field_validator("twilio_api_url")

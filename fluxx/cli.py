@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,6 +24,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 volunteers_app = typer.Typer(help="Ehrenamtliche verwalten.", no_args_is_help=True)
 app.add_typer(volunteers_app, name="volunteers")
+bills_app = typer.Typer(help="Rechnungen stellen.", no_args_is_help=True)
+app.add_typer(bills_app, name="bills")
 
 
 def _settings() -> Settings:
@@ -280,6 +283,48 @@ def volunteers_import(
         raise typer.Exit(1)
     left_out = "1 Zeile" if skipped == 1 else f"{skipped} Zeilen"
     typer.echo(f"{created} Ehrenamtliche importiert, {left_out} ausgelassen.")
+
+
+@bills_app.command("issue")
+def bills_issue(
+    month: Annotated[str, typer.Option("--month", help="Der Monat der bestätigten Stunden, z. B. 2026-11.")],
+) -> None:
+    """Die Rechnungen eines Monats stellen: eine je Fall mit bestätigten, noch nicht berechneten Stunden.
+
+    Ein zweiter Lauf stellt nichts doppelt; Fälle ohne berechenbare Stunden bekommen keine Rechnung.
+    """
+    from billing.bills import rules
+    from billing.bills.service import Terms, issue_month
+    from core import audit
+    from core.clock import system_clock
+    from core.errors import FieldErrors
+    from core.formats import money_de
+
+    settings = _settings()
+    try:
+        first = rules.parse_month(month)
+    except FieldErrors as exc:
+        typer.echo(f"Fehler: {exc.errors['month']}", err=True)
+        raise typer.Exit(2) from None
+    factory = _sessionmaker(settings)
+    actor = audit.Actor(staff_id=None, ip=None, now=system_clock())
+    label = rules.month_label(first)
+    with typer.progressbar(length=1, label=f"Rechnungen {label}", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(1)
+
+        run = issue_month(
+            factory, month=first, terms=Terms(settings.zone, settings.billing_payment_days), actor=actor,
+            progress=progress,
+        )  # fmt: skip
+    if not run.bills:
+        typer.echo(f"Für {label} ist nichts zu berechnen: keine bestätigten Stunden ohne Rechnung.")
+        return
+    numbers = f"{run.bills[0].number} bis {run.bills[-1].number}" if len(run.bills) > 1 else run.bills[0].number
+    count = "1 Rechnung" if len(run.bills) == 1 else f"{len(run.bills)} Rechnungen"
+    typer.echo(f"{count} für {label} gestellt ({numbers}), zusammen {money_de(run.total)}.")
 
 
 @app.command()

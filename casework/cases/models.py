@@ -94,6 +94,10 @@ class Case(Base):
     affiliation: Mapped[Affiliation] = mapped_column(default=Affiliation.NONE)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
     employer_municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    # The employer when it is not a partner from the list (no reduction, but the statistics ask).
+    employer_name: Mapped[str | None] = mapped_column(String(160))
+    # A student in Hannover: the semester the status is valid for ("WiSe 2026/27"; billing.tariff.rules).
+    student_semester: Mapped[str | None] = mapped_column(String(16))
     consent_at: Mapped[datetime | None]
     consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     # The family agreed on the phone to a short SMS when a carer is coming (separate from the consent

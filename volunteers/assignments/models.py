@@ -74,5 +74,8 @@ class HoursReport(Base):
     reported_at: Mapped[datetime]
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    # When staff entered the hours as start and end (15-minute steps) rather than as a duration.
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

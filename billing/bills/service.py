@@ -1,0 +1,261 @@
+"""Bills with the database: what a month would bill, issuing, cancelling and correcting.
+
+A bill is made of the confirmed hours (`HoursReport` with status CONFIRMED) of a case's jobs whose day
+falls in the month and that no issued bill holds yet (a cancelled bill frees its hours for the
+correction). Each case is issued in its own short transaction: the case row is locked first, the
+billable hours are read again under that lock and the number is taken last, so a second run, or two runs
+at once, never bill an hour twice and a bill that is not made takes no number (no gaps). A case without
+billable hours gets no bill.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from billing.bills import rules
+from billing.bills.rules import Line
+from billing.models import Bill, BillLine, PaymentMethod
+from billing.tariff import rules as tariff
+from billing.tariff import service as tariffs
+from casework.cases.models import Case
+from casework.cases.opening import next_number
+from casework.enums import BillStatus, HoursStatus
+from casework.jobs.models import CareJob
+from core import audit
+from core.batches import in_batches
+from core.clock import day_start
+from core.errors import DomainError, NotFound
+from volunteers.assignments.models import Assignment, HoursReport
+from volunteers.registry.models import Volunteer
+
+
+class BillError(DomainError):
+    """A bill action that cannot be done; the German message says why."""
+
+
+@dataclass(frozen=True)
+class Terms:
+    """How bills are issued: the local time zone (the month of a job day) and the payment term."""
+
+    zone: ZoneInfo
+    payment_days: int
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a case's bill for the month would hold (the preview, and what `issue_case` writes)."""
+
+    case_id: int
+    case_number: str
+    debtor_name: str
+    lines: tuple[Line, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return rules.total(line.amount for line in self.lines)
+
+
+@dataclass
+class Run:
+    """What a monthly run did."""
+
+    month: date
+    bills: list[Bill] = field(default_factory=list)
+    unbilled_cases: int = 0  # cases with confirmed hours that bill nothing (e.g. driving without a rate)
+
+    @property
+    def total(self) -> Decimal:
+        return rules.total(bill.total for bill in self.bills)
+
+
+def _billed_report_ids() -> Select[int | None]:
+    return (
+        select(BillLine.hours_report_id)
+        .join(Bill, Bill.id == BillLine.bill_id)
+        .where(Bill.status == BillStatus.ISSUED, BillLine.hours_report_id.is_not(None))
+    )
+
+
+def drafts(db: Session, *, month: date, terms: Terms, case_id: int | None = None) -> list[Draft]:
+    """The bills the month would make, one per case with billable hours, in case-number order."""
+    start, end = day_start(month, terms.zone), day_start(rules.next_month(month), terms.zone)
+    query = (
+        select(HoursReport, CareJob, Volunteer, Case)
+        .join(Assignment, Assignment.id == HoursReport.assignment_id)
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
+        .join(Case, Case.id == CareJob.case_id)
+        .where(
+            HoursReport.status == HoursStatus.CONFIRMED,
+            and_(CareJob.starts_at >= start, CareJob.starts_at < end),
+            HoursReport.id.not_in(_billed_report_ids()),
+            Case.anonymised_at.is_(None),
+        )
+        .order_by(Case.number, CareJob.starts_at, CareJob.id, HoursReport.id)
+    )
+    if case_id is not None:
+        query = query.where(Case.id == case_id)
+    rates = tariffs.all_rates(db)
+    by_case: dict[int, list[Line]] = defaultdict(list)
+    cases: dict[int, Case] = {}
+    for report, job, volunteer, case in db.execute(query):
+        day = job.starts_at.astimezone(terms.zone).date()
+        pricing = tariffs.price(db, case=case, kind=job.kind, day=day, rates=rates)
+        cases[case.id] = case
+        if pricing is None:
+            by_case.setdefault(case.id, [])
+            continue  # not billed (a driving service without a driving rate)
+        by_case[case.id].append(
+            Line(
+                hours_report_id=report.id, job_id=job.id, work_date=day,
+                description=rules.line_description(job.kind.label, job.code, day),
+                volunteer_first_name=rules.first_name(volunteer.name), hours=report.hours,
+                affiliation=pricing.affiliation, per_hour=pricing.per_hour, reason=pricing.reason,
+                amount=tariff.amount(report.hours, pricing.per_hour),
+            )
+        )  # fmt: skip
+    return [
+        Draft(case_id=cid, case_number=cases[cid].number, debtor_name=cases[cid].caller_name or "", lines=tuple(lines))
+        for cid, lines in by_case.items()
+    ]
+
+
+def issue_case(db: Session, *, case_id: int, month: date, terms: Terms, actor: audit.Actor) -> Bill | None:
+    """Issue the case's bill for the month, or None when it has no billable hours (no number is taken).
+
+    The case row is locked first and the hours read again under the lock: a run at the same moment waits,
+    then finds the hours billed."""
+    case = db.scalars(
+        select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    (draft,) = drafts(db, month=month, terms=terms, case_id=case.id) or (None,)
+    if draft is None or not draft.lines:
+        return None
+    return _write(db, case=case, draft=draft, month=month, terms=terms, actor=actor, corrects=None)
+
+
+def _write(
+    db: Session, *, case: Case, draft: Draft, month: date, terms: Terms, actor: audit.Actor, corrects: Bill | None
+) -> Bill:
+    issued = actor.now.astimezone(terms.zone).date()
+    seq = next_number(db, scope=rules.NUMBER_SCOPE, year=issued.year)  # last: a bill not made takes none
+    bill = Bill(
+        number=rules.bill_number(issued.year, seq), year=issued.year, seq=seq, case_id=case.id, period_month=month,
+        status=BillStatus.ISSUED, total=draft.total, issued_at=actor.now, issued_by_id=actor.staff_id,
+        issue_date=issued, due_date=rules.due_date(issued, terms.payment_days),
+        debtor_name=(case.caller_name or "").strip() or None, debtor_address=(case.address or "").strip() or None,
+        payment_method=PaymentMethod.TRANSFER, corrects_id=corrects.id if corrects else None,
+    )  # fmt: skip
+    db.add(bill)
+    db.flush()
+    db.add_all(
+        BillLine(
+            bill_id=bill.id,
+            hours_report_id=line.hours_report_id,
+            job_id=line.job_id,
+            work_date=line.work_date,
+            volunteer_first_name=line.volunteer_first_name,
+            description=line.description,
+            hours=line.hours,
+            affiliation=line.affiliation,
+            rate=line.per_hour,
+            reason=line.reason,
+            amount=line.amount,
+        )  # fmt: skip
+        for line in draft.lines
+    )
+    db.flush()
+    detail = {"number": bill.number, "month": month.isoformat(), "total": str(bill.total), "lines": len(draft.lines)}
+    if corrects is not None:
+        detail["corrects"] = corrects.number
+    audit.record(db, actor, action="bill.issue", object_type="bill", object_id=bill.id, case_id=case.id, detail=detail)
+    return bill
+
+
+def issue_month(
+    factory: sessionmaker[Session],
+    *,
+    month: date,
+    terms: Terms,
+    actor: audit.Actor,
+    progress: Callable[[int, int], None] | None = None,
+) -> Run:
+    """Issue every bill of the month, one case per transaction (the hotline never waits for the run);
+    a second run issues nothing twice. `progress(done, total)` after each case."""
+    with factory() as db:
+        case_ids = [draft.case_id for draft in drafts(db, month=month, terms=terms)]
+    run = Run(month=month)
+
+    def work(db: Session, batch: Sequence[int]) -> None:
+        for case_id in batch:
+            bill = issue_case(db, case_id=case_id, month=month, terms=terms, actor=actor)
+            if bill is None:
+                run.unbilled_cases += 1
+            else:
+                db.flush()
+                db.expunge(bill)
+                run.bills.append(bill)
+
+    in_batches(factory, case_ids, 1, work, progress)
+    return run
+
+
+def get_bill(db: Session, bill_id: int) -> Bill:
+    bill = db.get(Bill, bill_id)
+    if bill is None:
+        raise NotFound("Diese Rechnung gibt es nicht.")
+    return bill
+
+
+def lines_of(db: Session, bill: Bill) -> list[BillLine]:
+    return list(db.scalars(select(BillLine).where(BillLine.bill_id == bill.id).order_by(BillLine.id)))
+
+
+def cancel(db: Session, *, bill: Bill, reason: str, actor: audit.Actor) -> Bill:
+    """Cancel a bill (never delete it): with a reason, who and when; its hours can be billed again."""
+    reason = " ".join(reason.split())[:500]
+    if not reason:
+        raise BillError("Bitte einen Grund für die Stornierung angeben.")
+    locked = db.scalars(
+        select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    if locked.status == BillStatus.CANCELLED:
+        raise BillError(f"Rechnung {locked.number} ist bereits storniert.")
+    if locked.paid_at is not None:
+        raise BillError(f"Rechnung {locked.number} ist bezahlt; bitte erst die Zahlung zurücknehmen.")
+    locked.status, locked.cancelled_at, locked.cancelled_by_id = BillStatus.CANCELLED, actor.now, actor.staff_id
+    locked.cancel_reason = reason
+    audit.record(
+        db, actor, action="bill.cancel", object_type="bill", object_id=locked.id, case_id=locked.case_id,
+        detail={"number": locked.number, "reason": reason},
+    )  # fmt: skip
+    return locked
+
+
+def correct(db: Session, *, bill: Bill, reason: str, terms: Terms, actor: audit.Actor) -> Bill:
+    """Cancel `bill` and issue its correction from the case's confirmed hours of the same month as they are
+    now (a new number; the correction names the cancelled bill). BillError when nothing is left to bill:
+    then cancelling alone is the right step."""
+    cancelled = cancel(db, bill=bill, reason=reason, actor=actor)
+    case = db.scalars(select(Case).where(Case.id == cancelled.case_id).with_for_update()).one()
+    (draft,) = drafts(db, month=cancelled.period_month, terms=terms, case_id=case.id) or (None,)
+    if draft is None or not draft.lines:
+        raise BillError(
+            f"Für {rules.month_label(cancelled.period_month)} gibt es keine bestätigten Stunden mehr; "
+            f"Rechnung {cancelled.number} wurde nicht ersetzt. Bitte nur stornieren."
+        )
+    return _write(
+        db, case=case, draft=draft, month=cancelled.period_month, terms=terms, actor=actor, corrects=cancelled
+    )
+
+
+def bills_of_case(db: Session, case_id: int) -> list[Bill]:
+    return list(db.scalars(select(Bill).where(Bill.case_id == case_id).order_by(Bill.issued_at, Bill.id)))
