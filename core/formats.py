@@ -74,6 +74,12 @@ def money_de(amount: Decimal) -> str:
     return format_currency(amount, "EUR", locale=LOCALE)
 
 
+def hours_de(hours: Decimal) -> str:
+    """Hours as people write them: `3,5`, `3`, `1,25` (German comma, no trailing zeros)."""
+    text = format_decimal(hours, "#,##0.##", locale=LOCALE)
+    return text
+
+
 def number_de(value: Decimal | int | float, decimals: int = 0) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, pattern, locale=LOCALE)

@@ -56,6 +56,7 @@ def make_templates(zone: ZoneInfo) -> Jinja2Templates:
         weekday_de=partial(formats.weekday_datetime_de, zone=zone),
         money_de=formats.money_de,
         number_de=formats.number_de,
+        hours_de=formats.hours_de,
         phone_de=phone.display,
         window_de=partial(formats.window_de, zone=zone),
         plural_de=formats.plural_de,

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from billing.hours import service as hours
 from casework.dashboard import service as dashboard
 from casework.enums import NoCaseReason
 from core import audit, notices, web
@@ -32,6 +33,8 @@ def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, Any]:
         "assigned_today": assignments.assigned_since(db, since=today),
         "withdrawals": assignments.open_withdrawals(db),
         "hours_missing": assignments.hours_missing(db, now=now),
+        # Billing's side (above case work, composed here like the volunteers'): hours staff must confirm.
+        "hours_to_confirm": hours.waiting(db, limit=10),
     }
 
 
@@ -48,6 +51,9 @@ def _shown(context: dict[str, Any]) -> dict[str, list[int]]:
     missing: assignments.MissingHours = context["hours_missing"]
     cases |= {entry.case_id for entry in missing.entries}
     volunteers |= {entry.volunteer_id for entry in missing.entries}
+    _count, waiting = context["hours_to_confirm"]
+    cases |= {entry.job.case_id for entry in waiting}
+    volunteers |= {entry.volunteer.id for entry in waiting}
     return {"shown": sorted(cases), "volunteers": sorted(volunteers)}
 
 

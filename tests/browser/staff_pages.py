@@ -73,6 +73,8 @@ class StaffWorld:
             "/cases/{case_id}/jobs/new": f"/cases/{ids['case']}/jobs/new",
             "/jobs/{job_id}": f"/jobs/{ids['job']}",
             "/jobs/{job_id}/edit": f"/jobs/{ids['job']}/edit",
+            "/jobs/{job_id}/hours": f"/jobs/{ids['job']}/hours",
+            "/hours": "/hours",
             "/volunteers": "/volunteers",
             "/volunteers/new": "/volunteers/new",
             "/volunteers/import": "/volunteers/import",
