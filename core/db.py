@@ -223,3 +223,10 @@ def describe_error(exc: BaseException) -> str:
     message = getattr(getattr(orig, "diag", None), "message_primary", None) or str(orig if orig is not None else exc)
     first_line = message.strip().splitlines()[0] if message.strip() else ""
     return f"{type(exc).__name__}: {first_line[:200]}"
+
+
+def let_go(db: Session) -> None:
+    """End the request's transaction (the login check) before a long part that writes in batches of its own
+    (an import, a bill run): on SQLite it holds the only writer's lock, which incoming calls and the batches
+    would wait for. What the route writes later begins a new, short transaction."""
+    db.commit()

@@ -21,6 +21,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.bills import rules
+from billing.bills.printed import Issuer, Printed, printed
 from billing.bills.rules import Line
 from billing.models import Bill, BillLine, PaymentMethod
 from billing.tariff import rules as tariff
@@ -33,6 +34,7 @@ from core import audit
 from core.batches import in_batches
 from core.clock import day_start
 from core.errors import DomainError, NotFound
+from core.settings import Settings
 from volunteers.assignments.models import Assignment, HoursReport
 from volunteers.registry.models import Volunteer
 
@@ -259,3 +261,118 @@ def correct(db: Session, *, bill: Bill, reason: str, terms: Terms, actor: audit.
 
 def bills_of_case(db: Session, case_id: int) -> list[Bill]:
     return list(db.scalars(select(Bill).where(Bill.case_id == case_id).order_by(Bill.issued_at, Bill.id)))
+
+
+def printable(db: Session, *, bill: Bill, issuer: Issuer) -> Printed:
+    """The bill as the page, the PDF and the GiroCode show it."""
+    case_number = db.scalar(select(Case.number).where(Case.id == bill.case_id)) or ""
+    corrects = db.scalar(select(Bill.number).where(Bill.id == bill.corrects_id)) if bill.corrects_id else None
+    return printed(bill, lines_of(db, bill), case_number=case_number, issuer=issuer, corrects=corrects)
+
+
+def issuer_of(settings: Settings) -> Issuer:
+    return Issuer(
+        name=settings.billing_issuer, address=settings.billing_address, iban=settings.billing_iban,
+        bic=settings.billing_bic, note=settings.billing_note,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Listed:
+    bill: Bill
+    case_number: str
+    overdue: bool
+    corrected_by: str | None
+
+
+def listing(db: Session, *, month: date | None, today: date, status: str = "", limit: int = 500) -> list[Listed]:
+    """Bills of a month (or all), newest first; `status` "open" (issued, unpaid), "overdue", "paid",
+    "cancelled" or "" for all."""
+    query = select(Bill, Case.number).join(Case, Case.id == Bill.case_id)
+    if month is not None:
+        query = query.where(Bill.period_month == month)
+    if status in ("open", "overdue"):
+        query = query.where(Bill.status == BillStatus.ISSUED, Bill.paid_at.is_(None))
+    if status == "overdue":
+        query = query.where(Bill.due_date < today)
+    if status == "paid":
+        query = query.where(Bill.paid_at.is_not(None))
+    if status == "cancelled":
+        query = query.where(Bill.status == BillStatus.CANCELLED)
+    rows = db.execute(query.order_by(Bill.issued_at.desc(), Bill.id.desc()).limit(limit)).all()
+    replaced = dict(
+        db.execute(select(Bill.corrects_id, Bill.number).where(Bill.corrects_id.in_([b.id for b, _ in rows]))).all()
+    )
+    return [
+        Listed(
+            bill,
+            number,
+            overdue=bill.status == BillStatus.ISSUED and bill.paid_at is None and (bill.due_date or today) < today,
+            corrected_by=replaced.get(bill.id),
+        )  # fmt: skip
+        for bill, number in rows
+    ]
+
+
+def mark_paid(db: Session, *, bill: Bill, amount: Decimal, actor: audit.Actor) -> Bill:
+    """Record the payment of an issued bill (by hand); a second record or one for a cancelled bill is refused."""
+    locked = db.scalars(
+        select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    if locked.status == BillStatus.CANCELLED:
+        raise BillError(f"Rechnung {locked.number} ist storniert; eine Zahlung dazu bitte mit der Buchhaltung klären.")
+    if locked.paid_at is not None:
+        raise BillError(f"Die Zahlung zu Rechnung {locked.number} ist schon erfasst.")
+    if amount <= 0:
+        raise BillError("Bitte den gezahlten Betrag angeben.")
+    locked.paid_at, locked.paid_amount, locked.paid_recorded_by_id = actor.now, amount, actor.staff_id
+    audit.record(
+        db, actor, action="bill.paid", object_type="bill", object_id=locked.id, case_id=locked.case_id,
+        detail={"number": locked.number, "amount": str(amount), "total": str(locked.total)},
+    )  # fmt: skip
+    return locked
+
+
+ACCOUNTING_HEADER = (
+    "Rechnungsnummer", "Rechnungsdatum", "Fällig am", "Schuldner", "Fall", "Monat", "Betrag", "Zahlweg", "Status",
+    "Storniert am", "Ersetzt Rechnung", "Bezahlt am", "Kostenstelle",
+)  # fmt: skip
+PAYMENT_WAYS = {PaymentMethod.TRANSFER: "Überweisung", PaymentMethod.DIRECT_DEBIT: "SEPA-Lastschrift"}
+
+
+def accounting_rows(db: Session, *, month: date, cost_centre: str) -> list[Sequence[str]]:
+    """The month's bills for the city's finance office: every bill issued for the month, cancelled ones
+    too (with their date), in number order; amounts with a German decimal comma."""
+    rows = db.execute(
+        select(Bill, Case.number).join(Case, Case.id == Bill.case_id).where(Bill.period_month == month)
+        .order_by(Bill.year, Bill.seq)
+    ).all()  # fmt: skip
+    numbers = {bill.id: bill.number for bill, _ in rows}
+    missing = {bill.corrects_id for bill, _ in rows if bill.corrects_id and bill.corrects_id not in numbers}
+    if missing:
+        numbers |= {
+            bill_id: number for bill_id, number in db.execute(select(Bill.id, Bill.number).where(Bill.id.in_(missing)))
+        }
+    body: list[Sequence[str]] = [
+        (
+            bill.number,
+            _de(bill.issue_date),
+            _de(bill.due_date),
+            bill.debtor_name or "",
+            case_number,
+            f"{month:%m/%Y}",
+            f"{bill.total:.2f}".replace(".", ","),
+            PAYMENT_WAYS[bill.payment_method],
+            bill.status.label,
+            _de(bill.cancelled_at.date() if bill.cancelled_at else None),
+            numbers.get(bill.corrects_id, "") if bill.corrects_id else "",
+            _de(bill.paid_at.date() if bill.paid_at else None),
+            cost_centre,
+        )  # fmt: skip
+        for bill, case_number in rows
+    ]
+    return [ACCOUNTING_HEADER, *body]
+
+
+def _de(day: date | None) -> str:
+    return f"{day:%d.%m.%Y}" if day else ""

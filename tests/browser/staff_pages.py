@@ -7,20 +7,25 @@ here, or in NOT_PAGES, fails `test_every_staff_page_is_listed`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.enums import CallStatus, CaseStatus, Need
+from billing.bills.service import Terms, issue_case
+from casework.enums import CallStatus, CaseStatus, HoursStatus, Need
+from casework.jobs.models import CareJob
 from casework.reference.models import Municipality
+from core import audit
 from core.models import StaffRole
 from fluxx import demo
 from messaging.models import Message, MessageDirection, MessageStatus
 from tests.browser.login import submit_login
 from tests.factories import T0, make_call, make_case, make_job, make_staff, make_volunteer
-from volunteers.assignments.models import Assignment, AssignmentSource
+from volunteers.assignments.models import Assignment, AssignmentSource, HoursReport
 
 # GET routes that are not pages a person reads: health check, live fragments, audio, a CSV download, the icon.
 NOT_PAGES = {
@@ -29,13 +34,15 @@ NOT_PAGES = {
     "/cases/{case_id}/jobs/live",
     "/calls/{call_id}/voicemail",
     "/volunteers/export.csv",
+    "/bills/{bill_id}/pdf",
+    "/bills/export.csv",
     "/favicon.ico",
     "/session",  # JSON for the idle warning
     "/login/code",  # needs a pending login (else it leads to /login); axe and 390 px in test_login.py
 }
 
 # The ids StaffWorld.pages() fills in.
-IDS = ("case", "job", "volunteer", "staff", "volunteer_phone")
+IDS = ("case", "job", "volunteer", "staff", "volunteer_phone", "bill")
 LONG_NAME = "Aylin-Marie Demir-Hoffmann-Schultze von Lüdenscheid"
 LONG_ADDRESS = "Hildesheimer Straße 123a, Hinterhaus, 3. Obergeschoss links, bei Familie Schleswig-Holsteiner"
 
@@ -75,6 +82,8 @@ class StaffWorld:
             "/jobs/{job_id}/edit": f"/jobs/{ids['job']}/edit",
             "/jobs/{job_id}/hours": f"/jobs/{ids['job']}/hours",
             "/hours": "/hours",
+            "/bills": "/bills",
+            "/bills/{bill_id}": f"/bills/{ids['bill']}",
             "/volunteers": "/volunteers",
             "/volunteers/new": "/volunteers/new",
             "/volunteers/import": "/volunteers/import",
@@ -110,12 +119,26 @@ def build_world(db: Session, now: Any) -> StaffWorld:
                        municipality_id=hannover, district="Vahrenwald-List", carers_needed=2)  # fmt: skip
     volunteer = make_volunteer(db, name=LONG_NAME, phone="+4917611122233")
     assert job is not None
-    db.add(Assignment(job_id=job.id, volunteer_id=volunteer.id, assigned_at=T0, source=AssignmentSource.STAFF))
+    assignment = Assignment(job_id=job.id, volunteer_id=volunteer.id, assigned_at=T0, source=AssignmentSource.STAFF)
+    db.add(assignment)
+    db.flush()
+    # The first job's hours, confirmed and billed: the bill pages have a bill with a long name to show.
+    first = db.scalar(select(CareJob).where(CareJob.case_id == case.id).order_by(CareJob.starts_at).limit(1))
+    worked = Assignment(job_id=first.id, volunteer_id=volunteer.id, assigned_at=T0, source=AssignmentSource.STAFF)
+    db.add(worked)
+    db.flush()
+    db.add(HoursReport(assignment_id=worked.id, hours=Decimal("3.75"), source="sms", status=HoursStatus.CONFIRMED,
+                       reported_at=T0, confirmed_at=T0))  # fmt: skip
+    db.flush()
+    bill = issue_case(db, case_id=case.id, month=date(first.starts_at.year, first.starts_at.month, 1),
+                      terms=Terms(zone=ZoneInfo("Europe/Berlin"), payment_days=14),
+                      actor=audit.Actor(staff_id=None, ip=None, now=now))  # fmt: skip
+    assert bill is not None
     db.add(Message(direction=MessageDirection.INBOUND, from_number=volunteer.phone, to_number="+4951116832110",
                    body="JA " + "Ich kann gerne übernehmen, melde mich vorher telefonisch. " * 4,
                    status=MessageStatus.RECEIVED, attempts=0, created_at=now, updated_at=now))  # fmt: skip
     db.commit()
-    ids = {"case": case.id, "job": job.id, "volunteer": volunteer.id, "staff": admin.id}
+    ids = {"case": case.id, "job": job.id, "volunteer": volunteer.id, "staff": admin.id, "bill": bill.id}
     return StaffWorld(email=admin.email, ids=ids | {"volunteer_phone": volunteer.phone})
 
 

@@ -43,6 +43,8 @@ def _addresses(world, db) -> dict[str, str]:
         "/cases/{case_id}/jobs/live": f"/cases/{case}/jobs/live",
         "/calls/{call_id}/voicemail": f"/calls/{call_id}/voicemail",
         "/volunteers/export.csv": "/volunteers/export.csv",
+        "/bills/{bill_id}/pdf": f"/bills/{world.ids['bill']}/pdf",
+        "/bills/export.csv": "/bills/export.csv",
     }
 
 

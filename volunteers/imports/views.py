@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core import audit, web
 from core.context import context_of
+from core.db import let_go
 from core.models import Staff, StaffRole
 from core.phone import display
 from core.web import CSRF, DB, CurrentStaff, actor
@@ -68,12 +69,6 @@ def directory(request: Request) -> Path:
     if configured is not None:
         return Path(configured)
     return uploads.private_directory(web.get_settings(request).database_url)
-
-
-def _let_go(db: Session) -> None:
-    """End the request's transaction (the login check) before the long part: on SQLite it holds the only
-    writer's lock, which incoming calls wait for. What the route writes later begins a new, short one."""
-    db.commit()
 
 
 def _check(request: Request, data: bytes, filename: str) -> Checked:
@@ -125,7 +120,7 @@ def import_page(request: Request) -> Response:
 def import_upload(
     request: Request, db: DB, staff: CurrentStaff, file: Annotated[UploadFile | None, File()] = None
 ) -> Response:
-    _let_go(db)
+    let_go(db)
     if file is None or not file.filename:
         return _import_page(request, 422, error=texts.UPLOAD_MISSING)
     data = file.file.read(MAX_FILE_BYTES + 1)  # read_table refuses anything bigger with a clear message
@@ -147,7 +142,7 @@ def import_confirm(
     token: Annotated[str, Form()] = "",
     mode: Annotated[str, Form()] = "",
 ) -> Response:
-    _let_go(db)
+    let_go(db)
     folder = directory(request)
     try:
         upload = uploads.take(folder, token=token, staff_id=staff.id, now=web.now(request))
