@@ -19,15 +19,13 @@ Money is `Decimal`; each line is rounded half-up to cents once (`amount`).
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import ClassVar
 
+from casework.cases.rules import SemesterInvalid, semester_label, semester_period
 from casework.enums import Affiliation
-from core.errors import DomainError
 
 CENT = Decimal("0.01")
 # The rates of the seed (DESIGN.md): standard, partner company or municipality as employer, students.
@@ -86,47 +84,6 @@ class Pricing:
     affiliation: Affiliation
     per_hour: Decimal
     reason: str  # written on the bill line
-
-
-class SemesterInvalid(DomainError, ValueError):
-    """Not a semester we can read; the message says how to write one."""
-
-    status_code: ClassVar[int] = 422
-
-    def __init__(self, label: str) -> None:
-        super().__init__(f"„{label[:40]}“ ist kein Semester; bitte z. B. „WiSe 2026/27“ oder „SoSe 2027“ angeben.")
-
-
-_SEMESTER = re.compile(
-    r"^\s*(?P<term>wise|ws|wintersemester|sose|ss|sommersemester)\s*(?P<year>\d{2}|\d{4})(?:\s*/\s*(?P<next>\d{2}|\d{4}))?\s*$",
-    re.IGNORECASE,
-)
-
-
-def semester_period(label: str) -> tuple[date, date]:
-    """The first and last day of a semester in Lower Saxony: summer 1.4.–30.9., winter 1.10.–31.3.
-
-    "SoSe 2027", "SS 27", "WiSe 2026/27", "WS 26/27", "Wintersemester 2026" are read; anything else
-    raises SemesterInvalid."""
-    match = _SEMESTER.match(label)
-    if match is None:
-        raise SemesterInvalid(label)
-    year = int(match["year"])
-    year = year + 2000 if year < 100 else year
-    if match["term"].lower() in ("wise", "ws", "wintersemester"):
-        following = match["next"]
-        if following is not None and int(following) != ((year + 1) % 100 if len(following) == 2 else year + 1):
-            raise SemesterInvalid(label)
-        return date(year, 10, 1), date(year + 1, 3, 31)
-    if match["next"] is not None:
-        raise SemesterInvalid(label)
-    return date(year, 4, 1), date(year, 9, 30)
-
-
-def semester_label(label: str) -> str:
-    """The semester written the one way we show it: "WiSe 2026/27", "SoSe 2027"."""
-    first, _last = semester_period(label)
-    return f"WiSe {first.year}/{(first.year + 1) % 100:02d}" if first.month == 10 else f"SoSe {first.year}"
 
 
 def rate_on(rates: Iterable[Rate], *, affiliation: Affiliation, service: Service, day: date) -> Decimal | None:

@@ -26,6 +26,8 @@ FIELD_NAMES = {
     "affiliation": "Zugehörigkeit",
     "partner_id": "Partnerbetrieb",
     "employer_municipality_id": "Partnerkommune als Arbeitgeberin",
+    "employer_name": "Anderer Arbeitgeber",
+    "student_semester": "Semester (Studierende)",
     "consent": "Einwilligung",
     "sms_consent": "SMS-Einwilligung",
     "persons_or_windows": "Personen oder Zeiten",

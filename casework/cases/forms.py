@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from casework.cases.rules import SemesterInvalid, semester_label
 from casework.enums import Affiliation, Need
 from core.errors import FieldErrors
 from core.formats import ascii_int
@@ -58,6 +59,8 @@ class CaseDetails:
     partner_id: int | None
     employer_municipality_id: int | None
     consent: bool
+    employer_name: str | None = None
+    student_semester: str | None = None
     sms_consent: bool = False
     persons: list[PersonInput] = field(default_factory=list)
     windows: list[WindowInput] = field(default_factory=list)
@@ -197,6 +200,7 @@ def parse_case_form(
         errors["partner_id"] = "Bitte den Partnerbetrieb wählen, bei dem die Person arbeitet."
     if affiliation == Affiliation.PARTNER_MUNICIPALITY and employer_id is None:
         errors.setdefault("employer_municipality_id", "Bitte die Kommune wählen, bei der die Person arbeitet.")
+    semester = _semester(form, Affiliation(str(affiliation)), errors)
     details = CaseDetails(
         caller_name=text(form, "caller_name"),
         caller_phone=phone,
@@ -205,8 +209,12 @@ def parse_case_form(
         district=text(form, "district", 80),
         address=text(form, "address", 500),
         affiliation=affiliation,  # type: ignore[arg-type]
-        partner_id=partner_id if affiliation == Affiliation.PARTNER_COMPANY else None,
-        employer_municipality_id=employer_id if affiliation == Affiliation.PARTNER_MUNICIPALITY else None,
+        # Every fact that makes a family eligible is kept, whatever is chosen as its affiliation: the tariff
+        # takes the lowest rate of all that apply on a job's day (a partner's employee who also studies).
+        partner_id=partner_id,
+        employer_municipality_id=employer_id,
+        employer_name=text(form, "employer_name", 160),
+        student_semester=semester,
         consent=form.get("consent") == "1",
         sms_consent=form.get("sms_consent") == "1",
         persons=_persons(form, errors),
@@ -275,7 +283,25 @@ CASE_FIELDS = (
     "affiliation",
     "partner_id",
     "employer_municipality_id",
+    "employer_name",
+    "student_semester",
 )
+
+
+def _semester(form: Mapping[str, str], affiliation: Affiliation, errors: dict[str, str]) -> str | None:
+    """The semester of a student's status, written the one way we show it; required for "Studierende"."""
+    raw = " ".join(str(form.get("student_semester", "")).split())
+    if not raw:
+        if affiliation == Affiliation.STUDENT:
+            errors["student_semester"] = (
+                "Bitte das Semester angeben, für das der Studierendenstatus gilt (z. B. WiSe 2026/27)."
+            )
+        return None
+    try:
+        return semester_label(raw)
+    except SemesterInvalid as exc:
+        errors["student_semester"] = exc.message
+        return None
 
 
 def form_from_case(case: Case, local: ZoneInfo) -> dict[str, str]:

@@ -15,7 +15,10 @@ first, otherwise volunteers would keep getting offers for a family that no longe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
+from datetime import date
+from typing import ClassVar
 
 from casework.enums import CaseStatus
 from core.errors import DomainError
@@ -94,3 +97,46 @@ def closes(current: CaseStatus, target: CaseStatus) -> bool:
 def statuses_from(values: Collection[str]) -> list[CaseStatus]:
     """Parse status filter values, ignoring unknown ones (a stale bookmark is no error)."""
     return [S(value) for value in values if value in S._value2member_map_]
+
+
+# A student in Hannover pays the student rate (billing.tariff) for job days inside the semester the case
+# records: summer semester 1 April to 30 September, winter semester 1 October to 31 March (Lower Saxony).
+class SemesterInvalid(DomainError, ValueError):
+    """Not a semester we can read; the message says how to write one."""
+
+    status_code: ClassVar[int] = 422
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"„{label[:40]}“ ist kein Semester; bitte z. B. „WiSe 2026/27“ oder „SoSe 2027“ angeben.")
+
+
+_SEMESTER = re.compile(
+    r"^\s*(?P<term>wise|ws|wintersemester|sose|ss|sommersemester)\s*(?P<year>\d{2}|\d{4})(?:\s*/\s*(?P<next>\d{2}|\d{4}))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def semester_period(label: str) -> tuple[date, date]:
+    """The first and last day of a semester in Lower Saxony: summer 1.4.–30.9., winter 1.10.–31.3.
+
+    "SoSe 2027", "SS 27", "WiSe 2026/27", "WS 26/27", "Wintersemester 2026" are read; anything else
+    raises SemesterInvalid."""
+    match = _SEMESTER.match(label)
+    if match is None:
+        raise SemesterInvalid(label)
+    year = int(match["year"])
+    year = year + 2000 if year < 100 else year
+    if match["term"].lower() in ("wise", "ws", "wintersemester"):
+        following = match["next"]
+        if following is not None and int(following) != ((year + 1) % 100 if len(following) == 2 else year + 1):
+            raise SemesterInvalid(label)
+        return date(year, 10, 1), date(year + 1, 3, 31)
+    if match["next"] is not None:
+        raise SemesterInvalid(label)
+    return date(year, 4, 1), date(year, 9, 30)
+
+
+def semester_label(label: str) -> str:
+    """The semester written the one way we show it: "WiSe 2026/27", "SoSe 2027"."""
+    first, _last = semester_period(label)
+    return f"WiSe {first.year}/{(first.year + 1) % 100:02d}" if first.month == 10 else f"SoSe {first.year}"

@@ -12,14 +12,12 @@ from billing.tariff.rules import (
     Eligibility,
     Membership,
     Rate,
-    SemesterInvalid,
     Service,
     amount,
     price,
     rate_on,
-    semester_label,
-    semester_period,
 )
+from casework.cases.rules import SemesterInvalid, semester_label, semester_period
 from casework.enums import Affiliation as A
 
 SINCE_2015 = date(2015, 1, 1)

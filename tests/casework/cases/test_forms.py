@@ -110,3 +110,15 @@ def test_a_time_that_the_clocks_skip_is_refused():
     with pytest.raises(ValueError, match="wegen der Zeitumstellung nicht"):
         parse_local("29.03.2026 02:30", berlin)
     assert parse_local("29.03.2026 03:30", berlin).utcoffset().total_seconds() == 7200
+
+
+def test_a_student_needs_the_semester_the_status_is_valid_for_and_every_eligibility_fact_is_kept():
+    with pytest.raises(FormInvalid) as refused:
+        case_form(affiliation="student")
+    assert refused.value.errors["student_semester"].startswith("Bitte das Semester angeben")
+    with pytest.raises(FormInvalid) as unreadable:
+        case_form(affiliation="student", student_semester="Herbst 2026")
+    assert "ist kein Semester" in unreadable.value.errors["student_semester"]
+    details = case_form(affiliation="partner_company", partner_id="5", student_semester="SoSe 2027",
+                     employer_name="Bäckerei Müller")  # fmt: skip
+    assert (details.partner_id, details.student_semester, details.employer_name) == (5, "SoSe 2027", "Bäckerei Müller")

@@ -99,6 +99,7 @@ def test_a_saved_edit_stores_persons_windows_consent_and_audits_field_names_only
             "caller_phone": "0511 1234567",
             "consent": "1",
             "affiliation": "student",
+            "student_semester": "ws 26/27",
             "person-0-label": "M.",
             "person-0-age": "3",
             "window-0-start": "2026-11-27T08:00",
@@ -112,6 +113,7 @@ def test_a_saved_edit_stores_persons_windows_consent_and_audits_field_names_only
     assert saved.consent_at is not None and saved.consent_recorded_by_id == staff.id
     assert [(p.label, p.age_years) for p in saved.persons] == [("M.", 3)]
     assert len(saved.windows) == 1
+    assert saved.student_semester == "WiSe 2026/27"  # written the one way the bill shows it
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "case.update"))
     assert "caller_name" in event.detail["fields"] and "Lena" not in str(event.detail)
     page = client.get(f"/cases/{case.id}/edit").text
