@@ -25,7 +25,7 @@ from core.audit import Actor
 from core.formats import BERLIN
 from core.models import Staff, StaffRole
 from core.settings import HOTLINE_NUMBER
-from fluxx import demo_volunteers
+from fluxx import demo_billing, demo_volunteers
 
 DEMO_EMAIL = "demo@fluxx.example"
 DEMO_PASSWORD = "fluxx-demo-2026"
@@ -46,10 +46,22 @@ PARTNERS = [
     ("Herrenhausen Software GmbH", date(2019, 4, 1), None, 640),
     ("Kronsberg Handel GmbH & Co. KG", date(2020, 9, 1), None, 1800),
 ]
+# ... and 42 more, as the network is today: 48 partner companies (DESIGN.md). Names made of Hannover's
+# places and trades, so that none is mistaken for a real company.
+_PLACES = ["Ihme", "Linden", "List", "Döhren", "Bemerode", "Misburg", "Ricklingen", "Vahrenwald", "Calenberg",
+           "Deister", "Steintor", "Aegidien", "Kröpcke", "Welfen", "Georgen", "Marien", "Wülfel", "Bothfeld",
+           "Limmer", "Ahlem", "Kleefeld"]  # fmt: skip
+_TRADES = [("Bau GmbH", 240), ("Pflegedienste gGmbH", 410)]
+PARTNERS += [
+    (f"{place} {trade}", date(2015 + (i + j) % 9, 1 + (i * 5 + j) % 12, 1), None, employees + 37 * i + 11 * j)
+    for i, place in enumerate(_PLACES)
+    for j, (trade, employees) in enumerate(_TRADES)
+]
 
-# The city and 14 surrounding municipalities are partners in the demo.
+# The city and 15 surrounding municipalities of the Region are partners, as the network is today.
 PARTNER_MUNICIPALITIES = [
     "Hannover",
+    "Pattensen",
     "Barsinghausen",
     "Burgdorf",
     "Garbsen",
@@ -171,8 +183,39 @@ def load(db: Session, *, now: datetime, seed: int = 2015) -> DemoResult:
     ids = {name: m.id for name, m in municipalities.items()}
     demo_volunteers.load(db, rng, ids, now, now.astimezone(BERLIN).date())
     _cases(db, rng, staff, municipalities, now)
+    _billed_families(db, rng, staff[1], municipalities, now)
     db.flush()
     return DemoResult(created=True)
+
+
+def _billed_families(
+    db: Session, rng: random.Random, counsellor: Staff, municipalities: dict[str, Municipality], now: datetime
+) -> None:
+    """Three child-care families whose care took place: two billed last month, one whose carer's hours wait
+    for confirmation (`fluxx.demo_billing`)."""
+    cases = []
+    for seq, (name, address, goal) in enumerate(
+        [
+            ("Familie Demir", "Lindener Marktplatz 3, 30449 Hannover", CaseStatus.COMPLETED),
+            ("Familie Brandt", "Podbielskistraße 120, 30177 Hannover", CaseStatus.COMPLETED),
+            ("Familie Nowak", "Marktstraße 5, 30880 Laatzen", CaseStatus.CARE_ARRANGED),
+        ],
+        start=1,
+    ):
+        opened = now - timedelta(days=40 - 12 * seq)
+        phone = f"+4917{rng.randint(10000000, 99999999)}"
+        case = open_case(db, channel=CaseChannel.PHONE, now=opened, zone=BERLIN, caller_phone=phone, caller_name=name,
+                         need=Need.CHILD_CARE)  # fmt: skip
+        case.address = address
+        case.municipality_id = municipalities["Laatzen" if "Laatzen" in address else "Hannover"].id
+        case.counsellor_id = counsellor.id
+        db.add(CarePerson(case_id=case.id, label=rng.choice(FIRST_NAMES)[0] + ".", age_years=rng.randint(2, 9)))
+        actor = Actor(staff_id=counsellor.id, ip=None, now=opened + timedelta(minutes=9))
+        for target in _path(case.status, goal):
+            service.set_status(db, case=case, target=target, actor=actor)
+        cases.append(case)
+    db.flush()
+    demo_billing.load(db, cases=cases, now=now, actor=Actor(staff_id=None, ip=None, now=now))
 
 
 def _cases(

@@ -94,6 +94,7 @@ class StaffWorld:
             "/simulator/call": "/simulator/call",
             "/admin/staff": "/admin/staff",
             "/admin/partners": "/admin/partners",
+            "/admin/tariff": "/admin/tariff",
             "/admin/audit": "/admin/audit",
             "/admin/audit/cases/{case_id}": f"/admin/audit/cases/{ids['case']}",
             "/admin/audit/staff/{staff_id}": f"/admin/audit/staff/{ids['staff']}",

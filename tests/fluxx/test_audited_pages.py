@@ -26,6 +26,7 @@ NO_PERSONAL_DATA = {
     "/volunteers/new": "an empty form for a new volunteer",
     "/volunteers/import": "the upload form and the file format; the preview after the upload is audited",
     "/admin/partners": "partner companies and municipalities: organisations, not persons",
+    "/admin/tariff": "the rates per hour: no person's data",
     "/admin/audit": "the list of colleagues whose log an admin may read (names only, as the dashboard's duty list"
     " shows them); reading a log is audited (/admin/audit/cases/…, /admin/audit/staff/…)",
 }

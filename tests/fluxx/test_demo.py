@@ -30,7 +30,7 @@ def test_the_demo_tells_true_stories(db):
         ).all()
         assert changes[0] == CaseStatus.NEW and changes[-1] == case.status  # the history leads to the status
     assert db.scalar(select(func.count()).select_from(Case).where(Case.callback_needed.is_(True))) == 1
-    job = db.scalars(select(CareJob)).one()
+    job = db.scalars(select(CareJob).where(CareJob.kind == JobKind.DRIVING)).one()
     assert job.kind == JobKind.DRIVING and job.status == JobStatus.OPEN and len(job.active_code) == 4
     assert job.case.status == CaseStatus.CARE_NEEDED
     # A family with an open case called again today: the dashboard shows it as a known family.
@@ -82,7 +82,7 @@ def test_the_demo_job_waiting_for_a_carer_has_drivers_who_fit_it_on_any_day_of_t
     now = datetime(2026, 11, 27, 8, tzinfo=UTC)  # a Friday: two days on is a Sunday, the job moves to Monday
     demo.load(db, now=now)
     db.commit()
-    job = db.scalars(select(CareJob)).one()
+    job = db.scalars(select(CareJob).where(CareJob.kind == JobKind.DRIVING)).one()
     assert job.starts_at.weekday() == 0 and job.municipality.name == "Hannover"
     assert len(matching.rank(db, job, limit=50)) >= 1  # "Betreuung per SMS suchen" in the demo reaches somebody
 
@@ -128,3 +128,26 @@ def test_a_rerun_keeps_the_demo_and_whoever_was_added_in_it(db):
                       role=StaffRole.COUNSELLOR, phone=None, on_duty=False, now=now)  # fmt: skip
     assert demo.refusal(db) is None
     assert not demo.load(db, now=now).created
+
+
+def test_the_demo_has_the_network_of_today_two_bills_of_last_month_and_hours_to_confirm(db):
+    from decimal import Decimal
+
+    from billing.hours import service as hours
+    from billing.models import Bill, BillLine
+
+    now = datetime(2026, 12, 3, 9, tzinfo=UTC)
+    demo.load(db, now=now)
+    db.commit()
+    assert len(demo.PARTNERS) == 48 and len(demo.PARTNER_MUNICIPALITIES) == 16  # 15 of the Region and the city
+    assert len({name for name, *_ in demo.PARTNERS}) == 48
+    bills = db.scalars(select(Bill).order_by(Bill.seq)).all()
+    assert [(b.number, b.period_month) for b in bills] == [
+        ("R-2026-00001", date(2026, 11, 1)),
+        ("R-2026-00002", date(2026, 11, 1)),
+    ]
+    reasons = {line.reason for line in db.scalars(select(BillLine))}
+    assert reasons == {"Partnerbetrieb: Leinewerke Hannover GmbH", "Standardtarif"}
+    assert [b.total for b in bills] == [Decimal("22.50"), Decimal("13.75")]  # 7,5 h × 3 €; 2,75 h × 5 €
+    count, waiting = hours.waiting(db)
+    assert count == 1 and waiting[0].report.hours == Decimal("3.5") and waiting[0].report.source == "sms"
