@@ -89,6 +89,29 @@ class BillLine(Base):
     bill: Mapped[Bill] = relationship(back_populates="lines")
 
 
+class SepaMandate(Base):
+    """A family's SEPA direct-debit mandate: its bills are collected (pain.008 of the month's run) instead of
+    paid by transfer. Revoked, never deleted (a collected bill names it)."""
+
+    __tablename__ = "sepa_mandate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    holder: Mapped[str] = mapped_column(String(70))  # the account holder (SEPA allows 70 characters)
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    reference: Mapped[str] = mapped_column(String(35), unique=True)  # the mandate reference
+    signed_on: Mapped[date]
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    revoked_at: Mapped[datetime | None]
+
+
 # What a case owns here (see core.case_owned): a bill goes with its case into the case it is merged into.
-# It is kept for the accounts (cancelled, never deleted) and holds no personal data of its own.
-CASE_OWNED = (CaseOwned(Bill, OnMerge.MOVE, Counts.CONTENT),)
+# It is kept for the accounts (cancelled, never deleted); the debtor's name and address it keeps are the
+# retention purge's to blank after the period commercial and tax law requires. A mandate goes with its
+# case too; holder and IBAN are personal data.
+CASE_OWNED = (
+    CaseOwned(Bill, OnMerge.MOVE, Counts.CONTENT, anonymise=("debtor_name", "debtor_address")),
+    CaseOwned(SepaMandate, OnMerge.MOVE, Counts.CONTENT, anonymise=("holder", "iban", "bic")),
+)

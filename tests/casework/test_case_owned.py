@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, select
 
-from billing.models import Bill
+from billing.models import Bill, SepaMandate
 from casework.callbacks.models import CallbackAttempt
 from casework.callbacks.rules import CallbackOutcome
 from casework.calls import service as calls
@@ -58,9 +58,9 @@ def test_a_table_declared_twice_is_refused():
 def test_the_app_connects_the_list_and_the_decisions_stand():
     assert case_owned.tables() is CASE_OWNED
     moving = {declared.model for declared in CASE_OWNED.for_merge()}
-    assert moving == {Call, CaseNote, CarePerson, CareWindow, CareJob, Message, Bill, CallbackAttempt}
+    assert moving == {Call, CaseNote, CarePerson, CareWindow, CareJob, Message, Bill, SepaMandate, CallbackAttempt}
     assert {declared.model for declared in CASE_OWNED.content()} == {Call, CaseNote, CarePerson, CareWindow,
-                                                                      CareJob, Bill}  # fmt: skip
+                                                                      CareJob, Bill, SepaMandate}  # fmt: skip
     assert {d.model for d in CASE_OWNED if d.counts == Counts.ACTIVITY} == {Message, CallbackAttempt}
     for model in (AuditEvent, StaffNotice, CaseStatusChange):
         assert CASE_OWNED.find(model).on_merge == OnMerge.KEEP and CASE_OWNED.find(model).counts == Counts.NOTHING
@@ -85,6 +85,8 @@ def _one_row(db, model, case, staff):
                                  created_at=T0, updated_at=T0),
         Bill: lambda: Bill(number=f"R-2026-{case.id:05d}", year=2026, seq=case.id, case_id=case.id,
                            period_month=date(2026, 11, 1), total=Decimal("42.00"), issued_at=T0),
+        SepaMandate: lambda: SepaMandate(case_id=case.id, holder="Lena Schulz", iban="DE89370400440532013000",
+                                         reference=f"FLUXX-{case.id:06d}", signed_on=date(2026, 11, 2), created_at=T0),
         AuditEvent: lambda: AuditEvent(at=T0, action="case.view", object_type="case", object_id=case.id,
                                        case_id=case.id, detail={}),
         StaffNotice: lambda: StaffNotice(staff_id=staff.id, text="Hinweis", case_id=case.id, created_at=T0),
