@@ -42,6 +42,8 @@ class HoursCheck(enum.StrEnum):
     """Whether hours reported for a job can be noted (`OK`) or why not."""
 
     OK = "ok"
+    JOB_CANCELLED = "job_cancelled"  # nobody went: there are no hours
+    NOT_POSITIVE = "not_positive"  # zero or negative: a typo
     NOT_STARTED = "not_started"  # the job has not begun: nothing to report yet
     BEYOND_WINDOW = "beyond_window"  # more than the job's window plus `HOURS_SLACK`: a typo or another job
 
@@ -56,9 +58,17 @@ def window_hours(*, starts_at: datetime, ends_at: datetime) -> Decimal:
     return Decimal(int((ends_at - starts_at).total_seconds())) / SECONDS_PER_HOUR
 
 
-def check_hours(hours: Decimal, *, starts_at: datetime, ends_at: datetime, now: datetime) -> HoursCheck:
-    """Reported `hours` for a job from `starts_at` to `ends_at`, at `now`. Zero or negative hours never get
-    here (`volunteers.replies.rules` asks back); more than the window plus an hour are asked back too."""
+def check_hours(
+    hours: Decimal, *, starts_at: datetime, ends_at: datetime, now: datetime, job_cancelled: bool = False
+) -> HoursCheck:
+    """Whether `hours` reported at `now` for a job from `starts_at` to `ends_at` can be noted: more than 0 and
+    at most the window plus an hour, once the job has begun, never for a cancelled job. Anything else is
+    asked back and nothing is stored (an SMS reply never gets here with zero or less: `volunteers.replies`
+    asks back first)."""
+    if job_cancelled:
+        return HoursCheck.JOB_CANCELLED
+    if hours <= 0:
+        return HoursCheck.NOT_POSITIVE
     if now < starts_at:
         return HoursCheck.NOT_STARTED
     if hours > window_hours(starts_at=starts_at, ends_at=ends_at) + HOURS_SLACK:

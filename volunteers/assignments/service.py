@@ -377,7 +377,18 @@ class HoursResult(enum.StrEnum):
     REPLACED = "replaced"  # the unconfirmed report of the assignment now holds the new figure
     NOT_STARTED = "not_started"  # the job has not begun: nothing stored
     BEYOND_WINDOW = "beyond_window"  # more than the job's window plus an hour: nothing stored
+    NOT_POSITIVE = "not_positive"  # zero or negative: nothing stored
+    JOB_CANCELLED = "job_cancelled"  # the job was cancelled, nobody went: nothing stored
     ALREADY_CONFIRMED = "already_confirmed"  # staff confirmed the hours: nothing changed
+
+
+# What `rules.check_hours` refuses, as the outcome of a report.
+_REFUSED = {
+    rules.HoursCheck.NOT_STARTED: HoursResult.NOT_STARTED,
+    rules.HoursCheck.BEYOND_WINDOW: HoursResult.BEYOND_WINDOW,
+    rules.HoursCheck.NOT_POSITIVE: HoursResult.NOT_POSITIVE,
+    rules.HoursCheck.JOB_CANCELLED: HoursResult.JOB_CANCELLED,
+}
 
 
 @dataclass(frozen=True)
@@ -397,17 +408,18 @@ def report_hours(
 ) -> HoursOutcome:
     """Hours the carer reports for `assignment`, for staff to confirm. One unconfirmed report per
     assignment: a second one replaces its figure (a correction, or the same SMS sent again), so five
-    reports of 24 hours never add up. Nothing is stored before the job starts, for more than its window
-    plus an hour (`rules.check_hours`), or once staff confirmed the hours (they decide about a change).
+    reports of 24 hours never add up. Nothing is stored for a cancelled job, before the job starts, for zero
+    or less or more than its window plus an hour (`rules.check_hours`), or once staff confirmed the hours
+    (they decide about a change).
 
     Locks the job row first, like every change around a job's assignments: two reports at the same
     moment are decided one after the other, and the second finds the first."""
     job = lock_job(db, assignment.job_id)
-    check = rules.check_hours(hours, starts_at=job.starts_at, ends_at=job.ends_at, now=now)
-    if check is rules.HoursCheck.NOT_STARTED:
-        return HoursOutcome(HoursResult.NOT_STARTED, job)
-    if check is rules.HoursCheck.BEYOND_WINDOW:
-        return HoursOutcome(HoursResult.BEYOND_WINDOW, job)
+    check = rules.check_hours(
+        hours, starts_at=job.starts_at, ends_at=job.ends_at, now=now, job_cancelled=job.status == JobStatus.CANCELLED
+    )
+    if check in _REFUSED:
+        return HoursOutcome(_REFUSED[check], job)
     reports = db.scalars(
         select(HoursReport)
         .where(
@@ -442,3 +454,22 @@ def report_hours(
         detail={"assignment_id": assignment.id, "source": source},
     )  # fmt: skip
     return HoursOutcome(HoursResult.RECORDED, job, report=report)
+
+
+def codes_awaiting_hours(db: Session, *, volunteer_id: int, now: datetime) -> frozenset[str]:
+    """The codes of the jobs whose hours this volunteer still owes: an active assignment, the job's window
+    over, the job not cancelled, no hours confirmed (a report waiting for staff may still be corrected). With
+    exactly one, an hours SMS may leave out the code (`volunteers.replies.rules.resolve`)."""
+    confirmed = exists().where(HoursReport.assignment_id == Assignment.id, HoursReport.status == HoursStatus.CONFIRMED)
+    query = (
+        select(CareJob.code)
+        .join(Assignment, Assignment.job_id == CareJob.id)
+        .where(
+            Assignment.volunteer_id == volunteer_id,
+            Assignment.status == AssignmentStatus.ACTIVE,
+            CareJob.ends_at <= now,
+            CareJob.status != JobStatus.CANCELLED,
+            ~confirmed,
+        )
+    )
+    return frozenset(db.scalars(query))

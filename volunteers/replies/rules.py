@@ -17,8 +17,12 @@ withdrawal, hours, conditions ("aber", "erst ab"), negations — and a job code 
 before or after them. Anything that could be read two ways is `ReplyKind.UNCLEAR` with a reason, never
 an acceptance: the caller answers helpfully and leaves the message open for staff.
 
-`resolve` then decides, from the codes the sender was offered and the ones they hold, what to do. It
-never accepts, withdraws or books hours for a code outside those.
+The figure of an hours report ("3,5", "3 Std 15 Min", "drei Stunden", "14-17:30 Uhr") is read from the same
+tokens by the pure module beside this one, `volunteers.replies.hours`, so an hours reply goes through the
+same STOPP, quote, signature, unclear-text and code handling as every other reply.
+
+`resolve` then decides, from the codes the sender was offered, the ones they hold and among those the ones
+awaiting hours, what to do. It never accepts, withdraws or books hours for a code outside those.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
+
+from volunteers.replies import hours as hours_reading
+from volunteers.replies.hours import Problem, Token, TokenKind
 
 
 class ReplyKind(enum.StrEnum):
@@ -63,6 +70,15 @@ class Unclear(enum.StrEnum):
     HOURS_TOO_PRECISE = "hours_too_precise"  # more than two decimals: "2,333"
 
 
+# How `volunteers.replies.hours` says why a figure cannot be noted.
+_HOURS_PROBLEMS = {
+    Problem.MISSING: Unclear.HOURS_MISSING,
+    Problem.INVALID: Unclear.HOURS_INVALID,
+    Problem.OUT_OF_RANGE: Unclear.HOURS_OUT_OF_RANGE,
+    Problem.TOO_PRECISE: Unclear.HOURS_TOO_PRECISE,
+}
+
+
 KEYWORDS = {
     "STOP": ReplyKind.OPT_OUT,
     "STOPP": ReplyKind.OPT_OUT,
@@ -72,10 +88,6 @@ KEYWORDS = {
     "HELP": ReplyKind.HELP,
 }
 
-# The most hours one report may hold; more is a typo (or a week), for staff to look at.
-MAX_HOURS = Decimal(24)
-HOURS_DECIMALS = 2
-
 
 @dataclass(frozen=True)
 class Reply:
@@ -84,8 +96,9 @@ class Reply:
     code: str | None = None
     hours: Decimal | None = None
     reason: Unclear | None = None
-    # A code and a number without an hours word ("4821 3:30"): hours only for a job the sender holds,
-    # for an offered job just a code (`resolve` decides).
+    # Hours without an hours word ("4821 3:30", "3,5", "von 14 bis 17 Uhr", "90 Minuten"): with a code,
+    # hours only for a job the sender holds, for an offered job just a code; without one, hours only when
+    # exactly the sender's jobs that wait for hours can be meant (`resolve` decides).
     implicit_hours: bool = False
 
 
@@ -161,9 +174,11 @@ def _own_text(text: str) -> _OwnText:
 
 # --- Tokens -------------------------------------------------------------------------------------------
 
-# A number keeps its separators ("3,5", "12.05.2026", "3:30", "1/2") and a minus glued to it ("-3").
+# A number keeps its separators ("3,5", "12.05.2026", "3:30", "1/2") and a minus glued to it ("-3"); a
+# dash between two tokens is kept for the hours ("14-17:30 Uhr").
 _TOKEN = re.compile(
     r"(?P<number>(?:(?<![\w.,:/])[-−–])?\d+(?:[.,:/]\d+)*)"
+    r"|(?P<dash>[-−–—])"
     r"|(?P<word>[^\W\d_]+)"
     r"|(?P<yes>[\U0001F44D\U0001F44C\u2705\u2714\u2611])"  # 👍 👌 ✅ ✔ ☑
     r"|(?P<no>[\U0001F44E\u274C\u2716\u274E\U0001F6AB])"  # 👎 ❌ ✖ ❎ 🚫
@@ -175,20 +190,13 @@ CODE, NUMBER, DATE, THUMBS_UP, THUMBS_DOWN = "QCODE", "QNUM", "QDATE", "QYES", "
 _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}")
 
 
-@dataclass(frozen=True)
-class _Number:
-    index: int  # position among all tokens
-    raw: str  # without the minus
-    negative: bool
-
-
 @dataclass
 class _Tokens:
     words: list[str]
     codes: list[str]
-    numbers: list[_Number]  # numbers that are not codes
     almost_codes: bool  # three or five digits: a mistyped code
     question: bool
+    atoms: list[Token]  # everything but question marks, for reading the hours (`volunteers.replies.hours`)
 
 
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
@@ -205,32 +213,40 @@ def _prepare(text: str) -> str:
 
 def _tokens(text: str) -> _Tokens:
     text = _PHONE.sub(" ", text)
-    result = _Tokens(words=[], codes=[], numbers=[], almost_codes=False, question=False)
+    result = _Tokens(words=[], codes=[], almost_codes=False, question=False, atoms=[])
     for match in _TOKEN.finditer(text):
         kind, value = match.lastgroup, match.group()
         if kind == "question":
             result.question = True
-        elif kind == "yes":
-            result.words.append(THUMBS_UP)
-        elif kind == "no":
-            result.words.append(THUMBS_DOWN)
+        elif kind == "dash":
+            result.atoms.append(Token(TokenKind.DASH, "-"))
+        elif kind in ("yes", "no"):
+            result.words.append(THUMBS_UP if kind == "yes" else THUMBS_DOWN)
+            result.atoms.append(Token(TokenKind.OTHER, result.words[-1]))
         elif kind == "word":
             result.words.append(value.upper().translate(_UMLAUTS))
+            result.atoms.append(Token(TokenKind.WORD, result.words[-1]))
         else:
-            negative = not value[0].isdigit()
-            raw = value.lstrip("-−–")
-            if raw.isdigit() and len(raw) == 4:
-                # Job codes are exactly four digits (casework.codes); "0421" is no code of ours but
-                # still meant as one, so it is read as a code that nobody was offered.
-                result.codes.append(raw)
-                result.words.append(CODE)
-            elif _DATE.fullmatch(raw):
-                result.words.append(DATE)
-            else:
-                result.almost_codes |= raw.isdigit() and len(raw) in (3, 5)
-                result.numbers.append(_Number(len(result.words), raw, negative))
-                result.words.append(NUMBER)
+            _number(result, value)
     return result
+
+
+def _number(result: _Tokens, value: str) -> None:
+    negative = not value[0].isdigit()
+    raw = value.lstrip("-−–")
+    if raw.isdigit() and len(raw) == 4:
+        # Job codes are exactly four digits (casework.codes); "0421" is no code of ours but
+        # still meant as one, so it is read as a code that nobody was offered.
+        result.codes.append(raw)
+        result.words.append(CODE)
+        result.atoms.append(Token(TokenKind.CODE, raw))
+    elif _DATE.fullmatch(raw):
+        result.words.append(DATE)
+        result.atoms.append(Token(TokenKind.OTHER, DATE))
+    else:
+        result.almost_codes |= raw.isdigit() and len(raw) in (3, 5)
+        result.words.append(NUMBER)
+        result.atoms.append(Token(TokenKind.NUMBER, f"-{raw}" if negative else raw))
 
 
 # --- Signals ----------------------------------------------------------------------------------------
@@ -277,7 +293,7 @@ _SOFT_YES = _phrases(
     r"O+K+|O+KA+Y+|O+KE+Y*|O+KI+|KLA+R+|KLARO|GE+R+N+E*|PA+S+T+|BIN DABEI|MACHE? ICHS?|KANN ICH MACHEN|ICH KANN"
     r"|KANN ICH|UEBERNEHME|UEBERNEHMEN|NEHME ICH|KOMME|QYES"
 )
-_HOURS = _phrases(r"STUNDEN|STUNDE|STD|STDN|STUNDENZETTEL|(?<=QNUM )H")
+_HOURS = _phrases("|".join(sorted(hours_reading.SIGNAL_WORDS)) + r"|STUNDENZETTEL|(?<=QNUM )(?:H|HR|HRS)")
 _CONDITION = _phrases(
     r"ABER|WENN|WENNS|FALLS|SOFERN|ERST|NUR|VIELLEICHT|EVENTUELL|EVTL|VLLT|VLT|AB|BIS|SPAETER|UNGEFAEHR|CA"
 )
@@ -355,12 +371,20 @@ def _acknowledges_only(words: list[str]) -> bool:
 
 # --- Hours without an hours word --------------------------------------------------------------------------
 
-# "4821 3:30", "Einsatz 4821: 3,5", "4821 - 4": a code, one number and nothing that says yes or no.
-_IMPLICIT_HOURS_WORDS = frozenset({CODE, NUMBER, "EINSATZ", "CODE", "HALLO", "DANKE", "GESTERN", "HEUTE"})
+# "4821 3:30", "Einsatz 4821: 3,5", "4821 - 4", "3,5", "Danke, war von 14 bis 17.30 Uhr da", "90 Minuten": a
+# figure, nothing that says yes or no, and besides it only words like these. Hours only where `resolve` finds
+# nothing else the sender can mean.
+_IMPLICIT_HOURS_WORDS = frozenset(
+    {
+        "EINSATZ", "CODE", "HALLO", "HI", "DANKE", "DANKESCHOEN", "VIELEN", "DANK", "GESTERN", "HEUTE", "VORGESTERN",
+        "CA", "ETWA", "UNGEFAEHR", "ZIRKA", "CIRCA", "INSGESAMT", "GESAMT", "GENAU", "ICH", "WAR", "WAREN", "ES",
+        "DA", "DORT", "BEI", "ORT", "ALSO", "SIND", "BETREUT", "GEARBEITET",
+    }
+)  # fmt: skip
 
 
-def _implicit_hours(tokens: _Tokens) -> bool:
-    return bool(tokens.codes and tokens.numbers) and all(word in _IMPLICIT_HOURS_WORDS for word in tokens.words)
+def _implicit_hours(reading: hours_reading.Reading) -> bool:
+    return reading.found and all(word in _IMPLICIT_HOURS_WORDS for word in reading.rest)
 
 
 # A reply that starts with a command and its code ("JA 4821, wann genau?") is meant, question or not.
@@ -417,8 +441,9 @@ def parse(text: str) -> Reply:
         if _EMOJI.search(own.text):  # "😊", "🙏": like a thumbs up, maybe only "read"
             return Reply(kind=ReplyKind.ACKNOWLEDGE, text=text)
         return Reply(kind=ReplyKind.OTHER, text=text)
-    kind, reason = _kind(tokens.words, _signals(tokens.words))
-    implicit_hours = kind is ReplyKind.OTHER and _implicit_hours(tokens)
+    reading = hours_reading.read(tokens.atoms)
+    kind, reason = _kind(tokens.words, _signals(tokens.words), figure=reading.found)
+    implicit_hours = kind is ReplyKind.OTHER and _implicit_hours(reading)
     if implicit_hours:
         kind = ReplyKind.HOURS
     elif kind is ReplyKind.OTHER and tokens.codes:
@@ -427,16 +452,16 @@ def parse(text: str) -> Reply:
         return Reply(kind=kind, text=text, code=_single(tokens.codes), reason=reason)
     if kind is ReplyKind.ACCEPT and not tokens.codes and _acknowledges_only(tokens.words):
         return Reply(kind=ReplyKind.ACKNOWLEDGE, text=text)
-    if tokens.question and not _starts_with_command(tokens.words):
-        return _unclear(text, Unclear.QUESTION, code=_single(tokens.codes))
-    if len(set(tokens.codes)) > 1:
-        return _unclear(text, Unclear.SEVERAL_CODES)
     code = _single(tokens.codes)
+    if tokens.question and not _starts_with_command(tokens.words):
+        return Reply(ReplyKind.UNCLEAR, text, code=code, reason=Unclear.QUESTION, implicit_hours=implicit_hours)
+    if len(set(tokens.codes)) > 1:
+        return Reply(ReplyKind.UNCLEAR, text, reason=Unclear.SEVERAL_CODES, implicit_hours=implicit_hours)
     if kind is ReplyKind.HOURS:
-        hours, problem = _hours(tokens)
-        if problem is not None:
+        if reading.hours is None:
+            problem = _HOURS_PROBLEMS[reading.problem or Problem.MISSING]
             return Reply(ReplyKind.UNCLEAR, text, code=code, reason=problem, implicit_hours=implicit_hours)
-        return Reply(kind=kind, text=text, code=code, hours=hours, implicit_hours=implicit_hours)
+        return Reply(kind=kind, text=text, code=code, hours=reading.hours, implicit_hours=implicit_hours)
     if code is None and tokens.almost_codes:
         return _unclear(text, Unclear.BAD_CODE)
     return Reply(kind=kind, text=text, code=code)
@@ -450,20 +475,26 @@ def _single(codes: list[str]) -> str | None:
     return codes[0] if len(set(codes)) == 1 else None
 
 
+def _declines(words: list[str]) -> bool:
+    """A no in more words than "leider" alone (which alone declines an offer, and regrets in an hours report)."""
+    return "decline" in _signals([word for word in words if word != "LEIDER"]).first
+
+
 def _starts_with_command(words: list[str]) -> bool:
     start = words[:3]
     return CODE in start and any(_COMMAND.fullmatch(word) for word in start)
 
 
-def _kind(words: list[str], signals: _Signals) -> tuple[ReplyKind, Unclear | None]:
+def _kind(words: list[str], signals: _Signals, *, figure: bool) -> tuple[ReplyKind, Unclear | None]:
+    """What the words say; `figure`: something in them is written as hours (`volunteers.replies.hours`)."""
     first = signals.first
     yes_at = [first[name] for name in ("strong_yes", "soft_yes") if name in first]
     has_yes = bool(yes_at)
     if "jein" in first:
         return ReplyKind.UNCLEAR, Unclear.CONFLICT
-    if "hours" in first and NUMBER in words:
-        # An hours report may say "ok" or "danke", but not yes or no to something.
-        if "strong_yes" in first or "decline" in first or "withdraw" in first:
+    if "hours" in first and figure:
+        # An hours report may say "ok", "danke" or "leider" ("leider nur 2 Std"), but not yes or no to something.
+        if "strong_yes" in first or "withdraw" in first or ("decline" in first and _declines(words)):
             return ReplyKind.UNCLEAR, Unclear.CONFLICT
         return ReplyKind.HOURS, None
     if "withdraw" in first:
@@ -482,49 +513,6 @@ def _kind(words: list[str], signals: _Signals) -> tuple[ReplyKind, Unclear | Non
     if "hours" in first and CODE in words:
         return ReplyKind.UNCLEAR, Unclear.HOURS_MISSING
     return ReplyKind.OTHER, None
-
-
-_FRACTION_VALUES = {"1/2": Decimal("0.5"), "1/4": Decimal("0.25"), "3/4": Decimal("0.75")}
-_DECIMAL = re.compile(r"(\d+)(?:[.,](\d+))?")
-# Hours and minutes: "3:30" is three and a half hours (a clock time is caught by the job's window).
-_HOURS_MINUTES = re.compile(r"(\d{1,2}):([0-5]\d)")
-MINUTES_PER_HOUR = 60
-
-
-def _hours(tokens: _Tokens) -> tuple[Decimal | None, Unclear | None]:
-    """The one number of an hours report: "3", "3,5", "3.5", "2,25", "2 1/2", "2½", "½"."""
-    numbers = tokens.numbers
-    if not numbers:
-        return None, Unclear.HOURS_MISSING
-    if len(numbers) == 2 and numbers[1].index == numbers[0].index + 1 and numbers[1].raw in _FRACTION_VALUES:
-        whole, fraction = numbers
-        if not whole.raw.isdigit():
-            return None, Unclear.HOURS_INVALID
-        value, negative = Decimal(whole.raw) + _FRACTION_VALUES[fraction.raw], whole.negative
-    elif len(numbers) == 1:
-        (number,) = numbers
-        negative = number.negative
-        clock = _HOURS_MINUTES.fullmatch(number.raw)
-        if number.raw in _FRACTION_VALUES:
-            value = _FRACTION_VALUES[number.raw]
-        elif clock is not None:
-            minutes = int(clock.group(2))
-            if minutes * 10**HOURS_DECIMALS % MINUTES_PER_HOUR:  # "3:20" is 3,333… hours: ask for a number
-                return None, Unclear.HOURS_INVALID
-            value = Decimal(clock.group(1)) + Decimal(minutes) / MINUTES_PER_HOUR
-        else:
-            match = _DECIMAL.fullmatch(number.raw)
-            if match is None:
-                return None, Unclear.HOURS_INVALID
-            whole_part, decimals = match.groups()
-            if decimals is not None and len(decimals) > HOURS_DECIMALS:
-                return None, Unclear.HOURS_TOO_PRECISE
-            value = Decimal(f"{whole_part}.{decimals}" if decimals else whole_part)
-    else:
-        return None, Unclear.HOURS_INVALID
-    if negative or value <= 0 or value > MAX_HOURS:
-        return None, Unclear.HOURS_OUT_OF_RANGE
-    return value, None
 
 
 # --- Resolution ------------------------------------------------------------------------------------------
@@ -566,23 +554,34 @@ _HOURS_REASONS = frozenset(
 _KEYWORD_ACTIONS = {ReplyKind.OPT_OUT: Action.OPT_OUT, ReplyKind.OPT_IN: Action.OPT_IN, ReplyKind.HELP: Action.HELP}
 
 
-def resolve(reply: Reply, offered_codes: Collection[str], assigned_codes: Collection[str] = ()) -> Decision:
-    """What to do with `reply` from a sender with open offers `offered_codes` and active assignments
-    (that can still be withdrawn from or have hours reported) `assigned_codes`.
+def resolve(
+    reply: Reply,
+    offered_codes: Collection[str],
+    assigned_codes: Collection[str] = (),
+    awaiting_codes: Collection[str] = (),
+) -> Decision:
+    """What to do with `reply` from a sender with open offers `offered_codes`, active assignments (that can
+    still be withdrawn from or have hours reported) `assigned_codes`, and among those `awaiting_codes`: the
+    jobs that are over and wait for their hours (not cancelled, no hours confirmed).
 
     Accepting needs an offered code; withdrawing and hours need an assigned one. A no for a job the
-    sender holds is a withdrawal, a withdrawal of a job only offered is a no.
+    sender holds is a withdrawal, a withdrawal of a job only offered is a no. Hours without a code go to
+    the one job awaiting them (or the only one held); with several, the answer asks which.
     """
     offered, assigned = frozenset(offered_codes), frozenset(assigned_codes)
+    awaiting = frozenset(awaiting_codes) & assigned
     if reply.kind is ReplyKind.HELP:
         return Decision(Action.HELP, code=_sole(offered) or _sole(offered | assigned))
     if reply.kind in _KEYWORD_ACTIONS:
         return Decision(_KEYWORD_ACTIONS[reply.kind])
-    if reply.implicit_hours and reply.code not in assigned:
+    if reply.implicit_hours and reply.code is None and (offered or not awaiting):
+        # "3,5" or "von 14 bis 17 Uhr" alone, next to an offer or with no job over: could mean anything.
+        return Decision(Action.FORWARD_TO_STAFF)
+    if reply.implicit_hours and reply.code is not None and reply.code not in assigned:
         # "4821 3" about a job only offered (or nobody's): a code and a number, not hours.
-        return _clarify(Unclear.CODE_ONLY, reply.code, offered, assigned)
+        return _clarify(Unclear.CODE_ONLY, reply.code, offered, assigned, awaiting)
     if reply.kind is ReplyKind.UNCLEAR:
-        return _clarify(reply.reason, reply.code, offered, assigned)
+        return _clarify(reply.reason, reply.code, offered, assigned, awaiting)
     if reply.kind is ReplyKind.ACKNOWLEDGE:
         return _acknowledge(offered, assigned)
     if reply.kind is ReplyKind.ACCEPT:
@@ -592,7 +591,7 @@ def resolve(reply: Reply, offered_codes: Collection[str], assigned_codes: Collec
     if reply.kind is ReplyKind.WITHDRAW:
         return _withdraw(reply.code, offered, assigned)
     if reply.kind is ReplyKind.HOURS and reply.hours is not None:
-        return _report_hours(reply.code, reply.hours, assigned)
+        return _report_hours(reply.code, reply.hours, assigned, awaiting)
     return Decision(Action.FORWARD_TO_STAFF)
 
 
@@ -600,11 +599,20 @@ def _sole(codes: frozenset[str]) -> str | None:
     return next(iter(codes)) if len(codes) == 1 else None
 
 
-def _clarify(reason: Unclear | None, code: str | None, offered: frozenset[str], assigned: frozenset[str]) -> Decision:
-    """Unclear: the answer names the code the reply gave, else the sender's only one (an assigned job for
-    hours, an offered one for a yes or no), never an example that could be someone else's job."""
-    if code is None:
-        code = _sole(assigned) if reason in _HOURS_REASONS else _sole(offered) or _sole(offered | assigned)
+def _clarify(
+    reason: Unclear | None,
+    code: str | None,
+    offered: frozenset[str],
+    assigned: frozenset[str],
+    awaiting: frozenset[str] = frozenset(),
+) -> Decision:
+    """Unclear: the answer names the code the reply gave, else the sender's only one (for hours the job
+    awaiting them or the only one held, for a yes or no the offered one), never an example that could be
+    someone else's job."""
+    if code is None and reason in _HOURS_REASONS:
+        code = _sole(awaiting or assigned)
+    elif code is None:
+        code = _sole(offered) or _sole(offered | assigned)
     return Decision(Action.CLARIFY, code=code, reason=reason)
 
 
@@ -677,17 +685,20 @@ def _no_or_withdrawal(
     return Decision(Action.NOTHING_OPEN)
 
 
-def _report_hours(code: str | None, hours: Decimal, assigned: frozenset[str]) -> Decision:
+def _report_hours(code: str | None, hours: Decimal, assigned: frozenset[str], awaiting: frozenset[str]) -> Decision:
+    """Hours for the job named, if the sender holds it; without a code for the one job awaiting hours
+    (else the only one held: too early, or confirmed already, the caller answers); with several, ask."""
+    candidates = awaiting or assigned
     if code is not None:
         if code in assigned:
             return Decision(Action.REPORT_HOURS, code=code, hours=hours)
-        return _unknown_code(code, assigned, "STUNDEN", hours)
-    if not assigned:
+        return _unknown_code(code, candidates, "STUNDEN", hours)
+    if not candidates:
         # Hours for a job that is over and done still matter: staff find it.
         return Decision(Action.FORWARD_TO_STAFF, hours=hours)
-    if len(assigned) == 1:
-        return Decision(Action.REPORT_HOURS, code=next(iter(assigned)), hours=hours)
-    return Decision(Action.ASK_CODE, hours=hours, choices=tuple(sorted(assigned)))
+    if len(candidates) == 1:
+        return Decision(Action.REPORT_HOURS, code=next(iter(candidates)), hours=hours)
+    return Decision(Action.ASK_CODE, hours=hours, choices=tuple(sorted(candidates)))
 
 
 def _only_or_ask(action: Action, codes: frozenset[str]) -> Decision:

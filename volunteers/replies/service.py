@@ -3,15 +3,16 @@
 `handle_reply` is the hook telephony calls for every inbound SMS from a volunteer. An opt-out is honoured
 first, also in the middle of an outreach. Everything else is parsed (`rules.parse`) and resolved against
 the sender's open offers and active assignments (`rules.resolve`), then acted on: a yes goes to the
-assignment service, a no answers the offer, ABSAGE gives the assignment back, STUNDEN stores hours (one
-unconfirmed report per assignment, see `assignments.report_hours`).
+assignment service, a no answers the offer, ABSAGE gives the assignment back, hours ("STUNDEN 4821 3,5",
+"3 Std 15 Min", "von 14 bis 17.30 Uhr"; without the code for the one job awaiting them) are stored (one
+unconfirmed report per assignment, see `assignments.report_hours`) and the answer repeats them.
 
 Answered messages are marked handled. Unclear ones and free text stay open for staff (`handled_at`
 empty) and get at most one automatic answer a day (`messaging.service.auto_answered_recently`).
 Open for staff as well, but always answered: a withdrawal (the staff's alert in the message list, next
 to `open_withdrawals`), a code the sender was not offered ("Ja 9999": a typo, or a job staff should look
-at), hours that cannot be right or were already confirmed, and an opt-out of someone who still holds a job
-(will they still go?).
+at), hours that cannot be right, were already confirmed or are for a cancelled job, and an opt-out of
+someone who still holds a job (will they still go?).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from volunteers.outreach import texts as outreach_texts
 from volunteers.outreach.models import Offer, OfferStatus
 from volunteers.registry.models import Volunteer
 from volunteers.replies import texts as reply_texts
-from volunteers.replies.rules import Action, Decision, ReplyKind, parse, resolve
+from volunteers.replies.rules import Action, Decision, ReplyKind, Unclear, parse, resolve
 from volunteers.replies.texts import answer_for
 
 # Answers to messages that stay open for staff: limited to one a day per number.
@@ -50,10 +51,12 @@ CLOSED_BY_FILLING = (OfferStatus.SENT, OfferStatus.EXPIRED, OfferStatus.TOO_LATE
 
 @dataclass(frozen=True)
 class Situation:
-    """The sender's open offers and active assignments, by job code."""
+    """The sender's open offers and active assignments, by job code, and the codes of the jobs among
+    those that are over and wait for their hours."""
 
     offers: dict[str, Offer]
     assignments: dict[str, Assignment]
+    awaiting_hours: frozenset[str] = frozenset()
 
 
 def open_offers(db: Session, *, volunteer: Volunteer, now: datetime) -> dict[str, Offer]:
@@ -101,8 +104,12 @@ def handle_reply(
         contact.opt_out(volunteer, now=now)
         expire_open_offers(db, volunteer=volunteer, now=now)
         return sms_texts.OPTED_OUT
-    situation = Situation(open_offers(db, volunteer=volunteer, now=now), active_assignments(db, volunteer=volunteer))
-    decision = resolve(reply, situation.offers, situation.assignments)
+    situation = Situation(
+        open_offers(db, volunteer=volunteer, now=now),
+        active_assignments(db, volunteer=volunteer),
+        assignments.codes_awaiting_hours(db, volunteer_id=volunteer.id, now=now),
+    )
+    decision = resolve(reply, situation.offers, situation.assignments, situation.awaiting_hours)
     if decision.action is Action.CLARIFY and not (situation.offers or situation.assignments):
         # How to write JA 4821 helps nobody with nothing open ("Ich kann diese Woche nur vormittags").
         decision = Decision(Action.FORWARD_TO_STAFF)
@@ -210,6 +217,10 @@ def _report_hours(db: Session, ctx: Context) -> str:
         return reply_texts.hours_beyond_window(
             hours, ctx.code, window_hours(starts_at=job.starts_at, ends_at=job.ends_at)
         )
+    if result is HoursResult.NOT_POSITIVE:
+        return reply_texts.clarify(Unclear.HOURS_OUT_OF_RANGE, ctx.code)
+    if result is HoursResult.JOB_CANCELLED:
+        return reply_texts.hours_job_cancelled(ctx.code)
     if result is HoursResult.ALREADY_CONFIRMED:
         assert outcome.report is not None
         return reply_texts.hours_already_confirmed(ctx.code, outcome.report.hours)

@@ -59,11 +59,12 @@ def clarify(reason: Unclear | None, code: str | None = None) -> str:
         ),
         Unclear.HOURS_MISSING: f"Fluxx: Bitte schicken Sie die Stunden als Zahl mit, z. B. {_hours_example(code)}",
         Unclear.HOURS_INVALID: (
-            f"Fluxx: Bitte melden Sie die Stunden als eine Zahl, z. B. {_hours_example(code)} für dreieinhalb Stunden."
+            "Fluxx: Wie viele Stunden waren es genau? Bitte als eine Zahl, "
+            f"z. B. {_hours_example(code)} für dreieinhalb Stunden."
         ),
         Unclear.HOURS_OUT_OF_RANGE: (
-            "Fluxx: Bitte prüfen Sie die Stunden: mehr als 0 und höchstens 24 pro Meldung, "
-            f"z. B. {_hours_example(code)}"
+            "Fluxx: Stimmt die Zahl? Wir notieren mehr als 0 und höchstens 24 Stunden pro Einsatz. "
+            f"Bitte erneut senden, z. B. {_hours_example(code)}"
         ),
         Unclear.HOURS_TOO_PRECISE: (
             f"Fluxx: Bitte Stunden mit höchstens zwei Stellen nach dem Komma, z. B. STUNDEN {code or EXAMPLE_CODE} 2,25"
@@ -116,10 +117,10 @@ def ask_yes(choices: tuple[str, ...]) -> str:
 
 
 def hours_replaced(hours: Decimal, previous: Decimal, code: str) -> str:
-    """A second report before staff confirmed the first: it replaces the first."""
+    """A second report before staff confirmed the first: it replaces the first, and the answer says so."""
     return (
-        f"Fluxx: Danke! Wir haben für Einsatz {code} {outreach_texts.hours_de(hours)} statt bisher "
-        f"{outreach_texts.hours_de(previous)} notiert. Das Team bestätigt sie noch."
+        f"Fluxx: Danke! {outreach_texts.hours_de(hours)} für Einsatz {code} sind notiert, das ersetzt Ihre "
+        f"Angabe von {outreach_texts.hours_de(previous)}. Das Team bestätigt sie noch."
     )
 
 
@@ -143,8 +144,16 @@ def hours_beyond_window(hours: Decimal, code: str, window: Decimal) -> str:
 def hours_already_confirmed(code: str, confirmed: Decimal) -> str:
     """A report after staff confirmed the hours: nothing is changed, staff see the message."""
     return (
-        f"Fluxx: Für Einsatz {code} sind schon {outreach_texts.hours_de(confirmed)} bestätigt. "
-        f"Das Team sieht Ihre Nachricht und meldet sich. Fragen: {HOTLINE}"
+        f"Fluxx: Für Einsatz {code} sind schon {outreach_texts.hours_de(confirmed)} bestätigt, per SMS ändern wir "
+        f"sie nicht mehr. Stimmt etwas nicht? Bitte rufen Sie uns an: {HOTLINE}"
+    )
+
+
+def hours_job_cancelled(code: str) -> str:
+    """Hours for a job that was cancelled: nothing is stored, staff see the message."""
+    return (
+        f"Fluxx: Einsatz {code} wurde abgesagt, dafür notieren wir keine Stunden. Das Team sieht Ihre "
+        f"Nachricht und meldet sich. Fragen: {HOTLINE}"
     )
 
 

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from casework.enums import HoursStatus, JobStatus
+from casework.jobs.models import CareJob
 from tests.factories import make_job, make_volunteer
 from tests.volunteers.builders import make_assignment, make_family_case
 from volunteers.assignments import rules
 from volunteers.assignments import service as assignments
-from volunteers.assignments.models import HoursReport
+from volunteers.assignments.models import AssignmentStatus, HoursReport
 from volunteers.assignments.service import HoursResult
 from volunteers.registry.models import Volunteer
 
@@ -38,6 +39,20 @@ AFTER = END + timedelta(hours=2)
 )
 def test_hours_are_checked_against_the_jobs_start_and_window(hours, now, check):
     assert rules.check_hours(hours, starts_at=START, ends_at=END, now=now) == check
+
+
+@pytest.mark.parametrize(
+    ("hours", "cancelled", "check"),
+    [
+        (Decimal(0), False, rules.HoursCheck.NOT_POSITIVE),
+        (Decimal("-1"), False, rules.HoursCheck.NOT_POSITIVE),
+        (Decimal("0.25"), False, rules.HoursCheck.OK),
+        (Decimal(3), True, rules.HoursCheck.JOB_CANCELLED),
+        (Decimal(0), True, rules.HoursCheck.JOB_CANCELLED),
+    ],
+)
+def test_no_hours_for_zero_or_less_or_a_cancelled_job(hours, cancelled, check):
+    assert rules.check_hours(hours, starts_at=START, ends_at=END, now=AFTER, job_cancelled=cancelled) == check
 
 
 def test_the_window_is_exact_hours():
@@ -79,6 +94,38 @@ def test_nothing_is_stored_before_the_job_or_beyond_its_window(db):
     assert report(db, assignment, "3", now=START - timedelta(hours=1)).result == HoursResult.NOT_STARTED
     assert report(db, assignment, "24").result == HoursResult.BEYOND_WINDOW
     assert stored(db) == []
+
+
+def test_nothing_is_stored_for_zero_hours_or_a_cancelled_job(db):
+    assignment = held_assignment(db)
+    assert report(db, assignment, "0").result == HoursResult.NOT_POSITIVE
+    db.get_one(CareJob, assignment.job_id).status = JobStatus.CANCELLED
+    db.commit()
+    assert report(db, assignment, "3").result == HoursResult.JOB_CANCELLED
+    assert stored(db) == []
+
+
+def test_jobs_awaiting_hours_are_over_not_cancelled_and_without_confirmed_hours(db):
+    volunteer = make_volunteer(db)
+    case = make_family_case(db)
+
+    def held(code: str, starts_at: datetime, status: JobStatus = JobStatus.FILLED):
+        job = make_job(db, case, code=code, status=status, starts_at=starts_at, ends_at=starts_at + timedelta(hours=4))
+        assignment = make_assignment(db, job, volunteer)
+        job.status = status
+        db.commit()
+        return assignment
+
+    held("1001", START)
+    held("1002", START - timedelta(days=1))
+    held("1003", AFTER)  # still to come
+    held("1004", START, JobStatus.CANCELLED)
+    report(db, held("1005", START), "2").report.status = HoursStatus.CONFIRMED
+    report(db, held("1006", START), "2")  # reported, not confirmed: may still be corrected
+    held("1007", START).status = AssignmentStatus.RELEASED
+    db.commit()
+    awaiting = assignments.codes_awaiting_hours(db, volunteer_id=volunteer.id, now=AFTER)
+    assert awaiting == {"1001", "1002", "1006"}
 
 
 def test_confirmed_hours_are_never_changed_by_a_later_report(db):

@@ -262,7 +262,7 @@ def test_a_second_report_replaces_the_unconfirmed_first_and_says_so(db, client, 
     )
     first_id = db.scalar(select(HoursReport.id))
     assert text_in(client, settings, w.volunteer.phone, "4821 3:30") == (
-        "Fluxx: Danke! Wir haben für Einsatz 4821 3,5 Stunden statt bisher 5 Stunden notiert. "
+        "Fluxx: Danke! 3,5 Stunden für Einsatz 4821 sind notiert, das ersetzt Ihre Angabe von 5 Stunden. "
         "Das Team bestätigt sie noch."
     )
     assert reports(db) == [(Decimal("3.50"), HoursStatus.REPORTED)]
@@ -302,8 +302,8 @@ def test_hours_after_staff_confirmed_them_change_nothing_and_wait_for_staff(db, 
     db.commit()
     answer = text_in(client, settings, w.volunteer.phone, "STUNDEN 4821 4")
     assert answer == (
-        "Fluxx: Für Einsatz 4821 sind schon 3,5 Stunden bestätigt. Das Team sieht Ihre Nachricht und meldet sich. "
-        f"Fragen: {sms_texts.HOTLINE}"
+        "Fluxx: Für Einsatz 4821 sind schon 3,5 Stunden bestätigt, per SMS ändern wir sie nicht mehr. "
+        f"Stimmt etwas nicht? Bitte rufen Sie uns an: {sms_texts.HOTLINE}"
     )
     assert reports(db) == [(Decimal("3.50"), HoursStatus.CONFIRMED)]
     assert w.inbound().handled_at is None

@@ -66,6 +66,8 @@ ANSWERS = {action: answer for action in Action if (answer := answer_for(decision
     "hours too early": reply_texts.hours_too_early("4821", datetime(2026, 11, 27, 8, tzinfo=UTC)),
     "hours beyond the window": reply_texts.hours_beyond_window(Decimal("23.75"), "4821", Decimal("4.25")),
     "hours already confirmed": reply_texts.hours_already_confirmed("4821", Decimal("12.25")),
+    "hours replaced, long figures": reply_texts.hours_replaced(Decimal("12.25"), Decimal("23.75"), "4821"),
+    "hours for a cancelled job": reply_texts.hours_job_cancelled("4821"),
 }
 
 
