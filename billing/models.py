@@ -58,6 +58,8 @@ class Bill(Base):
     debtor_name: Mapped[str | None] = mapped_column(String(160))
     debtor_address: Mapped[str | None] = mapped_column(Text)
     payment_method: Mapped[PaymentMethod] = mapped_column(String(16), default=PaymentMethod.TRANSFER)
+    # The family's SEPA mandate the bill is collected with (payment_method DIRECT_DEBIT).
+    mandate_id: Mapped[int | None] = mapped_column(ForeignKey("sepa_mandate.id"))
     # A corrected bill names the cancelled bill it replaces.
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("bill.id"))
     cancelled_at: Mapped[datetime | None]

@@ -288,13 +288,17 @@ def volunteers_import(
 @bills_app.command("issue")
 def bills_issue(
     month: Annotated[str, typer.Option("--month", help="Der Monat der bestätigten Stunden, z. B. 2026-11.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Ordner für die Lastschriftdatei (SEPA pain.008) des Monats.")
+    ] = Path("."),
 ) -> None:
     """Die Rechnungen eines Monats stellen: eine je Fall mit bestätigten, noch nicht berechneten Stunden.
 
     Ein zweiter Lauf stellt nichts doppelt; Fälle ohne berechenbare Stunden bekommen keine Rechnung.
+    Rechnungen von Familien mit Lastschriftmandat stehen in der Lastschriftdatei lastschriften-JJJJ-MM.xml.
     """
     from billing.bills import rules
-    from billing.bills.service import Terms, issue_month
+    from billing.bills.service import Terms, issue_month, sepa_file
     from core import audit
     from core.clock import system_clock
     from core.errors import FieldErrors
@@ -321,10 +325,20 @@ def bills_issue(
         )  # fmt: skip
     if not run.bills:
         typer.echo(f"Für {label} ist nichts zu berechnen: keine bestätigten Stunden ohne Rechnung.")
-        return
-    numbers = f"{run.bills[0].number} bis {run.bills[-1].number}" if len(run.bills) > 1 else run.bills[0].number
-    count = "1 Rechnung" if len(run.bills) == 1 else f"{len(run.bills)} Rechnungen"
-    typer.echo(f"{count} für {label} gestellt ({numbers}), zusammen {money_de(run.total)}.")
+    else:
+        numbers = f"{run.bills[0].number} bis {run.bills[-1].number}" if len(run.bills) > 1 else run.bills[0].number
+        count = "1 Rechnung" if len(run.bills) == 1 else f"{len(run.bills)} Rechnungen"
+        typer.echo(f"{count} für {label} gestellt ({numbers}), zusammen {money_de(run.total)}.")
+    with factory() as db:
+        document, collections = sepa_file(db, month=first, settings=settings)
+    if document is not None:
+        target = out / f"lastschriften-{first:%Y-%m}.xml"
+        try:
+            target.write_bytes(document)
+        except OSError:
+            typer.echo(f"Fehler: Die Lastschriftdatei lässt sich nicht nach „{target}“ schreiben.", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"Lastschriftdatei mit {collections} Einzug/Einzügen: {target}")
 
 
 @app.command()

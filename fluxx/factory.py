@@ -200,6 +200,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     # Fixed paths before /{id} paths: /cases (search) and /cases/new come before /cases/{case_id}.
     from billing.bills import views as bills
     from billing.hours import views as hours
+    from billing.mandates import views as mandates
     from billing.tariff import views as tariff
     from casework.audit import views as audit
     from casework.calls import views as calls
@@ -221,7 +222,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
         shell.router, shell.staff_admin, dashboard.router, reference.router, search.router, cases.router,
         calls.router, jobs.router, jobs.coordinators, outreach.router, outreach.coordinators, audit.router,
         voice.webhooks, voice.router, sms.webhooks, sms.router, volunteer_imports.router, volunteers.router,
-        undo.router, hours.router, bills.router, tariff.router,
+        undo.router, hours.router, bills.router, tariff.router, mandates.router,
     ):  # fmt: skip
         app.include_router(router)
     if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)

@@ -17,13 +17,15 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.bills import rules
 from billing.bills.printed import Issuer, Printed, printed
 from billing.bills.rules import Line
-from billing.models import Bill, BillLine, PaymentMethod
+from billing.bills.sepa import Collection, Creditor, pain008
+from billing.mandates import service as mandates
+from billing.models import Bill, BillLine, PaymentMethod, SepaMandate
 from billing.tariff import rules as tariff
 from billing.tariff import service as tariffs
 from casework.cases.models import Case
@@ -148,13 +150,15 @@ def _write(
     db: Session, *, case: Case, draft: Draft, month: date, terms: Terms, actor: audit.Actor, corrects: Bill | None
 ) -> Bill:
     issued = actor.now.astimezone(terms.zone).date()
+    mandate = mandates.active(db, case_id=case.id)
     seq = next_number(db, scope=rules.NUMBER_SCOPE, year=issued.year)  # last: a bill not made takes none
     bill = Bill(
         number=rules.bill_number(issued.year, seq), year=issued.year, seq=seq, case_id=case.id, period_month=month,
         status=BillStatus.ISSUED, total=draft.total, issued_at=actor.now, issued_by_id=actor.staff_id,
         issue_date=issued, due_date=rules.due_date(issued, terms.payment_days),
         debtor_name=(case.caller_name or "").strip() or None, debtor_address=(case.address or "").strip() or None,
-        payment_method=PaymentMethod.TRANSFER, corrects_id=corrects.id if corrects else None,
+        payment_method=PaymentMethod.DIRECT_DEBIT if mandate else PaymentMethod.TRANSFER,
+        mandate_id=mandate.id if mandate else None, corrects_id=corrects.id if corrects else None,
     )  # fmt: skip
     db.add(bill)
     db.flush()
@@ -376,3 +380,37 @@ def accounting_rows(db: Session, *, month: date, cost_centre: str) -> list[Seque
 
 def _de(day: date | None) -> str:
     return f"{day:%d.%m.%Y}" if day else ""
+
+
+def collections(db: Session, *, month: date) -> list[Collection]:
+    """The month's issued bills collected by direct debit, with their mandates, in number order."""
+    rows = db.execute(
+        select(Bill, SepaMandate)
+        .join(SepaMandate, SepaMandate.id == Bill.mandate_id)
+        .where(Bill.period_month == month, Bill.status == BillStatus.ISSUED,
+               Bill.payment_method == PaymentMethod.DIRECT_DEBIT)
+        .order_by(Bill.year, Bill.seq)
+    ).all()  # fmt: skip
+    found = []
+    for bill, mandate in rows:
+        earlier = db.scalar(select(Bill.id).where(Bill.mandate_id == mandate.id, Bill.period_month < month).limit(1))
+        found.append(Collection(
+            bill_number=bill.number, holder=mandate.holder, iban=mandate.iban, bic=mandate.bic, amount=bill.total,
+            mandate_reference=mandate.reference, mandate_signed=mandate.signed_on, first=earlier is None,
+        ))  # fmt: skip
+    return found
+
+
+def sepa_file(db: Session, *, month: date, settings: Settings) -> tuple[bytes | None, int]:
+    """The month's pain.008 file and how many collections it holds (None when there are none)."""
+    found = collections(db, month=month)
+    if not found:
+        return None, 0
+    creditor = Creditor(settings.billing_issuer, settings.billing_iban, settings.billing_bic,
+                        settings.billing_creditor_id)  # fmt: skip
+    latest_due = db.scalar(
+        select(func.max(Bill.due_date)).where(
+            Bill.period_month == month, Bill.payment_method == PaymentMethod.DIRECT_DEBIT
+        )
+    )
+    return pain008(creditor, found, collect_on=latest_due or month), len(found)

@@ -90,6 +90,24 @@ def issue(request: Request, db: DB, staff: CurrentStaff, posted: FormFields) -> 
     return flash.add(RedirectResponse(f"/bills?month={chosen:%Y-%m}", status_code=303), request, message)
 
 
+@router.get("/bills/sepa.xml")
+def sepa_xml(request: Request, db: DB, staff: CurrentStaff, month: str = "") -> Response:
+    """The month's SEPA direct-debit file (pain.008) for the bank, validated against its schema."""
+    chosen, errors = _month(month, request)
+    if errors:
+        return Response(errors["month"], status_code=422, media_type="text/plain; charset=utf-8")
+    document, count = bills.sepa_file(db, month=chosen, settings=context_of(request).settings)
+    audit.viewed(db, actor(request, staff), action="bills.sepa", object_type="bill",
+                 detail={"month": chosen.isoformat(), "collections": count})  # fmt: skip
+    if document is None:
+        message = f"Für {rules.month_label(chosen)} gibt es keine Rechnungen mit Lastschriftmandat."
+        return Response(message, status_code=404, media_type="text/plain; charset=utf-8")
+    return Response(
+        document, media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="lastschriften-{chosen:%Y-%m}.xml"'},
+    )  # fmt: skip
+
+
 @router.get("/bills/export.csv")
 def accounting_csv(request: Request, db: DB, staff: CurrentStaff, month: str = "") -> Response:
     chosen, errors = _month(month, request)

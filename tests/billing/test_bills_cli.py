@@ -56,3 +56,28 @@ def test_two_runs_at_once_issue_every_hour_once_with_numbers_without_gap_or_dupl
     assert seqs == list(range(1, 31))  # no gap, no duplicate
     billed = db.scalars(select(BillLine.hours_report_id).join(Bill).where(Bill.status == BillStatus.ISSUED)).all()
     assert sorted(billed) == sorted(r.id for r in reports)  # every hour on exactly one bill
+
+
+def test_the_run_writes_the_month_s_direct_debit_file_when_a_family_gave_a_mandate(db, installation):
+    from datetime import UTC, date, datetime
+
+    from billing.mandates import service as mandates
+    from core import audit
+
+    case = family(db, caller_name="Familie Demir")
+    worked(db, case, hours="3.5")
+    mandates.record(
+        db,
+        case_id=case.id,
+        holder="Aylin Demir",
+        iban="DE89370400440532013000",
+        bic=None,
+        signed_on=date(2026, 11, 2),
+        actor=audit.Actor(None, None, datetime(2026, 11, 2, tzinfo=UTC)),
+    )
+    db.commit()
+    finished = installation.run("bills", "issue", "--month", "2026-11", "--out", str(installation.workdir))
+    assert finished.returncode == 0, finished.output
+    target = installation.workdir / "lastschriften-2026-11.xml"
+    assert f"Lastschriftdatei mit 1 Einzug/Einzügen: {target}" in finished.stdout
+    assert b"pain.008.001.02" in target.read_bytes() and b"FLUXX-" in target.read_bytes()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.bills.service import Terms, issue_case
+from billing.models import SepaMandate
 from casework.enums import CallStatus, CaseStatus, HoursStatus, Need
 from casework.jobs.models import CareJob
 from casework.reference.models import Municipality
@@ -36,6 +37,7 @@ NOT_PAGES = {
     "/volunteers/export.csv",
     "/bills/{bill_id}/pdf",
     "/bills/export.csv",
+    "/bills/sepa.xml",
     "/favicon.ico",
     "/session",  # JSON for the idle warning
     "/login/code",  # needs a pending login (else it leads to /login); axe and 390 px in test_login.py
@@ -77,6 +79,7 @@ class StaffWorld:
             "/cases/{case_id}": f"/cases/{ids['case']}",
             "/cases/{case_id}/edit": f"/cases/{ids['case']}/edit",
             "/cases/{case_id}/merge": f"/cases/{ids['case']}/merge",
+            "/cases/{case_id}/mandate": f"/cases/{ids['case']}/mandate",
             "/cases/{case_id}/jobs/new": f"/cases/{ids['case']}/jobs/new",
             "/jobs/{job_id}": f"/jobs/{ids['job']}",
             "/jobs/{job_id}/edit": f"/jobs/{ids['job']}/edit",
@@ -130,6 +133,8 @@ def build_world(db: Session, now: Any) -> StaffWorld:
     db.flush()
     db.add(HoursReport(assignment_id=worked.id, hours=Decimal("3.75"), source="sms", status=HoursStatus.CONFIRMED,
                        reported_at=T0, confirmed_at=T0))  # fmt: skip
+    db.add(SepaMandate(case_id=case.id, holder=LONG_NAME[:70], iban="DE89370400440532013000", reference="FLUXX-000001",
+                       signed_on=date(2026, 11, 2), created_at=T0))  # fmt: skip
     db.flush()
     bill = issue_case(db, case_id=case.id, month=date(first.starts_at.year, first.starts_at.month, 1),
                       terms=Terms(zone=ZoneInfo("Europe/Berlin"), payment_days=14),

@@ -46,6 +46,7 @@ def _addresses(world, db) -> dict[str, str]:
         "/volunteers/export.csv": "/volunteers/export.csv",
         "/bills/{bill_id}/pdf": f"/bills/{world.ids['bill']}/pdf",
         "/bills/export.csv": "/bills/export.csv",
+        "/bills/sepa.xml": "/bills/sepa.xml?month=2026-11",
     }
 
 

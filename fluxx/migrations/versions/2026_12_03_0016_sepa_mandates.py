@@ -38,10 +38,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sepa_mandate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sepa_mandate_case_id'), ['case_id'], unique=False)
+    with op.batch_alter_table('bill', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('mandate_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_bill_mandate_id_sepa_mandate'), 'sepa_mandate', ['mandate_id'], ['id'])
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('bill', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_bill_mandate_id_sepa_mandate'), type_='foreignkey')
+        batch_op.drop_column('mandate_id')
     with op.batch_alter_table('sepa_mandate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sepa_mandate_case_id'))
 
