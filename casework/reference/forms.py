@@ -41,3 +41,16 @@ def parse_partner_form(form: Mapping[str, str], *, name_taken: Callable[[str], b
     if end and end < start:
         raise ValueError("„Partner bis“ liegt vor „Partner seit“.")
     return PartnerDetails(name=name, active_from=start, active_until=end)
+
+
+def parse_period(form: Mapping[str, str], *, start_required: bool) -> tuple[date | None, date | None]:
+    """ "Partner seit" and "Partner bis" of a membership: an end not before its start; ValueError."""
+    start = _date(form.get("since", ""), "Partner seit")
+    end = _date(form.get("until", ""), "Partner bis")
+    if start_required and start is None:
+        raise ValueError("Bitte angeben, seit wann Partnerschaft besteht.")
+    if end is not None and start is None:
+        raise ValueError("Ohne „Partner seit“ gibt es kein „Partner bis“.")
+    if start and end and end < start:
+        raise ValueError("„Partner bis“ liegt vor „Partner seit“.")
+    return start, end

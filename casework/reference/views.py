@@ -11,7 +11,7 @@ from casework.reference import forms
 from casework.reference import service as reference
 from core import web
 from core.models import StaffRole
-from core.web import CSRF, DB
+from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields
 
 router = APIRouter(prefix="/admin/partners", dependencies=[web.require_role(StaffRole.ADMIN)])
 
@@ -24,7 +24,7 @@ def _page(request: Request, db: DB, status_code: int = 200, **context: object) -
         municipalities=reference.municipalities(db),
         partners=reference.partners(db),
         today=web.now(request).astimezone(web.zone(request)).date(),
-        **{"error": None, "form": {}, **context},
+        **{"error": None, "form": {}, "period_error": None, "period_target": None, **context},
     )
 
 
@@ -47,4 +47,31 @@ def partner_create(
     except ValueError as exc:
         return _page(request, db, status_code=422, error=str(exc), form=form)
     reference.add_partner(db, details)
+    return RedirectResponse("/admin/partners", status_code=303)
+
+
+@router.post("/{partner_id}/period", dependencies=[CSRF])
+def partner_period(request: Request, db: DB, staff: CurrentStaff, partner_id: int, posted: FormFields) -> Response:
+    form = fields(posted)
+    try:
+        since, until = forms.parse_period(form, start_required=True)
+    except ValueError as exc:
+        return _page(request, db, status_code=422, period_error=str(exc), period_target=f"partner-{partner_id}")
+    assert since is not None
+    reference.set_partner_period(db, partner_id=partner_id, since=since, until=until, actor=actor(request, staff))
+    return RedirectResponse("/admin/partners", status_code=303)
+
+
+@router.post("/municipalities/{municipality_id}/period", dependencies=[CSRF])
+def municipality_period(
+    request: Request, db: DB, staff: CurrentStaff, municipality_id: int, posted: FormFields
+) -> Response:
+    form = fields(posted)
+    try:
+        since, until = forms.parse_period(form, start_required=False)
+    except ValueError as exc:
+        return _page(request, db, status_code=422, period_error=str(exc),
+                     period_target=f"municipality-{municipality_id}")  # fmt: skip
+    reference.set_municipality_period(db, municipality_id=municipality_id, since=since, until=until,
+                                      actor=actor(request, staff))  # fmt: skip
     return RedirectResponse("/admin/partners", status_code=303)
