@@ -44,7 +44,7 @@ class Bill(Base):
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
 
-    lines: Mapped[list[BillLine]] = relationship(back_populates="bill", order_by="BillLine.id")
+    lines: Mapped[list[BillLine]] = relationship(back_populates="bill", order_by="BillLine.id", lazy="raise")
 
 
 class BillLine(Base):
@@ -59,7 +59,7 @@ class BillLine(Base):
     rate: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
 
-    bill: Mapped[Bill] = relationship(back_populates="lines")
+    bill: Mapped[Bill] = relationship(back_populates="lines", lazy="raise")
 
 
 # What a case owns here (see core.case_owned): a bill goes with its case into the case it is merged into.
