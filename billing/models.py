@@ -69,7 +69,7 @@ class Bill(Base):
     paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     paid_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
-    lines: Mapped[list[BillLine]] = relationship(back_populates="bill", order_by="BillLine.id")
+    lines: Mapped[list[BillLine]] = relationship(back_populates="bill", order_by="BillLine.id", lazy="raise")
 
 
 class BillLine(Base):
@@ -88,7 +88,7 @@ class BillLine(Base):
     reason: Mapped[str | None] = mapped_column(String(200))  # why the rate applies: "Partnerbetrieb: …"
     amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
 
-    bill: Mapped[Bill] = relationship(back_populates="lines")
+    bill: Mapped[Bill] = relationship(back_populates="lines", lazy="raise")
 
 
 class SepaMandate(Base):

@@ -16,7 +16,7 @@ from typing import ClassVar, Protocol
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, and_, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.errors import DomainError
 from core.models import LoginChallenge, LoginFailure, LoginFailureKind, Staff, StaffRole, StaffSession
@@ -441,7 +441,8 @@ def check_session(
     An ended session remembers why without a column of its own: it ended by itself exactly when it was
     ended (`ended_at`) after its idle or age limit had passed; a logout or a disabled account ends it earlier.
     """
-    session = db.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    query = select(StaffSession).where(StaffSession.token_hash == _token_hash(token))
+    session = db.scalar(query.options(joinedload(StaffSession.staff)))  # whose session: read on every request
     if session is None:
         return SessionCheck(None)
     expires_at, reason = _expiry(session, idle=idle, absolute=absolute)

@@ -47,7 +47,7 @@ class Staff(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    sessions: Mapped[list[StaffSession]] = relationship(back_populates="staff")
+    sessions: Mapped[list[StaffSession]] = relationship(back_populates="staff", lazy="raise")
 
     def has_role(self, role: StaffRole | str) -> bool:
         return self.role.covers(role)
@@ -66,7 +66,7 @@ class StaffSession(Base):
     ended_at: Mapped[datetime | None]
     ip: Mapped[str | None] = mapped_column(String(45))
 
-    staff: Mapped[Staff] = relationship(back_populates="sessions")
+    staff: Mapped[Staff] = relationship(back_populates="sessions", lazy="raise")
 
 
 class FormSubmission(Base):

@@ -30,7 +30,7 @@ class CallbackAttempt(Base):
     outcome: Mapped[CallbackOutcome]
     note: Mapped[str | None] = mapped_column(Text)
 
-    staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id])
+    staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id], lazy="raise")
 
 
 # What a case owns here (see core.case_owned): an attempt to call the family back touches the case, but

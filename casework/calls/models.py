@@ -45,9 +45,9 @@ class Call(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    case: Mapped[Case | None] = relationship(back_populates="calls")
-    accepted_by: Mapped[Staff | None] = relationship(foreign_keys=[accepted_by_id])
-    events: Mapped[list[CallEvent]] = relationship(back_populates="call", order_by="CallEvent.id")
+    case: Mapped[Case | None] = relationship(back_populates="calls", lazy="raise")
+    accepted_by: Mapped[Staff | None] = relationship(foreign_keys=[accepted_by_id], lazy="raise")
+    events: Mapped[list[CallEvent]] = relationship(back_populates="call", order_by="CallEvent.id", lazy="raise")
 
 
 class CallEvent(Base):
@@ -61,7 +61,7 @@ class CallEvent(Base):
     status: Mapped[str] = mapped_column(String(30))
     at: Mapped[datetime]
 
-    call: Mapped[Call] = relationship(back_populates="events")
+    call: Mapped[Call] = relationship(back_populates="events", lazy="raise")
 
 
 # What a case owns here (see core.case_owned). A call marked "kein Fall" is no content of its case (but the

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from casework.calls.models import Call, CallEvent
 from casework.calls.rules import FINAL_STATUSES, advance
@@ -31,7 +31,13 @@ MAX_PARALLEL_RINGS = 10  # Twilio rings at most ten <Number>s of one <Dial>
 
 
 def get_by_sid(db: Session, *, call_sid: str) -> Call | None:
-    return db.scalar(select(Call).where(Call.call_sid == call_sid))
+    """The call with its case: every voice step reads or changes both (need, call-back, voicemail)."""
+    return db.scalar(select(Call).where(Call.call_sid == call_sid).options(joinedload(Call.case)))
+
+
+def get_with_case(db: Session, *, call_id: int) -> Call | None:
+    """A call by id with its case (`Call.case` is never loaded lazily)."""
+    return db.scalar(select(Call).where(Call.id == call_id).options(joinedload(Call.case)))
 
 
 def register_incoming_call(
@@ -52,7 +58,7 @@ def register_incoming_call(
         with db.begin_nested():
             case = open_case(db, channel=CaseChannel.PHONE, now=now, zone=zone, caller_phone=caller)
             call = Call(
-                call_sid=call_sid, case_id=case.id, from_number=caller, to_number=try_e164(to_number),
+                call_sid=call_sid, case=case, from_number=caller, to_number=try_e164(to_number),
                 status=CallStatus.RINGING, started_at=now, created_at=now, updated_at=now,
             )  # fmt: skip
             db.add(call)
@@ -69,7 +75,8 @@ def register_incoming_call(
 
 
 def set_need(call: Call, need: Need, *, now: datetime) -> None:
-    """The caller's menu choice becomes the case's need (staff may refine it later)."""
+    """The caller's menu choice becomes the case's need (staff may refine it later). Like `needs_callback` and
+    `store_voicemail`, it wants the call with its case loaded (`get_by_sid`, `register_incoming_call`)."""
     if call.case is not None and call.case.need is None:
         call.case.need = need
         call.case.updated_at = now
@@ -103,7 +110,7 @@ def accept(db: Session, *, call: Call, staff_id: int, now: datetime, zone: ZoneI
     db.refresh(call)
     if not won:
         return call.accepted_by_id == staff_id
-    case = call.case
+    case = db.get(Case, call.case_id) if call.case_id is not None else None
     if case is not None:
         case.counsellor_id = case.counsellor_id or staff_id
         case.callback_needed = False
@@ -184,7 +191,7 @@ def mark_no_case(db: Session, *, call: Call, reason: NoCaseReason, actor: Actor)
         case_id=call.case_id,
         detail={"reason": reason.value},
     )
-    case = call.case
+    case = db.get(Case, call.case_id) if call.case_id is not None else None
     if case is None or case.status not in (CaseStatus.NEW, CaseStatus.IN_COUNSELLING) or _has_content(db, case):
         return False
     cases.set_status(db, case=case, target=CaseStatus.CLOSED_NO_NEED, actor=actor)

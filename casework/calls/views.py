@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casework.calls import service
-from casework.calls.models import Call
 from casework.enums import NoCaseReason
 from casework.undo import service as undo
 from core import confirm, flash, web
@@ -32,7 +31,7 @@ def call_no_case(
     back: Annotated[str, Form()] = "/",
     confirmed: Annotated[str, Form()] = "",
 ) -> Response:
-    call = db.get(Call, call_id)
+    call = service.get_with_case(db, call_id=call_id)
     if call is None:
         raise HTTPException(status_code=404, detail="Diesen Anruf gibt es nicht.")
     if reason not in NoCaseReason._value2member_map_:

@@ -23,7 +23,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from casework.callbacks.models import CallbackAttempt
 from casework.callbacks.rules import CallbackOutcome
@@ -84,7 +84,8 @@ def open_case_of(db: Session, *, phone: str | None, before: Case | None = None) 
     where = [Case.caller_phone == phone, Case.status.in_(OPEN_STATUSES), not_merged(), Case.anonymised_at.is_(None)]
     if before is not None:
         where += [Case.id != before.id, _earlier_than(before)]
-    return db.scalar(select(Case).where(*where).order_by(Case.opened_at.desc(), Case.id.desc()).limit(1))
+    query = select(Case).where(*where).order_by(Case.opened_at.desc(), Case.id.desc()).limit(1)
+    return db.scalar(query.options(joinedload(Case.counsellor)))  # named with the family (`known_family`)
 
 
 def current_case(db: Session, *, case: Case) -> Case:
@@ -205,14 +206,14 @@ def add_call_to_open_case(
     The case the call opened disappears (merged) when nobody entered anything into it. `seen_in_case_id` is
     the case the call was in on the page that sent the button: a second click, or a colleague's button on an
     older page, must not move the call on from the case it was just added to."""
-    if call.case is None:
+    if call.case_id is None:
         raise FamilyError("Dieser Anruf gehört zu keinem Fall.")
-    if seen_in_case_id is not None and call.case_id != seen_in_case_id and call.case_id is not None:
+    if seen_in_case_id is not None and call.case_id != seen_in_case_id:
         raise CallAlreadyMoved(get_case(db, case_id=call.case_id))
-    family = known_family(db, case=call.case)
+    family = known_family(db, case=get_case(db, case_id=call.case_id))
     if family is None:
         raise FamilyError("Zu dieser Nummer gibt es keinen anderen offenen Fall.")
-    source, target = _lock_pair(db, call.case.id, family.open_case.id)
+    source, target = _lock_pair(db, call.case_id, family.open_case.id)
     if not is_open(target.status) or target.merged_into_id is not None:
         raise FamilyError(f"Der Fall {target.number} ist nicht mehr offen.")
     call.case_id = target.id

@@ -112,13 +112,17 @@ class Case(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    counsellor: Mapped[Staff | None] = relationship(foreign_keys=[counsellor_id])
-    municipality: Mapped[Municipality | None] = relationship(foreign_keys=[municipality_id])
-    partner: Mapped[Partner | None] = relationship()
-    persons: Mapped[list[CarePerson]] = relationship(back_populates="case", order_by="CarePerson.id")
-    windows: Mapped[list[CareWindow]] = relationship(back_populates="case", order_by="CareWindow.starts_at")
-    calls: Mapped[list[Call]] = relationship(back_populates="case", order_by="Call.created_at")
-    jobs: Mapped[list[CareJob]] = relationship(back_populates="case", order_by="CareJob.id")
+    # lazy="raise": a list reading these per row would run a query per row; the queries that read them load them
+    # (selectinload/joinedload). tests/core/test_relationship_loading.py keeps every relationship so.
+    counsellor: Mapped[Staff | None] = relationship(foreign_keys=[counsellor_id], lazy="raise")
+    municipality: Mapped[Municipality | None] = relationship(foreign_keys=[municipality_id], lazy="raise")
+    partner: Mapped[Partner | None] = relationship(lazy="raise")
+    persons: Mapped[list[CarePerson]] = relationship(back_populates="case", order_by="CarePerson.id", lazy="raise")
+    windows: Mapped[list[CareWindow]] = relationship(
+        back_populates="case", order_by="CareWindow.starts_at", lazy="raise"
+    )
+    calls: Mapped[list[Call]] = relationship(back_populates="case", order_by="Call.created_at", lazy="raise")
+    jobs: Mapped[list[CareJob]] = relationship(back_populates="case", order_by="CareJob.id", lazy="raise")
 
 
 def _reversed_default(context: DefaultExecutionContext) -> str | None:
@@ -145,7 +149,7 @@ class CarePerson(Base):
     need_description: Mapped[str | None] = mapped_column(Text)
     special_requirements: Mapped[str | None] = mapped_column(Text)
 
-    case: Mapped[Case] = relationship(back_populates="persons")
+    case: Mapped[Case] = relationship(back_populates="persons", lazy="raise")
 
 
 class CareWindow(Base):
@@ -158,7 +162,7 @@ class CareWindow(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
 
-    case: Mapped[Case] = relationship(back_populates="windows")
+    case: Mapped[Case] = relationship(back_populates="windows", lazy="raise")
 
 
 class CaseNote(Base):

@@ -6,11 +6,13 @@ of a case's personal data writes an audit event in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from casework.cases import rules as lifecycle
 from casework.cases.forms import CASE_FIELDS, CaseDetails
@@ -32,9 +34,18 @@ class CaseworkError(DomainError, ValueError):
     """A request that the rules refuse; the message is German and shown to staff."""
 
 
-def get_case(db: Session, *, case_id: int, for_update: bool = False) -> Case:
-    """A case by id, or NotFound; `for_update` locks the row so concurrent status changes take turns."""
-    query = select(Case).where(Case.id == case_id)
+def persons_and_windows() -> tuple[ORMOption, ...]:
+    """Load options: what the case form shows and `update_details` replaces. (A function: building an option
+    configures the mappers, which must wait until every model module is imported.)"""
+    return selectinload(Case.persons), selectinload(Case.windows)
+
+
+def get_case(db: Session, *, case_id: int, for_update: bool = False, load: Sequence[ORMOption] = ()) -> Case:
+    """A case by id, or NotFound; `for_update` locks the row so concurrent status changes take turns.
+
+    `load`: loader options for the relationships the caller reads (they are `lazy="raise"`), e.g.
+    `persons_and_windows()`; use selectinload with `for_update` (a joined load would lock the joined rows too)."""
+    query = select(Case).where(Case.id == case_id).options(*load)
     if for_update:
         # After waiting for the lock, read the row as the other transaction left it, even when this session
         # loaded the case before (else checks made under the lock would see the values from before the wait).

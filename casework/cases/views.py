@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from billing import timeline as bill_timeline
 from casework.callbacks import rules as callback_rules
@@ -24,6 +25,7 @@ from casework.cases.models import Case
 from casework.cases.service import CaseworkError
 from casework.enums import Affiliation, CaseStatus, JobKind, Need, NoCaseReason
 from casework.jobs.forms import describe_requirements
+from casework.jobs.models import CareJob
 from casework.reference import service as reference
 from casework.timeline import service as timeline
 from casework.undo import service as undo
@@ -36,6 +38,23 @@ from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
 from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
+
+
+def _jobs() -> tuple[ORMOption, ...]:
+    """The case's jobs with their municipality: the job list of the case page and its live part."""
+    return (selectinload(Case.jobs).joinedload(CareJob.municipality),)
+
+
+def _page() -> tuple[ORMOption, ...]:
+    """Everything of the case that the case page reads, loaded with it (the relationships never load lazily)."""
+    return (
+        joinedload(Case.counsellor),
+        joinedload(Case.municipality),
+        joinedload(Case.partner),
+        *service.persons_and_windows(),
+        selectinload(Case.calls).joinedload(Call.accepted_by),  # the timeline says who took each call
+        *_jobs(),
+    )
 
 
 @router.get("/cases/new")
@@ -82,7 +101,8 @@ def _assignment_entries(db: Session, case: Case) -> list[timeline.Entry]:
     if not job_ids:
         return []
     entries = []
-    for a in db.scalars(select(Assignment).where(Assignment.job_id.in_(job_ids))):
+    query = select(Assignment).where(Assignment.job_id.in_(job_ids)).options(joinedload(Assignment.volunteer))
+    for a in db.scalars(query):
         entries.append(timeline.Entry(a.assigned_at, "assignment", f"Zusage von {a.volunteer.name}"))
         hours = db.scalars(select(HoursReport).where(HoursReport.assignment_id == a.id))
         entries += [
@@ -100,6 +120,7 @@ def _active_assignments(db: Session, case: Case) -> dict[int, list[Assignment]]:
     found: dict[int, list[Assignment]] = {}
     if job_ids:
         query = select(Assignment).where(Assignment.job_id.in_(job_ids), Assignment.status == AssignmentStatus.ACTIVE)
+        query = query.options(joinedload(Assignment.volunteer))  # the job list names who took each job
         for assignment in db.scalars(query.order_by(Assignment.assigned_at)):
             found.setdefault(assignment.job_id, []).append(assignment)
     return found
@@ -122,7 +143,7 @@ def _merged_away(request: Request, db: Session, case: Case) -> Response | None:
 
 def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_code: int = 200, **extra: Any) -> Response:
     """The case page; every showing is an audited view of the case's personal data."""
-    case = service.get_case(db, case_id=case_id)
+    case = service.get_case(db, case_id=case_id, load=_page())
     if case.merged_into_id is not None:
         return RedirectResponse(f"/cases/{_merged_target(db, case).id}", status_code=303)
     audit.record(db, actor(request, staff), action="case.view", object_type="case", object_id=case.id, case_id=case.id)
@@ -253,7 +274,7 @@ def case_jobs_live(request: Request, db: DB, staff: CurrentStaff, case_id: int) 
     """The case's jobs and who took them, polled by the case page every few seconds: an assignment shows
     without reload. The jobs and the volunteers who took them are an audited view, written like the dashboard's
     live part: again only when other volunteers are shown, or after audit.POLL_REPEAT (see audit.viewed)."""
-    case = service.get_case(db, case_id=case_id)
+    case = service.get_case(db, case_id=case_id, load=_jobs())
     assignments = _active_assignments(db, case)
     volunteers = sorted({a.volunteer_id for taken in assignments.values() for a in taken})
     audit.viewed(
@@ -295,7 +316,7 @@ def case_set_status(
     to: Annotated[str, Form()] = "", confirmed: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """A status change; closing a case asks first and can be undone for a short while."""
-    case = service.get_case(db, case_id=case_id, for_update=True)
+    case = service.get_case(db, case_id=case_id, for_update=True, load=(selectinload(Case.jobs),))  # see _ask_close
     if (moved := _merged_away(request, db, case)) is not None:
         return moved
     before = undo.state_of(db, case=case)
@@ -339,7 +360,7 @@ def case_assign(
     confirmed: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """Take over a case; taking it from a colleague asks first, and the colleague is told."""
-    case = service.get_case(db, case_id=case_id)
+    case = service.get_case(db, case_id=case_id, load=(joinedload(Case.counsellor),))
     if (moved := _merged_away(request, db, case)) is not None:
         return moved
     previous = case.counsellor
@@ -439,7 +460,7 @@ def _edit_page(
 
 @router.get("/cases/{case_id}/edit")
 def case_edit_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
-    case = service.get_case(db, case_id=case_id)
+    case = service.get_case(db, case_id=case_id, load=service.persons_and_windows())
     if case.merged_into_id is not None:
         return RedirectResponse(f"/cases/{_merged_target(db, case).id}/edit", status_code=303)
     audit.record(db, actor(request, staff), action="case.view", object_type="case", object_id=case.id,
@@ -449,7 +470,7 @@ def case_edit_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) 
 
 @router.post("/cases/{case_id}/edit", dependencies=[CSRF])
 def case_edit(request: Request, db: DB, staff: CurrentStaff, case_id: int, posted: FormFields) -> Response:
-    case = service.get_case(db, case_id=case_id, for_update=True)
+    case = service.get_case(db, case_id=case_id, for_update=True, load=service.persons_and_windows())
     if (moved := _merged_away(request, db, case)) is not None:
         return moved
     form = fields(posted)

@@ -41,8 +41,8 @@ class CareJob(Base):
     updated_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
 
-    case: Mapped[Case] = relationship(back_populates="jobs")
-    municipality: Mapped[Municipality | None] = relationship()
+    case: Mapped[Case] = relationship(back_populates="jobs", lazy="raise")
+    municipality: Mapped[Municipality | None] = relationship(lazy="raise")
 
 
 # What a case owns here (see core.case_owned); a job's assignments and hours hang on the job.

@@ -11,7 +11,7 @@ import random
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from casework.cases import service as cases
 from casework.cases.models import Case
@@ -112,8 +112,10 @@ def get_job(db: Session, *, job_id: int) -> CareJob | None:
 
 
 def require_job(db: Session, *, job_id: int) -> CareJob:
-    """The job a URL names; NotFound (a German 404) if there is none."""
-    job = db.get(CareJob, job_id)
+    """The job a URL names, with its case and municipality (the job pages name both); NotFound (a German 404)
+    if there is none."""
+    query = select(CareJob).where(CareJob.id == job_id)
+    job = db.scalar(query.options(joinedload(CareJob.case), joinedload(CareJob.municipality)))
     if job is None:
         raise NotFound("Diesen Einsatz gibt es nicht.")
     return job

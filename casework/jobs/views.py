@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import selectinload
 
 from casework.cases import family
 from casework.cases import service as cases
@@ -80,7 +81,7 @@ def _posted_form(posted: FormFields) -> dict[str, Any]:
 @router.get("/cases/{case_id}/jobs/new")
 def new_job_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
     """The job form, filled from the case (its district and time window): an audited view of the case."""
-    case = cases.get_case(db, case_id=case_id)
+    case = cases.get_case(db, case_id=case_id, load=(selectinload(Case.windows),))
     audit.viewed(db, actor(request, staff), action="case.view", object_type="case", object_id=case.id,
                  case_id=case.id, detail={"page": "job_new"})  # fmt: skip
     kind = KIND_FOR_NEED.get(case.need) if case.need else None
@@ -145,13 +146,14 @@ def edit_job_page(request: Request, db: DB, staff: CurrentStaff, job_id: int) ->
 @coordinators.post("/jobs/{job_id}/edit", dependencies=[CSRF])
 def edit_job(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields) -> Response:
     job = jobs.require_job(db, job_id=job_id)
+    case = job.case  # read before a rollback expires the job
     try:
         with refusable(db):  # nothing of a refused change stays
             jobs.update_job(db, job=job, details=_parse(request, db, posted, job), actor=actor(request, staff))
     except FormInvalid as exc:
-        return _render(request, db, job.case, job, _posted_form(posted), exc.errors, 422)
+        return _render(request, db, case, job, _posted_form(posted), exc.errors, 422)
     except CaseworkError as exc:
-        return _render(request, db, job.case, job, _posted_form(posted), {"form": str(exc)}, 409)
+        return _render(request, db, case, job, _posted_form(posted), {"form": str(exc)}, 409)
     response = RedirectResponse(f"/cases/{job.case_id}#jobs", status_code=303)
     return flash.add(response, request, f"Einsatz {job.code}: Änderungen gespeichert.")
 

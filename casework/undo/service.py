@@ -121,10 +121,11 @@ def after_close(db: Session, *, case: Case, before: CaseState, actor: Actor) -> 
 
 def after_no_case(db: Session, *, call: Call, before: CaseState, actor: Actor) -> Undo | None:
     """The undo record of a "Kein Fall" that just happened (call right after mark_no_case)."""
-    if call.case is None:
+    if call.case_id is None:
         return None
     db.flush()
-    return Undo(NO_CASE, call.case.id, call.id, before, call.case.status, _last_audit_id(db), actor.now)
+    case = db.get_one(Case, call.case_id)
+    return Undo(NO_CASE, case.id, call.id, before, case.status, _last_audit_id(db), actor.now)
 
 
 def _changed_since(db: Session, *, record: Undo, case: Case, call: Call | None) -> bool:

@@ -7,6 +7,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from sqlalchemy.orm import selectinload
 
 from core import phone
 from tests.browser.staff_pages import build_world, log_in
@@ -150,6 +151,7 @@ def test_field_borders_and_the_focus_ring_stand_out_three_to_one(staff_page, liv
 
 def test_repeated_buttons_name_the_case_job_or_call_they_act_on(staff_page, live_server, world, db):
     from casework.cases.models import Case
+    from casework.cases.service import get_case
 
     case = db.get(Case, world.ids["case"])
     staff_page.goto(live_server + "/")
@@ -160,7 +162,7 @@ def test_repeated_buttons_name_the_case_job_or_call_they_act_on(staff_page, live
     reasons = staff_page.locator("#calls-today form.no-case").first.get_by_role("button")
     expect(reasons.first).to_have_accessible_name(re.compile(r"^\S.* \(Anruf \d\d:\d\d Uhr von .+\)$"))
     staff_page.goto(live_server + f"/cases/{case.id}")
-    for job in case.jobs:
+    for job in get_case(db, case_id=case.id, load=[selectinload(Case.jobs)]).jobs:
         jobs = staff_page.locator("#jobs")
         expect(jobs.get_by_role("button", name=f"Einsatz {job.code} absagen", exact=True)).to_have_count(1)
         expect(jobs.get_by_role("link", name=f"Einsatz {job.code} ändern", exact=True)).to_have_count(1)

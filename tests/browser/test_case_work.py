@@ -6,7 +6,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from casework.calls.models import Call
 from telephony.webhooks import sign
@@ -26,7 +26,9 @@ def incoming_call(app, engine, sid: str, number: str) -> str:
     )
     assert response.status_code == 200 and "<Gather" in response.text
     with Session(engine) as session:
-        return session.scalars(select(Call).where(Call.call_sid == sid)).one().case.number
+        call = session.scalars(select(Call).where(Call.call_sid == sid).options(joinedload(Call.case))).one()
+        assert call.case is not None
+        return call.case.number
 
 
 def test_a_counsellor_handles_a_call_from_dashboard_to_job_and_finds_the_case_again(page, live_server, db, engine, app):

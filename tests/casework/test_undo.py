@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from casework.calls import service as calls
 from casework.cases import service as cases
-from casework.cases.models import CaseStatusChange
+from casework.cases.models import Case, CaseStatusChange
 from casework.enums import CaseStatus, JobStatus, NoCaseReason
 from casework.undo import rules, service
 from casework.undo.service import Undo, UndoRefused
@@ -29,7 +29,7 @@ def close(db, case, staff, target=CaseStatus.CLOSED_NO_NEED) -> Undo:
 
 
 def no_case(db, call, staff, reason=NoCaseReason.HUNG_UP) -> Undo:
-    before = service.state_of(db, case=call.case)
+    before = service.state_of(db, case=db.get(Case, call.case_id))
     calls.mark_no_case(db, call=call, reason=reason, actor=as_(staff))
     record = service.after_no_case(db, call=call, before=before, actor=as_(staff))
     assert record is not None

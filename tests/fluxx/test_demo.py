@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from casework.cases.models import Case, CaseStatusChange
 from casework.enums import CaseStatus, JobKind, JobStatus
@@ -12,6 +13,7 @@ from casework.reference.models import Municipality, Partner
 from core.audit import Actor
 from core.models import Staff
 from fluxx import demo, demo_volunteers
+from volunteers.registry import service as registry
 from volunteers.registry.models import Volunteer
 from volunteers.vocabulary import LANGUAGES, CertificateKind, Skill
 
@@ -32,11 +34,13 @@ def test_the_demo_tells_true_stories(db):
     assert db.scalar(select(func.count()).select_from(Case).where(Case.callback_needed.is_(True))) == 1
     job = db.scalars(select(CareJob).where(CareJob.kind == JobKind.DRIVING)).one()
     assert job.kind == JobKind.DRIVING and job.status == JobStatus.OPEN and len(job.active_code) == 4
-    assert job.case.status == CaseStatus.CARE_NEEDED
+    assert db.get_one(Case, job.case_id).status == CaseStatus.CARE_NEEDED
     # A family with an open case called again today: the dashboard shows it as a known family.
     from casework.cases import family
 
-    newest = db.scalars(select(Case).order_by(Case.opened_at.desc(), Case.id.desc()).limit(1)).one()
+    newest = db.scalars(
+        select(Case).order_by(Case.opened_at.desc(), Case.id.desc()).limit(1).options(selectinload(Case.calls))
+    ).one()
     known = family.known_family(db, case=newest)
     assert known is not None and known.open_case.status == CaseStatus.IN_COUNSELLING and known.counsellor
     added = family.add_call_to_open_case(db, call=newest.calls[0], actor=Actor(staff_id=None, ip=None, now=now),
@@ -51,7 +55,7 @@ def test_the_demo_volunteers_cover_the_region_with_current_vocabulary(db):
     demo.load(db, now=now)
     db.commit()
     today = date(2026, 11, 26)
-    volunteers = db.scalars(select(Volunteer)).all()
+    volunteers = db.scalars(registry.with_rows(select(Volunteer))).all()
     assert len(volunteers) == 60 and len({v.phone for v in volunteers}) == 60
     assert all(re.fullmatch(r"\+49(151|160|170|176)0000\d{4}", v.phone) for v in volunteers)
     served = {area.municipality_id for v in volunteers for area in v.areas}
@@ -83,7 +87,7 @@ def test_the_demo_job_waiting_for_a_carer_has_drivers_who_fit_it_on_any_day_of_t
     demo.load(db, now=now)
     db.commit()
     job = db.scalars(select(CareJob).where(CareJob.kind == JobKind.DRIVING)).one()
-    assert job.starts_at.weekday() == 0 and job.municipality.name == "Hannover"
+    assert job.starts_at.weekday() == 0 and db.get_one(Municipality, job.municipality_id).name == "Hannover"
     assert len(matching.rank(db, job, limit=50)) >= 1  # "Betreuung per SMS suchen" in the demo reaches somebody
 
 

@@ -47,7 +47,7 @@ def test_a_volunteer_created_from_the_form_has_rows_for_skills_languages_and_are
     db.commit()
 
     db.expire_all()
-    stored = db.get(Volunteer, volunteer.id)
+    stored = registry.get_with_rows(db, volunteer.id)
     assert stored.phone == "+4917612345678"
     assert set(stored.skills) == {Skill.CHILD_CARE, Skill.INFANT_CARE}
     assert set(stored.languages) == {"Deutsch", "Türkisch"}
@@ -85,9 +85,10 @@ def test_an_update_replaces_skills_and_areas_and_keeps_the_own_number(db):
     db.commit()
 
     db.expire_all()
-    assert set(db.get(Volunteer, volunteer.id).skills) == {Skill.ELDER_CARE, Skill.CHILD_CARE}
+    stored = registry.get_with_rows(db, volunteer.id)
+    assert set(stored.skills) == {Skill.ELDER_CARE, Skill.CHILD_CARE}
     assert db.scalar(select(func.count()).select_from(VolunteerSkill)) == 2
-    assert len(db.get(Volunteer, volunteer.id).areas) == 1
+    assert len(stored.areas) == 1
 
 
 def test_a_deactivated_volunteer_leaves_the_list_but_stays_in_the_registry(db):

@@ -57,8 +57,8 @@ class Assignment(Base):
     withdrawn_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
 
-    volunteer: Mapped[Volunteer] = relationship()
-    job: Mapped[CareJob] = relationship()
+    volunteer: Mapped[Volunteer] = relationship(lazy="raise")
+    job: Mapped[CareJob] = relationship(lazy="raise")
 
 
 class HoursReport(Base):

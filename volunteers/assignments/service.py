@@ -17,7 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import distinct, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from casework.cases.models import Case
 from casework.enums import HoursStatus, JobStatus
@@ -147,7 +148,7 @@ def assign_by_hand(
         db, job=job, volunteer=volunteer, source=AssignmentSource.STAFF, actor=actor, reminder_hour=reminder_hour
     )
     queue_sms(
-        db, to=volunteer.phone, body=assigned_text(job), now=actor.now, case_id=job.case_id, job_id=job.id,
+        db, to=volunteer.phone, body=assigned_text(db, job), now=actor.now, case_id=job.case_id, job_id=job.id,
         volunteer_id=volunteer.id,
     )  # fmt: skip
     return assignment
@@ -188,16 +189,16 @@ def _assign(
 def _tell_family(db: Session, *, job: CareJob, volunteer: Volunteer, now: datetime) -> None:
     """A short SMS that a carer is coming: only when the family agreed on the phone and called from a
     mobile number (a landline cannot receive it)."""
-    case = job.case
+    case = db.get_one(Case, job.case_id)
     if not case.sms_consent or case.anonymised_at is not None or not is_mobile(case.caller_phone):
         return
     body = texts.family_carer_coming(volunteer.name, job.starts_at)
     queue_sms(db, to=case.caller_phone or "", body=body, now=now, case_id=case.id, job_id=job.id)
 
 
-def assigned_text(job: CareJob) -> str:
+def assigned_text(db: Session, job: CareJob) -> str:
     """The SMS to the assigned volunteer: time, address, the family's contact, how to withdraw."""
-    case = job.case
+    case = db.get_one(Case, job.case_id)
     return texts.assigned(
         job.kind.label,
         job.starts_at,
@@ -275,6 +276,11 @@ def of_job(db: Session, *, job_id: int, assignment_id: int) -> Assignment | None
     return assignment if assignment is not None and assignment.job_id == job_id else None
 
 
+def _listed() -> tuple[ORMOption, ...]:
+    """The dashboard's lists name each assignment's volunteer, job and case."""
+    return joinedload(Assignment.volunteer), selectinload(Assignment.job).joinedload(CareJob.case)
+
+
 def open_withdrawals(db: Session) -> list[Assignment]:
     """Assignments a volunteer withdrew from by SMS whose job still waits for a carer, newest first:
     the dashboard's alert until someone is found (or the job is cancelled)."""
@@ -283,6 +289,7 @@ def open_withdrawals(db: Session) -> list[Assignment]:
         .join(CareJob, CareJob.id == Assignment.job_id)
         .where(Assignment.withdrawn_at.is_not(None), CareJob.status.in_(WAITING_FOR_CARER))
         .order_by(Assignment.withdrawn_at.desc(), Assignment.id.desc())
+        .options(*_listed())
     )
     return list(db.scalars(query))
 
@@ -294,6 +301,7 @@ def assigned_since(db: Session, *, since: datetime, limit: int = 30) -> list[Ass
         .where(Assignment.status == AssignmentStatus.ACTIVE, Assignment.assigned_at >= since)
         .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
         .limit(limit)
+        .options(*_listed())
     )
     return list(db.scalars(query))
 

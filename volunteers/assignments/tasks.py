@@ -28,8 +28,10 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from casework.cases.models import Case
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
+from casework.reference.models import Municipality
 from core.models import ScheduledTask
 from core.worker import Handler, schedule_once
 from messaging.service import queue_sms
@@ -49,8 +51,9 @@ def send_reminder(db: Session, task: ScheduledTask, now: datetime) -> None:
     if now >= job.starts_at or job.status == JobStatus.CANCELLED:
         return
     volunteer = db.get_one(Volunteer, assignment.volunteer_id)
-    address = (job.case.address or "").strip().splitlines()
-    place = address[0] if address else (job.municipality.name if job.municipality else "")
+    address = (db.get_one(Case, job.case_id).address or "").strip().splitlines()
+    municipality = db.get(Municipality, job.municipality_id) if job.municipality_id is not None else None
+    place = address[0] if address else (municipality.name if municipality else "")
     body = texts.reminder(job.kind.label, job.starts_at, job.ends_at, place, job.code, now)
     queue_sms(db, to=volunteer.phone, body=body, now=now, case_id=job.case_id, job_id=job.id, volunteer_id=volunteer.id)
 

@@ -209,13 +209,15 @@ def _spoken_languages(languages: tuple[str, ...]) -> Any:
 
 
 def explain(db: Session, volunteer: Volunteer, job: CareJob, *, zone: ZoneInfo = BERLIN) -> list[str]:
-    """Why this volunteer cannot be offered the job, in German (rules.exclusion_reasons); empty if they can."""
+    """Why this volunteer cannot be offered the job, in German (rules.exclusion_reasons); empty if they can.
+    The volunteer comes with their rows loaded (`volunteers.registry.service.with_rows`), as for `facts_of`."""
     needs = needs_for(db, job, zone)
     return rules.exclusion_reasons(facts_of(db, volunteer, needs), needs, zone)
 
 
 def facts_of(db: Session, volunteer: Volunteer, needs: JobNeeds) -> VolunteerFacts:
-    """What matching looks at for one volunteer: a handful of small queries on their own rows."""
+    """What matching looks at for one volunteer: their rows (skills, areas, slots, absences, certificates), loaded
+    with them by the caller (`volunteers.registry.service.with_rows`), and a few small queries on their jobs."""
     others = (
         select(CareJob.starts_at, CareJob.ends_at, Assignment.status)
         .join(CareJob, CareJob.id == Assignment.job_id)

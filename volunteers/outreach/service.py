@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
+from casework.reference.models import Municipality
 from core import audit
 from core.audit import Actor
 from core.errors import DomainError
@@ -34,6 +35,7 @@ from volunteers.matching.rules import Candidate, JobNotMatchable
 from volunteers.outreach import rules, texts
 from volunteers.outreach.models import Offer, OfferStatus, Outreach, OutreachStatus
 from volunteers.outreach.rules import OutreachPolicy, Step, StepKind
+from volunteers.registry import service as registry
 from volunteers.registry.models import Volunteer
 
 TASK_KIND = "outreach.wave"
@@ -207,13 +209,14 @@ def overview(db: Session, *, job: CareJob, candidates_left: int) -> Overview:
 
 
 def lookup(db: Session, *, text: str, limit: int = 5) -> list[Volunteer]:
-    """Volunteers whose name contains `text`, or whose mobile number it is."""
+    """Volunteers whose name contains `text`, or whose mobile number it is; with their rows, which the job page
+    checks against the job (`matching.explain`)."""
     text = text.strip()
     if not text:
         return []
     phone = try_e164(text)
     match = Volunteer.phone == phone if phone else Volunteer.name.ilike(f"%{text}%")
-    return list(db.scalars(select(Volunteer).where(match).order_by(Volunteer.name).limit(limit)))
+    return list(db.scalars(registry.with_rows(select(Volunteer).where(match).order_by(Volunteer.name).limit(limit))))
 
 
 def _wave_tasks(job_id: int, *statuses: TaskStatus) -> tuple[ColumnElement[bool], ...]:
@@ -241,9 +244,10 @@ def _candidates(db: Session, job: CareJob, *, limit: int) -> list[Candidate]:
 def _send_wave(
     db: Session, outreach: Outreach, job: CareJob, chosen: list[Candidate], *, wave: int, now: datetime
 ) -> None:
+    municipality = db.get(Municipality, job.municipality_id) if job.municipality_id is not None else None
     body = texts.offer(
         job.kind.label,
-        job.municipality.name if job.municipality else "",
+        municipality.name if municipality else "",
         job.district,
         job.starts_at,
         job.ends_at,

@@ -97,7 +97,7 @@ def _notice(db: DB, job: CareJob, *, assigned: str, released: str) -> str:
         found = assignments.of_job(db, job_id=job.id, assignment_id=assignment_id) if assignment_id else None
         if found is None or found.status != status:
             continue
-        name = found.volunteer.name
+        name = db.get_one(Volunteer, found.volunteer_id).name
         if status == AssignmentStatus.ACTIVE:
             return assignment_texts.assigned_by_hand(name)
         search = outreach.get(db, job_id=job.id)
@@ -132,6 +132,7 @@ def _act(
         with refusable(db):  # nothing of a refused command stays
             target = command()
     except (outreach.OutreachError, assignments.AssignmentError, forms.FormErrors) as exc:
+        job = jobs.require_job(db, job_id=job.id)  # again with its case and municipality, which the page names
         errors = exc.errors if isinstance(exc, forms.FormErrors) else {"form": str(exc)}
         status = 422 if "form" not in errors else 409
         return _render(request, db, staff, job, errors=errors, status=status, releasing=releasing)

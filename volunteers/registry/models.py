@@ -56,12 +56,14 @@ class Volunteer(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    skill_rows: Mapped[list[VolunteerSkill]] = relationship(cascade="all, delete-orphan")
-    language_rows: Mapped[list[VolunteerLanguage]] = relationship(cascade="all, delete-orphan")
-    areas: Mapped[list[VolunteerArea]] = relationship(cascade="all, delete-orphan")
-    availability: Mapped[list[VolunteerAvailability]] = relationship(cascade="all, delete-orphan")
-    absences: Mapped[list[VolunteerAbsence]] = relationship(cascade="all, delete-orphan")
-    certificates: Mapped[list[VolunteerCertificate]] = relationship(cascade="all, delete-orphan")
+    # lazy="raise" (see Case): lists load them with `registry.service.with_details`, one volunteer's page and the
+    # changes that replace the rows with `get_with_rows`; a new volunteer starts with empty lists (`create`).
+    skill_rows: Mapped[list[VolunteerSkill]] = relationship(cascade="all, delete-orphan", lazy="raise")
+    language_rows: Mapped[list[VolunteerLanguage]] = relationship(cascade="all, delete-orphan", lazy="raise")
+    areas: Mapped[list[VolunteerArea]] = relationship(cascade="all, delete-orphan", lazy="raise")
+    availability: Mapped[list[VolunteerAvailability]] = relationship(cascade="all, delete-orphan", lazy="raise")
+    absences: Mapped[list[VolunteerAbsence]] = relationship(cascade="all, delete-orphan", lazy="raise")
+    certificates: Mapped[list[VolunteerCertificate]] = relationship(cascade="all, delete-orphan", lazy="raise")
 
     # `volunteer.skills = ["child_care"]` and `Volunteer(languages=["Deutsch"])` write the rows.
     skills: AssociationProxy[list[Skill]] = association_proxy(

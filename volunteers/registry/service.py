@@ -80,10 +80,19 @@ def by_phone(db: Session, phone: str) -> Volunteer | None:
     return db.scalar(select(Volunteer).where(Volunteer.phone == phone))
 
 
+def get_with_rows(db: Session, volunteer_id: int) -> Volunteer | None:
+    """One volunteer with all their rows (`with_rows`): their page, their form, and the changes that replace
+    the rows read them (the relationships never load lazily)."""
+    volunteer: Volunteer | None = db.scalar(with_rows(select(Volunteer).where(Volunteer.id == volunteer_id)))
+    return volunteer
+
+
 def create(db: Session, *, draft: VolunteerDraft, now: datetime) -> Volunteer:
     """A new volunteer from a checked draft; refuses a number that is already registered."""
     _refuse_taken_phone(db, draft.phone, None)
-    volunteer = Volunteer(name=draft.name, phone=draft.phone, created_at=now, updated_at=now)
+    # A new volunteer has no absences yet: an empty list, not an unloaded one (absences are added right away
+    # by the demo, for instance).
+    volunteer = Volunteer(name=draft.name, phone=draft.phone, created_at=now, updated_at=now, absences=[])
     _apply(volunteer, draft, now)
     db.add(volunteer)
     db.flush()
@@ -366,6 +375,11 @@ def with_details(query: Select[Any]) -> Select[Any]:
         selectinload(Volunteer.availability),
         selectinload(Volunteer.certificates),
     )
+
+
+def with_rows(query: Select[Any]) -> Select[Any]:
+    """`with_details` and the absences too: everything matching and a volunteer's own page read."""
+    return with_details(query).options(selectinload(Volunteer.absences))
 
 
 def _export_row(volunteer: Volunteer, names: Mapping[int, str]) -> list[str]:

@@ -43,7 +43,7 @@ def _record(request: Request, db: Session, staff: Staff, action: str, volunteer_
 
 
 def get_volunteer(db: Session, volunteer_id: int) -> Volunteer:
-    volunteer = db.get(Volunteer, volunteer_id)
+    volunteer = service.get_with_rows(db, volunteer_id)
     if volunteer is None:
         raise NotFound("Diese ehrenamtliche Person gibt es nicht.")
     return volunteer

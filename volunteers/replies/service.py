@@ -179,7 +179,7 @@ def _accept(db: Session, ctx: Context) -> str:
         return reply_texts.already_assigned(ctx.code)
     if outcome.assignment is None:
         return outreach_texts.taken(ctx.code)
-    return assignments.assigned_text(db.get_one(CareJob, offer.job_id))
+    return assignments.assigned_text(db, db.get_one(CareJob, offer.job_id))
 
 
 def _decline(db: Session, ctx: Context) -> str:

@@ -115,17 +115,23 @@ def test_a_call_whose_end_was_never_reported_does_not_stay_in_conversation_forev
     assert live_state(RINGING, long_after).label == "nicht angenommen · Ende nicht gemeldet"
 
 
+def with_taker(db, call):
+    """The call as the dashboard and the case page load it: with who took it (`Call.accepted_by` never loads lazily)."""
+    db.refresh(call, ["accepted_by"])
+    return call
+
+
 def test_the_service_moves_a_real_call_through_every_state_with_duplicate_and_late_callbacks(db):
     staff = make_staff(db, name="Anna Schmidt")
     case = make_case(db, caller_phone="+495111234567")
-    call = make_call(db, case, status=CallStatus.RINGING)
-    assert live_state(call, T0).label == "klingelt"
+    call = calls.get_by_sid(db, call_sid=make_call(db, case, status=CallStatus.RINGING).call_sid)  # as webhooks do
+    assert live_state(with_taker(db, call), T0).label == "klingelt"
     assert calls.accept(db, call=call, staff_id=staff.id, now=T0 + timedelta(seconds=30))
     db.flush()
-    assert live_state(call, T0 + timedelta(seconds=60)).label == "im Gespräch mit Anna Schmidt"
+    assert live_state(with_taker(db, call), T0 + timedelta(seconds=60)).label == "im Gespräch mit Anna Schmidt"
     end = T0 + timedelta(minutes=5)
     calls.apply_status(db, call=call, reported=S.COMPLETED, duration=300, source="status", now=end)
     calls.apply_status(db, call=call, reported=S.COMPLETED, duration=999, source="status", now=end)  # duplicate
     calls.apply_status(db, call=call, reported=S.IN_PROGRESS, duration=None, source="status", now=end)  # late
     db.flush()
-    assert live_state(db.get(Call, call.id), end).label == "beendet · 5:00 Min."
+    assert live_state(with_taker(db, db.get(Call, call.id)), end).label == "beendet · 5:00 Min."

@@ -130,6 +130,7 @@ def test_merging_moves_calls_notes_persons_windows_and_jobs_and_leaves_a_note(db
     db.commit()
     db.expire_all()
     merged, kept = db.get(Case, source.id), db.get(Case, target.id)
+    db.refresh(kept, ["calls", "persons", "windows", "jobs"])
     assert merged.merged_into_id == target.id and merged.status == CaseStatus.CLOSED_NO_NEED
     assert kept.callback_needed and not merged.callback_needed
     assert len(kept.calls) == 2 and [p.label for p in kept.persons] == ["Kind, 4 J."] and len(kept.windows) == 1
@@ -189,7 +190,7 @@ def test_an_accepted_call_from_the_family_settles_its_open_call_back_with_a_note
 def test_a_voicemail_only_call_does_not_settle_the_call_back(db):
     waiting = make_case(db, opened_at=T0, caller_phone=PHONE, callback_needed=True)
     new = make_case(db, opened_at=T0 + timedelta(days=1), caller_phone=PHONE)
-    call = make_call(db, new, recording_sid="RE" + "b" * 32)
+    call = calls.get_by_sid(db, call_sid=make_call(db, new, recording_sid="RE" + "b" * 32).call_sid)  # with its case
     calls.needs_callback(call, now=T0)
     calls.store_voicemail(call, recording_sid="RE" + "b" * 32, url="https://x/RE", duration=12, now=T0)
     db.commit()

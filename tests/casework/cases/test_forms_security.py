@@ -109,6 +109,7 @@ def test_a_saved_edit_stores_persons_windows_consent_and_audits_field_names_only
     assert response.status_code == 303
     db.expire_all()
     saved = db.get(Case, case.id)
+    db.refresh(saved, ["persons", "windows"])
     assert saved.caller_phone == "+495111234567" and saved.caller_name_search == "lena schulz"
     assert saved.consent_at is not None and saved.consent_recorded_by_id == staff.id
     assert [(p.label, p.age_years) for p in saved.persons] == [("M.", 3)]

@@ -14,12 +14,12 @@ def audit_actions(db, case_id):
 def test_the_case_page_shows_caller_timeline_and_is_audited_as_a_view(client, db):
     staff = make_staff(db)
     case = make_case(db, caller_name="Lena Müller", caller_phone="+495111234567", need=Need.CHILD_CARE)
-    make_call(db, case, recording_sid="RE123")
+    call = make_call(db, case, recording_sid="RE123")
     login(client, staff)
     page = client.get(f"/cases/{case.id}")
     assert page.status_code == 200
     assert "Lena Müller" in page.text and "0511 1234567" in page.text
-    assert f'<audio controls preload="none" src="/calls/{case.calls[0].id}/voicemail"' in page.text
+    assert f'<audio controls preload="none" src="/calls/{call.id}/voicemail"' in page.text
     assert "Status: Neu" in page.text
     event = db.scalar(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "case.view"))
     assert event.staff_id == staff.id and event.ip == "testclient"

@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from casework.calls.models import Call
 from casework.enums import CallStatus, CaseChannel, Need
@@ -25,8 +26,9 @@ def simulator(client, settings):
 
 
 def only_call(db) -> Call:
+    """The one call, with its case (`Call.case` never loads lazily)."""
     db.expire_all()
-    return db.scalar(select(Call))
+    return db.scalar(select(Call).options(joinedload(Call.case)))
 
 
 def test_a_simulated_call_walks_the_ivr_to_a_staff_member(simulator, db):

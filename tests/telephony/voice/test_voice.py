@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from casework.calls.models import Call
 from casework.cases.models import Case
@@ -25,8 +26,9 @@ def menu(client, settings, sid="CA100", attempt=1, **answer):
 
 
 def the_call(db, sid="CA100") -> Call:
+    """The call with its case and its status history (relationships that never load lazily)."""
     db.expire_all()
-    return db.scalar(select(Call).where(Call.call_sid == sid))
+    return db.scalar(select(Call).where(Call.call_sid == sid).options(joinedload(Call.case), selectinload(Call.events)))
 
 
 def test_an_incoming_call_in_open_hours_is_greeted_in_german_and_offered_the_menu(client, settings, db):

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from casework.cases.models import Case
 from casework.enums import JobStatus
 from core import audit, worker
 from core.db import make_sessionmaker
@@ -212,7 +213,7 @@ def test_the_dashboard_shows_stunden_fehlen_once_the_reminder_was_due_until_hour
     live = client.get("/dashboard/live").text
     missing = section(live, "hours-missing")
     assert f'<a href="/jobs/{job.id}">Einsatz 4821</a>' in missing
-    assert f'<a href="/cases/{job.case_id}">{job.case.number}</a>' in missing
+    assert f'<a href="/cases/{job.case_id}">{db.get_one(Case, job.case_id).number}</a>' in missing
     assert f'<a href="/volunteers/{volunteer.id}">Ehrenamtliche</a>' in missing  # the first name only
     assert volunteer.name not in missing
     assert "Ende 27.11.2026, 13:00 Uhr" in missing and "Stunden fehlen" in missing

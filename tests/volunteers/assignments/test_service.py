@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from casework.cases.models import Case
 from casework.enums import JobStatus
 from core import audit, worker
 from core.db import make_sessionmaker
@@ -59,7 +60,7 @@ def test_a_coordinator_assigns_by_hand_and_the_volunteer_gets_address_and_contac
     assert (assignment.source, assignment.assigned_by_id, job.status) == (
         AssignmentSource.STAFF, staff.id, JobStatus.FILLED,
     )  # fmt: skip
-    assert outbox(db, volunteer.phone) == [assignments.assigned_text(job)]
+    assert outbox(db, volunteer.phone) == [assignments.assigned_text(db, job)]
     assert "Lindenstraße 4" in outbox(db, volunteer.phone)[0] and "Yılmaz" in outbox(db, volunteer.phone)[0]
 
 
@@ -100,7 +101,8 @@ def test_the_family_is_told_a_carer_is_coming_when_they_agreed_and_have_a_mobile
 )
 def test_the_family_gets_no_sms_without_consent_or_from_a_landline(db, clock, consent, phone):
     job, people = offered_job(db)
-    job.case.sms_consent, job.case.caller_phone = consent, phone
+    case = db.get_one(Case, job.case_id)
+    case.sms_consent, case.caller_phone = consent, phone
     db.commit()
     accept_first(db, job, people, clock())
     assert outbox(db, phone) == []

@@ -116,6 +116,6 @@ def test_a_number_registered_while_the_import_runs_is_left_out_and_named_and_the
     assert result.skipped == ["Zeile 7: Die Mobilnummer 0176 00000005 ist inzwischen für Lena Schulz eingetragen."]
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Volunteer)) == 7
-    stored = db.scalar(select(Volunteer).where(Volunteer.phone == "+4917600000002"))
+    stored = db.scalar(registry.with_rows(select(Volunteer).where(Volunteer.phone == "+4917600000002")))
     assert stored.name == "Person 2" and [s.value for s in stored.skills] and stored.languages == ["Deutsch"]
     assert stored.certificates[0].valid_until == date(2029, 2, 3) and stored.consent_at is not None

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from casework.reference.models import Municipality
 from core.models import AuditEvent, StaffRole
 from tests.factories import login, make_staff, make_volunteer
+from volunteers.registry import service as registry
 from volunteers.registry.models import Volunteer
 
 
@@ -99,7 +100,7 @@ def test_creating_a_volunteer_saves_every_field_and_is_audited(client, db):
     posted = form(token, municipality_ids=[str(town(db, "Garbsen")), str(town(db, "Seelze"))])
     response = client.post("/volunteers/new", data=posted)
     assert response.status_code == 303, response.text
-    volunteer = db.scalar(select(Volunteer).where(Volunteer.phone == "+4917623456789"))
+    volunteer = db.scalar(registry.with_rows(select(Volunteer).where(Volunteer.phone == "+4917623456789")))
     assert volunteer.name == "Ayşe Yılmaz" and set(volunteer.skills) == {"child_care", "driving"}
     assert volunteer.languages == ["Deutsch", "Türkisch"] and volunteer.max_jobs_per_week == 3
     assert [(c.issued_on, c.valid_until) for c in volunteer.certificates] == [(date(2024, 2, 3), date(2029, 2, 3))]
@@ -149,7 +150,7 @@ def test_editing_changes_the_record_and_audits_which_fields_changed(client, db):
     response = client.post(f"/volunteers/{volunteer.id}/edit", data=posted)
     assert response.status_code == 303, response.text
     db.expire_all()
-    changed = db.get(Volunteer, volunteer.id)
+    changed = registry.get_with_rows(db, volunteer.id)
     assert changed.name == "Lena Schulz-Berg" and list(changed.skills) == ["elder_care"] and changed.consent_at is None
     assert changed.certificates[0].valid_until == date(2028, 1, 31)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "volunteer.update"))
@@ -189,7 +190,7 @@ def test_absences_are_added_and_removed_on_the_volunteer_page(client, db):
     page = client.get(f"/volunteers/{volunteer.id}").text
     assert "01.12.2026 bis 12.12.2026 – Urlaub" in page
     db.expire_all()
-    absence = db.get(Volunteer, volunteer.id).absences[0]
+    absence = registry.get_with_rows(db, volunteer.id).absences[0]
     client.post(f"/volunteers/{volunteer.id}/absences/{absence.id}/delete", data={"csrf_token": token})
     assert "Keine Abwesenheiten eingetragen." in client.get(f"/volunteers/{volunteer.id}").text
     assert {"volunteer.absence_add", "volunteer.absence_remove"} <= {a for a, _ in actions(db)}
