@@ -63,7 +63,7 @@ def unsign(request: Request, token: str, *, purpose: str = "undo") -> dict[str, 
     if not body or len(token) > 4000:
         return None
     expected = hmac.new(_key(request, purpose), f"{body}.{_session(request)}".encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(mac, expected):
+    if not hmac.compare_digest(mac.encode(), expected.encode()):  # bytes: a non-ASCII str would raise
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

@@ -283,7 +283,7 @@ async def csrf_protect(request: Request) -> None:
     form = await request.form()
     sent = str(form.get(CSRF_FIELD, ""))
     seed = request.cookies.get(cookie_name(request, CSRF_COOKIE))
-    if not seed or not hmac.compare_digest(sent, csrf_token_for(request)):
+    if not seed or not hmac.compare_digest(sent.encode(), csrf_token_for(request).encode()):
         raise HTTPException(
             status_code=403,
             detail="Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und "

@@ -25,6 +25,7 @@ from core.spreadsheet import csv_bytes
 from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
+MAX_PAYMENT = Decimal(10_000_000)  # the bill column holds ten digits
 STATUSES = {"": "Alle", "open": "Offen", "overdue": "Überfällig", "paid": "Bezahlt", "cancelled": "Storniert"}
 
 
@@ -183,6 +184,8 @@ def paid(request: Request, db: DB, staff: CurrentStaff, bill_id: int, posted: Fo
     try:
         amount = Decimal(raw) if raw else bill.total
     except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or abs(amount) >= MAX_PAYMENT:
         return _bill_page(request, db, bill_id, errors={"paid": "Bitte den Betrag wie 17,50 angeben."}, status=422)
     try:
         with refusable(db):

@@ -27,6 +27,7 @@ router = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
 
 def _render(request: Request, db: DB, job: CareJob, *, errors: dict[str, str], form: dict[str, str],
             target: int | None = None, status: int = 200) -> Response:  # fmt: skip
+    job = jobs.require_job(db, job_id=job.id)  # again with its case: a refusal's savepoint expired the row
     return web.render(
         request, "billing/job_hours.html", status_code=status, job=job, case_number=job.case.number,
         rows=service.rows_for_job(db, job_id=job.id), errors=errors, form=form, target=target,

@@ -14,6 +14,7 @@ import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -22,6 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from billing.models import Bill
+from casework.reference.models import Partner
 from core import notices
 from core.limits import limit_for
 from core.models import StaffRole
@@ -30,7 +33,7 @@ from tests.factories import T0, login, make_call, make_case, make_job, make_staf
 from tests.twilio_helpers import post_signed, voice_params
 from tests.volunteers.outreach.helpers import carers, laatzen_id
 from tests.volunteers.test_importing import xlsx_file
-from volunteers.assignments.models import Assignment, AssignmentSource
+from volunteers.assignments.models import Assignment, AssignmentSource, HoursReport
 from volunteers.registry.importing import ImportFileError, read_table
 from volunteers.registry.models import VolunteerAbsence
 from volunteers.registry.rules import validate_rows
@@ -169,6 +172,16 @@ FORM_PAGES = {
     "/jobs/{job_id}/outreach/widen": "/jobs/{job_id}",
     "/jobs/{job_id}/assign": "/jobs/{job_id}",
     "/jobs/{job_id}/assignments/{assignment_id}/release": "/jobs/{job_id}",
+    "/jobs/{job_id}/hours/{assignment_id}": "/jobs/{job_id}/hours",
+    "/jobs/{job_id}/hours/reports/{report_id}/confirm": "/jobs/{job_id}/hours",
+    "/jobs/{job_id}/hours/reports/{report_id}/correct": "/jobs/{job_id}/hours",
+    "/bills/issue": "/bills",
+    "/bills/{bill_id}/cancel": "/bills/{bill_id}",
+    "/bills/{bill_id}/paid": "/bills/{bill_id}",
+    "/admin/tariff": "/admin/tariff",
+    "/cases/{case_id}/mandate": "/cases/{case_id}/mandate",
+    "/admin/partners/{partner_id}/period": "/admin/partners",
+    "/admin/partners/municipalities/{municipality_id}/period": "/admin/partners",
 }
 STAFF_POSTS = [
     "/login", "/logout", "/duty", "/admin/staff", "/admin/staff/{staff_id}/active", "/admin/partners", "/cases/new",
@@ -185,6 +198,10 @@ STAFF_POSTS = [
     "/session/keep-alive", "/login/code",
     "/undo", "/notices/{notice_id}/dismiss",
     "/calls/{call_id}/add-to-open-case", "/cases/{case_id}/merge",
+    "/jobs/{job_id}/hours/{assignment_id}", "/jobs/{job_id}/hours/reports/{report_id}/confirm",
+    "/jobs/{job_id}/hours/reports/{report_id}/correct", "/bills/issue", "/bills/{bill_id}/cancel",
+    "/bills/{bill_id}/paid", "/admin/tariff", "/cases/{case_id}/mandate", "/cases/{case_id}/mandate/revoke",
+    "/admin/partners/{partner_id}/period", "/admin/partners/municipalities/{municipality_id}/period",
 ]  # fmt: skip
 
 
@@ -224,6 +241,14 @@ class World:
                                      source=AssignmentSource.STAFF)  # fmt: skip
         db.add(self.assignment)
         self.notice = notices.tell(db, staff_id=self.admin.id, text="Hinweis", case_id=self.case.id, now=T0)
+        db.flush()
+        # Hours reported for the assignment, a bill of the case and a partner: the billing forms name them.
+        self.report = HoursReport(assignment_id=self.assignment.id, hours=Decimal("3.5"), source="sms", reported_at=T0)
+        self.bill = Bill(number="R-2026-00001", year=2026, seq=1, case_id=self.case.id, period_month=date(2026, 11, 1),
+                         total=Decimal("17.50"), issued_at=T0, issue_date=date(2026, 11, 26),
+                         due_date=date(2026, 12, 10), debtor_name="Erika Muster")  # fmt: skip
+        self.partner = Partner(name="Leinewerke Hannover GmbH", active_from=date(2015, 3, 1))
+        db.add_all([self.report, self.bill, self.partner])
         db.commit()
         self._fields: dict[str, list[str]] = {}
         self.csrf = login(client, self.admin)
@@ -234,7 +259,8 @@ class World:
         ids = {"case_id": self.case.id, "call_id": self.call.id, "job_id": self.job.id, "staff_id": self.other.id,
                "message_id": self.message.id, "sid": self.sid, "volunteer_id": self.volunteer.id,
                "absence_id": self.absence.id, "assignment_id": self.assignment.id,
-               "notice_id": self.notice.id}  # fmt: skip
+               "notice_id": self.notice.id, "report_id": self.report.id, "bill_id": self.bill.id,
+               "partner_id": self.partner.id, "municipality_id": laatzen_id(self.db)}  # fmt: skip
         return template.format(**ids)
 
     def fields(self, template: str, declared: list[str]) -> list[str]:
