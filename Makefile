@@ -8,7 +8,10 @@ PORT ?= 8000
 # The simulator calls our own webhooks at the public address: by default, where `make run` serves.
 FLUXX_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install run test bench lint format clean
+# KERN, the design system of the staff pages, vendored in fluxx/static/kern/ (README "Design: KERN").
+KERN_VERSION := 2.7.2
+
+.PHONY: install run test bench lint format clean kern
 
 install: $(STAMP)
 
@@ -46,6 +49,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Refresh the vendored KERN files from npm (`npm pack`); the only target that needs node. Commit the result.
+kern:
+	sh scripts/refresh-kern.sh $(KERN_VERSION)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

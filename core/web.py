@@ -27,6 +27,7 @@ from core.audit import Actor
 from core.context import context_of
 from core.db import transaction
 from core.models import Staff, StaffRole
+from core.navigation import NavGroup, NavLink, breadcrumb, nav_section, visible_groups
 from core.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -63,7 +64,7 @@ def make_templates(zone: ZoneInfo) -> Jinja2Templates:
         count_de=formats.count_de,
         phone_link=phone_link,
     )
-    env.globals["aria_current"] = aria_current
+    env.globals.update(aria_current=aria_current, navigation=navigation, breadcrumb_trail=breadcrumb_trail)
     return templates
 
 
@@ -79,22 +80,6 @@ def phone_link(number: str | None) -> Markup:
     return Markup('<a href="tel:{}">{}</a>').format(dialable, phone.display(dialable))
 
 
-# The navigation's links; a page belongs to the longest one its path starts with.
-NAV_LINKS = ("/", "/cases", "/cases/new", "/admin/audit", "/volunteers", "/messages", "/simulator", "/admin/staff",
-             "/admin/partners")  # fmt: skip
-# Pages reached from a section without a link of their own: a job is part of its case.
-NAV_ALIASES = {"/jobs": "/cases", "/calls": "/cases"}
-
-
-def nav_section(path: str) -> str | None:
-    """The navigation link of the section `path` is in: /cases/12/edit is in "Fälle", /cases/new is not."""
-    for prefix, section in NAV_ALIASES.items():
-        if path == prefix or path.startswith(prefix + "/"):
-            return section
-    matches = [link for link in NAV_LINKS if path == link or (link != "/" and path.startswith(link + "/"))]
-    return max(matches, key=len, default=None)
-
-
 @pass_context
 def aria_current(context: Any, href: str) -> Markup:
     """` aria-current="page"` on the navigation link of the section the page is in, for screen readers."""
@@ -102,6 +87,18 @@ def aria_current(context: Any, href: str) -> Markup:
     if request is not None and nav_section(request.url.path) == href:
         return Markup(' aria-current="page"')
     return Markup("")
+
+
+def navigation(staff: StaffView | None, simulation: bool) -> list[tuple[NavGroup, list[NavLink]]]:
+    """The header's navigation groups for the person looking (nothing when nobody is logged in)."""
+    return visible_groups(staff.role, simulation=simulation) if staff is not None else []
+
+
+@pass_context
+def breadcrumb_trail(context: Any) -> list[NavLink]:
+    """The breadcrumb's links above the current page (core.navigation.breadcrumb)."""
+    request = context.get("request")
+    return breadcrumb(request.url.path) if request is not None else []
 
 
 def get_settings(request: Request) -> Settings:

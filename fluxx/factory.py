@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -108,6 +109,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     app.add_middleware(BodySizeLimit)  # runs before anything reads the body
     # Added last, so it runs first: every answer below it, the 413 of the size limit too, gets the headers.
     app.add_middleware(web.SecurityHeaders, https=settings.secure_cookies)
+    # Python 3.11 knows .woff2 only from the system's /etc/mime.types; KERN's fonts need it everywhere.
+    mimetypes.add_type("font/woff2", ".woff2")
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     # Browsers ask for /favicon.ico whatever the pages link: point them at the SVG icon instead of a 404.
     app.add_api_route("/favicon.ico", _favicon, methods=["GET"], include_in_schema=False)

@@ -122,6 +122,22 @@ BACKGROUND_BEHIND = """element => {
 }"""
 
 
+# KERN's colour tokens are oklch(), and Chromium reports computed colours in the space they were written in: a
+# canvas turns any CSS colour into the sRGB values the contrast formula needs.
+AS_RGB = """colour => {
+  const canvas = document.createElement('canvas').getContext('2d');
+  canvas.fillStyle = colour;
+  canvas.fillRect(0, 0, 1, 1);
+  const [red, green, blue, alpha] = canvas.getImageData(0, 0, 1, 1).data;
+  return alpha === 255 ? `rgb(${red}, ${green}, ${blue})` : `rgba(${red}, ${green}, ${blue}, ${alpha / 255})`;
+}"""
+
+
+def rgb(page, colour: str) -> str:
+    """A CSS colour as `rgb(r, g, b)`, as the browser paints it."""
+    return page.evaluate(AS_RGB, colour)
+
+
 def test_contrast_ratio_matches_the_wcag_examples():
     assert contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)") == pytest.approx(21)
     assert contrast("rgb(118, 118, 118)", "rgb(255, 255, 255)") == pytest.approx(4.54, abs=0.01)
@@ -129,24 +145,25 @@ def test_contrast_ratio_matches_the_wcag_examples():
 
 def test_field_borders_and_the_focus_ring_stand_out_three_to_one(staff_page, live_server):
     staff_page.goto(live_server + "/cases/new")
-    page_background = staff_page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page_background = rgb(staff_page, staff_page.evaluate("getComputedStyle(document.body).backgroundColor"))
     for field in (staff_page.get_by_label("Name", exact=True), staff_page.get_by_label("Anliegen", exact=True)):
-        border = field.evaluate("e => getComputedStyle(e).borderTopColor")
-        behind = field.evaluate(BACKGROUND_BEHIND)
+        border = rgb(staff_page, field.evaluate("e => getComputedStyle(e).borderTopColor"))
+        behind = rgb(staff_page, field.evaluate(BACKGROUND_BEHIND))
         assert contrast(border, behind) >= 3, (border, behind)
         assert contrast(border, page_background) >= 3, (border, page_background)
         field.focus()
         ring = field.evaluate("e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth, "
                               "getComputedStyle(e).outlineColor]")  # fmt: skip
         assert ring[0] == "solid" and float(ring[1].removesuffix("px")) >= 2, ring
-        assert contrast(ring[2], behind) >= 3, (ring[2], behind)
-        assert contrast(ring[2], page_background) >= 3, (ring[2], page_background)
+        ring_colour = rgb(staff_page, ring[2])
+        assert contrast(ring_colour, behind) >= 3, (ring_colour, behind)
+        assert contrast(ring_colour, page_background) >= 3, (ring_colour, page_background)
     # A button reached with the keyboard shows the same ring.
     staff_page.get_by_label("Name", exact=True).focus()
     staff_page.keyboard.press("Tab")
     focused = staff_page.evaluate_handle("document.activeElement")
     ring = focused.evaluate("e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineColor]")
-    assert ring[0] == "solid" and contrast(ring[1], page_background) >= 3, ring
+    assert ring[0] == "solid" and contrast(rgb(staff_page, ring[1]), page_background) >= 3, ring
 
 
 def test_repeated_buttons_name_the_case_job_or_call_they_act_on(staff_page, live_server, world, db):

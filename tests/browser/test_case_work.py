@@ -88,7 +88,7 @@ def test_a_counsellor_handles_a_call_from_dashboard_to_job_and_finds_the_case_ag
     expect(jobs.locator("strong")).to_have_text([re.compile(r"^Einsatz \d{4}$")])
     expect(page.locator("#case-status")).to_have_text("Betreuung gesucht")
 
-    page.get_by_role("navigation").get_by_role("link", name="Fälle").click()
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Fälle").click()
     page.get_by_label("Suche: Fallnummer, Name oder Telefon").fill("0511 4567 89")
     page.get_by_role("button", name="Suchen").click()
     rows = page.locator("#case-table tbody tr")

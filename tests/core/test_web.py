@@ -21,7 +21,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
 def test_the_login_page_is_german_and_labelled(client):
     page = client.get("/login")
     assert page.status_code == 200
-    assert '<html lang="de">' in page.text
+    assert '<html lang="de"' in page.text
     assert '<label for="email">E-Mail-Adresse</label>' in page.text
     assert '<label for="password">Passwort</label>' in page.text
     assert "Simulationsmodus" in page.text

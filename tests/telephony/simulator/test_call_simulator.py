@@ -87,7 +87,7 @@ def test_in_production_mode_the_simulator_does_not_exist(engine, clock, db):
         login(client, make_staff(db))
         page = client.get("/simulator/call", headers={"accept": "text/html"})
         assert page.status_code == 404
-        assert 'class="banner"' not in page.text  # no simulation banner in production
+        assert 'id="simulation-banner"' not in page.text  # no simulation banner in production
 
 
 def test_the_simulator_pages_leave_a_voicemail_when_nobody_is_on_duty(client, db):

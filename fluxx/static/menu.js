@@ -1,0 +1,66 @@
+// The header's disclosure buttons: "Menü" opens the navigation on small screens, "Verwaltung" (and any folded
+// group) opens its links on wide ones. Buttons with aria-expanded, no menu roles: the links stay ordinary links
+// in the tab order (the disclosure pattern of the WAI-ARIA Authoring Practices). Escape closes and returns the
+// focus to the button; a click or the focus elsewhere closes a folded group.
+// Loaded in <head> without defer so that the class "js" is set before the first paint: without this script
+// (or without JavaScript) the navigation is simply shown in full, wrapped. A file, not inline: the
+// Content-Security-Policy allows only scripts from 'self'.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function controlled(button) {
+    return document.getElementById(button.getAttribute("aria-controls"));
+  }
+  function isOpen(button) {
+    return button.getAttribute("aria-expanded") === "true";
+  }
+  function setOpen(button, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  function init() {
+    var menu = document.querySelector("[data-menu-toggle]");
+    var groups = Array.prototype.slice.call(document.querySelectorAll("[data-group-toggle]"));
+    if (menu) {
+      menu.addEventListener("click", function () { setOpen(menu, !isOpen(menu)); });
+    }
+    groups.forEach(function (button) {
+      button.addEventListener("click", function () {
+        var open = !isOpen(button);
+        groups.forEach(function (other) { setOpen(other, false); });
+        setOpen(button, open);
+      });
+      // The focus left the group (Tab past its last link, or elsewhere): fold it again.
+      button.parentNode.addEventListener("focusout", function (event) {
+        if (isOpen(button) && event.relatedTarget && !button.parentNode.contains(event.relatedTarget)) {
+          setOpen(button, false);
+        }
+      });
+    });
+    document.addEventListener("click", function (event) {
+      groups.forEach(function (button) {
+        if (isOpen(button) && !button.parentNode.contains(event.target)) { setOpen(button, false); }
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      var buttons = groups.concat(menu ? [menu] : []);
+      for (var i = 0; i < buttons.length; i += 1) {
+        var button = buttons[i];
+        var panel = controlled(button);
+        if (isOpen(button) && panel && (panel.contains(document.activeElement) || document.activeElement === button)) {
+          setOpen(button, false);
+          button.focus();
+          return;
+        }
+      }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
