@@ -41,7 +41,12 @@ NAVIGATION = (
         NavLink("/messages", "Nachrichten", StaffRole.COORDINATOR),
         NavLink("/simulator", "Telefon-Simulator", simulation_only=True),
     )),
+    NavGroup("abrechnung", "Abrechnung", (
+        NavLink("/hours", "Stunden bestätigen", StaffRole.COORDINATOR),
+        NavLink("/bills", "Rechnungen", StaffRole.COORDINATOR),
+    ), folded=True),
     NavGroup("verwaltung", "Verwaltung", (
+        NavLink("/admin/tariff", "Tarif", StaffRole.ADMIN),
         NavLink("/admin/staff", "Mitarbeitende", StaffRole.ADMIN),
         NavLink("/admin/partners", "Partner und Kommunen", StaffRole.ADMIN),
         NavLink("/admin/audit", "Protokoll", StaffRole.ADMIN),
