@@ -225,18 +225,23 @@ def lines_of(db: Session, bill: Bill) -> list[BillLine]:
     return list(db.scalars(select(BillLine).where(BillLine.bill_id == bill.id).order_by(BillLine.id)))
 
 
+def _locked(db: Session, bill_id: int) -> Bill:
+    """The bill row, locked until the transaction ends, with its current values: two clicks at once (cancel,
+    payment) are decided one after the other."""
+    query = select(Bill).where(Bill.id == bill_id).with_for_update().execution_options(populate_existing=True)
+    return db.scalars(query).one()
+
+
 def cancel(db: Session, *, bill: Bill, reason: str, actor: audit.Actor) -> Bill:
     """Cancel a bill (never delete it): with a reason, who and when; its hours can be billed again."""
     reason = " ".join(reason.split())[:500]
     if not reason:
         raise BillError("Bitte einen Grund für die Stornierung angeben.")
-    locked = db.scalars(
-        select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(populate_existing=True)
-    ).one()
+    locked = _locked(db, bill.id)
     if locked.status == BillStatus.CANCELLED:
         raise BillError(f"Rechnung {locked.number} ist bereits storniert.")
     if locked.paid_at is not None:
-        raise BillError(f"Rechnung {locked.number} ist bezahlt; bitte erst die Zahlung zurücknehmen.")
+        raise BillError(f"Rechnung {locked.number} ist bezahlt; eine Korrektur bitte mit der Buchhaltung klären.")
     locked.status, locked.cancelled_at, locked.cancelled_by_id = BillStatus.CANCELLED, actor.now, actor.staff_id
     locked.cancel_reason = reason
     audit.record(
@@ -320,9 +325,7 @@ def listing(db: Session, *, month: date | None, today: date, status: str = "", l
 
 def mark_paid(db: Session, *, bill: Bill, amount: Decimal, actor: audit.Actor) -> Bill:
     """Record the payment of an issued bill (by hand); a second record or one for a cancelled bill is refused."""
-    locked = db.scalars(
-        select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(populate_existing=True)
-    ).one()
+    locked = _locked(db, bill.id)
     if locked.status == BillStatus.CANCELLED:
         raise BillError(f"Rechnung {locked.number} ist storniert; eine Zahlung dazu bitte mit der Buchhaltung klären.")
     if locked.paid_at is not None:
