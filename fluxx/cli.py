@@ -302,7 +302,7 @@ def bills_issue(
     from core import audit
     from core.clock import system_clock
     from core.errors import FieldErrors
-    from core.formats import money_de
+    from core.formats import count_de, money_de
 
     settings = _settings()
     try:
@@ -324,10 +324,10 @@ def bills_issue(
             progress=progress,
         )  # fmt: skip
     if not run.bills:
-        typer.echo(f"Für {label} ist nichts zu berechnen: keine bestätigten Stunden ohne Rechnung.")
+        typer.echo(rules.nothing_to_bill(first))
     else:
         numbers = f"{run.bills[0].number} bis {run.bills[-1].number}" if len(run.bills) > 1 else run.bills[0].number
-        count = "1 Rechnung" if len(run.bills) == 1 else f"{len(run.bills)} Rechnungen"
+        count = count_de(len(run.bills), "Rechnung", "Rechnungen")
         typer.echo(f"{count} für {label} gestellt ({numbers}), zusammen {money_de(run.total)}.")
     with factory() as db:
         document, collections = sepa_file(db, month=first, settings=settings)

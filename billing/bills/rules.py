@@ -48,6 +48,11 @@ def month_label(month: date) -> str:
     return f"{names[month.month - 1]} {month.year}"
 
 
+def nothing_to_bill(month: date) -> str:
+    """What a run of a month without billable hours says (the page and `fluxx bills issue`)."""
+    return f"Für {month_label(month)} ist nichts zu berechnen: keine bestätigten Stunden ohne Rechnung."
+
+
 def due_date(issued: date, days: int) -> date:
     return issued + timedelta(days=days)
 

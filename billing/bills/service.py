@@ -36,6 +36,7 @@ from core import audit
 from core.batches import in_batches
 from core.clock import day_start
 from core.errors import DomainError, NotFound
+from core.formats import date_de
 from core.settings import Settings
 from volunteers.assignments.models import Assignment, HoursReport
 from volunteers.registry.models import Volunteer
@@ -363,26 +364,22 @@ def accounting_rows(db: Session, *, month: date, cost_centre: str) -> list[Seque
     body: list[Sequence[str]] = [
         (
             bill.number,
-            _de(bill.issue_date),
-            _de(bill.due_date),
+            date_de(bill.issue_date),
+            date_de(bill.due_date),
             bill.debtor_name or "",
             case_number,
             f"{month:%m/%Y}",
             f"{bill.total:.2f}".replace(".", ","),
             PAYMENT_WAYS[bill.payment_method],
             bill.status.label,
-            _de(bill.cancelled_at.date() if bill.cancelled_at else None),
+            date_de(bill.cancelled_at.date() if bill.cancelled_at else None),
             numbers.get(bill.corrects_id, "") if bill.corrects_id else "",
-            _de(bill.paid_at.date() if bill.paid_at else None),
+            date_de(bill.paid_at.date() if bill.paid_at else None),
             cost_centre,
         )  # fmt: skip
         for bill, case_number in rows
     ]
     return [ACCOUNTING_HEADER, *body]
-
-
-def _de(day: date | None) -> str:
-    return f"{day:%d.%m.%Y}" if day else ""
 
 
 def collections(db: Session, *, month: date) -> list[Collection]:

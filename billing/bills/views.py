@@ -19,7 +19,7 @@ from core import audit, flash, web
 from core.context import context_of
 from core.db import let_go, refusable
 from core.errors import FieldErrors
-from core.formats import money_de
+from core.formats import count_de, money_de
 from core.models import StaffRole
 from core.spreadsheet import csv_bytes
 from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields
@@ -84,9 +84,9 @@ def issue(request: Request, db: DB, staff: CurrentStaff, posted: FormFields) -> 
     )
     label = rules.month_label(chosen)
     if not run.bills:
-        message = f"Für {label} ist nichts zu berechnen: keine bestätigten Stunden ohne Rechnung."
+        message = rules.nothing_to_bill(chosen)
     else:
-        count = "1 Rechnung" if len(run.bills) == 1 else f"{len(run.bills)} Rechnungen"
+        count = count_de(len(run.bills), "Rechnung", "Rechnungen")
         message = f"{count} für {label} gestellt, zusammen {money_de(run.total)}."
     return flash.add(RedirectResponse(f"/bills?month={chosen:%Y-%m}", status_code=303), request, message)
 

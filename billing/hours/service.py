@@ -23,6 +23,7 @@ from casework.enums import BillStatus, HoursStatus
 from casework.jobs.models import CareJob
 from core import audit
 from core.errors import DomainError, NotFound
+from core.formats import hours_de
 from volunteers.assignments import rules as assignment_rules
 from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
 from volunteers.assignments.service import lock_job
@@ -128,7 +129,7 @@ def _check_range(job: CareJob, hours: Decimal, now: datetime) -> None:
     if check is assignment_rules.HoursCheck.BEYOND_WINDOW:
         window = assignment_rules.window_hours(starts_at=job.starts_at, ends_at=job.ends_at)
         raise HoursError(
-            f"Mehr Stunden als das Zeitfenster von Einsatz {job.code} ({_hours_de(window)} Std.) plus eine Stunde; "
+            f"Mehr Stunden als das Zeitfenster von Einsatz {job.code} ({hours_de(window)} Std.) plus eine Stunde; "
             "bitte prüfen."
         )
 
@@ -238,7 +239,3 @@ def _report_of_job(db: Session, *, job: CareJob, report_id: int) -> HoursReport:
     if report is None or assignment is None or assignment.job_id != job.id:
         raise NotFound("Diese Stundenangabe gibt es bei diesem Einsatz nicht.")
     return report
-
-
-def _hours_de(hours: Decimal) -> str:
-    return f"{hours.normalize():f}".replace(".", ",")
