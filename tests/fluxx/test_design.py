@@ -67,7 +67,8 @@ def test_every_page_links_kern_and_our_styles_from_our_own_origin(client):
     page = client.get("/login").text
     sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)">', page)
     assert sheets == ["/static/kern/fonts/fira-sans.css", "/static/kern/kern.min.css", "/static/tokens.css",
-                      "/static/style.css"]  # fmt: skip
+                      "/static/style.css", "/static/pages.css", "/static/tables.css", "/static/dashboard.css",
+                      "/static/print.css"]  # fmt: skip
     for sheet in sheets:
         assert client.get(sheet).status_code == 200, sheet
 
@@ -146,9 +147,10 @@ def declarations(path: Path) -> str:
 
 
 def test_our_css_has_no_colour_literals():
-    assert [path.name for path in our_css()] == ["style.css", "tokens.css"]
+    names = [path.name for path in our_css()]
+    assert names == ["dashboard.css", "pages.css", "print.css", "style.css", "tables.css", "tokens.css"]
     found = {path.name: COLOUR_LITERAL.findall(declarations(path)) for path in our_css()}
-    assert found == {"style.css": [], "tokens.css": []}
+    assert found == dict.fromkeys(names, [])
 
 
 def test_the_token_file_only_names_kern_tokens():
@@ -158,7 +160,9 @@ def test_the_token_file_only_names_kern_tokens():
         assert name.startswith("--fx-"), name
         assert re.fullmatch(r"var\(--kern-[\w-]+\)", value.strip()), (name, value)
     # Nobody else defines tokens of ours.
-    assert not re.search(r"--fx-[\w-]+\s*:", declarations(STATIC / "style.css"))
+    for path in our_css():
+        if path != TOKENS:
+            assert not re.search(r"--fx-[\w-]+\s*:", declarations(path)), path.name
 
 
 def test_every_token_our_css_uses_exists():
