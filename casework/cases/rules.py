@@ -9,6 +9,9 @@ steps back, decided here so that every screen and service agrees:
 - in counselling → completed: a counselling-only case ends after the talk (it needs no job);
 - a closed or completed case can be reopened to "in counselling" when the family calls back.
 
+The case also follows its jobs by itself (`follows_jobs`): when the last job waiting for a carer is filled it
+becomes "care arranged", and when a carer withdraws or is released it is "care needed" again.
+
 Closing a case while one of its jobs is still looking for a carer is refused: the job must be cancelled
 first, otherwise volunteers would keep getting offers for a family that no longer needs them.
 """
@@ -84,6 +87,20 @@ def check_transition(current: CaseStatus, target: CaseStatus, *, jobs_searching:
         raise TransitionNotAllowed(
             "Für diesen Fall wird noch Betreuung gesucht. Bitte sagen Sie zuerst die offenen Einsätze ab."
         )
+
+
+def follows_jobs(current: CaseStatus, *, waiting: int, filled: int) -> CaseStatus | None:
+    """The status a case takes by itself after a change of its jobs, or None to stay as it is.
+
+    `waiting`: the case's jobs still waiting for a carer (open, searching, nobody found); `filled`: its jobs
+    with every carer they need. "Care needed" becomes "care arranged" once no job waits and one is filled;
+    "care arranged" becomes "care needed" again when a job waits (a carer withdrew or was released). Other
+    statuses are the counsellor's to set: a case in counselling or closed is not moved by its jobs."""
+    if current == S.CARE_NEEDED and waiting == 0 and filled > 0:
+        return S.CARE_ARRANGED
+    if current == S.CARE_ARRANGED and waiting > 0:
+        return S.CARE_NEEDED
+    return None
 
 
 def reopened(current: CaseStatus, target: CaseStatus) -> bool:

@@ -61,8 +61,11 @@ def jobs_searching(db: Session, *, case_id: int) -> int:
     return db.scalar(query) or 0
 
 
-def set_status(db: Session, *, case: Case, target: CaseStatus, actor: Actor) -> None:
-    """Move a case to `target` if the rules allow it; records the change and the audit event."""
+def set_status(
+    db: Session, *, case: Case, target: CaseStatus, actor: Actor, because: dict[str, object] | None = None
+) -> None:
+    """Move a case to `target` if the rules allow it; records the change and the audit event (`because`: what
+    moved it, when not a person's choice, e.g. {"job_id": 7, "event": "assignment"})."""
     lifecycle.check_transition(case.status, target, jobs_searching=jobs_searching(db, case_id=case.id))
     previous = case.status
     case.status = target
@@ -92,7 +95,7 @@ def set_status(db: Session, *, case: Case, target: CaseStatus, actor: Actor) -> 
         object_type="case",
         object_id=case.id,
         case_id=case.id,
-        detail={"from": previous.value, "to": target.value},
+        detail={"from": previous.value, "to": target.value, **(because or {})},
     )
 
 
@@ -100,6 +103,36 @@ def _finish_jobs(db: Session, *, case: Case, actor: Actor) -> None:
     """A closed case's staffed jobs are over: they free their SMS code for new jobs."""
     for job in db.scalars(select(CareJob).where(CareJob.case_id == case.id, CareJob.status == JobStatus.FILLED)):
         job.status, job.active_code, job.updated_at = JobStatus.COMPLETED, None, actor.now
+
+
+def follow_jobs(db: Session, *, case_id: int, actor: Actor, job_id: int, event: str) -> CaseStatus | None:
+    """After a change of a job's carers (`event`: assignment, withdrawal, release, cancel), move the case as
+    `rules.follows_jobs` says, recorded and audited like a change by hand, with the job and the event as the
+    reason. The caller holds the case's row lock (`lock_case_of_job`) so two jobs of one case changing at once
+    count each other's result. Returns the new status, or None."""
+    case = get_case(db, case_id=case_id, for_update=True)  # fresh values; the lock is held already
+    counts = dict(
+        db.execute(
+            select(CareJob.status, func.count()).where(CareJob.case_id == case_id).group_by(CareJob.status)
+        ).all()
+    )
+    waiting = sum(counts.get(status, 0) for status in jobs_rules.WAITING_FOR_CARER)
+    target = lifecycle.follows_jobs(case.status, waiting=waiting, filled=counts.get(JobStatus.FILLED, 0))
+    if target is None:
+        return None
+    set_status(db, case=case, target=target, actor=actor, because={"job_id": job_id, "event": event})
+    return target
+
+
+def lock_case_of_job(db: Session, *, job_id: int) -> int:
+    """Lock the row of the case `job_id` belongs to and return its id. Every path that changes a job's carers
+    takes the case lock before the job's (as closing a case does: the case, then its jobs), so the two never
+    wait for each other in opposite order."""
+    case_id = db.scalar(select(CareJob.case_id).where(CareJob.id == job_id))
+    if case_id is None:
+        raise NotFound("Diesen Einsatz gibt es nicht.")
+    db.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+    return case_id
 
 
 def advance_if_allowed(db: Session, *, case: Case, target: CaseStatus, actor: Actor) -> bool:

@@ -98,13 +98,18 @@ def update_job(db: Session, *, job: CareJob, details: JobDetails, actor: Actor) 
 
 
 def cancel_job(db: Session, *, job: CareJob, actor: Actor) -> None:
-    """Cancel a job; its code becomes free for new jobs at once."""
+    """Cancel a job; its code becomes free for new jobs at once. Under the case's and the job's row locks, in
+    the order every change of a job's carers takes them (a yes arriving at the same moment waits)."""
+    cases.lock_case_of_job(db, job_id=job.id)
+    db.refresh(job, with_for_update=True)
     if job.status in (JobStatus.CANCELLED, JobStatus.COMPLETED):
         raise CaseworkError(f"Der Einsatz ist schon „{job.status.label}“.")
     job.status, job.active_code = JobStatus.CANCELLED, None
     job.cancelled_at = job.updated_at = actor.now
     db.flush()
     audit.record(db, actor, action="job.cancel", object_type="care_job", object_id=job.id, case_id=job.case_id)
+    # The last job still waiting may have been this one: the others' carers now arrange the case's care.
+    cases.follow_jobs(db, case_id=job.case_id, actor=actor, job_id=job.id, event="cancel")
 
 
 def get_job(db: Session, *, job_id: int) -> CareJob | None:

@@ -29,14 +29,17 @@ class Entry:
 
 
 def _status_entries(db: Session, case: Case, names: dict[int, str]) -> list[Entry]:
-    changes = db.scalars(select(CaseStatusChange).where(CaseStatusChange.case_id == case.id))
+    # Newest first also among changes in the same second (the timeline's sort keeps this order for ties).
+    query = select(CaseStatusChange).where(CaseStatusChange.case_id == case.id)
+    changes = db.scalars(query.order_by(CaseStatusChange.id.desc()))
     return [
         Entry(
             c.at,
             "status",
             f"Status: {c.to_status.label}",
             f"vorher: {c.from_status.label}" if c.from_status else "Fall eröffnet",
-            names.get(c.changed_by_id or 0),
+            # A change nobody made by hand: the case followed its job (a yes by SMS, a withdrawal).
+            names.get(c.changed_by_id) if c.changed_by_id else ("automatisch" if c.from_status else None),
         )
         for c in changes
     ]

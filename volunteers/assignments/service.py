@@ -20,6 +20,7 @@ from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from casework.cases import service as cases
 from casework.cases.models import Case
 from casework.enums import HoursStatus, JobStatus
 from casework.jobs.models import CareJob
@@ -57,7 +58,10 @@ class Outcome:
 
 
 def lock_job(db: Session, job_id: int) -> CareJob:
-    """The job row, locked until the transaction ends, with its current values (not a cached copy)."""
+    """The job row, locked until the transaction ends, with its current values (not a cached copy). Its case's
+    row is locked first (`cases.lock_case_of_job`): a change of carers may move the case (`cases.follow_jobs`),
+    and closing a case locks the case before its jobs."""
+    cases.lock_case_of_job(db, job_id=job_id)
     query = select(CareJob).where(CareJob.id == job_id).with_for_update().execution_options(populate_existing=True)
     return db.scalars(query).one()
 
@@ -183,6 +187,7 @@ def _assign(
         db, actor, action="assignment.create", object_type="assignment", object_id=assignment.id,
         case_id=job.case_id, detail={"job_id": job.id, "volunteer_id": volunteer.id, "source": source.value},
     )  # fmt: skip
+    cases.follow_jobs(db, case_id=job.case_id, actor=actor, job_id=job.id, event="assignment")
     return assignment
 
 
@@ -230,6 +235,7 @@ def release(
         db, actor, action="assignment.release", object_type="assignment", object_id=assignment.id,
         case_id=job.case_id, detail={"job_id": job.id, "volunteer_id": volunteer.id},
     )  # fmt: skip
+    cases.follow_jobs(db, case_id=job.case_id, actor=actor, job_id=job.id, event="release")
 
 
 def withdraw(db: Session, *, assignment: Assignment, message_id: int | None, now: datetime) -> None:
@@ -238,11 +244,13 @@ def withdraw(db: Session, *, assignment: Assignment, message_id: int | None, now
     job = _end(db, assignment=assignment, now=now, reason=staff_texts.WITHDRAWN_BY_VOLUNTEER)
     assignment.withdrawn_at = now
     resume_search(db, job=job, now=now)
+    system = audit.Actor(staff_id=None, ip=None, now=now)
     audit.record(
-        db, audit.Actor(staff_id=None, ip=None, now=now), action="assignment.withdraw", object_type="assignment",
+        db, system, action="assignment.withdraw", object_type="assignment",
         object_id=assignment.id, case_id=job.case_id,
         detail={"job_id": job.id, "volunteer_id": assignment.volunteer_id, "message_id": message_id},
     )  # fmt: skip
+    cases.follow_jobs(db, case_id=job.case_id, actor=system, job_id=job.id, event="withdrawal")
 
 
 def _end(db: Session, *, assignment: Assignment, now: datetime, reason: str) -> CareJob:

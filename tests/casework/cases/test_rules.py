@@ -79,3 +79,27 @@ def test_a_case_merged_into_another_case_of_the_family_is_no_counselling_session
     assert not statistics.counts_as_counselling(
         status=S.IN_COUNSELLING, channel=CaseChannel.MANUAL, call_reasons=[None], merged=True
     )
+
+
+@pytest.mark.parametrize(
+    ("current", "waiting", "filled", "expected"),
+    [
+        (S.CARE_NEEDED, 0, 1, S.CARE_ARRANGED),  # the last waiting job got its carer
+        (S.CARE_NEEDED, 1, 1, None),  # another job still waits
+        (S.CARE_NEEDED, 0, 0, None),  # nothing filled (all cancelled): the counsellor decides
+        (S.CARE_ARRANGED, 1, 0, S.CARE_NEEDED),  # the carer withdrew or was released
+        (S.CARE_ARRANGED, 1, 2, S.CARE_NEEDED),
+        (S.CARE_ARRANGED, 0, 1, None),
+        (S.CARE_ARRANGED, 0, 0, None),  # a filled job cancelled: nothing waits, the counsellor decides
+        (S.NEW, 0, 1, None),
+        (S.IN_COUNSELLING, 0, 1, None),
+        (S.IN_COUNSELLING, 1, 0, None),
+        (S.COMPLETED, 1, 0, None),
+        (S.CLOSED_NO_NEED, 0, 1, None),
+        (S.CLOSED_UNREACHABLE, 1, 0, None),
+    ],
+)
+def test_a_case_follows_its_jobs_only_between_care_needed_and_care_arranged(current, waiting, filled, expected):
+    assert lifecycle.follows_jobs(current, waiting=waiting, filled=filled) == expected
+    if expected is not None:  # and only along transitions a person could make too
+        assert expected in lifecycle.allowed_transitions(current)
