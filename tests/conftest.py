@@ -19,8 +19,9 @@ from fluxx import wiring
 from fluxx.factory import create_app
 from tests.database import TestDatabase
 
-# The fake Twilio API and apps in production mode (fake_server, fake_twilio, prod_settings, prod_client, sender).
-pytest_plugins = ["tests.twilio_fixtures"]
+# The fake Twilio API and apps in production mode (fake_server, fake_twilio, prod_settings, prod_client, sender),
+# and the check that no test's code logs personal data (tests/log_privacy.py).
+pytest_plugins = ["tests.twilio_fixtures", "tests.log_privacy"]
 
 # The composition the app does at start-up, for the tests that call the domains without an app.
 wiring.connect()
