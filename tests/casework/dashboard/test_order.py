@@ -33,25 +33,49 @@ CASES = [
     pytest.param({}, (), (), tuple(s for s in URGENT + WORK if s is not S.LIVE_CALLS), id="all empty"),
     pytest.param(
         {"calls_today": 3, "callbacks": 1},
-        (S.CALLBACKS,), (S.CALLS_TODAY,), None, id="an urgent one before the day's work",
+        (S.CALLBACKS,),
+        (S.CALLS_TODAY,),
+        None,
+        id="an urgent one before the day's work",
     ),
     pytest.param(
-        {"hours_missing": 1, "withdrawals": 2, "live_calls": 1, "callbacks": 4, "jobs_unfilled": 1,
-         "hours_to_confirm": 7},
-        (S.LIVE_CALLS, S.CALLBACKS, S.WITHDRAWALS, S.JOBS_UNFILLED, S.HOURS_TO_CONFIRM, S.HOURS_MISSING), (), None,
+        {
+            "hours_missing": 1,
+            "withdrawals": 2,
+            "live_calls": 1,
+            "callbacks": 4,
+            "jobs_unfilled": 1,
+            "hours_to_confirm": 7,
+        },
+        (S.LIVE_CALLS, S.CALLBACKS, S.WITHDRAWALS, S.JOBS_UNFILLED, S.HOURS_TO_CONFIRM, S.HOURS_MISSING),
+        (),
+        None,
         id="urgent in the fixed order of urgency",
-    ),  # fmt: skip
+    ),
     pytest.param(
         {"assigned_today": 1, "jobs_waiting": 2, "my_cases": 1, "calls_today": 5},
-        (), (S.CALLS_TODAY, S.MY_CASES, S.JOBS_WAITING, S.ASSIGNED_TODAY), None, id="the day's work in its order",
+        (),
+        (S.CALLS_TODAY, S.MY_CASES, S.JOBS_WAITING, S.ASSIGNED_TODAY),
+        None,
+        id="the day's work in its order",
     ),
     pytest.param(
         {"hours_missing": 1, "unassigned": 1},
-        (S.HOURS_MISSING,), (S.UNASSIGNED,),
-        (S.CALLBACKS, S.WITHDRAWALS, S.JOBS_UNFILLED, S.HOURS_TO_CONFIRM, S.CALLS_TODAY, S.MY_CASES,
-         S.JOBS_SEARCHING, S.JOBS_WAITING, S.ASSIGNED_TODAY),
+        (S.HOURS_MISSING,),
+        (S.UNASSIGNED,),
+        (
+            S.CALLBACKS,
+            S.WITHDRAWALS,
+            S.JOBS_UNFILLED,
+            S.HOURS_TO_CONFIRM,
+            S.CALLS_TODAY,
+            S.MY_CASES,
+            S.JOBS_SEARCHING,
+            S.JOBS_WAITING,
+            S.ASSIGNED_TODAY,
+        ),
         id="the least urgent with entries before the most urgent empty one",
-    ),  # fmt: skip
+    ),
 ]
 
 
