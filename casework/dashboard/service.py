@@ -18,6 +18,7 @@ from casework.cases import family
 from casework.cases import service as cases
 from casework.cases.models import Case
 from casework.cases.rules import OPEN_STATUSES
+from casework.dashboard import rules
 from casework.enums import JobStatus
 from casework.jobs import rules as jobs_rules
 from casework.jobs.models import CareJob
@@ -82,6 +83,7 @@ class DashboardLists:
     voicemails: dict[int, Call]  # case id → the newest call of the case that left a voicemail
     families: dict[int, family.KnownFamily]  # case id → the caller's open case (a repeat caller)
     call_states: dict[int, LiveState]  # call id → klingelt, im Gespräch mit …, beendet, verpasst
+    live_calls: list[Call]  # "Anruf jetzt": ringing or in conversation right now, the newest first
 
 
 def _cases(db: Session, *where: Any, oldest_first: bool = False, options: tuple[Any, ...] = ()) -> list[Case]:
@@ -115,6 +117,7 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
     shown = {case.id: case for case in callbacks + [c.case for c in calls if c.case is not None]}
     active = {case.id: callback_rules.active_claimer_id(case, now) for case in callbacks}
     names = staff_names(db, {staff_id for staff_id in active.values() if staff_id})
+    states = {call.id: live_state(call, now) for call in calls}
     return DashboardLists(
         callbacks=callbacks,
         calls_today=calls,
@@ -128,5 +131,6 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
         attempts=callback_service.attempt_summaries(db, case_ids=[case.id for case in callbacks]),
         voicemails=callback_service.latest_voicemails(db, case_ids=[case.id for case in callbacks]),
         families=family.known_families(db, [c.case for c in calls if c.case is not None]),
-        call_states={call.id: live_state(call, now) for call in calls},
+        call_states=states,
+        live_calls=[call for call in calls if rules.is_live(states[call.id])],
     )

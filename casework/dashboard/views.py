@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from billing.hours import service as hours
 from casework.dashboard import service as dashboard
+from casework.dashboard.rules import Section, arrange
 from casework.enums import NoCaseReason
 from core import audit, notices, web
 from core.clock import day_start
@@ -26,7 +27,7 @@ def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, Any]:
     now, local = web.now(request), zone(request)
     # The volunteers' side of the same day, assembled here: case work knows nothing of volunteers.
     today = day_start(now.astimezone(local).date(), local)
-    return {
+    context: dict[str, Any] = {
         "summary": dashboard.summary(db, staff=staff),
         "lists": dashboard.lists(db, staff=staff, now=now, zone=local),
         "no_case_reasons": list(NoCaseReason),
@@ -35,6 +36,30 @@ def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, Any]:
         "hours_missing": assignments.hours_missing(db, now=now),
         # Billing's side (above case work, composed here like the volunteers'): hours staff must confirm.
         "hours_to_confirm": hours.waiting(db, limit=10),
+    }
+    context["counts"] = _counts(context)
+    context["layout"] = arrange(context["counts"])
+    return context
+
+
+def _counts(context: dict[str, Any]) -> dict[Section, int]:
+    """How many entries each section has: the full counts where the page has them (the tiles show them), else
+    the length of the list shown."""
+    summary: dashboard.DashboardSummary = context["summary"]
+    lists: dashboard.DashboardLists = context["lists"]
+    return {
+        Section.LIVE_CALLS: len(lists.live_calls),
+        Section.CALLBACKS: summary.callbacks,
+        Section.WITHDRAWALS: len(context["withdrawals"]),
+        Section.JOBS_UNFILLED: summary.jobs_unfilled,
+        Section.HOURS_TO_CONFIRM: context["hours_to_confirm"][0],
+        Section.HOURS_MISSING: context["hours_missing"].jobs,
+        Section.CALLS_TODAY: len(lists.calls_today),
+        Section.MY_CASES: summary.my_open_cases,
+        Section.UNASSIGNED: summary.unassigned_cases,
+        Section.JOBS_SEARCHING: len(lists.jobs_searching),
+        Section.JOBS_WAITING: summary.jobs_waiting,
+        Section.ASSIGNED_TODAY: len(context["assigned_today"]),
     }
 
 
