@@ -216,5 +216,6 @@ class InstallationFact(Base):
 
 
 # What a case owns here (see core.case_owned): the audit trail records what happened in which case, so it
-# stays where it was written (a merge is audited in both cases); it is append-only and never anonymised.
-CASE_OWNED = (CaseOwned(AuditEvent, OnMerge.KEEP, Counts.NOTHING),)
+# stays where it was written (a merge is audited in both cases); it is append-only, except that the retention
+# purge empties the details of a case's entries (who did what, when, stays).
+CASE_OWNED = (CaseOwned(AuditEvent, OnMerge.KEEP, Counts.NOTHING, anonymise=("detail",)),)

@@ -1,4 +1,5 @@
-"""The `fluxx` command line: serve, worker, db upgrade, staff create, volunteers import, demo, fake-twilio."""
+"""The `fluxx` command line: serve, worker, db upgrade, staff create, volunteers import, bills issue, retention
+purge, demo, fake-twilio."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ volunteers_app = typer.Typer(help="Ehrenamtliche verwalten.", no_args_is_help=Tr
 app.add_typer(volunteers_app, name="volunteers")
 bills_app = typer.Typer(help="Rechnungen stellen.", no_args_is_help=True)
 app.add_typer(bills_app, name="bills")
+retention_app = typer.Typer(help="Aufbewahrung: personenbezogene Daten nach Ablauf der Fristen entfernen.",
+                            no_args_is_help=True)  # fmt: skip
+app.add_typer(retention_app, name="retention")
 
 
 def _settings() -> Settings:
@@ -339,6 +343,44 @@ def bills_issue(
             typer.echo(f"Fehler: Die Lastschriftdatei lässt sich nicht nach „{target}“ schreiben.", err=True)
             raise typer.Exit(1) from None
         typer.echo(f"Lastschriftdatei mit {collections} Einzug/Einzügen: {target}")
+
+
+@retention_app.command("purge")
+def retention_purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Nur zählen, was fällig ist; nichts ändern.")] = False,
+) -> None:
+    """Personenbezogene Daten entfernen, deren Aufbewahrungsfrist abgelaufen ist.
+
+    Geschlossene Fälle nach FLUXX_RETENTION_DAYS Tagen (Namen, Nummern, Adressen, Notizen, SMS-Texte,
+    Protokolldetails; was die Statistik zählt, bleibt), Rechnungsdaten acht Jahre nach Ende des Jahres der
+    Rechnung (§ 147 AO, § 257 HGB), fehlgeschlagene Anmeldungen und Sitzungen nach 90 Tagen. In kurzen
+    Schritten, die Hotline bleibt erreichbar; ein abgebrochener Lauf wird beim nächsten Mal fortgesetzt.
+    """
+    from core.clock import system_clock
+    from retention import service
+    from retention.rules import Kind
+
+    settings = _settings()
+    factory = _sessionmaker(settings)
+    now = system_clock()
+    today = now.astimezone(settings.zone).date()
+    days = settings.retention_days
+    with factory() as db:
+        due = service.due(db, now=now, days=days, today=today)
+    if dry_run:
+        typer.echo(f"Probelauf (nichts geändert), Aufbewahrung von Fällen: {days} Tage")
+        for line in due.lines():
+            typer.echo(line)
+        return
+    total = sum(due.counts.values())
+    with typer.progressbar(length=max(total, 1), label="Aufbewahrung", file=sys.stderr) as bar:
+
+        def progress(kind: Kind, done: int) -> None:
+            bar.update(done)
+
+        report = service.purge(factory, now=now, days=days, today=today, progress=progress)
+    for line in report.lines():
+        typer.echo(line)
 
 
 @app.command()

@@ -158,7 +158,7 @@ def test_a_refused_form_loses_nothing_and_the_same_sending_may_come_again(client
 
 # --- every domain error is a DomainError ------------------------------------------------------------------
 
-DOMAIN_PACKAGES = ("casework", "volunteers", "billing", "reporting", "messaging")
+DOMAIN_PACKAGES = ("casework", "volunteers", "billing", "reporting", "retention", "messaging")
 NAMED_LIKE_A_REFUSAL = re.compile(r"(Error|Invalid|Errors|NotAllowed|NotMatchable)$")
 TECHNICAL = {
     # Twilio's REST API failed or refused a message: the sender retries or marks it failed; no person reads it.

@@ -18,7 +18,7 @@ from fluxx import wiring
 from tests.fluxx import test_cli_processes as cli
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAINS = ("telephony", "reporting", "billing", "volunteers", "casework", "messaging", "core")
+DOMAINS = ("telephony", "retention", "reporting", "billing", "volunteers", "casework", "messaging", "core")
 
 
 def _scheduled_kinds() -> dict[str, str]:

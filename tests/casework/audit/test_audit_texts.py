@@ -9,7 +9,7 @@ from casework.audit import texts
 from core import audit
 
 ROOT = Path(__file__).resolve().parents[3]
-PACKAGES = ("fluxx", "telephony", "reporting", "billing", "volunteers", "casework", "messaging", "core")
+PACKAGES = ("fluxx", "telephony", "retention", "reporting", "billing", "volunteers", "casework", "messaging", "core")
 
 
 def _writes_audit(function: ast.FunctionDef) -> bool:

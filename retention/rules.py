@@ -1,0 +1,66 @@
+"""What the purge removes and when: pure rules, no database.
+
+- Closed cases (completed, closed, merged) lose their personal data `days` (FLUXX_RETENTION_DAYS, default
+  730) after they were closed: names, numbers, addresses, notes, message bodies, call-back notes, the
+  children's or relative's descriptions, audit details. What the statistics count stays: need,
+  municipality, partner, affiliation, dates, statuses, jobs, hours, amounts.
+- Bill data (the debtor's name and address on a bill, the holder and IBAN of its direct-debit mandate) is
+  kept as long as German commercial and tax law requires a booking voucher to be kept: eight years
+  (§ 147 Abs. 1 Nr. 4, Abs. 3 AO and § 257 Abs. 1 Nr. 4, Abs. 4 HGB, as amended by the Viertes
+  Bürokratieentlastungsgesetz from 2025; § 14b Abs. 1 UStG for invoices), counted from the end of the
+  calendar year in which the bill was issued (§ 147 Abs. 4 AO, § 257 Abs. 5 HGB).
+- Login failures and staff sessions: 90 days.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timedelta
+
+BILL_YEARS = 8
+LOGIN_DAYS = 90
+BATCH = 20  # cases per transaction: a purge never holds the one SQLite writer for long
+
+
+class Kind(enum.StrEnum):
+    CASES = "cases"
+    BILLS = "bills"
+    LOGIN_FAILURES = "login_failures"
+    SESSIONS = "sessions"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Kind.CASES: "Geschlossene Fälle anonymisieren",
+    Kind.BILLS: "Rechnungsdaten nach Ablauf der Aufbewahrungsfrist anonymisieren",
+    Kind.LOGIN_FAILURES: "Fehlgeschlagene Anmeldungen löschen",
+    Kind.SESSIONS: "Beendete Sitzungen löschen",
+}
+
+
+def case_cutoff(now: datetime, days: int) -> datetime:
+    """Cases closed before this moment are anonymised."""
+    return now - timedelta(days=days)
+
+
+def login_cutoff(now: datetime) -> datetime:
+    return now - timedelta(days=LOGIN_DAYS)
+
+
+def bill_kept_until(issued: date) -> date:
+    """The first day a bill issued on `issued` may be anonymised: the retention period begins at the end of
+    the calendar year of issue and lasts BILL_YEARS years."""
+    return date(issued.year + BILL_YEARS + 1, 1, 1)
+
+
+def bill_expired(issued: date | None, today: date) -> bool:
+    """Whether a bill's retention period is over (a draft never issued has none to keep)."""
+    return issued is None or today >= bill_kept_until(issued)
+
+
+def latest_issue_kept(today: date) -> date:
+    """Bills issued on or before this day have outlived their retention period on `today`."""
+    return date(today.year - BILL_YEARS - 1, 12, 31)

@@ -1,0 +1,177 @@
+"""The retention purge (rules in `retention.rules`): what is due, and purging it in short transactions.
+
+Every case is anonymised in one transaction of its own, under its row lock, and marked `anonymised_at` in the
+same transaction: a purge killed half-way leaves every case either untouched or done, and the next run
+carries on with the rest. The columns come from the one list of what a case owns (`core.case_owned`: each
+floor declares its personal columns there), so a new table with personal data is purged once it is declared.
+Login failures and sessions are deleted in batches of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from billing.models import Bill, SepaMandate
+from casework.cases.models import Case
+from casework.cases.rules import CLOSED_STATUSES
+from core import case_owned
+from core.db import transaction
+from core.models import LoginFailure, StaffSession
+from retention import rules
+from retention.rules import Kind
+
+# What a case row itself holds about people (the tables it owns declare theirs in core.case_owned).
+CASE_COLUMNS = (
+    "caller_name", "caller_phone", "caller_name_search", "callback_outcome", "district", "address", "employer_name",
+)  # fmt: skip
+# Kept with the bill until its retention period ends (`rules.bill_expired`), then anonymised as Kind.BILLS.
+BILL_TABLES = (Bill, SepaMandate)
+Progress = Callable[[Kind, int], None]
+
+
+def _blank(column: ColumnElement[Any]) -> Any:
+    """What an anonymised column holds: NULL where allowed, else an empty value of its type."""
+    if column.nullable:
+        return None
+    return {} if isinstance(column.type, JSON) else ""
+
+
+def _due_cases(now: datetime, days: int) -> Any:
+    closed = or_(Case.status.in_(CLOSED_STATUSES), Case.merged_into_id.is_not(None))
+    return (Case.anonymised_at.is_(None), closed, Case.closed_at < rules.case_cutoff(now, days))
+
+
+def _bills_kept(today: date) -> Any:
+    """Cases with a bill still within its retention period."""
+    return exists().where(Bill.case_id == Case.id, Bill.issue_date > rules.latest_issue_kept(today))
+
+
+def _bills_due(today: date) -> Any:
+    """Anonymised cases whose bill data is still there and whose every bill has outlived its period."""
+    holding = or_(
+        exists().where(Bill.case_id == Case.id, Bill.debtor_name.is_not(None)),
+        exists().where(SepaMandate.case_id == Case.id, SepaMandate.iban != ""),
+    )
+    return (Case.anonymised_at.is_not(None), holding, ~_bills_kept(today))
+
+
+@dataclass
+class Report:
+    """How many of each kind were (or, in a dry run, would be) purged."""
+
+    counts: dict[Kind, int] = field(default_factory=lambda: dict.fromkeys(Kind, 0))
+
+    def lines(self) -> list[str]:
+        return [f"{kind.label}: {self.counts[kind]}" for kind in Kind]
+
+
+def due(db: Session, *, now: datetime, days: int, today: date) -> Report:
+    """What a purge at `now` would do, changing nothing (the dry run)."""
+    report = Report()
+    report.counts[Kind.CASES] = db.scalar(select(func.count()).where(*_due_cases(now, days))) or 0
+    report.counts[Kind.BILLS] = db.scalar(select(func.count()).select_from(Case).where(*_bills_due(today))) or 0
+    cutoff = rules.login_cutoff(now)
+    report.counts[Kind.LOGIN_FAILURES] = db.scalar(select(func.count()).where(LoginFailure.at < cutoff)) or 0
+    report.counts[Kind.SESSIONS] = db.scalar(select(func.count()).where(_old_session(cutoff))) or 0
+    return report
+
+
+def _old_session(cutoff: datetime) -> Any:
+    return or_(StaffSession.ended_at < cutoff, StaffSession.last_seen_at < cutoff)
+
+
+def _owned_updates(case_id: int, *, with_bills: bool) -> Iterator[Any]:
+    for declared in case_owned.tables():
+        if not declared.anonymise or (declared.model in BILL_TABLES) != with_bills:
+            continue
+        table = declared.model.__table__
+        values = {name: _blank(table.c[name]) for name in declared.anonymise}
+        yield update(table).where(table.c.case_id == case_id).values(**values)
+
+
+def anonymise_case(db: Session, *, case_id: int, now: datetime, today: date, days: int) -> bool:
+    """Anonymise one closed case, if it is still due (another run may have done it meanwhile). Its bill data
+    goes too when none of its bills is still within the retention period; else `anonymise_bills` takes it
+    later. Returns whether the case was anonymised."""
+    query = select(Case).where(Case.id == case_id, *_due_cases(now, days)).with_for_update()
+    case = db.scalars(query.execution_options(populate_existing=True)).one_or_none()
+    if case is None:
+        return False
+    with_bills = not db.scalar(select(_bills_kept(today)).where(Case.id == case_id))
+    for statement in _owned_updates(case_id, with_bills=False):
+        db.execute(statement)
+    if with_bills:
+        for statement in _owned_updates(case_id, with_bills=True):
+            db.execute(statement)
+    for name in CASE_COLUMNS:
+        setattr(case, name, _blank(Case.__table__.c[name]))
+    case.anonymised_at = now
+    db.flush()
+    return True
+
+
+def anonymise_bills(db: Session, *, case_id: int, today: date) -> bool:
+    """The bill data of an anonymised case whose bills have all outlived their retention period."""
+    query = select(Case.id).where(Case.id == case_id, *_bills_due(today)).with_for_update()
+    if db.scalar(query) is None:
+        return False
+    for statement in _owned_updates(case_id, with_bills=True):
+        db.execute(statement)
+    return True
+
+
+def _ids(factory: sessionmaker[Session], condition: Any, after: int, limit: int) -> list[int]:
+    with factory() as db:
+        query = select(Case.id).where(*condition, Case.id > after).order_by(Case.id).limit(limit)
+        return list(db.scalars(query))
+
+
+def purge(
+    factory: sessionmaker[Session], *, now: datetime, days: int, today: date, progress: Progress | None = None,
+    batch: int = rules.BATCH, limit: int | None = None,
+) -> Report:  # fmt: skip
+    """Purge everything due, `batch` cases per short transaction (at most `limit` cases of each kind, for the
+    worker's bounded runs). Safe to run again at any time, also after being killed: it carries on."""
+    report = Report()
+
+    def case(db: Session, case_id: int) -> bool:
+        return anonymise_case(db, case_id=case_id, now=now, today=today, days=days)
+
+    def bills(db: Session, case_id: int) -> bool:
+        return anonymise_bills(db, case_id=case_id, today=today)
+
+    for kind, condition, one in ((Kind.CASES, _due_cases(now, days), case), (Kind.BILLS, _bills_due(today), bills)):
+        after = 0
+        while limit is None or report.counts[kind] < limit:
+            size = batch if limit is None else min(batch, limit - report.counts[kind])
+            ids = _ids(factory, condition, after, size)
+            if not ids:
+                break
+            with transaction(factory) as db:
+                done = sum(1 for case_id in ids if one(db, case_id))
+            report.counts[kind] += done
+            after = ids[-1]
+            if progress is not None:
+                progress(kind, done)
+    cutoff = rules.login_cutoff(now)
+    for kind, model, condition in (
+        (Kind.LOGIN_FAILURES, LoginFailure, LoginFailure.at < cutoff),
+        (Kind.SESSIONS, StaffSession, _old_session(cutoff)),
+    ):
+        while True:
+            with transaction(factory) as db:
+                ids = list(db.scalars(select(model.id).where(condition).order_by(model.id).limit(batch * 10)))
+                if ids:
+                    db.execute(delete(model).where(model.id.in_(ids)))
+            report.counts[kind] += len(ids)
+            if progress is not None and ids:
+                progress(kind, len(ids))
+            if len(ids) < batch * 10:
+                break
+    return report
