@@ -1,7 +1,7 @@
 """The retention purge (rules in `retention.rules`): what is due, and purging it in short transactions.
 
-Every case is anonymised in one transaction of its own, under its row lock, and marked `anonymised_at` in the
-same transaction: a purge killed half-way leaves every case either untouched or done, and the next run
+Cases are anonymised a short batch per transaction, each under its row lock and marked `anonymised_at` in
+the same transaction as its data: a purge killed half-way leaves every case either untouched or done, and the next run
 carries on with the rest. The columns come from the one list of what a case owns (`core.case_owned`: each
 floor declares its personal columns there), so a new table with personal data is purged once it is declared.
 Login failures and sessions are deleted in batches of their own.
