@@ -58,9 +58,25 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
+  // The print line (shell/base.html, shown only on paper) says when the sheet was printed: set on loading (for a
+  // PDF made without the print dialog) and again just before printing.
+  function stampPrintTime() {
+    var slot = document.querySelector("[data-print-time]");
+    if (!slot) { return; }
+    var now = new Date();
+    var date = now.toLocaleDateString("de-DE", { day: "2-digit", month: "2-digit", year: "numeric" });
+    var time = now.toLocaleTimeString("de-DE", { hour: "2-digit", minute: "2-digit" });
+    slot.textContent = " · gedruckt am " + date + " um " + time + " Uhr";
+  }
+  window.addEventListener("beforeprint", stampPrintTime);
+
+  function start() {
     init();
+    stampPrintTime();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();
