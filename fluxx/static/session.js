@@ -148,10 +148,20 @@
     lastTypingRenewal = now;
     keepAlive();
   });
-  dialog.addEventListener("cancel", function (event) {
-    // Escape on the warning: somebody is here, which means "Angemeldet bleiben".
-    event.preventDefault();
+  function escape() {
+    // Escape on the warning: somebody is here, which means "Angemeldet bleiben"; on the notice: "Schließen".
     if (!ended && !stay.hidden) { keepAlive(); } else if (!ended) { dismissed = true; close(); }
+  }
+  dialog.addEventListener("cancel", function (event) {
+    event.preventDefault();
+    escape();
+  });
+  dialog.addEventListener("keydown", function (event) {
+    // A dialog opened with show() (the notices) gets no "cancel" from Escape: the same answer here.
+    if (event.key === "Escape" && !dialog.matches(":modal")) {
+      event.preventDefault();
+      escape();
+    }
   });
   document.addEventListener("visibilitychange", function () {
     // Timers of hidden tabs are slowed down: look again as soon as the page is seen.

@@ -1,6 +1,7 @@
 """Accessibility in Chromium: axe-core finds nothing serious on the main staff pages, the navigation says where
 one is, the login starts in the e-mail field, field borders and the focus ring stand out at least 3:1
-(WCAG 1.4.11), repeated buttons name what they act on, numbers can be tapped, and there is a favicon."""
+(WCAG 1.4.11), every KERN colour role in use (tokens.css) and KERN's badges have enough contrast as Chromium
+resolves them, repeated buttons name what they act on, numbers can be tapped, and there is a favicon."""
 
 import re
 
@@ -212,3 +213,77 @@ def test_the_pages_have_a_favicon_and_favicon_ico_answers(page, live_server):
     legacy = page.request.get(live_server + "/favicon.ico")
     assert legacy.status == 200 and legacy.url.endswith(icon)
     assert missing == []
+
+
+# --- The contrast of every KERN colour in use (issue 18, point 7) ---------------------------------------------------
+# Each role of fluxx/static/tokens.css, resolved by Chromium (a probe element painted in it), against the backgrounds
+# it is used on in our CSS: text 4.5:1 (WCAG 1.4.3), field borders and the focus ring 3:1 (WCAG 1.4.11).
+BACKGROUNDS = ("surface", "page")
+TEXT_PAIRS = [
+    *[("text", on) for on in (*BACKGROUNDS, "ok-bg", "info-bg", "warn-bg", "err-bg", "neutral-bg")],
+    *[("muted", on) for on in (*BACKGROUNDS, "neutral-bg")],  # small print, the "Nicht im Dienst" pill
+    *[("action", on) for on in BACKGROUNDS],  # links and secondary buttons
+    ("on-action", "action"),  # primary buttons
+    # Messages, pills and statuses: each feedback colour on its own background, on cards and on the page.
+    *[(tone, on) for tone in ("ok", "info", "warn", "err") for on in (f"{tone}-bg", *BACKGROUNDS)],
+]
+BORDER_PAIRS = [(role, on) for role in ("field", "focus") for on in BACKGROUNDS]
+BADGES = ("info", "success", "warning", "danger")
+
+# The colour a role paints, as Chromium computes it (var() chains resolved), turned into sRGB.
+ROLE_COLOUR = """role => {
+  const probe = document.createElement('span');
+  probe.style.color = `var(--fx-${role})`;
+  document.body.appendChild(probe);
+  const colour = getComputedStyle(probe).color;
+  probe.remove();
+  return getComputedStyle(document.documentElement).getPropertyValue(`--fx-${role}`).trim() ? colour : null;
+}"""
+
+# A KERN badge as the pages use it: its label's colour and the badge's background.
+BADGE_COLOURS = """tone => {
+  const badge = document.createElement('span');
+  badge.className = `kern-badge kern-badge--${tone}`;
+  const label = document.createElement('span');
+  label.className = 'kern-label';
+  label.textContent = 'Status';
+  badge.appendChild(label);
+  document.querySelector('main').appendChild(badge);
+  const colours = [getComputedStyle(label).color, getComputedStyle(badge).backgroundColor];
+  badge.remove();
+  return colours;
+}"""
+
+
+def too_weak(pairs: list[tuple[str, str]], colours: dict[str, str], minimum: float) -> list[str]:
+    """The pairs below `minimum`, each as 'fore on back: colour on colour = ratio'."""
+    weak = []
+    for fore, back in pairs:
+        ratio = contrast(colours[fore], colours[back])
+        if ratio < minimum:
+            weak.append(f"--fx-{fore} on --fx-{back}: {colours[fore]} on {colours[back]} = {ratio:.2f}:1 < {minimum}:1")
+    return weak
+
+
+def test_every_kern_colour_in_use_has_enough_contrast_in_the_browser(staff_page, live_server, world):
+    staff_page.goto(f"{live_server}/cases/{world.ids['case']}")
+    roles = {role for pair in TEXT_PAIRS + BORDER_PAIRS for role in pair}
+    resolved = {role: staff_page.evaluate(ROLE_COLOUR, role) for role in sorted(roles)}
+    assert [role for role, colour in resolved.items() if colour is None] == [], "roles missing in tokens.css"
+    colours = {role: rgb(staff_page, colour) for role, colour in resolved.items()}
+    # Every role in use is a real, opaque colour: a translucent one would make the ratio depend on what is behind.
+    assert all(colour.startswith("rgb(") for colour in colours.values()), colours
+
+    weak = too_weak(TEXT_PAIRS, colours, 4.5) + too_weak(BORDER_PAIRS, colours, 3)
+    for tone in BADGES:
+        label, background = (rgb(staff_page, c) for c in staff_page.evaluate(BADGE_COLOURS, tone))
+        if (ratio := contrast(label, background)) < 4.5:
+            weak.append(f"kern-badge--{tone}: {label} on {background} = {ratio:.2f}:1 < 4.5:1")
+    assert weak == [], "\n".join(weak)
+
+
+def test_a_weak_pair_fails_with_both_colours_and_the_ratio():
+    colours = {"muted": "rgb(170, 170, 170)", "surface": "rgb(255, 255, 255)"}
+    assert too_weak([("muted", "surface")], colours, 4.5) == [
+        "--fx-muted on --fx-surface: rgb(170, 170, 170) on rgb(255, 255, 255) = 2.32:1 < 4.5:1"
+    ]

@@ -1,6 +1,7 @@
 """The frame in KERN: the header keeps to one line at 1280 px for every role (the admin's eight links wrapped to a
-header of about 235 px before), its folded group "Verwaltung" opens by keyboard, and on a phone "Menü" opens the
-navigation by keyboard while "Fall finden" and the duty switch stay in view."""
+header of about 235 px before), its folded group "Verwaltung" opens, closes with Escape (the focus back on the
+button) and leads to its pages by keyboard only, and on a phone "Menü" does the same for the navigation while
+"Fall finden" and the duty switch stay in view."""
 
 import pytest
 from playwright.sync_api import expect
@@ -79,7 +80,12 @@ def test_the_admins_folded_group_opens_and_closes_by_keyboard(browser, live_serv
     # The section of the page is marked although its link is folded away.
     expect(navigation.locator('[aria-current="page"]')).to_have_text("Mitarbeitende")
 
-    toggle.focus()
+    # From the top of the page by keyboard only: skip link, logout, brand, duty switch, the Arbeit links, "Verwaltung".
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.hasAttribute('data-group-toggle')"):
+            break
+    expect(toggle).to_be_focused()
     page.keyboard.press("Enter")
     expect(toggle).to_have_attribute("aria-expanded", "true")
     for label in ("Stunden bestätigen", "Rechnungen", "Tarif", "Mitarbeitende", "Partner und Kommunen", "Protokoll"):
@@ -99,6 +105,19 @@ def test_the_admins_folded_group_opens_and_closes_by_keyboard(browser, live_serv
         page.keyboard.press("Tab")
     expect(page.get_by_role("search", name="Fall finden").get_by_role("searchbox")).to_be_focused()
     expect(toggle).to_have_attribute("aria-expanded", "false")
+
+    # Back to the button, open, and follow the last link with Enter: the page it leads to is marked as current.
+    page.keyboard.press("Shift+Tab")
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Enter")
+    for _ in range(6):
+        page.keyboard.press("Tab")
+    expect(navigation.get_by_role("link", name="Protokoll")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Protokoll")
+    expect(page).to_have_url(live_server + "/admin/audit")
+    expect(navigation.get_by_role("button", name="Verwaltung")).to_have_attribute("aria-expanded", "false")
+    expect(navigation.locator('[aria-current="page"]')).to_have_text("Protokoll")
     context.close()
 
 
@@ -138,9 +157,15 @@ def test_on_a_phone_the_menu_button_opens_the_navigation_by_keyboard(browser, li
     expect(navigation.get_by_role("link", name="Fälle")).to_be_hidden()
     assert header_height(page) == closed
 
+    # Open again and follow a link with the keyboard only.
     page.keyboard.press("Enter")
-    navigation.get_by_role("link", name="Fälle").click()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(navigation.get_by_role("link", name="Fälle", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Fälle", exact=True)).to_be_visible()
+    expect(page).to_have_url(live_server + "/cases")
+    expect(menu).to_have_attribute("aria-expanded", "false")  # a new page starts with the menu closed
     assert closed <= 150, closed  # the Kopfzeile, brand with duty switch and "Menü", and the search
     context.close()
 
