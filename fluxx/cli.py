@@ -66,6 +66,16 @@ def _sessionmaker(settings: Settings) -> sessionmaker[Session]:
     return make_sessionmaker(make_engine(settings.database_url))
 
 
+def _schedule_retention(factory: sessionmaker[Session], settings: Settings) -> None:
+    """The nightly retention purge (`retention.tasks`), scheduled by every worker at start-up."""
+    from core.clock import system_clock
+    from core.db import transaction
+    from retention.tasks import schedule_nightly
+
+    with transaction(factory) as db:
+        schedule_nightly(db, now=system_clock(), zone=settings.zone, days=settings.retention_days)
+
+
 def _refuse_unhandled_tasks(factory: sessionmaker[Session], handlers: Mapping[str, Any]) -> None:
     """The worker does not start while tasks wait that nobody would run (an older or newer release's):
     they would fail one by one, unnoticed. The operator learns which kinds and ends the command."""
@@ -108,6 +118,7 @@ def serve(
     if in_process:
         factory = app_context.sessionmaker
         _refuse_unhandled_tasks(factory, app_context.handlers)
+        _schedule_retention(factory, settings)
         sms = sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS)
         thread = threading.Thread(
             target=run_forever,
@@ -154,6 +165,7 @@ def worker(
     installation.remember_twilio(factory, settings, now=system_clock())
     handlers = wiring.task_handlers()
     _refuse_unhandled_tasks(factory, handlers)
+    _schedule_retention(factory, settings)
     typer.echo("Worker läuft. Beenden mit Strg+C oder SIGTERM.")
     sms = sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS)
     run_forever(factory, clock=system_clock, handlers=handlers, stop=stop, poll_seconds=poll, pollers=[sms])

@@ -26,6 +26,7 @@ from core import case_owned
 from core.worker import Handler
 from fluxx.owned import CASE_OWNED
 from messaging import service as outbox
+from retention import tasks as retention_tasks
 from volunteers.assignments import tasks as assignment_tasks
 from volunteers.contact import RECIPIENTS
 from volunteers.outreach import service as outreach
@@ -36,7 +37,8 @@ __all__ = ["RECIPIENTS", "connect", "send_login_code", "task_handlers"]
 def task_handlers() -> dict[str, Handler]:
     """Every domain's worker tasks in one map; a kind two domains claim is a mistake found at start-up."""
     handlers: dict[str, Handler] = {}
-    for part in (outbox.handlers(RECIPIENTS), outreach.handlers(), assignment_tasks.handlers()):
+    parts = (outbox.handlers(RECIPIENTS), outreach.handlers(), assignment_tasks.handlers(), retention_tasks.handlers())
+    for part in parts:
         twice = handlers.keys() & part.keys()
         if twice:
             raise ValueError(f"task kinds with two handlers: {sorted(twice)}")

@@ -126,6 +126,34 @@ def anonymise_bills(db: Session, *, case_id: int, today: date) -> bool:
     return True
 
 
+def purge_some(db: Session, *, now: datetime, days: int, today: date, batch: int = rules.BATCH) -> tuple[Report, bool]:
+    """One bounded step of the purge inside the caller's transaction (the worker's nightly task): at most
+    `batch` cases of each kind and ten times as many login failures and sessions. Returns what was done and
+    whether more is due."""
+    report = Report()
+    more = False
+    for kind, condition in ((Kind.CASES, _due_cases(now, days)), (Kind.BILLS, _bills_due(today))):
+        ids = list(db.scalars(select(Case.id).where(*condition).order_by(Case.id).limit(batch)))
+        for case_id in ids:
+            if kind == Kind.CASES:
+                done = anonymise_case(db, case_id=case_id, now=now, today=today, days=days)
+            else:
+                done = anonymise_bills(db, case_id=case_id, today=today)
+            report.counts[kind] += done
+        more = more or len(ids) == batch
+    cutoff = rules.login_cutoff(now)
+    for kind, model, old in (
+        (Kind.LOGIN_FAILURES, LoginFailure, LoginFailure.at < cutoff),
+        (Kind.SESSIONS, StaffSession, _old_session(cutoff)),
+    ):
+        ids = list(db.scalars(select(model.id).where(old).order_by(model.id).limit(batch * 10)))
+        if ids:
+            db.execute(delete(model).where(model.id.in_(ids)))
+        report.counts[kind] += len(ids)
+        more = more or len(ids) == batch * 10
+    return report, more
+
+
 def _ids(factory: sessionmaker[Session], condition: Any, after: int, limit: int) -> list[int]:
     with factory() as db:
         query = select(Case.id).where(*condition, Case.id > after).order_by(Case.id).limit(limit)

@@ -28,8 +28,9 @@ from sqlalchemy import Engine, func, select, text
 
 from core import auth
 from core.db import make_engine
-from core.models import InstallationFact, Staff, StaffRole
+from core.models import InstallationFact, ScheduledTask, Staff, StaffRole, TaskStatus
 from core.settings import install_secret
+from retention.tasks import PURGE
 from tests.servers import free_port
 from volunteers.registry.models import Volunteer
 
@@ -161,6 +162,7 @@ HELP = {
     ("volunteers", "import"): "Ehrenamtliche aus einer Datei importieren.",
     ("demo",): "Demodaten laden (Mitarbeitende, Partner, Ehrenamtliche, einige Fälle); nur beim ersten Mal.",
     ("fake-twilio",): "Eine lokale Nachbildung der Twilio-REST-API starten",
+    ("retention", "purge"): "Personenbezogene Daten entfernen, deren Aufbewahrungsfrist abgelaufen ist.",
 }
 
 
@@ -304,6 +306,9 @@ def test_serve_worker_and_fake_twilio_run_until_sigterm_and_the_database_remembe
         # The app and the worker started with real credentials: the database knows it from now on.
         facts = migrated.rows(select(InstallationFact.key, InstallationFact.value))
         assert [tuple(fact) for fact in facts] == [("twilio_credentials", ACCOUNT_SID)]
+        # Both workers (serve's own on SQLite, and this one) scheduled the nightly retention purge: once.
+        purges = migrated.rows(select(ScheduledTask.kind, ScheduledTask.status).where(ScheduledTask.kind == PURGE))
+        assert [tuple(task) for task in purges] == [(PURGE, TaskStatus.PENDING)]
         # Later `make run` in the same folder blanks the credentials: the database still refuses the demo.
         demo = popen(["demo"], migrated.env(), migrated.workdir)
     finally:
