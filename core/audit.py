@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "callback.claim": "Rückruf übernommen",
     "callback.outcome": "Rückruf-Ergebnis erfasst",
     "call.voicemail": "Sprachnachricht angehört",
+    "call.voicemail_deleted": "Sprachnachricht nach Ablauf der Frist gelöscht (auch bei Twilio)",
     "message.handled": "SMS als erledigt markiert",
     "volunteer.list": "Liste der Ehrenamtlichen angesehen",
     "volunteer.view": "Ehrenamtliche Person angesehen",

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     session_max_hours: int = 12
     sms_per_second: float = 1.0
     retention_days: int = 730
+    # Voicemails are deleted (here and at Twilio) this many days after they were left (retention/).
+    voicemail_days: int = 30
     # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, "*" for any).
     # Empty: the connection's own address counts, whatever the header says.
     trusted_proxies: str = ""

@@ -76,6 +76,17 @@ def _schedule_retention(factory: sessionmaker[Session], settings: Settings) -> N
         schedule_nightly(db, now=system_clock(), zone=settings.zone, days=settings.retention_days)
 
 
+def _voicemail_sweeper(factory: sessionmaker[Session], settings: Settings) -> Any:
+    """The worker's nightly deletion of old voicemails, at Twilio and here (`retention.tasks.VoicemailSweeper`)."""
+    from core.clock import system_clock
+    from messaging.gateway import recordings_for
+    from retention.tasks import VoicemailSweeper
+
+    return VoicemailSweeper(
+        factory, recordings_for(settings), clock=system_clock, zone=settings.zone, days=settings.voicemail_days
+    )
+
+
 def _refuse_unhandled_tasks(factory: sessionmaker[Session], handlers: Mapping[str, Any]) -> None:
     """The worker does not start while tasks wait that nobody would run (an older or newer release's):
     they would fail one by one, unnoticed. The operator learns which kinds and ends the command."""
@@ -120,6 +131,7 @@ def serve(
         _refuse_unhandled_tasks(factory, app_context.handlers)
         _schedule_retention(factory, settings)
         sms = sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS)
+        voicemails = _voicemail_sweeper(factory, settings)
         thread = threading.Thread(
             target=run_forever,
             kwargs={
@@ -127,7 +139,7 @@ def serve(
                 "clock": system_clock,
                 "handlers": app_context.handlers,
                 "stop": stop,
-                "pollers": [sms],
+                "pollers": [sms, voicemails],
             },  # fmt: skip
             name="fluxx-worker",
             daemon=True,
@@ -168,7 +180,8 @@ def worker(
     _schedule_retention(factory, settings)
     typer.echo("Worker läuft. Beenden mit Strg+C oder SIGTERM.")
     sms = sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS)
-    run_forever(factory, clock=system_clock, handlers=handlers, stop=stop, poll_seconds=poll, pollers=[sms])
+    voicemails = _voicemail_sweeper(factory, settings)
+    run_forever(factory, clock=system_clock, handlers=handlers, stop=stop, poll_seconds=poll, pollers=[sms, voicemails])
 
 
 @db_app.command("upgrade")
@@ -363,12 +376,14 @@ def retention_purge(
 ) -> None:
     """Personenbezogene Daten entfernen, deren Aufbewahrungsfrist abgelaufen ist.
 
-    Geschlossene Fälle nach FLUXX_RETENTION_DAYS Tagen (Namen, Nummern, Adressen, Notizen, SMS-Texte,
+    Sprachnachrichten nach FLUXX_VOICEMAIL_DAYS Tagen (auch bei Twilio), geschlossene Fälle nach
+    FLUXX_RETENTION_DAYS Tagen (Namen, Nummern, Adressen, Notizen, SMS-Texte,
     Protokolldetails; was die Statistik zählt, bleibt), Rechnungsdaten acht Jahre nach Ende des Jahres der
     Rechnung (§ 147 AO, § 257 HGB), fehlgeschlagene Anmeldungen und Sitzungen nach 90 Tagen. In kurzen
     Schritten, die Hotline bleibt erreichbar; ein abgebrochener Lauf wird beim nächsten Mal fortgesetzt.
     """
     from core.clock import system_clock
+    from messaging.gateway import recordings_for
     from retention import service
     from retention.rules import Kind
 
@@ -378,9 +393,10 @@ def retention_purge(
     today = now.astimezone(settings.zone).date()
     days = settings.retention_days
     with factory() as db:
-        due = service.due(db, now=now, days=days, today=today)
+        due = service.due(db, now=now, days=days, today=today, voicemail_days=settings.voicemail_days)
     if dry_run:
-        typer.echo(f"Probelauf (nichts geändert), Aufbewahrung von Fällen: {days} Tage")
+        typer.echo(f"Probelauf (nichts geändert), Aufbewahrung von Fällen: {days} Tage, "
+                   f"von Sprachnachrichten: {settings.voicemail_days} Tage")  # fmt: skip
         for line in due.lines():
             typer.echo(line)
         return
@@ -390,7 +406,10 @@ def retention_purge(
         def progress(kind: Kind, done: int) -> None:
             bar.update(done)
 
-        report = service.purge(factory, now=now, days=days, today=today, progress=progress)
+        report = service.purge(
+            factory, now=now, days=days, today=today, progress=progress, recordings=recordings_for(settings),
+            voicemail_days=settings.voicemail_days,
+        )  # fmt: skip
     for line in report.lines():
         typer.echo(line)
 

@@ -78,6 +78,7 @@ class FakeTwilio:
         self.auth_token = auth_token
         self.messages: dict[str, dict[str, Any]] = {}
         self.opted_out: set[str] = set()
+        self.deleted_recordings: list[str] = []  # the recordings deleted through the API, in order
         self.request_count = 0
         self._failures: deque[Failure] = deque()
         self._lock = threading.Lock()
@@ -87,6 +88,7 @@ class FakeTwilio:
                 Route(base + "/Messages.json", self._create_message, methods=["POST"]),
                 Route(base + "/Messages/{sid}.json", self._fetch_message, methods=["GET"]),
                 Route(base + "/Recordings/{sid}.mp3", self._recording, methods=["GET"]),
+                Route(base + "/Recordings/{sid}.json", self._delete_recording, methods=["DELETE"]),
             ]
         )
 
@@ -204,4 +206,19 @@ class FakeTwilio:
     async def _recording(self, request: Request) -> Response:
         if (failed := await self._gate(request)) is not None:
             return failed
+        if request.path_params["sid"] in self.deleted_recordings:
+            body = error_body(404, 20404, f"The requested resource {request.url.path} was not found")
+            return JSONResponse(body, status_code=404)
         return Response(FAKE_MP3, media_type="audio/mpeg")
+
+    async def _delete_recording(self, request: Request) -> Response:
+        """As Twilio: 204 No Content, and 404 for a recording that is gone already."""
+        if (failed := await self._gate(request)) is not None:
+            return failed
+        sid = request.path_params["sid"]
+        with self._lock:
+            if sid in self.deleted_recordings:
+                body = error_body(404, 20404, f"The requested resource {request.url.path} was not found")
+                return JSONResponse(body, status_code=404)
+            self.deleted_recordings.append(sid)
+        return Response(status_code=204)

@@ -107,5 +107,44 @@ class SimulatorGateway:
         return SendResult(sid="SM" + uuid.uuid4().hex, status=MessageStatus.DELIVERED)
 
 
+class RecordingGone(Exception):
+    """A voicemail recording could not be deleted at Twilio (yet): the purge keeps it and tries again."""
+
+
+class Recordings(Protocol):
+    def delete(self, recording_sid: str) -> None: ...
+
+
+class TwilioRecordings:
+    """Deletes voicemail recordings at Twilio (DELETE …/Recordings/{sid}.json, through the SDK): the
+    retention purge removes them where they are stored, not only our reference to them."""
+
+    def __init__(self, settings: Settings, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        http_client = RewritingHttpClient(settings.twilio_api_url, timeout=timeout, logger=_http_log)
+        self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client)
+
+    def delete(self, recording_sid: str) -> None:
+        """Delete the recording; one Twilio no longer has (404) counts as deleted. Raises RecordingGone
+        for anything else (Twilio down, refused), so the reference is kept for the next try."""
+        try:
+            self.client.recordings(recording_sid).delete()
+        except TwilioRestException as exc:
+            if exc.status != 404:
+                raise RecordingGone(f"Twilio {exc.status}: {exc.code}") from exc
+        except requests.RequestException as exc:
+            raise RecordingGone(type(exc).__name__) from exc
+
+
+class SimulatedRecordings:
+    """Simulation mode: the simulator's recordings live nowhere else, so there is nothing to delete."""
+
+    def delete(self, recording_sid: str) -> None:
+        return None
+
+
+def recordings_for(settings: Settings) -> Recordings:
+    return SimulatedRecordings() if settings.simulation else TwilioRecordings(settings)
+
+
 def gateway_for(settings: Settings) -> SmsGateway:
     return SimulatorGateway(settings) if settings.simulation else TwilioGateway(settings)

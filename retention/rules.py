@@ -9,6 +9,8 @@
   (§ 147 Abs. 1 Nr. 4, Abs. 3 AO and § 257 Abs. 1 Nr. 4, Abs. 4 HGB, as amended by the Viertes
   Bürokratieentlastungsgesetz from 2025; § 14b Abs. 1 UStG for invoices), counted from the end of the
   calendar year in which the bill was issued (§ 147 Abs. 4 AO, § 257 Abs. 5 HGB).
+- Voicemails: `voicemail_days` (FLUXX_VOICEMAIL_DAYS, default 30) after they were left, deleted at Twilio
+  (where the recording is stored) and then here; the deletion is in the case's audit trail.
 - Login failures and staff sessions: 90 days.
 """
 
@@ -23,6 +25,7 @@ BATCH = 20  # cases per transaction: a purge never holds the one SQLite writer f
 
 
 class Kind(enum.StrEnum):
+    VOICEMAILS = "voicemails"
     CASES = "cases"
     BILLS = "bills"
     LOGIN_FAILURES = "login_failures"
@@ -34,6 +37,7 @@ class Kind(enum.StrEnum):
 
 
 _LABELS = {
+    Kind.VOICEMAILS: "Sprachnachrichten löschen (auch bei Twilio)",
     Kind.CASES: "Geschlossene Fälle anonymisieren",
     Kind.BILLS: "Rechnungsdaten nach Ablauf der Aufbewahrungsfrist anonymisieren",
     Kind.LOGIN_FAILURES: "Fehlgeschlagene Anmeldungen löschen",
@@ -43,6 +47,11 @@ _LABELS = {
 
 def case_cutoff(now: datetime, days: int) -> datetime:
     """Cases closed before this moment are anonymised."""
+    return now - timedelta(days=days)
+
+
+def voicemail_cutoff(now: datetime, days: int) -> datetime:
+    """Voicemails left before this moment are deleted."""
     return now - timedelta(days=days)
 
 

@@ -18,11 +18,13 @@ from sqlalchemy import JSON, ColumnElement, delete, exists, func, or_, select, u
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.models import Bill, SepaMandate
+from casework.calls.models import Call
 from casework.cases.models import Case
 from casework.cases.rules import CLOSED_STATUSES
-from core import case_owned
+from core import audit, case_owned
 from core.db import transaction
 from core.models import LoginFailure, StaffSession
+from messaging.gateway import RecordingGone, Recordings
 from retention import rules
 from retention.rules import Kind
 
@@ -42,9 +44,15 @@ def _blank(column: ColumnElement[Any]) -> Any:
     return {} if isinstance(column.type, JSON) else ""
 
 
-def _due_cases(now: datetime, days: int) -> Any:
+def _due_cases(now: datetime, days: int, *, recordings_deleted: bool = True) -> Any:
+    """Closed cases past the period. With `recordings_deleted`, only those whose voicemails are deleted at
+    Twilio already (the voicemail purge runs first): blanking the reference alone would leave the recording
+    at Twilio with nothing pointing to it."""
     closed = or_(Case.status.in_(CLOSED_STATUSES), Case.merged_into_id.is_not(None))
-    return (Case.anonymised_at.is_(None), closed, Case.closed_at < rules.case_cutoff(now, days))
+    due = (Case.anonymised_at.is_(None), closed, Case.closed_at < rules.case_cutoff(now, days))
+    if recordings_deleted:
+        return (*due, ~exists().where(Call.case_id == Case.id, Call.recording_sid.is_not(None)))
+    return due
 
 
 def _bills_kept(today: date) -> Any:
@@ -71,10 +79,17 @@ class Report:
         return [f"{kind.label}: {self.counts[kind]}" for kind in Kind]
 
 
-def due(db: Session, *, now: datetime, days: int, today: date) -> Report:
+def _due_voicemails(now: datetime, days: int) -> Any:
+    return (Call.recording_sid.is_not(None), Call.created_at < rules.voicemail_cutoff(now, days))
+
+
+def due(db: Session, *, now: datetime, days: int, today: date, voicemail_days: int) -> Report:
     """What a purge at `now` would do, changing nothing (the dry run)."""
     report = Report()
-    report.counts[Kind.CASES] = db.scalar(select(func.count()).where(*_due_cases(now, days))) or 0
+    report.counts[Kind.VOICEMAILS] = db.scalar(select(func.count()).where(*_due_voicemails(now, voicemail_days))) or 0
+    # Counted with their voicemails, which the purge deletes first (a voicemail is never older than its case).
+    cases = select(func.count()).where(*_due_cases(now, days, recordings_deleted=False))
+    report.counts[Kind.CASES] = db.scalar(cases) or 0
     report.counts[Kind.BILLS] = db.scalar(select(func.count()).select_from(Case).where(*_bills_due(today))) or 0
     cutoff = rules.login_cutoff(now)
     report.counts[Kind.LOGIN_FAILURES] = db.scalar(select(func.count()).where(LoginFailure.at < cutoff)) or 0
@@ -154,6 +169,49 @@ def purge_some(db: Session, *, now: datetime, days: int, today: date, batch: int
     return report, more
 
 
+def delete_voicemails(
+    factory: sessionmaker[Session], recordings: Recordings, *, now: datetime, days: int, batch: int = rules.BATCH,
+    limit: int | None = None,
+) -> tuple[int, int]:  # fmt: skip
+    """Delete the voicemails left more than `days` ago: first at Twilio, outside any transaction (no lock is
+    held across the network), then our reference to it, with an audit entry in the case. A recording Twilio
+    refuses to delete now is kept and tried again on the next run. Returns (deleted, kept for later)."""
+    deleted = failed = 0
+    after = 0
+    while limit is None or deleted < limit:
+        with factory() as db:
+            query = select(Call.id, Call.recording_sid).where(*_due_voicemails(now, days), Call.id > after)
+            due = [(call_id, str(sid)) for call_id, sid in db.execute(query.order_by(Call.id).limit(batch))]
+        if not due:
+            break
+        after = due[-1][0]
+        gone = []
+        for call_id, sid in due:
+            try:
+                recordings.delete(sid)
+            except RecordingGone:
+                failed += 1
+                continue
+            gone.append((call_id, sid))
+        if gone:
+            with transaction(factory) as db:
+                for call_id, sid in gone:
+                    deleted += _forget_voicemail(db, call_id=call_id, sid=sid, now=now)
+    return deleted, failed
+
+
+def _forget_voicemail(db: Session, *, call_id: int, sid: str, now: datetime) -> int:
+    call = db.scalars(select(Call).where(Call.id == call_id, Call.recording_sid == sid).with_for_update()).one_or_none()
+    if call is None:  # another worker was first
+        return 0
+    call.recording_sid = call.recording_url = None
+    audit.record(
+        db, audit.Actor(staff_id=None, ip=None, now=now), action="call.voicemail_deleted", object_type="call",
+        object_id=call.id, case_id=call.case_id, detail={"recording_sid": sid},
+    )  # fmt: skip
+    return 1
+
+
 def _ids(factory: sessionmaker[Session], condition: Any, after: int, limit: int) -> list[int]:
     with factory() as db:
         query = select(Case.id).where(*condition, Case.id > after).order_by(Case.id).limit(limit)
@@ -162,11 +220,17 @@ def _ids(factory: sessionmaker[Session], condition: Any, after: int, limit: int)
 
 def purge(
     factory: sessionmaker[Session], *, now: datetime, days: int, today: date, progress: Progress | None = None,
-    batch: int = rules.BATCH, limit: int | None = None,
+    batch: int = rules.BATCH, limit: int | None = None, recordings: Recordings | None = None, voicemail_days: int = 30,
 ) -> Report:  # fmt: skip
-    """Purge everything due, `batch` cases per short transaction (at most `limit` cases of each kind, for the
-    worker's bounded runs). Safe to run again at any time, also after being killed: it carries on."""
+    """Purge everything due, `batch` cases per short transaction (at most `limit` cases of each kind).
+    Voicemails first, when `recordings` (where they are deleted) is given. Safe to run again at any time, also
+    after being killed: it carries on."""
     report = Report()
+    if recordings is not None:
+        report.counts[Kind.VOICEMAILS], _kept = delete_voicemails(factory, recordings, now=now, days=voicemail_days,
+                                                                  batch=batch, limit=limit)  # fmt: skip
+        if progress is not None:
+            progress(Kind.VOICEMAILS, report.counts[Kind.VOICEMAILS])
 
     def case(db: Session, case_id: int) -> bool:
         return anonymise_case(db, case_id=case_id, now=now, today=today, days=days)

@@ -1,18 +1,23 @@
 """The nightly purge in the worker: at 03:00 in Hannover a task purges one bounded batch (`service.purge_some`)
 in the worker's short transaction and, while more is due, hands on to a new task for the next batch, so the
 hotline keeps answering; when nothing is left it schedules the next night. `fluxx serve` (its in-process
-worker) and `fluxx worker` schedule the first night at start-up (`schedule_nightly`)."""
+worker) and `fluxx worker` schedule the first night at start-up (`schedule_nightly`).
+
+Voicemails are deleted at Twilio over the network, which no task may do inside its transaction: the worker's
+`VoicemailSweeper` (a poller, like the SMS sender) does it from the same hour on, a batch per round."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from core.clock import Clock
 from core.models import ScheduledTask
 from core.worker import Handler, schedule, schedule_once
-from retention import service
+from messaging.gateway import Recordings
+from retention import rules, service
 
 PURGE = "retention.purge"
 NIGHT = time(3, 0)
@@ -47,3 +52,27 @@ def purge(db: Session, task: ScheduledTask, now: datetime) -> None:
 def handlers() -> dict[str, Handler]:
     """This module's worker tasks, for the app to assemble (`fluxx.wiring.task_handlers`)."""
     return {PURGE: purge}
+
+
+class VoicemailSweeper:
+    """A poller of the worker: from 03:00 on, deletes due voicemails a batch per round (at Twilio first, then
+    here; `service.delete_voicemails`) until none is left, then waits for the next night. Several workers may
+    sweep at once: a recording deleted twice is a 404 at Twilio, which counts as deleted."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], recordings: Recordings, *, clock: Clock, zone: ZoneInfo, days: int
+    ) -> None:
+        self.factory, self.recordings, self.clock, self.zone, self.days = factory, recordings, clock, zone, days
+        self.next_at: datetime | None = None
+
+    def __call__(self, me: str) -> int:
+        now = self.clock()
+        if self.next_at is None:
+            self.next_at = next_night(now, self.zone)
+        if now < self.next_at:
+            return 0
+        deleted, _kept = service.delete_voicemails(
+            self.factory, self.recordings, now=now, days=self.days, limit=rules.BATCH
+        )
+        self.next_at = now if deleted >= rules.BATCH else next_night(now, self.zone)
+        return deleted

@@ -34,6 +34,7 @@ def fake_twilio(fake_server: tuple[FakeTwilio, str]) -> FakeTwilio:
     fake, _url = fake_server
     fake.messages.clear()
     fake.opted_out.clear()
+    fake.deleted_recordings.clear()
     fake._failures.clear()
     fake.request_count = 0
     return fake

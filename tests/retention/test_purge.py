@@ -25,6 +25,7 @@ from core import audit
 from core.db import make_sessionmaker
 from core.models import AuditEvent, LoginFailure, StaffSession
 from core.settings import install_secret
+from messaging.gateway import SimulatedRecordings
 from messaging.models import Message
 from messaging.service import queue_sms
 from retention import rules, service
@@ -48,7 +49,8 @@ def _closed_case(db, *, closed_at=T0, status=CaseStatus.CLOSED_NO_NEED, **overri
     db.add(CaseNote(case_id=case.id, body="Mutter im Krankenhaus, Kinder 3 und 6", created_at=T0))
     db.add(CarePerson(case_id=case.id, label="Mia", age_years=3, need_description="Asthma",
                       special_requirements="Inhalator"))  # fmt: skip
-    make_call(db, case, recording_sid="RE0123", recording_url="https://api.twilio.com/RE0123")
+    make_call(db, case, recording_sid="RE0123", recording_url="https://api.twilio.com/RE0123",
+              created_at=closed_at or T0)  # fmt: skip
     queue_sms(db, to=PHONE, body="Fluxx: Lisa kommt morgen um 8 Uhr.", now=T0, case_id=case.id)
     db.add(CallbackAttempt(case_id=case.id, staff_id=make_staff(db).id, at=T0, outcome=CallbackOutcome.REACHED,
                            note="Oma übernimmt"))  # fmt: skip
@@ -61,6 +63,8 @@ def _closed_case(db, *, closed_at=T0, status=CaseStatus.CLOSED_NO_NEED, **overri
 
 
 def _purge(engine, **kwargs) -> service.Report:
+    """The purge as the command runs it (voicemails first; in simulation they live nowhere else)."""
+    kwargs.setdefault("recordings", SimulatedRecordings())
     return service.purge(make_sessionmaker(engine), now=NOW, days=DAYS, today=TODAY, **kwargs)
 
 
@@ -115,7 +119,7 @@ def test_open_cases_and_cases_closed_within_the_period_are_left_alone(db, engine
     recent = _closed_case(db, closed_at=NOW - timedelta(days=DAYS - 1))
     still_open = _closed_case(db, status=CaseStatus.IN_COUNSELLING, closed_at=None)
     before = {case.id: _personal(db, case.id) for case in (recent, still_open)}
-    assert _purge(engine).counts[Kind.CASES] == 0
+    assert _purge(engine, recordings=None).counts[Kind.CASES] == 0  # (voicemails: tests/retention/test_voicemails.py)
     assert {case.id: _personal(db, case.id) for case in (recent, still_open)} == before
 
 
@@ -130,9 +134,9 @@ def test_the_dry_run_counts_per_kind_and_changes_nothing(db, engine):
                              last_seen_at=long_ago)])  # fmt: skip
     db.commit()
     before = [_personal(db, case.id) for case in cases]
-    due = service.due(db, now=NOW, days=DAYS, today=TODAY)
-    assert due.counts == {Kind.CASES: 3, Kind.BILLS: 0, Kind.LOGIN_FAILURES: 1, Kind.SESSIONS: 1}
-    assert due.lines()[0] == "Geschlossene Fälle anonymisieren: 3"
+    due = service.due(db, now=NOW, days=DAYS, today=TODAY, voicemail_days=30)
+    assert due.counts == {Kind.VOICEMAILS: 3, Kind.CASES: 3, Kind.BILLS: 0, Kind.LOGIN_FAILURES: 1, Kind.SESSIONS: 1}
+    assert due.lines()[:2] == ["Sprachnachrichten löschen (auch bei Twilio): 3", "Geschlossene Fälle anonymisieren: 3"]
     assert [_personal(db, case.id) for case in cases] == before
 
     assert _purge(engine).counts == due.counts
@@ -178,9 +182,9 @@ def test_bill_data_stays_for_eight_years_after_the_year_of_the_bill_then_goes_to
     amount = bill.total
 
     last_day = datetime(2034, 12, 31, 12, tzinfo=UTC)
-    assert service.due(db, now=last_day, days=DAYS, today=date(2034, 12, 31)).counts[Kind.BILLS] == 0
+    assert service.due(db, now=last_day, days=DAYS, today=date(2034, 12, 31), voicemail_days=30).counts[Kind.BILLS] == 0
     first_day = datetime(2035, 1, 1, 12, tzinfo=UTC)
-    assert service.due(db, now=first_day, days=DAYS, today=date(2035, 1, 1)).counts[Kind.BILLS] == 1
+    assert service.due(db, now=first_day, days=DAYS, today=date(2035, 1, 1), voicemail_days=30).counts[Kind.BILLS] == 1
     report = service.purge(make_sessionmaker(engine), now=first_day, days=DAYS, today=date(2035, 1, 1))
     assert report.counts[Kind.BILLS] == 1
     db.expire_all()
@@ -211,7 +215,9 @@ def test_the_command_counts_in_a_dry_run_then_purges(db, installation):
     _closed_case(db, closed_at=datetime.now(UTC) - timedelta(days=5))
     dry = installation.run("retention", "purge", "--dry-run")
     assert dry.returncode == 0, dry.output
-    assert "Probelauf (nichts geändert), Aufbewahrung von Fällen: 730 Tage" in dry.stdout
+    assert (
+        "Probelauf (nichts geändert), Aufbewahrung von Fällen: 730 Tage, von Sprachnachrichten: 30 Tage" in dry.stdout
+    )
     assert "Geschlossene Fälle anonymisieren: 1" in dry.stdout
     db.expire_all()
     assert db.get_one(Case, old.id).anonymised_at is None
