@@ -163,6 +163,7 @@ NAMED_LIKE_A_REFUSAL = re.compile(r"(Error|Invalid|Errors|NotAllowed|NotMatchabl
 TECHNICAL = {
     # Twilio's REST API failed or refused a message: the sender retries or marks it failed; no person reads it.
     "messaging.gateway.SendError": "a delivery failure of the SMS gateway, handled by the sender",
+    "messaging.gateway.RecordingGone": "Twilio did not delete a voicemail now; the retention purge tries again",
     # A status callback for a message we never sent: the webhook answers Twilio, nobody reads it.
     "messaging.service.StatusForUnknownMessage": "a webhook about an unknown message, answered to Twilio",
     # The upload's token is unknown, expired or someone else's: the import page answers 410 with its own text,
