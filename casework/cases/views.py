@@ -24,8 +24,8 @@ from casework.cases import family, forms, rules, service
 from casework.cases.models import Case
 from casework.cases.service import CaseworkError
 from casework.enums import Affiliation, CaseStatus, JobKind, JobStatus, Need, NoCaseReason
-from casework.jobs.forms import describe_requirements
 from casework.jobs import rules as job_rules
+from casework.jobs.forms import describe_requirements
 from casework.jobs.models import CareJob
 from casework.reference import service as reference
 from casework.timeline import service as timeline
