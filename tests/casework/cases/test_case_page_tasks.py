@@ -10,7 +10,7 @@ import pytest
 
 from casework.cases import rules
 from casework.enums import CaseStatus, JobStatus, Need
-from tests.factories import login, make_case, make_job, make_staff
+from tests.factories import login, make_call, make_case, make_job, make_staff
 
 S = CaseStatus
 
@@ -150,3 +150,17 @@ def test_without_jobs_the_page_says_so_in_a_sentence(client, db, staff):
     case = make_case(db, counsellor_id=staff.id)
     login(client, staff)
     assert '<p class="muted">Noch keine Einsätze.</p>' in client.get(f"/cases/{case.id}").text
+
+
+def test_kein_fall_for_a_call_is_among_the_closing_actions_of_an_open_case(client, db, staff):
+    case = make_case(db, counsellor_id=staff.id)
+    call = make_call(db, case)
+    login(client, staff)
+    page = client.get(f"/cases/{case.id}").text
+    closing = section(page, "closing")
+    assert f'action="/calls/{call.id}/no-case"' in closing
+    named = " (Anruf vom 26.11.2026, 09:00 Uhr)"
+    assert labels(closing)[-4:] == [
+        f"{reason}{named}" for reason in ("Aufgelegt", "Verwählt", "Testanruf", "Stummer Anruf")
+    ]
+    assert "/no-case" not in section(page, "timeline")
