@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, MutableHeaders
 
-from core import auth, flash, formats, phone
+from core import auth, badges, flash, formats, phone
 from core.audit import Actor
 from core.context import context_of
 from core.db import transaction
@@ -63,8 +63,12 @@ def make_templates(zone: ZoneInfo) -> Jinja2Templates:
         plural_de=formats.plural_de,
         count_de=formats.count_de,
         phone_link=phone_link,
+        badge=badges.badge,
+        active_badge=badges.active_badge,
     )
-    env.globals.update(aria_current=aria_current, navigation=navigation, breadcrumb_trail=breadcrumb_trail)
+    env.globals.update(
+        Tone=badges.Tone, aria_current=aria_current, navigation=navigation, breadcrumb_trail=breadcrumb_trail
+    )
     return templates
 
 

@@ -13,7 +13,8 @@ Nothing here happens on import. The app factory (`fluxx.factory.create_app`), th
   SMS; the login is the core's, the SMS the outbox's, so the app context carries this sender to the login.
 - `connect()`: case work merges cases and asks whether a case is untouched or has content through the one
   list of what a case owns; billing declares its part of it from above, so the list is assembled here
-  (`fluxx.owned`) and handed to `core.case_owned` at start-up.
+  (`fluxx.owned`) and handed to `core.case_owned` at start-up; likewise the tone of every status value
+  (`fluxx.badges`) for the status badges (`core.badges`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from core import case_owned
+from core import badges, case_owned
 from core.worker import Handler
+from fluxx.badges import TONES
 from fluxx.owned import CASE_OWNED
 from messaging import service as outbox
 from retention import tasks as retention_tasks
@@ -52,5 +54,7 @@ def send_login_code(db: Session, *, to: str, body: str, now: datetime) -> None:
 
 
 def connect() -> None:
-    """Hand the one list of what a case owns to the floors below (idempotent; called at every start)."""
+    """Hand the one list of what a case owns, and the tone of every status value, to the floors below
+    (idempotent; called at every start)."""
     case_owned.connect(CASE_OWNED)
+    badges.connect(TONES)

@@ -15,12 +15,31 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from casework.enums import Affiliation
+from casework.enums import Affiliation, BillStatus, LabeledEnum
 from core.errors import FieldErrors
 
 NUMBER_SCOPE = "bill"
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$|^\s*(\d{1,2})[./](\d{4})\s*$")
 WEEKDAYS = ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So.")
+
+
+class PaymentState(LabeledEnum):
+    """Where a bill stands for the people who follow up payments (its badge on the bill's page)."""
+
+    OPEN = "open", "Offen"
+    PAID = "paid", "Bezahlt"
+    OVERDUE = "overdue", "Überfällig"
+    CANCELLED = "cancelled", "Storniert"
+
+
+def payment_state(status: BillStatus, *, paid: bool, due: date | None, today: date) -> PaymentState:
+    if status == BillStatus.CANCELLED:
+        return PaymentState.CANCELLED
+    if paid:
+        return PaymentState.PAID
+    if due is not None and due < today:
+        return PaymentState.OVERDUE
+    return PaymentState.OPEN
 
 
 def bill_number(year: int, seq: int) -> str:

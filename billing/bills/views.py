@@ -131,6 +131,8 @@ def _bill_page(request: Request, db: DB, bill_id: int, *, errors: dict[str, str]
                        amount=printed.total, reference=printed.number)  # fmt: skip
     return web.render(
         request, "billing/bill.html", status_code=status, bill=bill, printed=printed, errors=errors,
+        payment=rules.payment_state(bill.status, paid=bill.paid_at is not None, due=bill.due_date,
+                                    today=_today(request)),
         girocode=Markup(girocode.svg(qr)),  # noqa: S704  (segno's own SVG markup, nothing typed by a person)
     )  # fmt: skip
 

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from casework.enums import CaseStatus
+from casework.enums import CaseStatus, Need
+from casework.jobs.rules import CONCRETE_NEEDS
 from core.errors import DomainError
 
 S = CaseStatus
@@ -157,3 +159,71 @@ def semester_label(label: str) -> str:
     """The semester written the one way we show it: "WiSe 2026/27", "SoSe 2027"."""
     first, _last = semester_period(label)
     return f"WiSe {first.year}/{(first.year + 1) % 100:02d}" if first.month == 10 else f"SoSe {first.year}"
+
+
+# --- The case page's task -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageAction:
+    """One action on the case page: a status change (`target`), or a link (`link`: "edit", "new_job", "job")."""
+
+    text: str
+    target: CaseStatus | None = None
+    link: str | None = None
+    job_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseTasks:
+    """What the case page offers: the one main task (a primary button), further steps (secondary) and the
+    closing actions, grouped under "Fall abschließen"."""
+
+    main: PageAction | None
+    further: tuple[PageAction, ...]
+    closing: tuple[PageAction, ...]
+
+
+def case_tasks(
+    status: CaseStatus,
+    *,
+    need: Need | None,
+    waiting_job: tuple[int, str] | None = None,
+    filled_jobs: int = 0,
+) -> CaseTasks:
+    """The case page's actions, by the case's state.
+
+    `waiting_job` is (id, code) of a job still waiting for a carer, `filled_jobs` how many jobs have their carers.
+    The main task is what moves the case on: capture the need of a new case, create a job for a care need,
+    follow the search of a waiting job, mark care as arranged once the jobs are filled, complete an arranged or
+    counselling-only case, reopen a closed one. Every other allowed status change is a further step, except the
+    ones that end the case, which are the closing actions.
+    """
+    moves = [PageAction(action_label(status, target), target=target) for target in allowed_transitions(status)]
+    main: PageAction | None = None
+    care = need in CONCRETE_NEEDS
+    if not is_open(status):
+        main = _take(moves, S.IN_COUNSELLING)
+    elif waiting_job is not None:
+        main = PageAction(f"Betreuung suchen für Einsatz {waiting_job[1]}", link="job", job_id=waiting_job[0])
+    elif status == S.CARE_ARRANGED:
+        main = _take(moves, S.COMPLETED)
+    elif status == S.CARE_NEEDED and filled_jobs:
+        main = _take(moves, S.CARE_ARRANGED)
+    elif need is None:
+        main = PageAction("Anliegen erfassen", link="edit")
+    elif care:
+        main = PageAction("Einsatz anlegen", link="new_job")
+    elif status == S.NEW:
+        main = _take(moves, S.IN_COUNSELLING)
+    elif status == S.IN_COUNSELLING:
+        main = _take(moves, S.COMPLETED)
+    if main is not None and main.target is not None:
+        moves = [m for m in moves if m.target != main.target]
+    closing = tuple(m for m in moves if m.target is not None and not is_open(m.target))
+    further = tuple(m for m in moves if m not in closing)
+    return CaseTasks(main=main, further=further, closing=closing)
+
+
+def _take(moves: list[PageAction], target: CaseStatus) -> PageAction | None:
+    return next((m for m in moves if m.target == target), None)

@@ -23,7 +23,8 @@ from casework.calls.models import Call
 from casework.cases import family, forms, rules, service
 from casework.cases.models import Case
 from casework.cases.service import CaseworkError
-from casework.enums import Affiliation, CaseStatus, JobKind, Need, NoCaseReason
+from casework.enums import Affiliation, CaseStatus, JobKind, JobStatus, Need, NoCaseReason
+from casework.jobs import rules as job_rules
 from casework.jobs.forms import describe_requirements
 from casework.jobs.models import CareJob
 from casework.reference import service as reference
@@ -147,9 +148,13 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
     if case.merged_into_id is not None:
         return RedirectResponse(f"/cases/{_merged_target(db, case).id}", status_code=303)
     audit.record(db, actor(request, staff), action="case.view", object_type="case", object_id=case.id, case_id=case.id)
-    transitions = [
-        (target, rules.action_label(case.status, target)) for target in rules.allowed_transitions(case.status)
-    ]
+    waiting = [job for job in case.jobs if job.status in job_rules.WAITING_FOR_CARER]
+    tasks = rules.case_tasks(
+        case.status,
+        need=case.need,
+        waiting_job=(waiting[0].id, waiting[0].code) if waiting else None,
+        filled_jobs=sum(1 for job in case.jobs if job.status == JobStatus.FILLED),
+    )
     claimer_id = callback_rules.active_claimer_id(case, web.now(request))
     claimer = db.get(Staff, claimer_id) if claimer_id else None
     context = {"error": None, "note_text": "", "note_error": None, **extra}
@@ -158,7 +163,7 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
         "casework/case_detail.html",
         status_code=status_code,
         case=case,
-        transitions=transitions,
+        tasks=tasks,
         history=service.caller_history(db, case=case),
         entries=timeline.for_case(
             db,

@@ -247,7 +247,7 @@ def test_the_case_page_has_the_number_the_voicemail_the_counsellor_and_lists_the
     done = client.get(f"/cases/{case.id}").text
     assert 'id="callback"' not in done
     assert "2. Versuch 26.11.2026, 15:05 Uhr · Anna Beispiel · Erreicht" in done
-    assert 'Beratung durch</dt><dd id="counsellor">Jonas Becker' in done
+    assert 'Beratung durch</dt><dd class="kern-description-list-item__value" id="counsellor">Jonas Becker' in done
 
 
 def test_the_case_list_marks_the_cases_whose_calls_left_a_voicemail(client, db, engine):
