@@ -76,8 +76,13 @@ def test_header_links_keep_the_filters_and_turn_the_sorted_column_round():
 
 @pytest.mark.parametrize(
     "cursor",
-    [SortCursor(None, 7), SortCursor("müller. anna", 8), SortCursor(3, 9), SortCursor("", 10),
-     SortCursor(datetime(2026, 3, 1, 8, 0, 0, 123456, tzinfo=UTC), 11)],  # fmt: skip
+    [
+        SortCursor(None, 7),
+        SortCursor("müller. anna", 8),
+        SortCursor(3, 9),
+        SortCursor("", 10),
+        SortCursor(datetime(2026, 3, 1, 8, 0, 0, 123456, tzinfo=UTC), 11),
+    ],  # fmt: skip
 )
 def test_a_sort_cursor_survives_the_url(cursor):
     assert SortCursor.decode(cursor.encode()) == cursor
