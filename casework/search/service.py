@@ -90,7 +90,7 @@ def decode_cursor(raw: str | None, sort: Sort) -> Cursor | SortCursor | None:
     return Cursor.decode(raw) if sort == DEFAULT_CASE_SORT else SortCursor.decode(raw)
 
 
-def sort_key(key: str) -> tuple[ColumnElement[Any], bool]:
+def sort_key(key: str) -> tuple[Any, bool]:
     """The SQL value a case list sorted by `key` is ordered by, and whether it may be missing (NULL)."""
     if key == "number":
         return Case.number, False
@@ -109,7 +109,7 @@ def sort_key(key: str) -> tuple[ColumnElement[Any], bool]:
     raise ValueError(f"unknown sort key: {key}")
 
 
-def _after(value: ColumnElement[Any], nullable: bool, cursor: SortCursor, descending: bool) -> ColumnElement[bool]:
+def _after(value: Any, nullable: bool, cursor: SortCursor, descending: bool) -> ColumnElement[bool]:
     """The rows after `cursor` in the order (value IS NULL, value, id), both ascending or both descending."""
 
     def beyond(left: Any, right: Any) -> ColumnElement[bool]:
@@ -232,8 +232,7 @@ def _sorted_page(
     query = select(Case, value).where(*filter_conditions(filters, zone, dialect))
     if isinstance(after, SortCursor):
         query = query.where(_after(value, nullable, after, sort.descending))
-    direction = (lambda column: column.desc()) if sort.descending else (lambda column: column.asc())
-    order = [direction(value), direction(Case.id)]
+    order = [value.desc(), Case.id.desc()] if sort.descending else [value.asc(), Case.id.asc()]
     query = query.order_by(*([value.is_(None)] if nullable else []), *order).limit(limit + 1)
     query = query.options(selectinload(Case.counsellor), selectinload(Case.municipality))
     rows = [(row[0], row[1]) for row in db.execute(query)]
