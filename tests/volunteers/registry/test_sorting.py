@@ -4,14 +4,17 @@ Ties (shared names, municipalities, expiry dates) and gaps (no municipality, no 
 put page boundaries between equal values; people without a value come last in either direction.
 """
 
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from casework.reference.models import Municipality
+from core.models import StaffRole
 from core.sorting import Sort, describe
-from tests.factories import make_volunteer
+from tests.factories import login, make_staff, make_volunteer
 from volunteers.registry import service
 from volunteers.registry.rules import DEFAULT_VOLUNTEER_SORT, VOLUNTEER_COLUMNS, parse_volunteer_sort
 from volunteers.vocabulary import CertificateKind
@@ -86,3 +89,32 @@ def test_the_export_follows_the_list_order(db, people):
     sort = Sort("certificate", "asc")
     exported = list(db.scalars(service.list_query(today=TODAY, sort=sort)))
     assert [v.id for v in exported] == expected_order(people, sort)
+
+
+def test_the_list_page_sorts_by_a_header_and_keeps_the_order_across_pages_and_in_the_export(client, db):
+    for n in range(55):
+        make_volunteer(
+            db, name=f"Person {n:02d}", certificates=[(CertificateKind.FIRST_AID, date(2027, 1, 1 + n % 28))]
+        )
+    login(client, make_staff(db, role=StaffRole.COORDINATOR))
+    page = client.get("/volunteers?skill=child_care&sort=name&dir=desc").text
+    assert "Sortiert nach Name, Z bis A" in page
+    name_header = re.search(r'<th [^>]*aria-sort="descending"[^>]*>.*?</th>', page)
+    assert (
+        name_header and 'data-sort="name"' in name_header.group(0) and "kern-icon--arrow-down" in name_header.group(0)
+    )
+    assert 'href="/volunteers?skill=child_care&amp;sort=name&amp;dir=asc"' in name_header.group(0)
+    assert 'href="/volunteers?skill=child_care&amp;sort=certificate&amp;dir=asc"' in page
+    shown = re.findall(r'data-label="Name"><a href="/volunteers/\d+">([^<]+)</a>', page)
+    assert shown[:2] == ["Person 54", "Person 53"] and len(shown) == 50
+    following = re.search(r'id="next-page" href="([^"]+)"', page)
+    assert following and html.unescape(following.group(1)) == "/volunteers?skill=child_care&sort=name&dir=desc&page=2"
+    second = client.get(html.unescape(following.group(1))).text
+    assert re.findall(r'data-label="Name"><a href="/volunteers/\d+">([^<]+)</a>', second)[-1] == "Person 00"
+    export = re.search(r'href="(/volunteers/export.csv[^"]*)"', page)
+    assert export and "sort=name" in export.group(1)
+    rows = client.get(html.unescape(export.group(1))).text.splitlines()
+    assert "Person 54" in rows[1] and "Person 00" in rows[-1]
+    # Unknown: the default, no error.
+    fallback = client.get("/volunteers?sort=secret&dir=sideways")
+    assert fallback.status_code == 200 and "Sortiert nach Name, A bis Z" in fallback.text
