@@ -104,6 +104,20 @@ def test_at_390_px_no_table_scrolls_sideways_and_every_cell_shows_its_label(brow
     assert found == {}
 
 
+def test_at_390_px_screen_readers_still_get_a_table_with_headers_and_labelled_cells(browser, live_server, world):
+    """Chromium keeps a table's roles when its rows are displayed as blocks (the browser's own tree, via CDP)."""
+    context, page = open_page(browser, live_server, world, PHONE)
+    page.goto(live_server + "/cases")
+    nodes = context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    roles = [node.get("role", {}).get("value") for node in nodes]
+    assert roles.count("table") == 1 and roles.count("columnheader") == 8, roles
+    names = [node.get("name", {}).get("value", "") for node in nodes if node.get("role", {}).get("value") == "cell"]
+    assert names and all(
+        re.match(r"(Fall|Eröffnet|Anrufer/in|Telefon|Anliegen|Status|Kommune|Beratung) ", n) for n in names
+    )
+    context.close()
+
+
 def test_at_1280_px_the_lists_are_tables_whose_long_text_wraps(browser, live_server, world):
     context, page = open_page(browser, live_server, world, WIDE)
     for template in TABLE_PAGES:
