@@ -214,3 +214,33 @@ def test_axe_finds_nothing_serious_on_the_tables(browser, live_server, world, vi
             found[path] = violations
     context.close()
     assert found == {}
+
+
+FILTERS = """() => {
+  const form = document.querySelector('main form.filters');
+  const labels = [...form.querySelectorAll('label')].map(l => {
+    const line = parseFloat(getComputedStyle(l).lineHeight);
+    const lines = Math.round(l.getBoundingClientRect().height / line);
+    return {text: l.textContent, cut: l.scrollWidth > l.clientWidth, lines};
+  });
+  const fields = [...form.querySelectorAll('input:not([type=hidden]), select, button')].map(f => {
+    const r = f.getBoundingClientRect();
+    return {name: f.name || f.textContent.trim(), top: r.top, bottom: r.bottom, height: r.height};
+  });
+  return {labels, fields};
+}"""
+
+
+def test_at_1280_px_the_filter_forms_align(browser, live_server, world):
+    """Labels on one line and whole, fields of one height, the button on the line of the fields beside it."""
+    context, page = open_page(browser, live_server, world, WIDE)
+    for path in ["/cases", "/volunteers", "/bills", f"/admin/audit/cases/{world.ids['case']}"]:
+        page.goto(live_server + path)
+        found = page.evaluate(FILTERS)
+        assert [label for label in found["labels"] if label["cut"] or label["lines"] != 1] == [], (path, found)
+        heights = {round(field["height"]) for field in found["fields"]}
+        assert len(heights) == 1, (path, found["fields"])
+        button = found["fields"][-1]
+        beside = [field for field in found["fields"][:-1] if abs(field["bottom"] - button["bottom"]) < 1]
+        assert beside, (path, found["fields"])
+    context.close()
