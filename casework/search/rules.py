@@ -15,6 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from casework.enums import CaseStatus, Need
+from core.sorting import Column, Sort, parse_sort
+
 CASE_NUMBER = re.compile(r"^(\d{4})-(\d{1,6})$")
 SEQ_ONLY = re.compile(r"^\d{6}$")
 PHONE_CHARS = re.compile(r"^\+?[\d\s()/.\-]+$")
@@ -122,3 +125,26 @@ def prefix_upper_bound(prefix: str) -> str:
     depends on the collation.
     """
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+# --- the list's order ------------------------------------------------------------------------------------
+
+CASE_COLUMNS = (
+    Column("number", "Fall", "kleinste Nummer zuerst", "größte Nummer zuerst", first="desc"),
+    Column("opened", "Eröffnet", "älteste zuerst", "neueste zuerst", first="desc"),
+    Column("caller", "Anrufer/in", "A bis Z", "Z bis A"),
+    Column("need", "Anliegen", "A bis Z", "Z bis A"),
+    Column("status", "Status", "neue zuerst", "abgeschlossene zuerst"),
+    Column("municipality", "Kommune", "A bis Z", "Z bis A"),
+    Column("counsellor", "Beratung", "A bis Z", "Z bis A"),
+)
+DEFAULT_CASE_SORT = Sort("opened", "desc")
+
+# Statuses sort in the order a case passes through them; needs by their German name.
+STATUS_RANK = {status: rank for rank, status in enumerate(CaseStatus)}
+NEED_RANK = {need: rank for rank, need in enumerate(sorted(Need, key=lambda need: need.label))}
+
+
+def parse_case_sort(raw_sort: str | None, raw_dir: str | None) -> Sort:
+    """The case list's order from its URL; unknown values give the default (newest first)."""
+    return parse_sort(raw_sort, raw_dir, CASE_COLUMNS, DEFAULT_CASE_SORT)

@@ -2,6 +2,10 @@
 
 Keyset pagination asks for "the 50 cases before this one" instead of "page 2000", so every page is an
 index range scan however many cases there are, and rows inserted meanwhile cause no duplicates or gaps.
+
+Sorted by another column (`casework.search.rules.CASE_COLUMNS`) the cursor is that column's value and the id
+(`SortCursor`): the order is (the value is missing, the value, id), so cases without a caller's name or a
+municipality come last in either direction and ties keep a stable order by id.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from casework.callbacks import service as callbacks
 from casework.cases.models import Case
 from casework.enums import CaseStatus, Need
-from casework.search.rules import SearchQuery, prefix_upper_bound
+from casework.reference.models import Municipality
+from casework.search.rules import DEFAULT_CASE_SORT, NEED_RANK, STATUS_RANK, SearchQuery, prefix_upper_bound
 from core.clock import day_start
+from core.models import Staff
+from core.sorting import Sort
 
 PAGE_SIZE = 50
 UNASSIGNED = -1  # counsellor filter value for "nobody yet"
@@ -44,6 +51,77 @@ class Cursor:
 
 
 @dataclass(frozen=True)
+class SortCursor:
+    """Where a page of a list sorted by another column ends: that column's value (None: missing) and the id."""
+
+    value: str | int | datetime | None
+    id: int
+
+    def encode(self) -> str:
+        if self.value is None:
+            return f"{self.id}.n"
+        if isinstance(self.value, datetime):
+            return f"{self.id}.t{int(self.value.timestamp() * 1_000_000)}"
+        if isinstance(self.value, int):
+            return f"{self.id}.i{self.value}"
+        return f"{self.id}.s{self.value}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> SortCursor | None:
+        """A cursor from the URL; a damaged one means "first page", never an error."""
+        try:
+            ident, value = (raw or "").split(".", 1)
+            kind, text = value[:1], value[1:]
+            if kind == "n" and not text:
+                return cls(None, int(ident))
+            if kind == "t":
+                return cls(datetime.fromtimestamp(int(text) / 1_000_000, UTC), int(ident))
+            if kind == "i":
+                return cls(int(text), int(ident))
+            if kind == "s":
+                return cls(text, int(ident))
+        except (ValueError, OverflowError, OSError):
+            pass
+        return None
+
+
+def decode_cursor(raw: str | None, sort: Sort) -> Cursor | SortCursor | None:
+    """The cursor of a next-page link in the list's order."""
+    return Cursor.decode(raw) if sort == DEFAULT_CASE_SORT else SortCursor.decode(raw)
+
+
+def sort_key(key: str) -> tuple[Any, bool]:
+    """The SQL value a case list sorted by `key` is ordered by, and whether it may be missing (NULL)."""
+    if key == "number":
+        return Case.number, False
+    if key == "opened":
+        return Case.opened_at, False
+    if key == "caller":
+        return Case.caller_name_search, True
+    if key == "need":
+        return case(NEED_RANK, value=Case.need, else_=None), True
+    if key == "status":
+        return case(STATUS_RANK, value=Case.status, else_=len(STATUS_RANK)), False
+    if key == "municipality":
+        return select(Municipality.name).where(Municipality.id == Case.municipality_id).scalar_subquery(), True
+    if key == "counsellor":
+        return select(Staff.name).where(Staff.id == Case.counsellor_id).scalar_subquery(), True
+    raise ValueError(f"unknown sort key: {key}")
+
+
+def _after(value: Any, nullable: bool, cursor: SortCursor, descending: bool) -> ColumnElement[bool]:
+    """The rows after `cursor` in the order (value IS NULL, value, id), both ascending or both descending."""
+
+    def beyond(left: Any, right: Any) -> ColumnElement[bool]:
+        return left < right if descending else left > right  # type: ignore[no-any-return]
+
+    if cursor.value is None:
+        return and_(value.is_(None), beyond(Case.id, cursor.id))
+    later = or_(beyond(value, cursor.value), and_(value == cursor.value, beyond(Case.id, cursor.id)))
+    return or_(later, value.is_(None)) if nullable else later
+
+
+@dataclass(frozen=True)
 class CaseFilters:
     statuses: tuple[CaseStatus, ...] = ()
     needs: tuple[Need, ...] = ()
@@ -57,7 +135,7 @@ class CaseFilters:
 @dataclass(frozen=True)
 class CasePage:
     cases: list[Case]
-    next_cursor: Cursor | None
+    next_cursor: Cursor | SortCursor | None
     voicemail_case_ids: frozenset[int] = frozenset()  # the cases whose calls left a voicemail
 
 
@@ -113,17 +191,25 @@ def filter_conditions(filters: CaseFilters, zone: ZoneInfo, dialect: str) -> lis
 
 
 def list_cases(
-    db: Session, *, filters: CaseFilters, zone: ZoneInfo, after: Cursor | None = None, limit: int = PAGE_SIZE
+    db: Session,
+    *,
+    filters: CaseFilters,
+    zone: ZoneInfo,
+    after: Cursor | SortCursor | None = None,
+    limit: int = PAGE_SIZE,
+    sort: Sort = DEFAULT_CASE_SORT,
 ) -> CasePage:
-    """One page of cases matching the filters, newest first, starting after `after`.
+    """One page of cases matching the filters in the order `sort` (newest first), starting after `after`.
 
     A search term that was too short (`filters.query.problem`) finds nothing rather than everything.
     """
     if filters.query.problem:
         return CasePage(cases=[], next_cursor=None)
+    if sort != DEFAULT_CASE_SORT:
+        return _sorted_page(db, filters=filters, zone=zone, after=after, limit=limit, sort=sort)
     dialect = db.get_bind().dialect.name
     query = select(Case).where(*filter_conditions(filters, zone, dialect))
-    if after is not None:
+    if isinstance(after, Cursor):
         query = query.where(tuple_(Case.opened_at, Case.id) < (after.opened_at, after.id))
     query = query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit + 1)
     query = query.options(selectinload(Case.counsellor), selectinload(Case.municipality))
@@ -134,4 +220,27 @@ def list_cases(
         cases=rows,
         next_cursor=Cursor(rows[-1].opened_at, rows[-1].id) if more and rows else None,
         voicemail_case_ids=frozenset(callbacks.with_voicemail(db, case_ids=[case.id for case in rows])),
+    )
+
+
+def _sorted_page(
+    db: Session, *, filters: CaseFilters, zone: ZoneInfo, after: Cursor | SortCursor | None, limit: int, sort: Sort
+) -> CasePage:
+    """A page in another order than the default: keyset over (value missing, value, id)."""
+    dialect = db.get_bind().dialect.name
+    value, nullable = sort_key(sort.key)
+    query = select(Case, value).where(*filter_conditions(filters, zone, dialect))
+    if isinstance(after, SortCursor):
+        query = query.where(_after(value, nullable, after, sort.descending))
+    order = [value.desc(), Case.id.desc()] if sort.descending else [value.asc(), Case.id.asc()]
+    query = query.order_by(*([value.is_(None)] if nullable else []), *order).limit(limit + 1)
+    query = query.options(selectinload(Case.counsellor), selectinload(Case.municipality))
+    rows = [(row[0], row[1]) for row in db.execute(query)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cases = [row[0] for row in rows]
+    return CasePage(
+        cases=cases,
+        next_cursor=SortCursor(rows[-1][1], rows[-1][0].id) if more and rows else None,
+        voicemail_case_ids=frozenset(callbacks.with_voicemail(db, case_ids=[case.id for case in cases])),
     )

@@ -14,11 +14,12 @@ from casework.cases import rules as case_rules
 from casework.enums import CaseStatus, Need
 from casework.reference import service as reference
 from casework.search import service
-from casework.search.rules import parse_query
-from casework.search.service import CaseFilters, Cursor
+from casework.search.rules import CASE_COLUMNS, DEFAULT_CASE_SORT, parse_case_sort, parse_query
+from casework.search.service import CaseFilters
 from core import audit, web
 from core.formats import ascii_int
 from core.models import Staff, StaffRole
+from core.sorting import SortLinks
 from core.web import DB, CurrentStaff, actor, zone
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
@@ -53,6 +54,8 @@ def case_list_page(
     since: str = "",
     until: str = "",
     after: str = "",
+    sort: str = "",
+    direction: Annotated[str, Query(alias="dir")] = "",
 ) -> Response:
     problems: list[str] = []
     query = parse_query(q)
@@ -69,7 +72,10 @@ def case_list_page(
         opened_until=_date(until),
         query=query,
     )
-    page = service.list_cases(db, filters=filters, zone=zone(request), after=Cursor.decode(after))
+    order = parse_case_sort(sort, direction)
+    page = service.list_cases(
+        db, filters=filters, zone=zone(request), after=service.decode_cursor(after, order), sort=order
+    )
     audit.record(
         db,
         actor(request, staff),
@@ -88,6 +94,7 @@ def case_list_page(
         "since": since,
         "until": until,
     }
+    sorting = SortLinks("/cases", CASE_COLUMNS, order, DEFAULT_CASE_SORT, params)
     return web.render(
         request,
         "casework/case_list.html",
@@ -98,7 +105,8 @@ def case_list_page(
         municipalities=reference.municipalities(db),
         counsellors=db.scalars(select(Staff).where(Staff.is_active.is_(True)).order_by(Staff.name)).all(),
         unassigned=service.UNASSIGNED,
-        next_url=f"/cases?{urlencode({**params, 'after': page.next_cursor.encode()}, doseq=True)}"
+        sorting=sorting,
+        next_url=f"/cases?{urlencode({**params, **sorting.params(), 'after': page.next_cursor.encode()}, doseq=True)}"
         if page.next_cursor
         else None,
         searched=not filters.query.empty or bool(q.strip()),

@@ -262,7 +262,8 @@ def test_the_case_list_marks_the_cases_whose_calls_left_a_voicemail(client, db, 
     assert page.voicemail_case_ids == {with_message.id}
 
     login(client, staff)
-    rows = {row.split("</td>")[0]: row for row in client.get("/cases").text.split("<tr><td>")[1:]}
+    lead = '<td class="kern-table__cell lead code" data-label="Fall">'  # the first cell of each row
+    rows = {row.split("</td>")[0]: row for row in client.get("/cases").text.split(lead)[1:]}
     marked = [number for number, row in rows.items() if "Sprachnachricht" in row]
     assert marked == [f'<a href="/cases/{with_message.id}">{with_message.number}</a> '
                       '<span class="pill voicemail">Sprachnachricht</span>']  # fmt: skip

@@ -18,6 +18,7 @@ import phonenumbers
 from core.errors import DomainError
 from core.formats import BERLIN, number_de
 from core.phone import InvalidPhoneNumber, to_e164
+from core.sorting import Column, Sort, parse_sort
 from volunteers.registry.availability import AVAILABILITY_HELP, AvailabilityError, parse_availability
 from volunteers.registry.columns import EXTRA_CELLS, FIELD_LABELS, squash
 from volunteers.registry.drafts import Certificate, ImportPreview, InvalidRow, ValidRow, VolunteerDraft, WeeklySlot
@@ -398,3 +399,21 @@ def _availability_cell(text: str) -> tuple[WeeklySlot, ...]:
         raise Invalid(
             f"{FIELD_LABELS['availability']} „{_spaces(text)}“ nicht verstanden: {error} {AVAILABILITY_HELP}"
         ) from None
+
+
+# --- the list's order ------------------------------------------------------------------------------------
+
+VOLUNTEER_COLUMNS = (
+    Column("name", "Name", "A bis Z", "Z bis A"),
+    # By the first of a person's municipalities in the alphabet.
+    Column("municipality", "Gemeinden", "A bis Z", "Z bis A"),
+    # By the certificate that expires first: the people whose proof runs out soonest come first.
+    Column("certificate", "Nachweise gültig bis", "früheste zuerst", "späteste zuerst"),
+    Column("assigned", "Letzter Einsatz", "am längsten her zuerst", "jüngster zuerst", first="desc"),
+)
+DEFAULT_VOLUNTEER_SORT = Sort("name", "asc")
+
+
+def parse_volunteer_sort(raw_sort: str | None, raw_dir: str | None) -> Sort:
+    """The volunteer list's order from its URL; unknown values give the default (by name)."""
+    return parse_sort(raw_sort, raw_dir, VOLUNTEER_COLUMNS, DEFAULT_VOLUNTEER_SORT)

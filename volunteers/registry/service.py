@@ -18,6 +18,7 @@ from core.batches import BatchFailed, in_batches
 from core.db import insert_on_conflict
 from core.errors import DomainError
 from core.phone import display
+from core.sorting import Sort
 from core.spreadsheet import csv_bytes
 from volunteers.registry.availability import format_availability
 from volunteers.registry.columns import FIELD_LABELS
@@ -32,7 +33,7 @@ from volunteers.registry.models import (
     VolunteerSkill,
     language_of,
 )
-from volunteers.registry.rules import validate_rows
+from volunteers.registry.rules import DEFAULT_VOLUNTEER_SORT, validate_rows
 from volunteers.vocabulary import CertificateKind, Skill
 
 EXPORT_FIELDS = (
@@ -416,13 +417,15 @@ def list_query(
     include_inactive: bool = False,
     inactive_only: bool = False,
     search: str | None = None,
+    sort: Sort = DEFAULT_VOLUNTEER_SORT,
 ) -> Select[Any]:
-    """Volunteers matching the filters, by name: each filter is an EXISTS on an indexed row table.
+    """Volunteers matching the filters in the order `sort` (by name): each filter is an EXISTS on an indexed
+    row table.
     `certificate_expiring_within` (days, needs `today`): a certificate whose last valid day falls
     between today and today + N days. `search`: part of the name, or digits of the mobile number
     ("0176 123" finds +49176123…)."""
     v = Volunteer
-    query = select(v).order_by(v.name, v.id)
+    query = select(v).order_by(*list_order(sort))
     if inactive_only:
         query = query.where(v.is_active.is_(False))
     elif not include_inactive:
@@ -450,6 +453,33 @@ def list_query(
             )
         )
     return query
+
+
+def sort_value(key: str) -> Any:
+    """The SQL value the list sorted by `key` is ordered by (NULL: the person has none)."""
+    v = Volunteer
+    if key == "name":
+        return v.name
+    if key == "municipality":
+        first = select(func.min(Municipality.name)).where(
+            Municipality.id == VolunteerArea.municipality_id, VolunteerArea.volunteer_id == v.id
+        )
+        return first.scalar_subquery()
+    if key == "certificate":
+        soonest = select(func.min(VolunteerCertificate.valid_until))
+        return soonest.where(VolunteerCertificate.volunteer_id == v.id).scalar_subquery()
+    if key == "assigned":
+        return v.last_assigned_at
+    raise ValueError(f"unknown sort key: {key}")
+
+
+def list_order(sort: Sort) -> list[Any]:
+    """ORDER BY for the list: people without the value last in either direction, then by name and id."""
+    v = Volunteer
+    value = sort_value(sort.key)
+    if sort.key == "name":
+        return [v.name.desc(), v.id.desc()] if sort.descending else [v.name, v.id]
+    return [value.is_(None), value.desc() if sort.descending else value.asc(), v.name, v.id]
 
 
 def _matches(search: str) -> Any:

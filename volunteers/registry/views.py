@@ -22,10 +22,12 @@ from core.db import refusable
 from core.errors import NotFound
 from core.formats import ascii_int
 from core.models import Staff, StaffRole
+from core.sorting import SortLinks
 from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields
 from volunteers.registry import forms, history, service, texts
 from volunteers.registry.availability import AVAILABILITY_HELP
 from volunteers.registry.models import Volunteer
+from volunteers.registry.rules import DEFAULT_VOLUNTEER_SORT, VOLUNTEER_COLUMNS, parse_volunteer_sort
 from volunteers.registry.service import DuplicatePhone, RegistryError
 from volunteers.vocabulary import Skill
 
@@ -63,6 +65,7 @@ def list_filters(params: dict[str, str], today: date) -> dict[str, Any]:
     status = params.get("status", "active")
     filters["inactive_only"] = status == "inactive"
     filters["include_inactive"] = status == "all"
+    filters["sort"] = parse_volunteer_sort(params.get("sort"), params.get("dir"))
     return filters
 
 
@@ -76,12 +79,13 @@ def volunteer_list(request: Request, db: DB, staff: CurrentStaff) -> Response:
     used = sorted(key for key in ("q", "skill", "municipality", "weekday", "expiring", "status") if params.get(key))
     _record(request, db, staff, "volunteer.list", None, filters=used, page=page)
     query = {key: value for key, value in params.items() if key != "page" and value}
+    sorting = SortLinks("/volunteers", VOLUNTEER_COLUMNS, filters["sort"], DEFAULT_VOLUNTEER_SORT, query)
     return web.render(
         request, "volunteers/list.html", volunteers=volunteers, total=total, page=page,
         pages=max(1, -(-total // PAGE_SIZE)), params=params, query=query, skills=list(Skill),
         municipalities=reference.municipalities(db), weekdays=texts.WEEKDAY_NAMES,
         expiry_choices=texts.EXPIRY_CHOICES, area_names=_area_names(db), today=filters["today"],
-        imported=params.get("imported"),
+        imported=params.get("imported"), sorting=sorting,
     )  # fmt: skip
 
 

@@ -32,7 +32,7 @@ def test_the_case_audit_shows_actions_and_details_in_german(client, db):
     assert "Status geändert" in page and "von: Neu; nach: In Beratung" in page
     assert "Felder: Name, Personen oder Zeiten" in page
     assert "Fall übernommen" in page and "Beratung durch: Jonas Becker" in page
-    assert "<th>IP-Adresse</th>" in page and "192.0.2.7" in page
+    assert ">IP-Adresse</th>" in page and "192.0.2.7" in page
     table = page[page.index('<table id="audit-table">') :]
     assert [raw for raw in RAW if raw in table] == []
 
