@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
 
-from casework.enums import CaseChannel, CaseStatus, NoCaseReason
+from casework.enums import CaseChannel, CaseStatus, HoursStatus, JobKind, NoCaseReason
+from core.clock import day_start
 
 
 def counts_as_counselling(
@@ -26,3 +30,95 @@ def counts_as_counselling(
     if channel == CaseChannel.MANUAL or status != CaseStatus.CLOSED_NO_NEED or not call_reasons:
         return True
     return any(reason is None for reason in call_reasons)
+
+
+# --- The figures for the city: each a pure rule here, its SQL twin in `service` -------------------------------
+
+CARE_KINDS = frozenset({JobKind.CHILD_CARE, JobKind.ELDER_CARE})
+
+
+@dataclass(frozen=True)
+class Span:
+    """A period of whole local days, `first` to `last` inclusive (Europe/Berlin)."""
+
+    first: date
+    last: date
+
+    def bounds(self, zone: tzinfo) -> tuple[datetime, datetime]:
+        """The period as UTC instants: [local midnight of `first`, local midnight after `last`)."""
+        return (
+            day_start(self.first, zone).astimezone(UTC),
+            day_start(self.last + timedelta(days=1), zone).astimezone(UTC),
+        )
+
+    def year_before(self) -> Span:
+        """The same days one year earlier (29 February becomes 28 February)."""
+        return Span(_year_earlier(self.first), _year_earlier(self.last))
+
+    def contains(self, at: datetime, zone: tzinfo) -> bool:
+        start, end = self.bounds(zone)
+        return start <= at < end
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass(frozen=True)
+class JobFacts:
+    """What the statistics need to know of one job: its kind, end, whether it was cancelled, and whether a
+    carer went (an assignment neither released nor withdrawn)."""
+
+    kind: JobKind
+    ends_at: datetime
+    cancelled: bool
+    carer_went: bool
+
+
+def job_completed(job: JobFacts, *, now: datetime) -> bool:
+    """A job counts as done (erledigt): not cancelled, its planned end has passed, and a carer went."""
+    return not job.cancelled and job.ends_at <= now and job.carer_went
+
+
+def is_emergency(jobs: Sequence[JobFacts], *, now: datetime) -> bool:
+    """A counselling case is an emergency (Notfall) when at least one of its care jobs was done."""
+    return any(job.kind in CARE_KINDS and job_completed(job, now=now) for job in jobs)
+
+
+def is_driving_service(job: JobFacts, *, now: datetime) -> bool:
+    """A driving service (Fahrdienst) is a driving job that was done."""
+    return job.kind == JobKind.DRIVING and job_completed(job, now=now)
+
+
+def has_concrete_need(jobs: Sequence[JobFacts]) -> bool:
+    """A concrete care need: a care job was arranged for the case (created and not cancelled)."""
+    return any(job.kind in CARE_KINDS and not job.cancelled for job in jobs)
+
+
+def counts_as_care_hours(kind: JobKind, status: HoursStatus) -> bool:
+    """Care hours are the confirmed hours (after any correction) of child-care and relative-care jobs."""
+    return kind in CARE_KINDS and status == HoursStatus.CONFIRMED
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """`part` of `whole` in per cent, one decimal (None when there is nothing to divide by)."""
+    if whole == 0:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def local_month(hour_utc: datetime, zone: tzinfo) -> str:
+    """The local month (`2026-03`) of an hour given in UTC."""
+    return f"{hour_utc.astimezone(zone):%Y-%m}"
+
+
+def months_of(span: Span) -> list[str]:
+    """Every month the period touches, `2026-01` … `2026-12`."""
+    months, year, month = [], span.first.year, span.first.month
+    while (year, month) <= (span.last.year, span.last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
