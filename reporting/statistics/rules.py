@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 from casework.enums import CaseChannel, CaseStatus, HoursStatus, JobKind, NoCaseReason
 from core.clock import day_start
@@ -122,3 +123,68 @@ def months_of(span: Span) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+class Preset(StrEnum):
+    YEAR = "year"
+    QUARTER = "quarter"
+    MONTH = "month"
+    SINCE_2015 = "since2015"
+
+
+PRESETS = {
+    Preset.YEAR: "Dieses Jahr",
+    Preset.QUARTER: "Dieses Quartal",
+    Preset.MONTH: "Dieser Monat",
+    Preset.SINCE_2015: "Seit 2015",
+}
+FIRST_DAY = date(2015, 1, 1)  # the service began in 2015
+
+
+def preset_span(preset: Preset, today: date) -> Span:
+    """The period a preset button stands for, seen on `today`."""
+    if preset is Preset.SINCE_2015:
+        return Span(FIRST_DAY, today)
+    if preset is Preset.MONTH:
+        first = today.replace(day=1)
+        months = 1
+    elif preset is Preset.QUARTER:
+        first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+        months = 3
+    else:
+        return Span(date(today.year, 1, 1), date(today.year, 12, 31))
+    year, month = divmod(first.month - 1 + months, 12)
+    return Span(first, date(first.year + year, month + 1, 1) - timedelta(days=1))
+
+
+def parse_span(start: str, end: str, preset: str, today: date) -> tuple[Span, dict[str, str]]:
+    """The period asked for: a preset, or `von` and `bis` as dates (2026-01-31 or 31.01.2026); the current year
+    when nothing (or nothing valid) is given, with a German message per wrong field."""
+    if preset in Preset.__members__.values():
+        return preset_span(Preset(preset), today), {}
+    default = preset_span(Preset.YEAR, today)
+    if not start.strip() and not end.strip():
+        return default, {}
+    errors: dict[str, str] = {}
+    first = parse_day(start) if start.strip() else default.first
+    last = parse_day(end) if end.strip() else default.last
+    if first is None:
+        errors["from"] = "„Von“ ist kein Datum (z. B. 01.01.2026)."
+    if last is None:
+        errors["to"] = "„Bis“ ist kein Datum (z. B. 31.12.2026)."
+    if first is not None and last is not None and last < first:
+        errors["to"] = "„Bis“ liegt vor „Von“."
+    if errors or first is None or last is None:
+        return default, errors
+    return Span(first, last), {}
+
+
+def parse_day(text: str) -> date | None:
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            day = datetime.strptime(text, pattern).replace(tzinfo=UTC).date()
+        except ValueError:
+            continue
+        return day if day.year >= 2000 else None
+    return None

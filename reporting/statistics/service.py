@@ -43,8 +43,10 @@ from casework.cases.models import Case
 from casework.enums import CaseChannel, CaseStatus, HoursStatus, JobKind, JobStatus
 from casework.jobs.models import CareJob
 from casework.reference.models import Municipality, Partner
+from core.formats import date_de, hours_de, number_de
 from reporting.statistics import rules
 from reporting.statistics.rules import CARE_KINDS, Span
+from reporting.statistics.texts import BY_KEY, WEEKDAYS
 from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
 
 WENT = (AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED)  # a carer who went: not released or withdrawn
@@ -164,8 +166,10 @@ def _membership(db: Session, scope: Scope, by: By, when: Any) -> ColumnElement[b
                 Municipality.partner_from.is_not(None)
             )
         )
-        for mid, since, until in found:
-            terms.append(and_(Case.municipality_id == mid, *_between(when, since, until, zone)))
+        for mid, joined, left in found:
+            if joined is None:  # not a partner (the query leaves these out already)
+                continue
+            terms.append(and_(Case.municipality_id == mid, *_between(when, joined, left, zone)))
     return or_(*terms) if terms else false()
 
 
@@ -178,9 +182,7 @@ def _between(when: Any, since: date, until: date | None, zone: tzinfo) -> list[C
     return terms
 
 
-def _grouped(
-    db: Session, scope: Scope, by: By, when: Any, query: Callable[[list[Any]], Select[Any]]
-) -> Counted:
+def _grouped(db: Session, scope: Scope, by: By, when: Any, query: Callable[[list[Any]], Select[Any]]) -> Counted:
     """Run `query` (given its key columns) grouped by `by`; a month breakdown adds UTC hours up to local months."""
     keys: list[Any] = []
     if by is By.MONTH:
@@ -221,16 +223,25 @@ def job_done(now: datetime) -> ColumnElement[bool]:
 
 def counselling_sessions(db: Session, scope: Scope, by: By = By.TOTAL) -> Counted:
     """Krisenberatungen: counselling cases opened in the period (rules.counts_as_counselling)."""
-    return _grouped(db, scope, by, Case.opened_at,
-                    lambda keys: select(*keys, func.count()).select_from(Case).where(counselling_condition()))  # fmt: skip
+    return _grouped(
+        db,
+        scope,
+        by,
+        Case.opened_at,
+        lambda keys: select(*keys, func.count()).select_from(Case).where(counselling_condition()),
+    )
 
 
 def emergencies(db: Session, scope: Scope, by: By = By.TOTAL) -> Counted:
     """Notfälle: counselling cases of the period with a done care job (rules.is_emergency)."""
     done_care = exists().where(CareJob.case_id == Case.id, CareJob.kind.in_(CARE_KINDS), job_done(scope.now))
-    return _grouped(db, scope, by, Case.opened_at,
-                    lambda keys: select(*keys, func.count()).select_from(Case).where(counselling_condition(),
-                                                                                     done_care))  # fmt: skip
+    return _grouped(
+        db,
+        scope,
+        by,
+        Case.opened_at,
+        lambda keys: select(*keys, func.count()).select_from(Case).where(counselling_condition(), done_care),
+    )
 
 
 def concrete_need_cases(db: Session, scope: Scope, by: By = By.TOTAL) -> Counted:
@@ -238,9 +249,13 @@ def concrete_need_cases(db: Session, scope: Scope, by: By = By.TOTAL) -> Counted
     arranged = exists().where(
         CareJob.case_id == Case.id, CareJob.kind.in_(CARE_KINDS), CareJob.status != JobStatus.CANCELLED
     )
-    return _grouped(db, scope, by, Case.opened_at,
-                    lambda keys: select(*keys, func.count()).select_from(Case).where(counselling_condition(),
-                                                                                     arranged))  # fmt: skip
+    return _grouped(
+        db,
+        scope,
+        by,
+        Case.opened_at,
+        lambda keys: select(*keys, func.count()).select_from(Case).where(counselling_condition(), arranged),
+    )
 
 
 def care_hours(db: Session, scope: Scope, by: By = By.TOTAL) -> Counted:
@@ -401,14 +416,26 @@ class Row:
 
 def breakdown(db: Session, scope: Scope, by: By) -> list[Row]:
     """The five figures by month (every month of the period), need, municipality or partner."""
-    figures = [counselling_sessions(db, scope, by), emergencies(db, scope, by), care_hours(db, scope, by),
-               driving_services(db, scope, by), concrete_need_cases(db, scope, by)]  # fmt: skip
+    figures = [
+        counselling_sessions(db, scope, by),
+        emergencies(db, scope, by),
+        care_hours(db, scope, by),
+        driving_services(db, scope, by),
+        concrete_need_cases(db, scope, by),
+    ]
     labels = _labels(db, scope, by, set().union(*figures))
     return [
-        Row(key, label, figures[0].get(key, 0), figures[1].get(key, 0), Decimal(figures[2].get(key, 0)),
-            figures[3].get(key, 0), figures[4].get(key, 0))
+        Row(
+            key,
+            label,
+            figures[0].get(key, 0),
+            figures[1].get(key, 0),
+            Decimal(figures[2].get(key, 0)),
+            figures[3].get(key, 0),
+            figures[4].get(key, 0),
+        )
         for key, label in labels
-    ]  # fmt: skip
+    ]
 
 
 def _labels(db: Session, scope: Scope, by: By, keys: set[Key]) -> list[tuple[Key, str]]:
@@ -476,3 +503,131 @@ def coverage(db: Session, day: date) -> Coverage:
         [Member(name, people) for name, people, is_city in municipalities if not is_city],
         [Member(name, people) for name, people, is_city in municipalities if is_city],
     )
+
+
+# --- The page's tables, the same for its CSV files ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # in the CSV's file name and the page's ids
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class Report:
+    scope: Scope
+    totals: Totals
+    year_before: Totals
+    breakdowns: dict[By, list[Row]]
+    calls_by_hour: list[int]
+    calls_by_weekday: list[int]
+    coverage: Coverage
+
+
+def report(db: Session, scope: Scope, *, day: date) -> Report:
+    """Everything the page, its CSV files and the annual report show: a dozen aggregate queries."""
+    by_hour, by_weekday = calls_by_hour(db, scope)
+    kinds = (By.MONTH, By.NEED, By.MUNICIPALITY, By.PARTNER_COMPANY, By.PARTNER_MUNICIPALITY)
+    return Report(
+        scope,
+        totals(db, scope),
+        totals(db, scope.year_before()),
+        {by: breakdown(db, scope, by) for by in kinds},
+        by_hour,
+        by_weekday,
+        coverage(db, day),
+    )
+
+
+def _count(value: int) -> str:
+    return number_de(value)
+
+
+def _share(value: Decimal | None) -> str:
+    return "–" if value is None else f"{number_de(value, 1)} %"
+
+
+def _hours(value: Decimal | None) -> str:
+    return "–" if value is None else hours_de(value)
+
+
+def total_lines(figures: Totals) -> list[tuple[str, str, str]]:
+    """(key, German label, value as German text) for every total, in the order shown."""
+    values = {
+        "counselling_sessions": _count(figures.counselling_sessions),
+        "emergencies": _count(figures.emergencies),
+        "care_hours": _hours(figures.care_hours),
+        "driving_services": _count(figures.driving_services),
+        "concrete_need_share": _share(figures.concrete_need_share),
+        "jobs": _count(figures.jobs),
+        "jobs_filled_share": _share(figures.jobs_filled_share),
+        "volunteers_active": _count(figures.volunteers_active),
+        "average_hours_to_assignment": _hours(figures.average_hours_to_assignment),
+    }
+    return [(key, BY_KEY[key].label, value) for key, value in values.items()]
+
+
+FIGURES = ["Krisenberatungen", "Notfälle", "Betreuungsstunden", "Fahrdienste", "Anteil mit konkretem Bedarf"]
+
+
+def _row_cells(row: Row) -> list[str]:
+    return [
+        row.label,
+        _count(row.counselling_sessions),
+        _count(row.emergencies),
+        _hours(row.care_hours),
+        _count(row.driving_services),
+        _share(row.concrete_need_share),
+    ]
+
+
+def tables(found: Report) -> list[Table]:
+    """Every table of the page, each also a CSV file (German numbers)."""
+    now, before = total_lines(found.totals), total_lines(found.year_before)
+    span, earlier = found.scope.span, found.scope.span.year_before()
+    period = f"{date_de(span.first)}–{date_de(span.last)}"
+    result = [
+        Table(
+            "totals",
+            "Kennzahlen",
+            ["Kennzahl", period, f"Vorjahr {date_de(earlier.first)}–{date_de(earlier.last)}"],
+            [[label, value, old] for (_, label, value), (_, _, old) in zip(now, before, strict=True)],
+        ),
+    ]
+    titles = {
+        By.MONTH: ("Nach Monat", "Monat"),
+        By.NEED: ("Nach Anliegen", "Anliegen"),
+        By.MUNICIPALITY: ("Nach Kommune", "Kommune"),
+        By.PARTNER_COMPANY: ("Beschäftigte von Partnerbetrieben", "Partnerbetrieb"),
+        By.PARTNER_MUNICIPALITY: ("Einwohner/innen von Partnerkommunen", "Partnerkommune"),
+    }
+    for by, rows in found.breakdowns.items():
+        title, first = titles[by]
+        result.append(Table(by.value, title, [first, *FIGURES], [_row_cells(row) for row in rows]))
+    result.append(
+        Table(
+            "hours",
+            "Anrufe nach Uhrzeit",
+            ["Stunde", "Anrufe"],
+            [[f"{hour:02d}–{(hour + 1) % 24:02d} Uhr", _count(n)] for hour, n in enumerate(found.calls_by_hour)],
+        )
+    )
+    result.append(
+        Table(
+            "weekdays",
+            "Anrufe nach Wochentag",
+            ["Wochentag", "Anrufe"],
+            [[day, _count(n)] for day, n in zip(WEEKDAYS, found.calls_by_weekday, strict=True)],
+        )
+    )
+    cover = found.coverage
+    members = [["Partnerbetrieb", m.name, _count(m.people or 0)] for m in cover.companies]
+    members += [["Partnerkommune", m.name, _count(m.people or 0)] for m in cover.municipalities]
+    members += [["Landeshauptstadt", m.name, _count(m.people or 0)] for m in cover.city]
+    result.append(
+        Table("coverage", f"Netzwerk am {date_de(cover.day)}", ["Art", "Name", "Beschäftigte/Einwohner"], members)
+    )
+    return result

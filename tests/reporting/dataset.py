@@ -66,8 +66,16 @@ def _at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> date
 
 
 def _job(db: Session, case: Any, kind: JobKind, starts: datetime, volunteer: Any, *, assigned_after: float = 1) -> Any:
-    job = make_job(db, case, kind=kind, starts_at=starts, ends_at=starts + timedelta(hours=4), status=JobStatus.FILLED,
-                   active_code=None, created_at=case.opened_at)  # fmt: skip
+    job = make_job(
+        db,
+        case,
+        kind=kind,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=4),
+        status=JobStatus.FILLED,
+        active_code=None,
+        created_at=case.opened_at,
+    )
     make_assignment(db, job, volunteer, assigned_at=case.opened_at + timedelta(hours=assigned_after))
     return job
 
@@ -75,55 +83,83 @@ def _job(db: Session, case: Any, kind: JobKind, starts: datetime, volunteer: Any
 def build(db: Session) -> History:
     springe = db.scalar(select(Municipality).where(Municipality.name == "Springe"))
     springe.partner_from, springe.residents = date(2026, 7, 1), 29_500
-    partner = Partner(name="Leinewerke Hannover GmbH", active_from=date(2015, 3, 1), active_until=date(2026, 6, 30),
-                      employees=1_200)  # fmt: skip
+    partner = Partner(
+        name="Leinewerke Hannover GmbH", active_from=date(2015, 3, 1), active_until=date(2026, 6, 30), employees=1_200
+    )
     other = Partner(name="Calenberger Bäckerei eG", active_from=date(2020, 1, 1), employees=85)
     db.add_all([partner, other])
     db.commit()
     petra, jonas, mia = (make_volunteer(db, name=n) for n in ("Petra Schulz", "Jonas Weber", "Mia Krause"))
     cases: dict[str, Any] = {}
 
-    a = cases["A"] = make_case(db, opened_at=_at(2026, 1, 15), caller_phone="+4915111111111",
-                               need=Need.CHILD_CARE, municipality_id=springe.id, status=CaseStatus.COMPLETED)  # fmt: skip
+    a = cases["A"] = make_case(
+        db,
+        opened_at=_at(2026, 1, 15),
+        caller_phone="+4915111111111",
+        need=Need.CHILD_CARE,
+        municipality_id=springe.id,
+        status=CaseStatus.COMPLETED,
+    )
     make_call(db, a, started_at=a.opened_at)
     job = _job(db, a, JobKind.CHILD_CARE, _at(2026, 1, 16), petra)
-    report = HoursReport(assignment_id=job_assignment(db, job).id, hours=Decimal("3.5"), source="sms",
-                         status=HoursStatus.CONFIRMED, reported_at=_at(2026, 1, 17), confirmed_at=_at(2026, 1, 17))  # fmt: skip
+    report = HoursReport(
+        assignment_id=job_assignment(db, job).id,
+        hours=Decimal("3.5"),
+        source="sms",
+        status=HoursStatus.CONFIRMED,
+        reported_at=_at(2026, 1, 17),
+        confirmed_at=_at(2026, 1, 17),
+    )
     db.add(report)
     db.commit()
-    hours.correct(db, job_id=job.id, report_id=report.id, hours=Decimal("4"), reason="Beginn war früher",
-                  actor=audit.Actor(None, None, NOW))  # fmt: skip
+    hours.correct(
+        db,
+        job_id=job.id,
+        report_id=report.id,
+        hours=Decimal("4"),
+        reason="Beginn war früher",
+        actor=audit.Actor(None, None, NOW),
+    )
     db.commit()
 
-    b = cases["B"] = make_case(db, opened_at=_at(2026, 3, 31, 22, 30), caller_phone="+4915122222222",
-                               need=Need.DRIVING)  # fmt: skip
+    b = cases["B"] = make_case(db, opened_at=_at(2026, 3, 31, 22, 30), caller_phone="+4915122222222", need=Need.DRIVING)
     make_call(db, b, started_at=b.opened_at)
     _job(db, b, JobKind.DRIVING, _at(2026, 4, 2), jonas)
 
-    c = cases["C"] = make_case(db, opened_at=_at(2026, 7, 1, 12), caller_phone="+4915133333333",
-                               status=CaseStatus.CLOSED_NO_NEED)  # fmt: skip
+    c = cases["C"] = make_case(
+        db, opened_at=_at(2026, 7, 1, 12), caller_phone="+4915133333333", status=CaseStatus.CLOSED_NO_NEED
+    )
     make_call(db, c, started_at=c.opened_at, no_case_reason=NoCaseReason.HUNG_UP)
 
-    cases["D"] = make_case(db, opened_at=_at(2026, 1, 15, 10), caller_phone="+4915111111111",
-                           merged_into_id=a.id)  # fmt: skip
+    cases["D"] = make_case(db, opened_at=_at(2026, 1, 15, 10), caller_phone="+4915111111111", merged_into_id=a.id)
 
     e = cases["E"] = make_case(db, opened_at=_at(2026, 3, 2), need=Need.RELATIVE_CARE, channel=CaseChannel.MANUAL)
     cancelled = _job(db, e, JobKind.ELDER_CARE, _at(2026, 3, 3), mia, assigned_after=3)
     cancelled.status, cancelled.cancelled_at = JobStatus.CANCELLED, _at(2026, 3, 2, 15)
     db.commit()
 
-    f = cases["F"] = make_case(db, opened_at=_at(2026, 5, 12), need=Need.CHILD_CARE, partner_id=partner.id,
-                               channel=CaseChannel.MANUAL)  # fmt: skip
+    f = cases["F"] = make_case(
+        db, opened_at=_at(2026, 5, 12), need=Need.CHILD_CARE, partner_id=partner.id, channel=CaseChannel.MANUAL
+    )
     job = _job(db, f, JobKind.CHILD_CARE, _at(2026, 5, 13), petra)
-    db.add(HoursReport(assignment_id=job_assignment(db, job).id, hours=Decimal("2"), source="sms",
-                       status=HoursStatus.REPORTED, reported_at=_at(2026, 5, 14)))  # fmt: skip
+    db.add(
+        HoursReport(
+            assignment_id=job_assignment(db, job).id,
+            hours=Decimal("2"),
+            source="sms",
+            status=HoursStatus.REPORTED,
+            reported_at=_at(2026, 5, 14),
+        )
+    )
     db.commit()
 
-    cases["G"] = make_case(db, opened_at=_at(2026, 9, 15), need=Need.COUNSELLING, partner_id=partner.id,
-                           channel=CaseChannel.MANUAL)  # fmt: skip
+    cases["G"] = make_case(
+        db, opened_at=_at(2026, 9, 15), need=Need.COUNSELLING, partner_id=partner.id, channel=CaseChannel.MANUAL
+    )
     cases["H"] = make_case(db, opened_at=_at(2025, 12, 31, 23, 30), channel=CaseChannel.MANUAL, need=Need.OTHER)
-    i = cases["I"] = make_case(db, opened_at=_at(2026, 11, 20), need=Need.CHILD_CARE, municipality_id=springe.id,
-                               channel=CaseChannel.MANUAL)  # fmt: skip
+    i = cases["I"] = make_case(
+        db, opened_at=_at(2026, 11, 20), need=Need.CHILD_CARE, municipality_id=springe.id, channel=CaseChannel.MANUAL
+    )
     _job(db, i, JobKind.CHILD_CARE, _at(2026, 12, 10), jonas)
     cases["J"] = make_case(db, opened_at=_at(2025, 6, 10), channel=CaseChannel.MANUAL)
     return History(cases, partner, springe)
@@ -132,4 +168,6 @@ def build(db: Session) -> History:
 def job_assignment(db: Session, job: Any) -> Any:
     from volunteers.assignments.models import Assignment
 
-    return db.scalar(select(Assignment).where(Assignment.job_id == job.id, Assignment.status == AssignmentStatus.ACTIVE))
+    return db.scalar(
+        select(Assignment).where(Assignment.job_id == job.id, Assignment.status == AssignmentStatus.ACTIVE)
+    )

@@ -32,23 +32,46 @@ def test_sql_and_pure_rules_count_the_same(db, seed):
     cases: list[dict] = []
     for n in range(60):
         opened = START + timedelta(minutes=rng.randrange(0, 60 * 24 * 400))
-        case = Case(number=f"T-{seed}-{n}", year=opened.year, seq=n, opened_at=opened,
-                    channel=rng.choice(list(CaseChannel)), status=rng.choice(list(CaseStatus)),
-                    created_at=opened, updated_at=opened)  # fmt: skip
+        case = Case(
+            number=f"T-{seed}-{n}",
+            year=opened.year,
+            seq=n,
+            opened_at=opened,
+            channel=rng.choice(list(CaseChannel)),
+            status=rng.choice(list(CaseStatus)),
+            created_at=opened,
+            updated_at=opened,
+        )
         db.add(case)
         db.flush()
         if cases and rng.random() < 0.1:
             case.merged_into_id = rng.choice(cases)["id"]
         reasons = [rng.choice([None, *NoCaseReason]) for _ in range(rng.randrange(0, 3))]
         for k, reason in enumerate(reasons):
-            db.add(Call(call_sid=f"CA{seed}-{n}-{k}", case_id=case.id, started_at=opened, created_at=opened,
-                        updated_at=opened, no_case_reason=reason))  # fmt: skip
+            db.add(
+                Call(
+                    call_sid=f"CA{seed}-{n}-{k}",
+                    case_id=case.id,
+                    started_at=opened,
+                    created_at=opened,
+                    updated_at=opened,
+                    no_case_reason=reason,
+                )
+            )
         facts, hours = [], []
         for k in range(rng.randrange(0, 3)):
             starts = opened + timedelta(hours=rng.randrange(1, 24 * 60))
             kind = rng.choice(list(JobKind))
-            job = CareJob(case_id=case.id, kind=kind, starts_at=starts, ends_at=starts + timedelta(hours=3),
-                          code=f"{k}", status=rng.choice(list(JobStatus)), created_at=opened, updated_at=opened)  # fmt: skip
+            job = CareJob(
+                case_id=case.id,
+                kind=kind,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=3),
+                code=f"{k}",
+                status=rng.choice(list(JobStatus)),
+                created_at=opened,
+                updated_at=opened,
+            )
             db.add(job)
             db.flush()
             went = False
@@ -61,13 +84,27 @@ def test_sql_and_pure_rules_count_the_same(db, seed):
                 for _ in range(rng.randrange(0, 2)):
                     h = Decimal(rng.randrange(1, 20)) / 4
                     report_status = rng.choice(list(HoursStatus))
-                    db.add(HoursReport(assignment_id=assignment.id, hours=h, source="sms", status=report_status,
-                                       reported_at=starts))  # fmt: skip
+                    db.add(
+                        HoursReport(
+                            assignment_id=assignment.id, hours=h, source="sms", status=report_status, reported_at=starts
+                        )
+                    )
                     hours.append((kind, report_status, h, starts))
             facts.append((JobFacts(kind, job.ends_at, job.status == JobStatus.CANCELLED, went), starts))
-        cases.append({"id": case.id, "opened": opened, "counts": rules.counts_as_counselling(
-            status=case.status, channel=case.channel, call_reasons=reasons, merged=case.merged_into_id is not None),
-            "jobs": facts, "hours": hours})  # fmt: skip
+        cases.append(
+            {
+                "id": case.id,
+                "opened": opened,
+                "counts": rules.counts_as_counselling(
+                    status=case.status,
+                    channel=case.channel,
+                    call_reasons=reasons,
+                    merged=case.merged_into_id is not None,
+                ),
+                "jobs": facts,
+                "hours": hours,
+            }
+        )
     db.commit()
 
     span = Span(date(2026, 1, 1), date(2026, 6, 30))
@@ -79,12 +116,19 @@ def test_sql_and_pure_rules_count_the_same(db, seed):
         "counselling_sessions": len(sessions),
         "emergencies": sum(rules.is_emergency([j for j, _ in c["jobs"]], now=NOW) for c in sessions),
         "concrete_need_cases": sum(rules.has_concrete_need([j for j, _ in c["jobs"]]) for c in sessions),
-        "driving_services": sum(rules.is_driving_service(j, now=NOW) for j, s in every_job
-                                if span.contains(s, BERLIN)),
-        "care_hours": float(sum((h for c in cases for kind, status, h, s in c["hours"]
-                                 if rules.counts_as_care_hours(kind, status) and span.contains(s, BERLIN)),
-                                Decimal(0))),
-    }  # fmt: skip
+        "driving_services": sum(rules.is_driving_service(j, now=NOW) for j, s in every_job if span.contains(s, BERLIN)),
+        "care_hours": float(
+            sum(
+                (
+                    h
+                    for c in cases
+                    for kind, status, h, s in c["hours"]
+                    if rules.counts_as_care_hours(kind, status) and span.contains(s, BERLIN)
+                ),
+                Decimal(0),
+            )
+        ),
+    }
     found = totals(db, scope).as_json()
     assert {key: found[key] for key in expected} == expected
 

@@ -36,8 +36,13 @@ def test_the_year_before_has_its_one_session_and_the_new_year_s_night_case_belon
 def test_the_breakdowns_by_need_municipality_and_partner(db):
     history = dataset.build(db)
     needs = {row.label: row.counselling_sessions for row in breakdown(db, YEAR, By.NEED)}
-    assert needs == {"Kinderbetreuung": 3, "Betreuung von Angehörigen": 1, "Fahrdienst": 1, "Nur Beratung": 1,
-                     "Anderes Anliegen": 1}  # fmt: skip
+    assert needs == {
+        "Kinderbetreuung": 3,
+        "Betreuung von Angehörigen": 1,
+        "Fahrdienst": 1,
+        "Nur Beratung": 1,
+        "Anderes Anliegen": 1,
+    }
     places = {row.label: (row.counselling_sessions, row.emergencies) for row in breakdown(db, YEAR, By.MUNICIPALITY)}
     assert places == {"Springe": (2, 1), "Ohne Kommune": (5, 1)}
     companies = breakdown(db, YEAR, By.PARTNER_COMPANY)
@@ -59,8 +64,10 @@ def test_calls_by_local_hour_and_weekday(db):
 def test_the_network_on_a_day_follows_the_partner_periods(db):
     dataset.build(db)
     may = coverage(db, date(2026, 5, 1))
-    assert [(m.name, m.people) for m in may.companies] == [("Calenberger Bäckerei eG", 85),
-                                                         ("Leinewerke Hannover GmbH", 1200)]  # fmt: skip
+    assert [(m.name, m.people) for m in may.companies] == [
+        ("Calenberger Bäckerei eG", 85),
+        ("Leinewerke Hannover GmbH", 1200),
+    ]
     assert may.municipalities == [] and [(m.name, m.people) for m in may.city] == [("Hannover", 539_641)]
     autumn = coverage(db, date(2026, 10, 1))
     assert [m.name for m in autumn.companies] == ["Calenberger Bäckerei eG"]
