@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import signal
 import sys
@@ -13,6 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from core.settings import Settings, SettingsError, load_settings
+from reporting.statistics.texts import DEFINITIONS, MORE
+
+STATISTICS_DEFINITIONS = (*DEFINITIONS, *MORE)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +30,12 @@ volunteers_app = typer.Typer(help="Ehrenamtliche verwalten.", no_args_is_help=Tr
 app.add_typer(volunteers_app, name="volunteers")
 bills_app = typer.Typer(help="Rechnungen stellen.", no_args_is_help=True)
 app.add_typer(bills_app, name="bills")
+stats_app = typer.Typer(
+    help="Die Statistik eines Zeitraums (Kennzahlen zuerst), als Tabelle, CSV oder JSON.\n\n"
+    + "\n\n".join(f"{d.label} ({d.key}): {d.text}" for d in STATISTICS_DEFINITIONS),
+    invoke_without_command=True,
+)
+app.add_typer(stats_app, name="stats")
 
 
 def _settings() -> Settings:
@@ -339,6 +349,68 @@ def bills_issue(
             typer.echo(f"Fehler: Die Lastschriftdatei lässt sich nicht nach „{target}“ schreiben.", err=True)
             raise typer.Exit(1) from None
         typer.echo(f"Lastschriftdatei mit {collections} Einzug/Einzügen: {target}")
+
+
+class StatsFormat(enum.StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+class StatsBy(enum.StrEnum):
+    MONTH = "month"
+    NEED = "need"
+    MUNICIPALITY = "municipality"
+    PARTNER = "partner"
+
+
+@stats_app.callback()
+def stats(
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option("--from", help="Erster Tag, z. B. 2026-01-01.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Letzter Tag, z. B. 2026-12-31.")] = None,
+    output: Annotated[StatsFormat, typer.Option("--format", help="Ausgabe: table, csv oder json.")] = StatsFormat.TABLE,
+    by: Annotated[
+        StatsBy | None, typer.Option("--by", help="Aufschlüsseln nach month, need, municipality, partner.")
+    ] = None,
+) -> None:
+    """Die Statistik eines Zeitraums: erst die Kennzahlen, dann auf Wunsch eine Aufschlüsselung."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
+
+    from core.clock import system_clock
+    from reporting.statistics import rules, service
+    from reporting.statistics.service import By, Scope
+
+    settings = _settings()
+    first, last = rules.parse_day(start or ""), rules.parse_day(end or "")
+    if first is None or last is None or last < first:
+        typer.echo("Fehler: --from und --to als Datum angeben, z. B. --from 2026-01-01 --to 2026-12-31.", err=True)
+        raise typer.Exit(2)
+    scope = Scope(rules.Span(first, last), settings.zone, system_clock())
+    kinds = {StatsBy.MONTH: [By.MONTH], StatsBy.NEED: [By.NEED], StatsBy.MUNICIPALITY: [By.MUNICIPALITY],
+             StatsBy.PARTNER: [By.PARTNER_COMPANY, By.PARTNER_MUNICIPALITY]}  # fmt: skip
+    with _sessionmaker(settings)() as db:
+        totals = service.totals(db, scope)
+        breakdowns = {kind: service.breakdown(db, scope, kind) for kind in kinds.get(by, [])} if by else {}
+    if output is StatsFormat.JSON:
+        typer.echo(json.dumps(service.as_json(scope, totals, breakdowns), ensure_ascii=False, indent=2))
+        return
+    tables = service.cli_tables(totals, breakdowns)
+    if output is StatsFormat.CSV:
+        from core.spreadsheet import csv_bytes
+
+        rows: list[list[str]] = []
+        for table in tables:
+            rows += [*([[]] if rows else []), table.header, *table.rows]
+        sys.stdout.buffer.write(csv_bytes(rows))
+        sys.stdout.flush()
+        return
+    typer.echo(f"Statistik {first:%d.%m.%Y}–{last:%d.%m.%Y}")
+    for table in tables:
+        typer.echo("")
+        typer.echo(service.plain_table(table))
 
 
 @app.command()

@@ -631,3 +631,47 @@ def tables(found: Report) -> list[Table]:
         Table("coverage", f"Netzwerk am {date_de(cover.day)}", ["Art", "Name", "Beschäftigte/Einwohner"], members)
     )
     return result
+
+
+# --- The command line's output ------------------------------------------------------------------------------
+
+
+def _row_json(row: Row) -> dict[str, Any]:
+    return {
+        "key": row.key, "label": row.label, "counselling_sessions": row.counselling_sessions,
+        "emergencies": row.emergencies, "care_hours": float(row.care_hours), "driving_services": row.driving_services,
+        "concrete_need_cases": row.concrete_need_cases,
+        "concrete_need_share": None if row.concrete_need_share is None else float(row.concrete_need_share),
+    }  # fmt: skip
+
+
+def as_json(scope: Scope, figures: Totals, breakdowns: dict[By, list[Row]]) -> dict[str, Any]:
+    """`fluxx stats --format json`: stable English keys (README, "Statistics")."""
+    return {
+        "from": scope.span.first.isoformat(),
+        "to": scope.span.last.isoformat(),
+        "totals": figures.as_json(),
+        "breakdowns": {by.value: [_row_json(row) for row in rows] for by, rows in breakdowns.items()},
+    }
+
+
+def cli_tables(figures: Totals, breakdowns: dict[By, list[Row]]) -> list[Table]:
+    """The totals, then each breakdown, as tables with German numbers (the CLI's table and CSV output)."""
+    result = [Table("totals", "Kennzahlen", ["Kennzahl", "Wert"], [[label, v] for _, label, v in total_lines(figures)])]
+    firsts = {By.MONTH: "Monat", By.NEED: "Anliegen", By.MUNICIPALITY: "Kommune",
+              By.PARTNER_COMPANY: "Partnerbetrieb", By.PARTNER_MUNICIPALITY: "Partnerkommune"}  # fmt: skip
+    for by, rows in breakdowns.items():
+        result.append(Table(by.value, firsts[by], [firsts[by], *FIGURES], [_row_cells(row) for row in rows]))
+    return result
+
+
+def plain_table(table: Table) -> str:
+    """A table for the terminal: columns padded, numbers right-aligned."""
+    lines = [table.header, *table.rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(table.header))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in lines
+    )
