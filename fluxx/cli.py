@@ -413,6 +413,31 @@ def stats(
         typer.echo(service.plain_table(table))
 
 
+@stats_app.command("report")
+def stats_report(
+    year: Annotated[int, typer.Option("--year", help="Das Jahr, z. B. 2022.")],
+    out: Annotated[Path, typer.Option("--out", help="Ordner für die PDF-Datei.")] = Path("."),
+) -> None:
+    """Den Jahresbericht als PDF schreiben (jahresbericht-JJJJ.pdf): Kennzahlen, Diagramm, Tabellen, Netzwerk."""
+    from core.clock import system_clock
+    from reporting.statistics import annual, rules
+
+    settings = _settings()
+    now = system_clock()
+    if not rules.FIRST_DAY.year <= year <= now.astimezone(settings.zone).year:
+        typer.echo(f"Fehler: Bitte ein Jahr von {rules.FIRST_DAY.year} bis heute angeben.", err=True)
+        raise typer.Exit(2)
+    with _sessionmaker(settings)() as db:
+        document = annual.render(db, year=year, zone=settings.zone, now=now)
+    target = out / f"jahresbericht-{year}.pdf"
+    try:
+        target.write_bytes(document)
+    except OSError:
+        typer.echo(f"Fehler: Der Jahresbericht lässt sich nicht nach „{target}“ schreiben.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Jahresbericht {year}: {target}")
+
+
 @app.command()
 def demo() -> None:
     """Demodaten laden (Mitarbeitende, Partner, Ehrenamtliche, einige Fälle); nur beim ersten Mal."""

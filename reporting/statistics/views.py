@@ -11,10 +11,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from core import audit, web
+from core.formats import ascii_int
 from core.models import StaffRole
 from core.spreadsheet import csv_bytes
 from core.web import DB, CurrentStaff, actor
-from reporting.statistics import chart, rules, service, texts
+from reporting.statistics import annual, chart, rules, service, texts
 from reporting.statistics.rules import PRESETS, Span
 from reporting.statistics.service import By, Scope
 
@@ -77,6 +78,8 @@ def statistics_page(
         definitions=(*texts.DEFINITIONS, *texts.MORE),
         coverage=found.coverage,
         raw={"from": start, "to": end, "day": day},
+        report_years=range(today_year := _today(request).year, rules.FIRST_DAY.year - 1, -1),
+        report_year=scope.span.first.year if scope.span.first.year <= today_year else today_year,
     )
 
 
@@ -134,3 +137,20 @@ def export_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@router.get("/statistics/report.pdf")
+def report_pdf(request: Request, db: DB, staff: CurrentStaff, year: str = "") -> Response:
+    """The annual report (PDF) of a year since 2015, by default of the current year."""
+    today = _today(request)
+    chosen = ascii_int(year) if year.strip() else today.year
+    if chosen is None or not rules.FIRST_DAY.year <= chosen <= today.year:
+        message = f"Bitte ein Jahr von {rules.FIRST_DAY.year} bis {today.year} angeben."
+        return Response(message, status_code=422, media_type="text/plain; charset=utf-8")
+    document = annual.render(db, year=chosen, zone=web.zone(request), now=web.now(request))
+    audit.viewed(db, actor(request, staff), action="statistics.report", object_type="statistics",
+                 detail={"year": chosen})  # fmt: skip
+    return Response(
+        document, media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="jahresbericht-{chosen}.pdf"'},
+    )  # fmt: skip

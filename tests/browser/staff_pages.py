@@ -40,6 +40,7 @@ NOT_PAGES = {
     "/bills/sepa.xml",
     "/statistics/chart.svg",  # an image; the page shows its figures as a table
     "/statistics/export.csv",
+    "/statistics/report.pdf",
     "/favicon.ico",
     "/session",  # JSON for the idle warning
     "/login/code",  # needs a pending login (else it leads to /login); axe and 390 px in test_login.py

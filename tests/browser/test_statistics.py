@@ -1,5 +1,5 @@
-"""The statistics page in Chromium: a coordinator opens it from the navigation, changes the period, sees the chart
-and its table, and downloads a table as CSV."""
+"""The statistics page in Chromium: a coordinator changes the period, sees the chart and its table, downloads a
+table as CSV and the annual report as PDF."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from tests.reporting import dataset
 pytestmark = pytest.mark.browser
 
 
-def test_a_coordinator_changes_the_period_sees_the_chart_and_downloads_a_csv(page, live_server, db, tmp_path: Path):
+def test_a_coordinator_changes_the_period_sees_the_chart_and_downloads_a_csv_and_the_annual_report(
+    page, live_server, db, tmp_path: Path
+):
     dataset.build(db)
     coordinator = make_staff(db, name="Sabine Krüger", role=StaffRole.COORDINATOR)
     log_in(page, live_server, coordinator)
@@ -50,3 +52,9 @@ def test_a_coordinator_changes_the_period_sees_the_chart_and_downloads_a_csv(pag
     content = target.read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
     assert "April 2026;1;0;0;1;0,0 %" in content.decode("utf-8-sig")
+
+    with page.expect_download() as waiting:
+        page.get_by_role("button", name="Jahresbericht als PDF").click()
+    report = waiting.value
+    assert report.suggested_filename == "jahresbericht-2026.pdf"
+    assert Path(report.path()).read_bytes().startswith(b"%PDF")

@@ -49,6 +49,7 @@ def _addresses(world, db) -> dict[str, str]:
         "/bills/export.csv": "/bills/export.csv",
         "/bills/sepa.xml": "/bills/sepa.xml?month=2026-11",
         "/statistics/export.csv": "/statistics/export.csv",
+        "/statistics/report.pdf": "/statistics/report.pdf?year=2026",
     }
 
 

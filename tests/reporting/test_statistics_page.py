@@ -65,3 +65,27 @@ def test_the_chart_is_an_svg_without_script_from_our_origin(client, db):
     assert response.status_code == 200 and response.headers["content-type"] == "image/svg+xml"
     assert b"<script" not in response.content and b"Krisenberatungen" in response.content
     assert response.headers["content-security-policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def test_the_annual_report_is_a_pdf_with_the_figures_the_chart_and_the_network(client, db):
+    import io
+
+    import pypdf
+
+    dataset.build(db)
+    login(client, make_staff(db, role=StaffRole.COORDINATOR))
+    assert 'action="/statistics/report.pdf"' in client.get("/statistics").text
+    response = client.get("/statistics/report.pdf?year=2026")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert 'filename="jahresbericht-2026.pdf"' in response.headers["content-disposition"]
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages]
+    text = "\n".join(pages)
+    assert "Fluxx-Notfallbetreuung: Jahresbericht 2026" in pages[0]
+    assert "Krisenberatungen 7 1" in pages[0] and "Anteil mit konkretem Betreuungsbedarf 42,9 % 0,0 %" in pages[0]
+    assert "Nicht gezählt: Anrufe, die als „Kein Fall“" in " ".join(pages[0].split())
+    assert "Krisenberatungen, Notfälle und Fahrdienste 2026" in text  # the chart's title, drawn into the PDF
+    assert "Leinewerke Hannover GmbH" in text and "Netzwerk am 26.11.2026" in text
+    assert client.get("/statistics/report.pdf?year=2014").status_code == 422
+    assert client.get("/statistics/report.pdf?year=zwei").status_code == 422
+    db.expire_all()
+    assert db.scalar(select(AuditEvent.detail).where(AuditEvent.action == "statistics.report")) == {"year": 2026}

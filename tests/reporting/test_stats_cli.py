@@ -72,3 +72,17 @@ def test_help_carries_the_definitions_and_a_missing_period_is_refused(installati
     assert "counselling_sessions" in helped.stdout and "Kein Fall" in helped.stdout
     refused = installation.run("stats", "--from", "2026-13-01", "--to", "2026-12-31")
     assert refused.returncode == 2 and "Fehler: --from und --to als Datum angeben" in refused.stderr
+
+
+def test_the_annual_report_is_written_as_a_pdf(db, installation):
+    import pypdf
+
+    dataset.build(db)
+    finished = installation.run("stats", "report", "--year", "2026", "--out", str(installation.workdir))
+    assert finished.returncode == 0, finished.output
+    target = installation.workdir / "jahresbericht-2026.pdf"
+    assert f"Jahresbericht 2026: {target}" in finished.stdout
+    first = pypdf.PdfReader(target).pages[0].extract_text()
+    assert "Jahresbericht 2026" in first and "Krisenberatungen 7 1" in first
+    refused = installation.run("stats", "report", "--year", "2014")
+    assert refused.returncode == 2 and "Fehler: Bitte ein Jahr von 2015 bis heute angeben." in refused.stderr
