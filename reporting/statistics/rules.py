@@ -188,3 +188,39 @@ def parse_day(text: str) -> date | None:
             continue
         return day if day.year >= 2000 else None
     return None
+
+
+def offset_changes(start: datetime, end: datetime, zone: tzinfo) -> list[tuple[datetime, int]]:
+    """The zone's offset to UTC in minutes over [start, end), as (from, minutes) pieces in order; the first piece
+    begins at `start`. Found day by day, then to the hour (zones change on the hour), so ten years take
+    milliseconds."""
+
+    def minutes(at: datetime) -> int:
+        offset = at.astimezone(zone).utcoffset()
+        return 0 if offset is None else int(offset.total_seconds() // 60)
+
+    pieces = [(start, minutes(start))]
+    day = start
+    while day < end:
+        following = min(day + timedelta(days=1), end)
+        if minutes(following) != pieces[-1][1]:
+            hour = day.replace(minute=0, second=0, microsecond=0)
+            while minutes(hour) == pieces[-1][1]:
+                hour += timedelta(hours=1)
+            pieces.append((hour, minutes(hour)))
+        day = following
+    return pieces
+
+
+def month_bounds(span: Span, zone: tzinfo) -> list[tuple[str, datetime, datetime]]:
+    """Every month of the period as (`2026-03`, its first instant, the first instant after it) in UTC, cut to the
+    period: the database counts per range, so a month is exact across summer time."""
+    start, end = span.bounds(zone)
+    found = []
+    for month in months_of(span):
+        year, number = (int(part) for part in month.split("-"))
+        following = date(year + (number == 12), number % 12 + 1, 1)
+        lo = day_start(date(year, number, 1), zone).astimezone(UTC)
+        hi = day_start(following, zone).astimezone(UTC)
+        found.append((month, max(lo, start), min(hi, end)))
+    return found

@@ -3,9 +3,8 @@
 Every figure is one query function (`counselling_sessions`, `emergencies`, `care_hours`, `driving_services`,
 `concrete_need_cases`, …), used alike by the page, the CSV, the command line and the report. Each aggregates in
 the database (COUNT/SUM … GROUP BY) and returns a handful of rows, never one row per case, so a history of a
-million cases is counted in the database. A breakdown by month groups by the UTC hour (`utc_hour`) and adds the
-hours up to local months here: Berlin's offset to UTC is whole hours, so every UTC hour lies in one local month,
-and summer time is right on both sides of a change.
+million cases is counted in the database. Months, hours and weekdays are local (Europe/Berlin): the database
+buckets each timestamp by its local time (`local_text`), right on both sides of a change to or from summer time.
 """
 
 from __future__ import annotations
@@ -22,13 +21,13 @@ from sqlalchemy import (
     ColumnElement,
     FunctionElement,
     Select,
-    String,
     and_,
     case,
     distinct,
     exists,
     false,
     func,
+    literal,
     not_,
     or_,
     select,
@@ -57,7 +56,9 @@ def counselling_condition() -> ColumnElement[bool]:
     real_call = exists().where(Call.case_id == Case.id, Call.no_case_reason.is_(None))
     any_call = exists().where(Call.case_id == Case.id)
     return and_(
-        Case.merged_into_id.is_(None),
+        # Not `merged_into_id IS NULL`: without statistics SQLite would scan every case through that index
+        # instead of the period's range on opened_at.
+        func.coalesce(Case.merged_into_id, 0) == 0,
         or_(
             Case.channel == CaseChannel.MANUAL,
             Case.status != CaseStatus.CLOSED_NO_NEED,
@@ -76,21 +77,25 @@ def count_counselling(db: Session, *, where: list[ColumnElement[bool]] | None = 
 # --- Dialect helpers: the only SQL that differs between SQLite and PostgreSQL ---------------------------------
 
 
-class utc_hour(FunctionElement[str]):  # noqa: N801  (an SQL function, named like one)
-    """The UTC hour of a timestamp as text, `2026-03-29 01`."""
+def local_text(db: Session, scope: Scope, when: Any, *, sqlite: str, postgresql: str) -> ColumnElement[str]:
+    """A timestamp as local text in the scope's zone (`2026-03`, `3 14`), computed by the database.
 
-    type = String()
-    inherit_cache = True
-
-
-@compiles(utc_hour, "sqlite")
-def _utc_hour_sqlite(element: utc_hour, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strftime('%Y-%m-%d %H', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(utc_hour, "postgresql")
-def _utc_hour_postgresql(element: utc_hour, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
+    PostgreSQL knows the zones (`AT TIME ZONE`); SQLite gets the offset as a modifier, one per piece of the period
+    with the same offset (summer and winter time, `rules.offset_changes`), so each row is shifted by the offset
+    in force at its moment.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(getattr(scope.zone, "key", "UTC"), when), postgresql)
+    start, end = scope.bounds
+    pieces = rules.offset_changes(start, end, scope.zone)
+    modifier: Any = literal(f"{pieces[-1][1]:+d} minutes")
+    if len(pieces) > 1:
+        modifier = case(
+            *((when < following, literal(f"{minutes:+d} minutes"))
+              for (_, minutes), (following, _) in zip(pieces, pieces[1:], strict=False)),
+            else_=literal(f"{pieces[-1][1]:+d} minutes"),
+        )  # fmt: skip
+    return func.strftime(sqlite, when, modifier)
 
 
 class seconds_between(FunctionElement[float]):  # noqa: N801
@@ -110,10 +115,6 @@ def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) 
 def _seconds_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
     return f"extract(epoch from ({later} - {earlier}))"
-
-
-def _hour_of(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
 
 
 # --- Grouping ------------------------------------------------------------------------------------------------
@@ -185,8 +186,12 @@ def _between(when: Any, since: date, until: date | None, zone: tzinfo) -> list[C
 def _grouped(db: Session, scope: Scope, by: By, when: Any, query: Callable[[list[Any]], Select[Any]]) -> Counted:
     """Run `query` (given its key columns) grouped by `by`; a month breakdown adds UTC hours up to local months."""
     keys: list[Any] = []
+    if by is By.MONTH and when is Case.opened_at:
+        # Cases have an index on opened_at: one range scan per local month, exact across summer time.
+        return {month: db.execute(query([]).where(when >= lo, when < hi)).one()[-1] or 0
+                for month, lo, hi in rules.month_bounds(scope.span, scope.zone)}  # fmt: skip
     if by is By.MONTH:
-        keys = [utc_hour(when)]
+        keys = [local_text(db, scope, when, sqlite="%Y-%m", postgresql="YYYY-MM")]
     elif by is By.NEED:
         keys = [Case.need]
     elif by in (By.MUNICIPALITY, By.PARTNER_MUNICIPALITY):
@@ -201,9 +206,7 @@ def _grouped(db: Session, scope: Scope, by: By, when: Any, query: Callable[[list
     counted: Counted = defaultdict(int)
     for row in db.execute(statement):
         key: Key = "" if not keys else row[0]
-        if by is By.MONTH:
-            key = rules.local_month(_hour_of(str(key)), scope.zone)
-        elif by is By.NEED and key is not None:
+        if by is By.NEED and key is not None:
             key = str(key.value if isinstance(key, enum.Enum) else key)
         counted[key] += row[-1] or 0
     return dict(counted)
@@ -308,15 +311,10 @@ def jobs(db: Session, scope: Scope) -> Jobs:
         .join(CareJob, CareJob.id == Assignment.job_id)
         .where(Assignment.status.in_(WENT), CareJob.status != JobStatus.CANCELLED, scope.within(CareJob.starts_at))
     )
-    first = (
-        select(Assignment.job_id, func.min(Assignment.assigned_at).label("first_at"))
-        .group_by(Assignment.job_id)
-        .subquery()
-    )
+    first_at = select(func.min(Assignment.assigned_at)).where(Assignment.job_id == CareJob.id).scalar_subquery()
     seconds = db.scalar(
-        select(func.avg(seconds_between(first.c.first_at, Case.opened_at)))
-        .select_from(first)
-        .join(CareJob, CareJob.id == first.c.job_id)
+        select(func.avg(seconds_between(first_at, Case.opened_at)))
+        .select_from(CareJob)
         .join(Case, Case.id == CareJob.case_id)
         .where(scope.within(Case.opened_at), counselling_condition())
     )
@@ -327,14 +325,16 @@ def jobs(db: Session, scope: Scope) -> Jobs:
 def calls_by_hour(db: Session, scope: Scope) -> tuple[list[int], list[int]]:
     """Incoming calls of the period by local hour of the day (0–23) and weekday (Monday first)."""
     by_hour, by_weekday = [0] * 24, [0] * 7
-    hour = utc_hour(Call.started_at)
+    # SQLite's %w counts from Sunday (0), PostgreSQL's ID from Monday (1).
+    postgresql = db.get_bind().dialect.name == "postgresql"
+    key = local_text(db, scope, Call.started_at, sqlite="%w %H", postgresql="ID HH24")
     found = db.execute(
-        select(hour, func.count()).where(Call.direction == "inbound", scope.within(Call.started_at)).group_by(hour)
+        select(key, func.count()).where(Call.direction == "inbound", scope.within(Call.started_at)).group_by(key)
     )
     for text, count in found:
-        local = _hour_of(text).astimezone(scope.zone)
-        by_hour[local.hour] += count
-        by_weekday[local.weekday()] += count
+        day, hour = (int(part) for part in str(text).split())
+        by_hour[hour] += count
+        by_weekday[day - 1 if postgresql else (day + 6) % 7] += count
     return by_hour, by_weekday
 
 

@@ -73,3 +73,19 @@ def test_the_network_on_a_day_follows_the_partner_periods(db):
     assert [m.name for m in autumn.companies] == ["Calenberger Bäckerei eG"]
     assert [(m.name, m.people) for m in autumn.municipalities] == [("Springe", 29_500)]
     assert autumn.total(autumn.companies) == 85
+
+
+def test_the_offset_pieces_and_month_ranges_follow_summer_time():
+    from datetime import UTC, datetime
+
+    from reporting.statistics.rules import month_bounds, offset_changes
+
+    start, end = YEAR.bounds
+    assert offset_changes(start, end, BERLIN) == [
+        (start, 60),
+        (datetime(2026, 3, 29, 1, tzinfo=UTC), 120),
+        (datetime(2026, 10, 25, 1, tzinfo=UTC), 60),
+    ]
+    months = month_bounds(YEAR.span, BERLIN)
+    assert months[3] == ("2026-04", datetime(2026, 3, 31, 22, tzinfo=UTC), datetime(2026, 4, 30, 22, tzinfo=UTC))
+    assert months[0][1] == datetime(2025, 12, 31, 23, tzinfo=UTC) and months[-1][2] == end
