@@ -111,11 +111,6 @@ def share(part: int, whole: int) -> Decimal | None:
     return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def local_month(hour_utc: datetime, zone: tzinfo) -> str:
-    """The local month (`2026-03`) of an hour given in UTC."""
-    return f"{hour_utc.astimezone(zone):%Y-%m}"
-
-
 def months_of(span: Span) -> list[str]:
     """Every month the period touches, `2026-01` … `2026-12`."""
     months, year, month = [], span.first.year, span.first.month

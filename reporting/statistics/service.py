@@ -184,7 +184,7 @@ def _between(when: Any, since: date, until: date | None, zone: tzinfo) -> list[C
 
 
 def _grouped(db: Session, scope: Scope, by: By, when: Any, query: Callable[[list[Any]], Select[Any]]) -> Counted:
-    """Run `query` (given its key columns) grouped by `by`; a month breakdown adds UTC hours up to local months."""
+    """Run `query` (given its key columns) grouped by `by`, within the period; months are local months."""
     keys: list[Any] = []
     if by is By.MONTH and when is Case.opened_at:
         # Cases have an index on opened_at: one range scan per local month, exact across summer time.
