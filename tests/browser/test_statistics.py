@@ -37,7 +37,13 @@ def test_a_coordinator_changes_the_period_sees_the_chart_and_downloads_a_csv_and
 
     chart = page.locator("#chart")
     expect(chart).to_be_visible()
-    assert page.evaluate("document.getElementById('chart').naturalWidth") > 0  # the SVG loaded and drew
+    # The SVG loaded from our origin and drew (an image that failed has no natural width). Polled here: the page's
+    # CSP forbids the eval that wait_for_function would use.
+    for _ in range(100):
+        if page.evaluate("document.getElementById('chart').naturalWidth") > 0:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("document.getElementById('chart').naturalWidth") > 0
     months = page.locator("#table-month")
     expect(months).to_contain_text("Die Zahlen des Diagramms nach Monat")
     expect(months.get_by_role("row", name="April 2026")).to_contain_text("1")
