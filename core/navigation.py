@@ -45,6 +45,7 @@ NAVIGATION = (
     NavGroup("verwaltung", "Verwaltung", (
         NavLink("/hours", "Stunden bestätigen", StaffRole.COORDINATOR),
         NavLink("/bills", "Rechnungen", StaffRole.COORDINATOR),
+        NavLink("/statistics", "Statistik", StaffRole.COORDINATOR),
         NavLink("/admin/tariff", "Tarif", StaffRole.ADMIN),
         NavLink("/admin/staff", "Mitarbeitende", StaffRole.ADMIN),
         NavLink("/admin/partners", "Partner und Kommunen", StaffRole.ADMIN),

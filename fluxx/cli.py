@@ -3,6 +3,7 @@ purge, demo, fake-twilio."""
 
 from __future__ import annotations
 
+import enum
 import logging
 import signal
 import sys
@@ -14,6 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from core.settings import Settings, SettingsError, load_settings
+from reporting.statistics.texts import DEFINITIONS, MORE
+
+STATISTICS_DEFINITIONS = (*DEFINITIONS, *MORE)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +34,14 @@ app.add_typer(bills_app, name="bills")
 retention_app = typer.Typer(help="Aufbewahrung: personenbezogene Daten nach Ablauf der Fristen entfernen.",
                             no_args_is_help=True)  # fmt: skip
 app.add_typer(retention_app, name="retention")
+
+
+stats_app = typer.Typer(
+    help="Die Statistik eines Zeitraums (Kennzahlen zuerst), als Tabelle, CSV oder JSON.\n\n"
+    + "\n\n".join(f"{d.label} ({d.key}): {d.text}" for d in STATISTICS_DEFINITIONS),
+    invoke_without_command=True,
+)
+app.add_typer(stats_app, name="stats")
 
 
 def _settings() -> Settings:
@@ -412,6 +424,93 @@ def retention_purge(
         )  # fmt: skip
     for line in report.lines():
         typer.echo(line)
+
+
+class StatsFormat(enum.StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+class StatsBy(enum.StrEnum):
+    MONTH = "month"
+    NEED = "need"
+    MUNICIPALITY = "municipality"
+    PARTNER = "partner"
+
+
+@stats_app.callback()
+def stats(
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option("--from", help="Erster Tag, z. B. 2026-01-01.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Letzter Tag, z. B. 2026-12-31.")] = None,
+    output: Annotated[StatsFormat, typer.Option("--format", help="Ausgabe: table, csv oder json.")] = StatsFormat.TABLE,
+    by: Annotated[
+        StatsBy | None, typer.Option("--by", help="Aufschlüsseln nach month, need, municipality, partner.")
+    ] = None,
+) -> None:
+    """Die Statistik eines Zeitraums: erst die Kennzahlen, dann auf Wunsch eine Aufschlüsselung."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
+
+    from core.clock import system_clock
+    from reporting.statistics import rules, service
+    from reporting.statistics.service import By, Scope
+
+    settings = _settings()
+    first, last = rules.parse_day(start or ""), rules.parse_day(end or "")
+    if first is None or last is None or last < first:
+        typer.echo("Fehler: --from und --to als Datum angeben, z. B. --from 2026-01-01 --to 2026-12-31.", err=True)
+        raise typer.Exit(2)
+    scope = Scope(rules.Span(first, last), settings.zone, system_clock())
+    kinds = {StatsBy.MONTH: [By.MONTH], StatsBy.NEED: [By.NEED], StatsBy.MUNICIPALITY: [By.MUNICIPALITY],
+             StatsBy.PARTNER: [By.PARTNER_COMPANY, By.PARTNER_MUNICIPALITY]}  # fmt: skip
+    with _sessionmaker(settings)() as db:
+        totals = service.totals(db, scope)
+        breakdowns = {kind: service.breakdown(db, scope, kind) for kind in kinds.get(by, [])} if by else {}
+    if output is StatsFormat.JSON:
+        typer.echo(json.dumps(service.as_json(scope, totals, breakdowns), ensure_ascii=False, indent=2))
+        return
+    tables = service.cli_tables(totals, breakdowns)
+    if output is StatsFormat.CSV:
+        from core.spreadsheet import csv_bytes
+
+        rows: list[list[str]] = []
+        for table in tables:
+            rows += [*([[]] if rows else []), table.header, *table.rows]
+        sys.stdout.buffer.write(csv_bytes(rows))
+        sys.stdout.flush()
+        return
+    typer.echo(f"Statistik {first:%d.%m.%Y}–{last:%d.%m.%Y}")
+    for table in tables:
+        typer.echo("")
+        typer.echo(service.plain_table(table))
+
+
+@stats_app.command("report")
+def stats_report(
+    year: Annotated[int, typer.Option("--year", help="Das Jahr, z. B. 2022.")],
+    out: Annotated[Path, typer.Option("--out", help="Ordner für die PDF-Datei.")] = Path("."),
+) -> None:
+    """Den Jahresbericht als PDF schreiben (jahresbericht-JJJJ.pdf): Kennzahlen, Diagramm, Tabellen, Netzwerk."""
+    from core.clock import system_clock
+    from reporting.statistics import annual, rules
+
+    settings = _settings()
+    now = system_clock()
+    if not rules.FIRST_DAY.year <= year <= now.astimezone(settings.zone).year:
+        typer.echo(f"Fehler: Bitte ein Jahr von {rules.FIRST_DAY.year} bis heute angeben.", err=True)
+        raise typer.Exit(2)
+    with _sessionmaker(settings)() as db:
+        document = annual.render(db, year=year, zone=settings.zone, now=now)
+    target = out / f"jahresbericht-{year}.pdf"
+    try:
+        target.write_bytes(document)
+    except OSError:
+        typer.echo(f"Fehler: Der Jahresbericht lässt sich nicht nach „{target}“ schreiben.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Jahresbericht {year}: {target}")
 
 
 @app.command()

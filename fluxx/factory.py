@@ -214,6 +214,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     from casework.search import views as search
     from casework.undo import views as undo
     from core import views as shell
+    from reporting.statistics import views as statistics
     from telephony.simulator import views as simulator
     from telephony.sms import views as sms
     from telephony.voice import views as voice
@@ -225,7 +226,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
         shell.router, shell.staff_admin, dashboard.router, reference.router, search.router, cases.router,
         calls.router, jobs.router, jobs.coordinators, outreach.router, outreach.coordinators, audit.router,
         voice.webhooks, voice.router, sms.webhooks, sms.router, volunteer_imports.router, volunteers.router,
-        undo.router, hours.router, bills.router, tariff.router, mandates.router,
+        undo.router, hours.router, bills.router, tariff.router, mandates.router, statistics.router,
     ):  # fmt: skip
         app.include_router(router)
     if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)

@@ -38,6 +38,9 @@ NOT_PAGES = {
     "/bills/{bill_id}/pdf",
     "/bills/export.csv",
     "/bills/sepa.xml",
+    "/statistics/chart.svg",  # an image; the page shows its figures as a table
+    "/statistics/export.csv",
+    "/statistics/report.pdf",
     "/favicon.ico",
     "/session",  # JSON for the idle warning
     "/login/code",  # needs a pending login (else it leads to /login); axe and 390 px in test_login.py
@@ -87,6 +90,7 @@ class StaffWorld:
             "/hours": "/hours",
             "/bills": "/bills",
             "/bills/{bill_id}": f"/bills/{ids['bill']}",
+            "/statistics": "/statistics",
             "/volunteers": "/volunteers",
             "/volunteers/new": "/volunteers/new",
             "/volunteers/import": "/volunteers/import",

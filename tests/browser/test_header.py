@@ -101,7 +101,7 @@ def test_the_admins_folded_group_opens_and_closes_by_keyboard(browser, live_serv
     # Tab past the last link folds the group again; Space opens it like Enter.
     page.keyboard.press(" ")
     expect(toggle).to_have_attribute("aria-expanded", "true")
-    for _ in range(7):  # the group's six links, then past the last one
+    for _ in range(8):  # the group's seven links, then past the last one
         page.keyboard.press("Tab")
     expect(page.get_by_role("search", name="Fall finden").get_by_role("searchbox")).to_be_focused()
     expect(toggle).to_have_attribute("aria-expanded", "false")

@@ -17,7 +17,7 @@ def test_a_counsellor_sees_the_case_work_and_no_administration():
 def test_a_coordinator_also_works_with_volunteers_messages_hours_and_bills():
     assert shown(StaffRole.COORDINATOR, simulation=False) == {
         "Arbeit": ["Übersicht", "Fälle", "Neuer Fall", "Ehrenamtliche", "Nachrichten"],
-        "Verwaltung": ["Stunden bestätigen", "Rechnungen"],
+        "Verwaltung": ["Stunden bestätigen", "Rechnungen", "Statistik"],
     }
 
 
@@ -28,6 +28,7 @@ def test_an_admin_also_sees_the_administration_folded_into_a_group():
         "Verwaltung": [
             "Stunden bestätigen",
             "Rechnungen",
+            "Statistik",
             "Tarif",
             "Mitarbeitende",
             "Partner und Kommunen",

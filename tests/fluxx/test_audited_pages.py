@@ -27,6 +27,7 @@ NO_PERSONAL_DATA = {
     "/volunteers/import": "the upload form and the file format; the preview after the upload is audited",
     "/admin/partners": "partner companies and municipalities: organisations, not persons",
     "/admin/tariff": "the rates per hour: no person's data",
+    "/statistics/chart.svg": "the chart of monthly counts (the page showing it, /statistics, is audited)",
     "/admin/audit": "the list of colleagues whose log an admin may read (names only, as the dashboard's duty list"
     " shows them); reading a log is audited (/admin/audit/cases/…, /admin/audit/staff/…)",
 }
@@ -47,6 +48,8 @@ def _addresses(world, db) -> dict[str, str]:
         "/bills/{bill_id}/pdf": f"/bills/{world.ids['bill']}/pdf",
         "/bills/export.csv": "/bills/export.csv",
         "/bills/sepa.xml": "/bills/sepa.xml?month=2026-11",
+        "/statistics/export.csv": "/statistics/export.csv",
+        "/statistics/report.pdf": "/statistics/report.pdf?year=2026",
     }
 
 
