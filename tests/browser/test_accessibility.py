@@ -58,9 +58,11 @@ def test_axe_finds_nothing_serious_on_the_main_staff_pages(staff_page, live_serv
     assert found == {}
 
 
-def test_axe_finds_nothing_serious_on_any_staff_page_on_a_phone(browser, live_server, world):
-    """At 390 px wide tables scroll inside their card: such a region must be reachable by keyboard."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE", timezone_id="Europe/Berlin")
+@pytest.mark.parametrize("width", [1280, 390], ids=["desk", "phone"])
+def test_axe_finds_nothing_serious_on_any_staff_page_at_the_desk_and_on_a_phone(browser, live_server, world, width):
+    """Every staff page (tests/browser/staff_pages.py), at 1280 px and at 390 px."""
+    viewport = {"width": width, "height": 844 if width < 600 else 900}
+    context = browser.new_context(viewport=viewport, locale="de-DE", timezone_id="Europe/Berlin")
     page = context.new_page()
     log_in(page, live_server, world.email)
     found = {}
