@@ -574,7 +574,7 @@ def update_staff(
     active: bool,
     by: Staff,
     now: datetime,
-) -> dict[str, list[object]]:
+) -> dict[str, list[str]]:
     """Change an account's name, role, mobile number and whether it is active; returns what changed
     (field → [before, after]) for the audit log. Raises AccountError (German) on bad input, for one's own
     deactivation, and when no active admin would be left."""

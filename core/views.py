@@ -424,7 +424,7 @@ def staff_update(
     person = _staff_or_404(db, staff_id)
     form = {"name": name, "role": role, "phone": phone, "active": active}
     errors: dict[str, str] = {}
-    changes: dict[str, list[object]] = {}
+    changes: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = "Bitte einen Namen angeben."
     elif len(name.strip()) > 120:

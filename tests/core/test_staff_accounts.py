@@ -74,7 +74,9 @@ def test_changing_the_own_password_checks_the_current_one_and_the_rules(db):
     auth.start_session(db, staff=person, ip="10.0.0.2", now=T0)
     session = db.scalar(select(StaffSession).where(StaffSession.token_hash == auth._token_hash(here)))
     change = partial(auth.change_password, db, person, session=session, ip="10.0.0.1", now=T0)
-    assert change(current="falsch!!", new=NEW, repeated=NEW) == {"current_password": "Das bisherige Passwort stimmt nicht."}
+    assert change(current="falsch!!", new=NEW, repeated=NEW) == {
+        "current_password": "Das bisherige Passwort stimmt nicht."
+    }
     assert change(current=PASSWORD, new="kurz", repeated="kurz") == {
         "new_password": "Das Passwort muss mindestens 8 Zeichen lang sein."
     }
@@ -168,9 +170,11 @@ def test_an_admin_edits_a_colleague_with_german_errors_and_an_audit_entry(client
 def test_the_last_admin_is_refused_with_a_clear_message_on_the_page(client, db):
     admin = make_staff(db, role=StaffRole.ADMIN, name="Anna Admin")
     token = login(client, admin)
-    answer = client.post(f"/admin/staff/{admin.id}",
-                         data={"csrf_token": token, "name": "Anna Admin", "role": "counsellor", "active": "1"})  # fmt: skip
-    assert answer.status_code == 422 and "Es muss immer mindestens ein aktives Konto der Verwaltung geben" in answer.text
+    form = {"csrf_token": token, "name": "Anna Admin", "role": "counsellor", "active": "1"}
+    answer = client.post(f"/admin/staff/{admin.id}", data=form)
+    assert (
+        answer.status_code == 422 and "Es muss immer mindestens ein aktives Konto der Verwaltung geben" in answer.text
+    )
     db.expire_all()
     assert admin.role is StaffRole.ADMIN
 
@@ -234,6 +238,6 @@ def test_the_forgot_page_answers_the_same_for_every_address_and_the_link_sets_a_
     assert "Ihr neues Passwort ist festgelegt." in client.get(done.headers["location"]).text
     again = client.get(f"/login/neues-passwort?token={token}")
     assert again.status_code == 410 and "Dieser Link funktioniert nicht (mehr)" in again.text
-    login(client, person, password=NEW)
     assert _actions(db)[-1] == "staff.reset_done"
+    login(client, person, password=NEW)
     assert db.scalar(select(Staff.must_change_password).where(Staff.id == person.id)) is False
