@@ -88,6 +88,12 @@ ACTION_LABELS = {
     "simulator.view": "Telefon-Simulator angesehen",
     "simulator.call_view": "Anruf-Simulator angesehen",
     "staff.list": "Mitarbeitende angesehen",
+    "staff.view": "Konto einer mitarbeitenden Person angesehen",
+    "staff.update": "Konto einer mitarbeitenden Person geändert",
+    "staff.password_reset": "Passwort zurückgesetzt (vorläufiges Passwort)",
+    "staff.password_change": "Eigenes Passwort geändert",
+    "staff.reset_request": "Neues Passwort angefordert (Link per SMS)",
+    "staff.reset_done": "Neues Passwort über den Link aus der SMS festgelegt",
     "audit.case_view": "Protokoll eines Falls angesehen",
     "audit.staff_view": "Protokoll einer mitarbeitenden Person angesehen",
 }

@@ -19,7 +19,15 @@ from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from core.errors import DomainError
-from core.models import LoginChallenge, LoginFailure, LoginFailureKind, Staff, StaffRole, StaffSession
+from core.models import (
+    LoginChallenge,
+    LoginFailure,
+    LoginFailureKind,
+    PasswordReset,
+    Staff,
+    StaffRole,
+    StaffSession,
+)
 from core.phone import is_mobile, to_e164
 
 # argon2id with the library's current recommended parameters. Tests swap in cheap ones (tests/factories.py):
@@ -518,3 +526,207 @@ def end_session(db: Session, *, token: str, now: datetime) -> None:
 def set_on_duty(staff: Staff, *, on_duty: bool, now: datetime) -> None:
     staff.on_duty = on_duty
     staff.updated_at = now
+
+
+# --- Keeping the accounts: admins edit and reset, staff change their own password or ask for a reset. ---
+
+# A temporary password an admin hands over: no look-alike characters (0/O, 1/l/I), grouped for reading aloud.
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+RESET_VALID_FOR = timedelta(minutes=30)
+RESET_WINDOW = timedelta(hours=1)
+RESETS_PER_EMAIL = 3  # requests of "Passwort vergessen?" for one typed address per RESET_WINDOW
+RESETS_PER_IP = 10  # requests from one address per RESET_WINDOW, whatever was typed
+RESET_PATH = "/login/neues-passwort"
+RESET_SMS = (
+    "Fluxxfon: Sie haben ein neues Passwort angefordert. Link (gilt 30 Minuten und nur einmal): {link} "
+    "Haben Sie das nicht angefordert? Dann melden Sie das bitte der Verwaltung."
+)
+LAST_ADMIN = (
+    "Danach gäbe es keine aktive Person mit der Rolle Verwaltung mehr. Es muss immer mindestens ein aktives "
+    "Konto der Verwaltung geben: Geben Sie zuerst einer anderen Person die Rolle Verwaltung."
+)
+OWN_ACCOUNT_INACTIVE = "Das eigene Konto kann nicht deaktiviert werden."
+
+
+def end_sessions(db: Session, *, staff_id: int, now: datetime, keep: StaffSession | None = None) -> int:
+    """End every live session of this person (but `keep`): after a reset, a password change or a deactivation."""
+    ended = 0
+    for session in db.scalars(
+        select(StaffSession).where(StaffSession.staff_id == staff_id, StaffSession.ended_at.is_(None))
+    ):
+        if keep is None or session.id != keep.id:
+            session.ended_at = now
+            ended += 1
+    return ended
+
+
+def active_admins(db: Session) -> int:
+    return db.scalar(select(func.count()).where(Staff.role == StaffRole.ADMIN, Staff.is_active.is_(True))) or 0
+
+
+def update_staff(
+    db: Session,
+    person: Staff,
+    *,
+    name: str,
+    role: StaffRole,
+    phone: str | None,
+    active: bool,
+    by: Staff,
+    now: datetime,
+) -> dict[str, list[str]]:
+    """Change an account's name, role, mobile number and whether it is active; returns what changed
+    (field → [before, after]) for the audit log. Raises AccountError (German) on bad input, for one's own
+    deactivation, and when no active admin would be left."""
+    if not name.strip():
+        raise AccountError("Bitte einen Namen angeben.")
+    try:
+        e164 = to_e164(phone) if phone and phone.strip() else None
+    except ValueError as exc:
+        raise AccountError(str(exc)) from None
+    if person.id == by.id and not active:
+        raise AccountError(OWN_ACCOUNT_INACTIVE)
+    was_admin = person.role is StaffRole.ADMIN and person.is_active
+    if was_admin and not (role is StaffRole.ADMIN and active) and active_admins(db) <= 1:
+        raise AccountError(LAST_ADMIN)
+    after: dict[str, object] = {"name": name.strip(), "role": role, "phone": e164, "is_active": active}
+    changes = {
+        field: [str(getattr(person, field)), str(value)]
+        for field, value in after.items()
+        if getattr(person, field) != value
+    }
+    if not changes:
+        return {}
+    for field, value in after.items():
+        setattr(person, field, value)
+    person.updated_at = now
+    if not active:
+        # A deactivated account is logged out at once and no longer rung.
+        person.on_duty = False
+        end_sessions(db, staff_id=person.id, now=now)
+    db.flush()
+    return changes
+
+
+def temporary_password() -> str:
+    """Twelve random characters in three groups, e.g. "k7mq-x2fa-9tdp" (about 59 bits)."""
+    groups = ("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(3))
+    return "-".join(groups)
+
+
+def reset_password(db: Session, person: Staff, *, now: datetime) -> str:
+    """An admin's reset: a temporary password (returned once, only its hash is kept) that must be changed at
+    the next login; every session of the person ends."""
+    password = temporary_password()
+    person.password_hash = hash_password(password)
+    person.must_change_password = True
+    person.updated_at = now
+    end_sessions(db, staff_id=person.id, now=now)
+    db.flush()
+    return password
+
+
+def new_password_problem(password: str, repeated: str) -> dict[str, str]:
+    """The rules for a new password (the same as for a new account), per field of the two-field form."""
+    if problem := password_problem(password):
+        return {"new_password": problem}
+    if password != repeated:
+        return {"new_password_repeat": "Die beiden neuen Passwörter stimmen nicht überein."}
+    return {}
+
+
+def change_password(
+    db: Session, person: Staff, *, current: str, new: str, repeated: str, session: StaffSession | None,
+    ip: str, now: datetime,
+) -> dict[str, str]:  # fmt: skip
+    """Staff change their own password: the current one, the new one twice. Returns the problems per field
+    (nothing changed then); a wrong current password counts as a failed login of this address (throttled like
+    one). On success the other sessions of the person end, this one stays."""
+    email = person.email
+    if wait := login_wait_seconds(db, email=email, ip=ip, now=now):
+        _record(db, email=email, ip=ip, now=now, kind=LoginFailureKind.THROTTLED)
+        return {"current_password": f"Zu viele Fehlversuche. Bitte warten Sie {wait} Sekunden."}
+    if len(current) > MAX_LOGIN_PASSWORD_LENGTH or not verify_password(person.password_hash, current):
+        _record(db, email=email, ip=ip, now=now, kind=LoginFailureKind.PASSWORD)
+        return {"current_password": "Das bisherige Passwort stimmt nicht."}
+    if problems := new_password_problem(new, repeated):
+        return problems
+    if new == current:
+        return {"new_password": "Das neue Passwort muss sich vom bisherigen unterscheiden."}
+    _set_password(db, person, new, now=now, keep=session)
+    return {}
+
+
+def _set_password(db: Session, person: Staff, password: str, *, now: datetime, keep: StaffSession | None) -> None:
+    person.password_hash = hash_password(password)
+    person.must_change_password = False
+    person.updated_at = now
+    end_sessions(db, staff_id=person.id, now=now, keep=keep)
+    db.flush()
+
+
+class ResetRequest(StrEnum):
+    ANSWERED = "answered"  # the same answer for every address: a link went out by SMS, or not
+    WAIT = "wait"  # too many requests for this address or from this IP lately: nothing was looked up
+
+
+def request_reset(
+    db: Session, *, email: str, ip: str, now: datetime, send_code: CodeSender, base_url: str
+) -> tuple[ResetRequest, Staff | None]:
+    """ "Passwort vergessen?": a one-time link by SMS to the account's mobile number, if there is such an
+    account. The caller answers the same whatever happened (`ANSWERED`); the staff member is returned for the
+    audit log only. Limited per typed address and per IP (`WAIT`), counted over every request."""
+    email = normalize_email(email)[:MAX_EMAIL_LENGTH]
+    since = now - RESET_WINDOW
+    per_email = db.scalar(select(func.count()).where(PasswordReset.email == email, PasswordReset.created_at >= since))
+    per_ip = db.scalar(select(func.count()).where(PasswordReset.ip == ip[:45], PasswordReset.created_at >= since))
+    if (per_email or 0) >= RESETS_PER_EMAIL or (per_ip or 0) >= RESETS_PER_IP:
+        return ResetRequest.WAIT, None
+    staff = db.scalar(select(Staff).where(Staff.email == email)) if email else None
+    reachable = staff is not None and staff.is_active and is_mobile(staff.phone)
+    token = secrets.token_urlsafe(32)
+    db.add(
+        PasswordReset(
+            token_hash=_token_hash(token) if reachable else None,
+            email=email,
+            staff_id=staff.id if reachable and staff is not None else None,
+            ip=ip[:45],
+            created_at=now,
+            expires_at=now + RESET_VALID_FOR,
+        )
+    )
+    db.flush()
+    if reachable and staff is not None and staff.phone:
+        link = f"{base_url.rstrip('/')}{RESET_PATH}?token={token}"
+        send_code(db, to=staff.phone, body=RESET_SMS.format(link=link), now=now)
+        return ResetRequest.ANSWERED, staff
+    return ResetRequest.ANSWERED, None
+
+
+def pending_reset(db: Session, *, token: str, now: datetime, lock: bool = False) -> PasswordReset | None:
+    """The reset of this link while it may still be used: known, unused, not expired, its account active."""
+    if not token or len(token) > 100:
+        return None
+    query = select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+    reset = db.scalar(query.with_for_update() if lock else query)
+    if reset is None or reset.used_at is not None or now >= reset.expires_at or reset.staff_id is None:
+        return None
+    staff = db.get(Staff, reset.staff_id)
+    return reset if staff is not None and staff.is_active else None
+
+
+def complete_reset(
+    db: Session, *, token: str, new: str, repeated: str, now: datetime
+) -> tuple[Staff | None, dict[str, str]]:
+    """Set a new password through a reset link: once, before it expires; every session of the person ends.
+    Returns the person (None: the link does not work) and the problems of the form (nothing changed then)."""
+    reset = pending_reset(db, token=token, now=now, lock=True)
+    if reset is None or reset.staff_id is None:
+        return None, {}
+    if problems := new_password_problem(new, repeated):
+        return db.get(Staff, reset.staff_id), problems
+    person = db.get(Staff, reset.staff_id)
+    assert person is not None  # pending_reset checked it
+    reset.used_at = now
+    _set_password(db, person, new, now=now, keep=None)
+    return person, {}

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.case_owned import CaseOwned, Counts, OnMerge
@@ -42,6 +42,8 @@ class Staff(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     on_duty: Mapped[bool] = mapped_column(default=False)
+    # Set by an admin's password reset: until the person chose a new password, every page sends them there.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Fairness when more than ten staff are on duty: the least recently rung are rung first.
     last_rung_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -150,6 +152,28 @@ class LoginChallenge(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class PasswordReset(Base):
+    """A request of "Passwort vergessen?": one row per request, whether the address belongs to anybody or not
+    (the rows of the last hour limit the requests per address and per IP). Only when it does and the account
+    has a mobile number, a link with a random token went out by SMS: its hash is stored, it works once and
+    only until `expires_at`."""
+
+    __tablename__ = "password_reset"
+    __table_args__ = (
+        Index("ix_password_reset_email_created_at", "email", "created_at"),
+        Index("ix_password_reset_ip_created_at", "ip", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    ip: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class AuditEvent(Base):

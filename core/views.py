@@ -379,6 +379,217 @@ def staff_set_active(
     return flash.add(RedirectResponse("/admin/staff", status_code=303), request, f"Konto von {person.name} {done}.")
 
 
+def _edit_form(person: Staff) -> dict[str, str]:
+    return {"name": person.name, "role": person.role.value, "phone": person.phone or "",
+            "active": "1" if person.is_active else ""}  # fmt: skip
+
+
+def _edit_page(
+    request: Request, person: Staff, *, status_code: int = 200, errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None, temporary: str | None = None,
+) -> Response:  # fmt: skip
+    # Every page is sent "no-store" (web.security_headers): the temporary password is kept by no cache.
+    return web.render(
+        request, "shell/staff_edit.html", status_code=status_code, person=person, roles=list(StaffRole),
+        errors=errors or {}, form=form or _edit_form(person), temporary=temporary,
+    )  # fmt: skip
+
+
+def _staff_or_404(db: DB, staff_id: int) -> Staff:
+    person = db.get(Staff, staff_id)
+    if person is None:
+        raise HTTPException(status_code=404, detail="Dieses Konto gibt es nicht.")
+    return person
+
+
+@staff_admin.get("/{staff_id}")
+def staff_edit_page(request: Request, db: DB, staff: CurrentStaff, staff_id: int) -> Response:
+    person = _staff_or_404(db, staff_id)
+    audit.viewed(db, web.actor(request, staff), action="staff.view", object_type="staff", object_id=person.id)
+    return _edit_page(request, person)
+
+
+@staff_admin.post("/{staff_id}", dependencies=[CSRF])
+def staff_update(
+    request: Request,
+    db: DB,
+    staff: CurrentStaff,
+    staff_id: int,
+    name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
+) -> Response:
+    """An admin changes a colleague's (or their own) name, role, mobile number and whether the account is active."""
+    person = _staff_or_404(db, staff_id)
+    form = {"name": name, "role": role, "phone": phone, "active": active}
+    errors: dict[str, str] = {}
+    changes: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = "Bitte einen Namen angeben."
+    elif len(name.strip()) > 120:
+        errors["name"] = "Der Name ist zu lang. Er kann höchstens 120 Zeichen haben."
+    if phone.strip():
+        try:
+            to_e164(phone)
+        except InvalidPhoneNumber as exc:
+            errors["phone"] = f"{exc} Beispiel: 0151 12345678."
+    if role not in StaffRole._value2member_map_:
+        errors["role"] = "Bitte eine Rolle aus der Liste wählen."
+    if not errors:
+        try:
+            changes = auth.update_staff(
+                db, person, name=name, role=StaffRole(role), phone=phone, active=active == "1", by=staff,
+                now=web.now(request),
+            )  # fmt: skip
+        except auth.AccountError as exc:
+            field = "active" if str(exc) == auth.OWN_ACCOUNT_INACTIVE else "role"
+            if str(exc) == auth.LAST_ADMIN and role == StaffRole.ADMIN.value:
+                field = "active"
+            errors[field] = str(exc)
+    if errors:
+        return _edit_page(request, person, status_code=422, errors=errors, form=form)
+    if changes:
+        audit.record(db, web.actor(request, staff), action="staff.update", object_type="staff",
+                     object_id=person.id, case_id=None, detail={"changes": changes})  # fmt: skip
+    text = f"Konto von {person.name} gespeichert." if changes else "Keine Änderungen."
+    return flash.add(RedirectResponse("/admin/staff", status_code=303), request, text)
+
+
+@staff_admin.post("/{staff_id}/password", dependencies=[CSRF])
+def staff_reset_password(
+    request: Request, db: DB, staff: CurrentStaff, staff_id: int, posted: FormFields,
+    confirmed: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """An admin resets a colleague's password: a temporary one, shown once, to be changed at the next login."""
+    person = _staff_or_404(db, staff_id)
+    if person.id == staff.id:
+        raise HTTPException(status_code=403, detail="Ihr eigenes Passwort ändern Sie unter „Passwort ändern“.")
+    if not confirm.given(posted):
+        return confirm.ask(
+            request, posted, title=f"Passwort von {person.name} zurücksetzen?",
+            text=f"{person.name} bekommt ein vorläufiges Passwort, das Sie gleich einmalig sehen.",
+            details=[f"{person.name} wird auf allen Geräten abgemeldet; das bisherige Passwort gilt nicht mehr.",
+                     "Bei der nächsten Anmeldung muss das vorläufige Passwort durch ein eigenes ersetzt werden."],
+            button="Ja, Passwort zurücksetzen", back=f"/admin/staff/{person.id}",
+        )  # fmt: skip
+    temporary = auth.reset_password(db, person, now=web.now(request))
+    audit.record(db, web.actor(request, staff), action="staff.password_reset", object_type="staff",
+                 object_id=person.id, case_id=None)  # fmt: skip
+    return _edit_page(request, person, temporary=temporary)
+
+
+def _password_page(
+    request: Request, staff: Staff, *, status_code: int = 200, errors: dict[str, str] | None = None
+) -> Response:
+    return web.render(
+        request, "shell/password_change.html", status_code=status_code, errors=errors or {},
+        must_change=staff.must_change_password, min_length=auth.MIN_PASSWORD_LENGTH,
+    )  # fmt: skip
+
+
+@router.get(web.PASSWORD_PAGE)
+def password_change_page(request: Request, staff: CurrentStaff) -> Response:
+    return _password_page(request, staff)
+
+
+@router.post(web.PASSWORD_PAGE, dependencies=[CSRF])
+def password_change(
+    request: Request,
+    db: DB,
+    staff: CurrentStaff,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    new_password_repeat: Annotated[str, Form()] = "",
+) -> Response:
+    """Staff change their own password; their sessions on other devices end."""
+    check = web.check_login(request, db, touch=False)
+    errors = auth.change_password(
+        db, staff, current=current_password, new=new_password, repeated=new_password_repeat,
+        session=check.session, ip=web.client_ip(request), now=web.now(request),
+    )  # fmt: skip
+    if errors:
+        # A wrong current password is recorded as a failed login: kept although the answer is an error.
+        db.commit()
+        return _password_page(request, staff, status_code=422, errors=errors)
+    audit.record(db, web.actor(request, staff), action="staff.password_change", object_type="staff",
+                 object_id=staff.id, case_id=None)  # fmt: skip
+    request.state.staff = web.StaffView.of(staff)
+    return flash.add(RedirectResponse("/", status_code=303), request, "Ihr Passwort wurde geändert.")
+
+
+FORGOT_ANSWER = (
+    "Wenn zu dieser E-Mail-Adresse ein aktives Konto mit Handynummer gehört, bekommt diese Handynummer jetzt "
+    "eine SMS mit einem Link zum Festlegen eines neuen Passworts. Der Link gilt 30 Minuten und nur einmal. "
+    "Ist im Konto keine Handynummer hinterlegt, kommt keine SMS: Bitte wenden Sie sich dann an die Verwaltung, "
+    "dort kann Ihr Passwort zurückgesetzt werden."
+)
+FORGOT_WAIT = (
+    "Für diese E-Mail-Adresse oder von diesem Netz aus wurde in der letzten Stunde schon mehrmals ein neues "
+    "Passwort angefordert. Bitte warten Sie auf die SMS oder versuchen Sie es später noch einmal."
+)
+RESET_LINK_ENDED = (
+    "Dieser Link funktioniert nicht (mehr): Er ist abgelaufen, wurde schon benutzt oder ist unvollständig. "
+    "Sie können einen neuen anfordern."
+)
+
+
+@router.get("/login/passwort-vergessen")
+def password_forgot_page(request: Request) -> Response:
+    return web.render(request, "shell/password_forgot.html", answer=None, error=None, email="")
+
+
+@router.post("/login/passwort-vergessen", dependencies=[CSRF])
+def password_forgot(request: Request, db: DB, email: Annotated[str, Form()] = "") -> Response:
+    """The same answer whether the address belongs to an account or not; limited per address and per IP."""
+    now = web.now(request)
+    outcome, person = auth.request_reset(
+        db, email=email, ip=web.client_ip(request), now=now, send_code=context_of(request).send_code,
+        base_url=context_of(request).settings.public_base_url,
+    )  # fmt: skip
+    if person is not None:
+        audit.record(db, audit.Actor(staff_id=person.id, ip=web.client_ip(request), now=now),
+                     action="staff.reset_request", object_type="staff", object_id=person.id, case_id=None)  # fmt: skip
+    if outcome is auth.ResetRequest.WAIT:
+        return web.render(request, "shell/password_forgot.html", status_code=429, answer=None, error=FORGOT_WAIT,
+                          email=email[: auth.MAX_EMAIL_LENGTH])  # fmt: skip
+    return web.render(request, "shell/password_forgot.html", answer=FORGOT_ANSWER, error=None, email="")
+
+
+def _reset_page(request: Request, *, token: str, status_code: int = 200, errors: dict[str, str] | None = None,
+                ended: bool = False) -> Response:  # fmt: skip
+    return web.render(
+        request, "shell/password_reset.html", status_code=status_code, token=token if not ended else "",
+        errors=errors or {}, ended=RESET_LINK_ENDED if ended else None, min_length=auth.MIN_PASSWORD_LENGTH,
+    )  # fmt: skip
+
+
+@router.get(auth.RESET_PATH)
+def password_reset_page(request: Request, db: DB, token: str = "") -> Response:
+    if auth.pending_reset(db, token=token, now=web.now(request)) is None:
+        return _reset_page(request, token="", status_code=410, ended=True)
+    return _reset_page(request, token=token)
+
+
+@router.post(auth.RESET_PATH, dependencies=[CSRF])
+def password_reset(
+    request: Request,
+    db: DB,
+    token: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    new_password_repeat: Annotated[str, Form()] = "",
+) -> Response:
+    now = web.now(request)
+    person, errors = auth.complete_reset(db, token=token, new=new_password, repeated=new_password_repeat, now=now)
+    if person is None:
+        return _reset_page(request, token="", status_code=410, ended=True)
+    if errors:
+        return _reset_page(request, token=token, status_code=422, errors=errors)
+    audit.record(db, audit.Actor(staff_id=person.id, ip=web.client_ip(request), now=now),
+                 action="staff.reset_done", object_type="staff", object_id=person.id, case_id=None)  # fmt: skip
+    return RedirectResponse("/login?passwort_neu=1", status_code=303)
+
+
 @router.post("/notices/{notice_id}/dismiss", dependencies=[CSRF])
 def notice_dismiss(
     request: Request, db: DB, staff: CurrentStaff, notice_id: int, back: Annotated[str, Form()] = "/"

@@ -207,6 +207,14 @@ class LoginRequired(Exception):
         self.on_duty = on_duty
 
 
+class PasswordChangeRequired(Exception):
+    """Raised for every staff page but "Passwort ändern" while the person must change a temporary password
+    (an admin's reset); answered with a redirect there (or 403 for scripts)."""
+
+
+PASSWORD_PAGE = "/konto/passwort"
+
+
 def logged_out(check: auth.SessionCheck) -> LoginRequired:
     """The LoginRequired for a failed session check, with why it ended and whether its owner is on duty."""
     return LoginRequired(check.ended, on_duty=bool(check.ended and check.staff and check.staff.on_duty))
@@ -252,6 +260,8 @@ def current_staff(request: Request, db: DB) -> Staff:
     if check.session is None:
         raise logged_out(check)
     request.state.staff = StaffView.of(check.session.staff)
+    if check.session.staff.must_change_password and request.url.path != PASSWORD_PAGE:
+        raise PasswordChangeRequired()
     return check.session.staff
 
 

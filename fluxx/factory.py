@@ -127,6 +127,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
         # A polling script learns why, so it can send the person to the login page with the reason.
         return JSONResponse(web.logged_out_body(request, exc), status_code=401)
 
+    @app.exception_handler(web.PasswordChangeRequired)
+    async def _password_change_required(request: Request, exc: web.PasswordChangeRequired) -> Response:
+        # After an admin's reset the temporary password must be replaced before anything else.
+        if request.method == "POST" or _wants_html(request):
+            return RedirectResponse(web.PASSWORD_PAGE, status_code=303)
+        return JSONResponse({"detail": "Bitte ändern Sie zuerst Ihr Passwort."}, status_code=403)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # Starlette's own errors (unknown path, wrong method) carry English phrases; staff read German.

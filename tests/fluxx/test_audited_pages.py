@@ -19,6 +19,9 @@ from tests.factories import login
 NO_PERSONAL_DATA = {
     "/login": "the login form",
     "/login/code": "the form for the login code sent by SMS (before login: nobody to audit, nobody's data)",
+    "/login/passwort-vergessen": "the form asking for an e-mail address (answered the same for every address)",
+    "/login/neues-passwort": "the form for a new password behind the link from the SMS: no one's data shown",
+    "/konto/passwort": "the form to change one's own password: no one's data shown",
     "/healthz": "the health check: up or not",
     "/favicon.ico": "the icon",
     "/session": "JSON for the idle warning: when the own session ends",

@@ -182,6 +182,10 @@ FORM_PAGES = {
     "/cases/{case_id}/mandate": "/cases/{case_id}/mandate",
     "/admin/partners/{partner_id}/period": "/admin/partners",
     "/admin/partners/municipalities/{municipality_id}/period": "/admin/partners",
+    "/admin/staff/{staff_id}": "/admin/staff/{staff_id}",
+    "/admin/staff/{staff_id}/password": "/admin/staff/{staff_id}",
+    "/konto/passwort": "/konto/passwort",
+    "/login/passwort-vergessen": "/login/passwort-vergessen",
 }
 STAFF_POSTS = [
     "/login", "/logout", "/duty", "/admin/staff", "/admin/staff/{staff_id}/active", "/admin/partners", "/cases/new",
@@ -202,6 +206,8 @@ STAFF_POSTS = [
     "/jobs/{job_id}/hours/reports/{report_id}/correct", "/bills/issue", "/bills/{bill_id}/cancel",
     "/bills/{bill_id}/paid", "/admin/tariff", "/cases/{case_id}/mandate", "/cases/{case_id}/mandate/revoke",
     "/admin/partners/{partner_id}/period", "/admin/partners/municipalities/{municipality_id}/period",
+    "/admin/staff/{staff_id}", "/admin/staff/{staff_id}/password", "/konto/passwort", "/login/passwort-vergessen",
+    "/login/neues-passwort",
 ]  # fmt: skip
 
 
