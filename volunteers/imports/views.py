@@ -12,7 +12,9 @@ are answered at once. The audit entry is written at the end, one per step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +26,7 @@ from core import audit, web
 from core.context import context_of
 from core.db import let_go
 from core.models import Staff, StaffRole
+from core.phone import display
 from core.spreadsheet import csv_bytes
 from core.web import CSRF, DB, CurrentStaff, actor
 from volunteers.imports import uploads
@@ -37,7 +40,7 @@ from volunteers.registry.columns import (
     optional_fields,
     required_sentence,
 )
-from volunteers.registry.drafts import ImportPreview, InvalidRow, ValidRow
+from volunteers.registry.drafts import ImportPreview, InvalidRow, ValidRow, VolunteerDraft
 from volunteers.registry.importing import MAX_FILE_BYTES, MAX_ROWS, ImportFileError, read_table
 from volunteers.registry.rules import Interpreted, interpret, validate_rows
 from volunteers.registry.service import RegistryError
@@ -58,16 +61,12 @@ class PreviewRow:
     name: str
     phone: str
     errors: tuple[str, ...]
-    understood: Interpreted | None = None
-    """How the row was understood; None when it has errors of its own (nothing is stored from it)."""
+    draft: VolunteerDraft | None = None
+    """None when the row has errors of its own (nothing is stored from it)."""
     registered_as: str | None = None
     """The name under which the row's number is already registered (then it is not imported)."""
-
-    @property
-    def mark(self) -> str:
-        if self.registered_as is not None:
-            return "schon eingetragen"
-        return "Fehler" if self.errors else "neu"
+    understood: Interpreted | None = None
+    """How the row was understood, filled in for the rows the table shows (`Checked.shown`)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +76,8 @@ class Checked:
     rows: list[PreviewRow]
     preview: ImportPreview
     clashes: list[str]
+    municipality_names: Mapping[int, str] = field(default_factory=dict)
+    today: date = date.min
 
     @property
     def importable(self) -> int:
@@ -92,9 +93,15 @@ class Checked:
 
     @property
     def shown(self) -> list[PreviewRow]:
-        """The rows the table shows: those with problems first, then the rest, up to PREVIEW_LIMIT."""
-        ordered = sorted(self.rows, key=lambda row: (not row.errors, row.number))
-        return ordered[:PREVIEW_LIMIT]
+        """The rows the table shows, each with how it was understood: those with problems first, then the
+        rest, up to PREVIEW_LIMIT (only these are interpreted: a long file costs no more than a short one)."""
+        ordered = sorted(self.rows, key=lambda row: (not row.errors, row.number))[:PREVIEW_LIMIT]
+        return [
+            replace(row, understood=interpret(row.draft, self.municipality_names, today=self.today))
+            if row.draft is not None
+            else row
+            for row in ordered
+        ]
 
 
 def directory(request: Request) -> Path:
@@ -126,14 +133,14 @@ def _check(request: Request, data: bytes, filename: str) -> Checked:
     for row in numbered:
         errors = tuple(m.split(": ", 1)[1] for m in problems.get(row.row_number, []))
         if isinstance(row, ValidRow):
-            understood = interpret(row.draft, names, today=today)
-            rows.append(PreviewRow(row.row_number, understood.name, understood.phone, errors, understood,
-                                   taken.get(row.draft.phone)))  # fmt: skip
+            draft = row.draft
+            rows.append(PreviewRow(row.row_number, draft.name, display(draft.phone), errors, draft,
+                                   taken.get(draft.phone)))  # fmt: skip
             continue
         cells = raw[row.row_number - 2]
         name = cells.get("name") or f"{cells.get('first_name', '')} {cells.get('last_name', '')}".strip()
         rows.append(PreviewRow(row.row_number, name, cells.get("phone", ""), errors))
-    return Checked(rows=rows, preview=preview, clashes=clashes)
+    return Checked(rows=rows, preview=preview, clashes=clashes, municipality_names=names, today=today)
 
 
 def _import_page(request: Request, status_code: int = 200, **context: Any) -> Response:
