@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.models import StaffRole
+from tests.browser.test_accessibility import blocking_violations
 from tests.factories import PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
@@ -27,6 +28,11 @@ def test_a_coordinator_imports_the_valid_rows_of_a_list_and_finds_a_volunteer(pa
     expect(page.get_by_role("heading", name="Ehrenamtliche")).to_be_visible()
 
     page.get_by_role("link", name="Liste importieren (CSV, Excel)").click()
+    expect(page.locator("#required-columns")).to_contain_text("Pflicht sind die Spalten „Name“")
+    expect(page.get_by_role("link", name="Excel (.xlsx)")).to_have_attribute("href", "/volunteers/import/template.xlsx")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert blocking_violations(page) == []
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_label("Datei").set_input_files(
         {"name": "ehrenamtliche.csv", "mimeType": "text/csv", "buffer": LIST.encode("cp1252")}
     )
@@ -45,11 +51,16 @@ def test_a_coordinator_imports_the_valid_rows_of_a_list_and_finds_a_volunteer(pa
     expect(aylin.locator('[data-label="SMS-Einwilligung"]')).to_contain_text("ja, erteilt am")
     expect(aylin.locator('[data-label="Führungszeugnis"]')).to_have_text("vom 03.02.2024, gültig bis 03.02.2029")
     expect(page.locator("#row-3 [data-label='Verfügbarkeit']")).to_have_text("Mo-Fr 12:00-18:00")
+    assert blocking_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert blocking_violations(page) == []  # the wide table scrolls inside its card, reachable by keyboard
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     page.get_by_role("button", name="Nur die fehlerfreien Zeilen importieren (2)").click()
     expect(page.locator("#imported")).to_have_text("2 Ehrenamtliche importiert.")
     expect(page.locator("#result-counts")).to_contain_text("2 neu")
     expect(page.locator("#new-volunteers")).to_contain_text("Gisela Krüger neu")
+    assert blocking_violations(page) == []
     page.get_by_role("link", name="Zur Liste der Ehrenamtlichen").click()
     page.get_by_label("Suche: Name oder Mobilnummer").fill("Krüger")
     page.get_by_role("button", name="Filtern").click()
