@@ -149,7 +149,7 @@ def test_the_preview_shows_how_each_row_was_understood_in_german(client, db, tok
     assert anna["Erste Hilfe"] == "keins" and anna["Max. Einsätze pro Woche"] == "keine Grenze"
     assert mehmet["Gemeinden"] == "Laatzen, Sehnde" and mehmet["Verfügbarkeit"] == "Sa, So 09:00-18:00"
     assert "Fahrdienst" in mehmet["Fähigkeiten"] and mehmet["Führungszeugnis"] == "keins"
-    assert cells(page, 4)["Gelesen"] == "wird erst nach der Korrektur gelesen"
+    assert cells(page, 4)["Übernommen"] == "nichts – erst nach der Korrektur der Datei"
 
 
 def test_a_long_file_shows_its_problem_rows_first_and_a_bounded_table(client, db, token):
@@ -202,7 +202,7 @@ def test_the_blank_templates_have_the_importers_columns_and_a_filled_one_imports
               "", "2", "ja", "=kein Formelstart"]  # fmt: skip
     data = xlsx_file([filled], header) if path.endswith(".xlsx") else response.content + csv_bytes([filled])[3:]
     page = upload(client, token, data, filename)
-    assert "1 Zeilen gelesen: <strong>1 in Ordnung</strong>" in page.text and "Die Zeile importieren" in page.text
+    assert "1 Zeile gelesen: <strong>1 in Ordnung</strong>" in page.text and "Die Zeile importieren" in page.text
     done = client.post(
         "/volunteers/import/confirm", data={"csrf_token": token, "token": preview_token(page), "mode": "all"}
     )
