@@ -35,6 +35,8 @@ NOT_PAGES = {
     "/cases/{case_id}/jobs/live",
     "/calls/{call_id}/voicemail",
     "/volunteers/export.csv",
+    "/volunteers/import/template.csv",  # downloads: the blank list to fill in
+    "/volunteers/import/template.xlsx",
     "/bills/{bill_id}/pdf",
     "/bills/export.csv",
     "/bills/sepa.xml",

@@ -28,6 +28,8 @@ NO_PERSONAL_DATA = {
     "/cases/new": "an empty form for a new case",
     "/volunteers/new": "an empty form for a new volunteer",
     "/volunteers/import": "the upload form and the file format; the preview after the upload is audited",
+    "/volunteers/import/template.csv": "the blank list to fill in: a header row, nobody's data",
+    "/volunteers/import/template.xlsx": "the blank list to fill in: a header row, nobody's data",
     "/admin/partners": "partner companies and municipalities: organisations, not persons",
     "/admin/tariff": "the rates per hour: no person's data",
     "/statistics/chart.svg": "the chart of monthly counts (the page showing it, /statistics, is audited)",

@@ -14,7 +14,7 @@ import xlsxwriter
 from volunteers.registry.availability import AvailabilityError, format_availability, parse_availability
 from volunteers.registry.drafts import Certificate, ImportPreview, WeeklySlot
 from volunteers.registry.importing import MAX_ROWS, ImportFileError, read_table
-from volunteers.registry.rules import validate_rows
+from volunteers.registry.rules import interpret, validate_rows
 from volunteers.vocabulary import CertificateKind, Skill, language_name
 
 TODAY = date(2026, 11, 26)
@@ -694,3 +694,45 @@ def test_language_names_are_normalised_to_german():
         "Türkisch",
         None,
     ]
+
+
+def test_a_row_is_interpreted_in_german_as_the_registry_will_store_it():
+    preview = validate_rows(
+        [
+            {
+                "name": "Müller, Anna",
+                "phone": "+49 176 11111111",
+                "skills": "kinder, Auto",
+                "languages": "türkisch",
+                "municipalities": "laatzen, Hannover",
+                "availability": "werktags vormittags; Sa 9-12 Uhr",
+                "police_certificate": "03.02.2024",
+                "first_aid": "01.01.2020",
+                "max_jobs_per_week": "3",
+                "sms_consent": "x",
+                "notes": "",
+            }
+        ],  # fmt: skip
+        {"Hannover": 1, "Laatzen": 2},
+        today=date(2026, 12, 4),
+    )
+    understood = interpret(preview.valid[0].draft, {1: "Hannover", 2: "Laatzen"}, today=date(2026, 12, 4))
+    assert understood.name == "Anna Müller" and understood.phone == "0176 11111111"
+    assert understood.skills == "Kinderbetreuung, Fahrdienst (eigenes Auto)"
+    assert understood.languages == "Türkisch" and understood.municipalities == "Hannover, Laatzen"
+    assert understood.availability == "Mo-Fr 08:00-12:00; Sa 09:00-12:00"
+    assert understood.sms_consent == "ja, erteilt am 04.12.2026 (Tag des Imports)"
+    assert understood.police_certificate == "vom 03.02.2024, gültig bis 03.02.2029"
+    assert understood.first_aid == "vom 01.01.2020, gültig bis 01.01.2022 (abgelaufen)"
+    assert understood.max_jobs_per_week == "3"
+
+    bare = validate_rows(
+        [{"name": "Ben Ott", "phone": "0151 22222222", "skills": "Senioren", "municipalities": "Hannover"}],
+        {"Hannover": 1},
+        today=date(2026, 12, 4),
+    )
+    plain = interpret(bare.valid[0].draft, {1: "Hannover"}, today=date(2026, 12, 4))
+    assert (plain.sms_consent, plain.police_certificate, plain.availability, plain.languages) == (
+        "nein", "keins", "keine festen Zeiten", "keine Angabe"
+    )  # fmt: skip
+    assert plain.max_jobs_per_week == "keine Grenze"

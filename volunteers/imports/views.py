@@ -12,12 +12,14 @@ are answered at once. The audit entry is written at the end, one per step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import audit, web
@@ -25,17 +27,32 @@ from core.context import context_of
 from core.db import let_go
 from core.models import Staff, StaffRole
 from core.phone import display
+from core.spreadsheet import csv_bytes
 from core.web import CSRF, DB, CurrentStaff, actor
 from volunteers.imports import uploads
-from volunteers.registry import service, texts
-from volunteers.registry.availability import AVAILABILITY_HELP
-from volunteers.registry.columns import FIELD_LABELS
-from volunteers.registry.drafts import ImportPreview, InvalidRow, ValidRow
+from volunteers.registry import service, texts, workbook
+from volunteers.registry.columns import (
+    FIELD_HELP,
+    FIELD_LABELS,
+    LIST_FIELDS,
+    REQUIRED_FIELDS,
+    column_name,
+    optional_fields,
+    required_sentence,
+)
+from volunteers.registry.drafts import ImportPreview, InvalidRow, ValidRow, VolunteerDraft
 from volunteers.registry.importing import MAX_FILE_BYTES, MAX_ROWS, ImportFileError, read_table
-from volunteers.registry.rules import validate_rows
+from volunteers.registry.rules import Interpreted, interpret, validate_rows
 from volunteers.registry.service import RegistryError
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
+
+
+PREVIEW_LIMIT = 200
+"""Rows the preview shows at most: rows with problems first, then the others in file order (a file of
+5,000 rows is summed up above the table, not shown as 5,000 table rows)."""
+RESULT_LIMIT = 100
+"""Names the result page lists with a link; the rest are counted."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,12 @@ class PreviewRow:
     name: str
     phone: str
     errors: tuple[str, ...]
+    draft: VolunteerDraft | None = None
+    """None when the row has errors of its own (nothing is stored from it)."""
+    registered_as: str | None = None
+    """The name under which the row's number is already registered (then it is not imported)."""
+    understood: Interpreted | None = None
+    """How the row was understood, filled in for the rows the table shows (`Checked.shown`)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +76,8 @@ class Checked:
     rows: list[PreviewRow]
     preview: ImportPreview
     clashes: list[str]
+    municipality_names: Mapping[int, str] = field(default_factory=dict)
+    today: date = date.min
 
     @property
     def importable(self) -> int:
@@ -61,6 +86,22 @@ class Checked:
     @property
     def clean(self) -> bool:
         return self.preview.importable and not self.clashes
+
+    @property
+    def registered(self) -> int:
+        return len(self.clashes)
+
+    @property
+    def shown(self) -> list[PreviewRow]:
+        """The rows the table shows, each with how it was understood: those with problems first, then the
+        rest, up to PREVIEW_LIMIT (only these are interpreted: a long file costs no more than a short one)."""
+        ordered = sorted(self.rows, key=lambda row: (not row.errors, row.number))[:PREVIEW_LIMIT]
+        return [
+            replace(row, understood=interpret(row.draft, self.municipality_names, today=self.today))
+            if row.draft is not None
+            else row
+            for row in ordered
+        ]
 
 
 def directory(request: Request) -> Path:
@@ -77,10 +118,12 @@ def _check(request: Request, data: bytes, filename: str) -> Checked:
     factory: sessionmaker[Session] = context_of(request).sessionmaker
     with factory() as read:
         known = service.municipality_ids(read)
-    preview = validate_rows(raw, known, today=web.now(request).astimezone(web.zone(request)).date())
+    today = web.now(request).astimezone(web.zone(request)).date()
+    preview = validate_rows(raw, known, today=today)
     with factory() as read:
         taken = service.registered(read, [row.draft.phone for row in preview.valid])
     clashes = service.registered_clashes(preview, taken)
+    names = {id: name for name, id in known.items()}
     problems: dict[int, list[str]] = {row.row_number: list(row.errors) for row in preview.invalid}
     clashing = [row.row_number for row in preview.valid if row.draft.phone in taken]
     for number, message in zip(clashing, clashes, strict=True):
@@ -88,18 +131,25 @@ def _check(request: Request, data: bytes, filename: str) -> Checked:
     rows = []
     numbered: list[ValidRow | InvalidRow] = sorted([*preview.valid, *preview.invalid], key=lambda r: r.row_number)
     for row in numbered:
+        errors = tuple(m.split(": ", 1)[1] for m in problems.get(row.row_number, []))
+        if isinstance(row, ValidRow):
+            draft = row.draft
+            rows.append(PreviewRow(row.row_number, draft.name, display(draft.phone), errors, draft,
+                                   taken.get(draft.phone)))  # fmt: skip
+            continue
         cells = raw[row.row_number - 2]
         name = cells.get("name") or f"{cells.get('first_name', '')} {cells.get('last_name', '')}".strip()
-        phone = display(row.draft.phone) if isinstance(row, ValidRow) else cells.get("phone", "")
-        errors = tuple(m.split(": ", 1)[1] for m in problems.get(row.row_number, []))
-        rows.append(PreviewRow(row.row_number, name, phone, errors))
-    return Checked(rows=rows, preview=preview, clashes=clashes)
+        rows.append(PreviewRow(row.row_number, name, cells.get("phone", ""), errors))
+    return Checked(rows=rows, preview=preview, clashes=clashes, municipality_names=names, today=today)
 
 
 def _import_page(request: Request, status_code: int = 200, **context: Any) -> Response:
     return web.render(
-        request, "volunteers/import.html", status_code=status_code, labels=FIELD_LABELS,
-        availability_help=AVAILABILITY_HELP, max_mb=MAX_FILE_BYTES // (1024 * 1024), max_rows=MAX_ROWS,
+        request, "volunteers/import.html", status_code=status_code,
+        required=[(column_name(field), FIELD_HELP[field]) for field in REQUIRED_FIELDS],
+        required_sentence=required_sentence(),
+        optional=[(column_name(field), FIELD_HELP[field]) for field in optional_fields()],
+        max_mb=MAX_FILE_BYTES // (1024 * 1024), max_rows=MAX_ROWS,
         **{"error": None, **context},
     )  # fmt: skip
 
@@ -107,7 +157,7 @@ def _import_page(request: Request, status_code: int = 200, **context: Any) -> Re
 def _preview_page(request: Request, checked: Checked, upload: uploads.Upload, **context: Any) -> Response:
     return web.render(
         request, "volunteers/import_preview.html", status_code=context.pop("status_code", 200), checked=checked,
-        token=upload.token, filename=upload.filename, **{"error": None, **context},
+        token=upload.token, filename=upload.filename, limit=PREVIEW_LIMIT, **{"error": None, **context},
     )  # fmt: skip
 
 
@@ -164,7 +214,45 @@ def import_confirm(
     created = len(result.created_ids)
     _record(request, db, staff, "volunteer.import", checked, upload.sha256, created=created)
     uploads.discard(folder, upload.token)
-    return RedirectResponse(f"/volunteers?imported={created}", status_code=303)
+    return _result_page(request, checked, result, upload.filename)
+
+
+def _result_page(request: Request, checked: Checked, result: service.BatchedImport, filename: str) -> Response:
+    """What the import did: the new volunteers (up to RESULT_LIMIT by name, with links), the rows left out."""
+    factory: sessionmaker[Session] = context_of(request).sessionmaker
+    with factory() as read:
+        new = service.names_of(read, result.created_ids[:RESULT_LIMIT])
+    created = len(result.created_ids)
+    return web.render(
+        request, "volunteers/import_result.html", filename=filename, created=created, new=new,
+        skipped=result.skipped, left_out=len(checked.rows) - created, limit=RESULT_LIMIT,
+    )  # fmt: skip
+
+
+@router.get("/volunteers/import/template.csv")
+def template_csv() -> Response:
+    """The blank list: the header row only. No example row: one left in by mistake would be imported as a
+    person. UTF-8 with BOM and semicolons, as the office's Excel reads CSV."""
+    return Response(
+        csv_bytes([template_header()]), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="ehrenamtliche-vorlage.csv"'},
+    )  # fmt: skip
+
+
+@router.get("/volunteers/import/template.xlsx")
+def template_xlsx() -> Response:
+    return Response(
+        workbook.write_xlsx([template_header()], sheet="Ehrenamtliche"), media_type=XLSX_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="ehrenamtliche-vorlage.xlsx"'},
+    )  # fmt: skip
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def template_header() -> list[str]:
+    """The header row of the blank list: the columns of `LIST_FIELDS`, the importer's own German names."""
+    return [FIELD_LABELS[field] for field in LIST_FIELDS]
 
 
 def _record(

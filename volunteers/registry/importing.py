@@ -20,7 +20,14 @@ from core.errors import DomainError
 from core.formats import number_de
 from core.spreadsheet import restore
 from volunteers.registry import workbook
-from volunteers.registry.columns import EXTRA_CELLS, FIELD_LABELS, HEADER_KEYS, LANDLINE_HEADER_KEYS, squash
+from volunteers.registry.columns import (
+    EXTRA_CELLS,
+    FIELD_LABELS,
+    HEADER_KEYS,
+    LANDLINE_HEADER_KEYS,
+    column_name,
+    squash,
+)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """A list of 5,000 volunteers is well under 2 MB as CSV and far less as .xlsx."""
@@ -213,7 +220,7 @@ def _header_fields(header: Sequence[str], name: str) -> list[str | None]:
         seen["phone"] = header[landline]
     missing = []
     if "name" not in seen and "last_name" not in seen:
-        missing.append("„Name“ (oder „Vorname“ und „Nachname“)")
+        missing.append(column_name("name"))
     if "phone" not in seen:
         missing.append("„Mobil“ (oder „Handy“, „Telefon“)")
     if missing:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar, TypeVar
 
@@ -17,9 +18,14 @@ import phonenumbers
 
 from core.errors import DomainError
 from core.formats import BERLIN, number_de
-from core.phone import InvalidPhoneNumber, to_e164
+from core.phone import InvalidPhoneNumber, display, to_e164
 from core.sorting import Column, Sort, parse_sort
-from volunteers.registry.availability import AVAILABILITY_HELP, AvailabilityError, parse_availability
+from volunteers.registry.availability import (
+    AVAILABILITY_HELP,
+    AvailabilityError,
+    format_availability,
+    parse_availability,
+)
 from volunteers.registry.columns import EXTRA_CELLS, FIELD_LABELS, squash
 from volunteers.registry.drafts import Certificate, ImportPreview, InvalidRow, ValidRow, VolunteerDraft, WeeklySlot
 from volunteers.vocabulary import LANGUAGE_ALIASES, SKILL_ALIASES, CertificateKind, Skill, language_name
@@ -417,3 +423,48 @@ DEFAULT_VOLUNTEER_SORT = Sort("name", "asc")
 def parse_volunteer_sort(raw_sort: str | None, raw_dir: str | None) -> Sort:
     """The volunteer list's order from its URL; unknown values give the default (by name)."""
     return parse_sort(raw_sort, raw_dir, VOLUNTEER_COLUMNS, DEFAULT_VOLUNTEER_SORT)
+
+
+# --- how a row was understood, for the preview ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Interpreted:
+    """A checked row in German as the registry will store and show it (the import preview's columns)."""
+
+    name: str
+    phone: str
+    skills: str
+    languages: str
+    municipalities: str
+    availability: str
+    sms_consent: str
+    police_certificate: str
+    first_aid: str
+    max_jobs_per_week: str
+
+
+def interpret(draft: VolunteerDraft, municipality_names: Mapping[int, str], *, today: date) -> Interpreted:
+    """`draft` as the coordinator will find it after the import (imported `today`): skill labels, municipality
+    names, availability in the accepted syntax, consent with the date it is recorded, certificate dates."""
+
+    def certificate(kind: CertificateKind) -> str:
+        found = [c for c in draft.certificates if c.kind == kind]
+        if not found:
+            return "keins"
+        latest = max(found, key=lambda c: c.issued_on)
+        expired = " (abgelaufen)" if latest.valid_until < today else ""
+        return f"vom {latest.issued_on:%d.%m.%Y}, gültig bis {latest.valid_until:%d.%m.%Y}{expired}"
+
+    return Interpreted(
+        name=draft.name,
+        phone=display(draft.phone),
+        skills=", ".join(skill.label for skill in Skill if skill in draft.skills),
+        languages=", ".join(language_name(language) or language for language in draft.languages) or "keine Angabe",
+        municipalities=", ".join(sorted(municipality_names.get(id, "?") for id in draft.municipality_ids)),
+        availability=format_availability(draft.availability) or "keine festen Zeiten",
+        sms_consent=f"ja, erteilt am {today:%d.%m.%Y} (Tag des Imports)" if draft.sms_consent else "nein",
+        police_certificate=certificate(CertificateKind.POLICE_CERTIFICATE),
+        first_aid=certificate(CertificateKind.FIRST_AID),
+        max_jobs_per_week=str(draft.max_jobs_per_week) if draft.max_jobs_per_week else "keine Grenze",
+    )

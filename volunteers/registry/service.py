@@ -21,7 +21,7 @@ from core.phone import display
 from core.sorting import Sort
 from core.spreadsheet import csv_bytes
 from volunteers.registry.availability import format_availability
-from volunteers.registry.columns import FIELD_LABELS
+from volunteers.registry.columns import FIELD_LABELS, LIST_FIELDS
 from volunteers.registry.drafts import ImportPreview, ValidRow, VolunteerDraft, WeeklySlot
 from volunteers.registry.models import (
     Volunteer,
@@ -36,19 +36,7 @@ from volunteers.registry.models import (
 from volunteers.registry.rules import DEFAULT_VOLUNTEER_SORT, validate_rows
 from volunteers.vocabulary import CertificateKind, Skill
 
-EXPORT_FIELDS = (
-    "name",
-    "phone",
-    "skills",
-    "languages",
-    "municipalities",
-    "availability",
-    "police_certificate",
-    "first_aid",
-    "max_jobs_per_week",
-    "sms_consent",
-    "notes",
-)
+EXPORT_FIELDS = LIST_FIELDS
 """The columns of an export, in the importer's own German names, so that an export imports again."""
 
 
@@ -339,6 +327,13 @@ def registered_clashes(preview: ImportPreview, taken: Mapping[str, str]) -> list
         for row in preview.valid
         if row.draft.phone in taken
     ]
+
+
+def names_of(db: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(id, name) of these volunteers, in the order of `ids`."""
+    query = select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(ids))
+    found: dict[int, str] = {id: name for id, name in db.execute(query)} if ids else {}
+    return [(id, found[id]) for id in ids if id in found]
 
 
 def registered(db: Session, phones: Sequence[str]) -> dict[str, str]:

@@ -32,8 +32,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any, ClassVar, cast
 from xml.etree.ElementTree import ParseError, XMLPullParser
+from xml.sax.saxutils import escape
 
 from core.errors import DomainError
+from core.spreadsheet import neutralise
 
 MAX_PARTS = 1_000
 """Parts of the archive; Excel writes a dozen or two."""
@@ -219,6 +221,61 @@ def _used_range(archive: zipfile.ZipFile, part: str, name: str, *, max_rows: int
         except (ParseError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
             raise _unreadable(name) from None
     return last_row, last_column
+
+
+# --- writing: a small workbook of text cells (the blank list to fill in) -------------------------------------
+
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="xl/workbook.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+        "</Relationships>"
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="worksheets/sheet1.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>'
+        "</Relationships>"
+    ),
+}
+
+
+def write_xlsx(rows: list[list[str]], *, sheet: str) -> bytes:
+    """An .xlsx with one sheet `sheet` holding `rows` as text cells (inline strings, every cell neutralised
+    like our CSV: nothing in it is a formula), the first row frozen as the header."""
+    cells = []
+    for r, row in enumerate(rows, start=1):
+        values = "".join(
+            f'<c r="{column_letter(c)}{r}" t="inlineStr"><is><t xml:space="preserve">{escape(neutralise(value))}'
+            "</t></is></c>"
+            for c, value in enumerate(row)
+        )
+        cells.append(f'<row r="{r}">{values}</row>')
+    worksheet = (
+        f'<worksheet xmlns="{_MAIN[1:-1]}"><sheetViews><sheetView workbookViewId="0">'
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        f"<sheetData>{''.join(cells)}</sheetData></worksheet>"
+    )
+    book = (
+        f'<workbook xmlns="{_MAIN[1:-1]}" xmlns:r="{_REL[1:-1]}"><sheets>'
+        f'<sheet name="{escape(sheet, {chr(34): "&quot;"})}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, xml in {**_XLSX_PARTS, "xl/workbook.xml": book, "xl/worksheets/sheet1.xml": worksheet}.items():
+            archive.writestr(part, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + xml)
+    return out.getvalue()
 
 
 # --- step 2: reading the cells, in a child process -------------------------------------------------------------
