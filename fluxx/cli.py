@@ -44,6 +44,17 @@ stats_app = typer.Typer(
 app.add_typer(stats_app, name="stats")
 
 
+# Libraries that log every URL they request at INFO or DEBUG: a URL may carry a search term or a number.
+QUIET_LOGGERS = ("httpx", "httpcore", "urllib3")
+
+
+def _configure_logging() -> None:
+    """The service's log: our own lines at INFO, never the URLs the HTTP clients request (README "Betrieb")."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def _settings() -> Settings:
     try:
         return load_settings()
@@ -131,7 +142,7 @@ def serve(
     from messaging.sender import sender_for
 
     settings = _settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging()
     web_app = create_app(settings)
     app_context: AppContext = web_app.state.context
     stop = threading.Event()
@@ -182,7 +193,7 @@ def worker(
     from messaging.sender import sender_for
 
     settings = _settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging()
     stop = threading.Event()
     _stop_on_signals(stop)
     factory = _sessionmaker(settings)

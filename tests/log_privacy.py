@@ -48,7 +48,10 @@ class Collector(logging.Handler):
             self.findings.append(f"{line[:300]}  <- {found}")
 
 
-QUIET = ("sqlalchemy",)  # see the module's docstring
+# SQLAlchemy: see the module's docstring. The HTTP clients log every URL they request: in tests mostly the tests'
+# own requests (a search URL with a number in it is the test's input), and the service keeps them at WARNING
+# (`fluxx.cli.QUIET_LOGGERS`, tests/core/test_log_privacy.py).
+QUIET = ("sqlalchemy", "httpx", "httpcore", "urllib3", "httpx2")  # httpx2: the test client's own
 
 
 @pytest.fixture(autouse=True)

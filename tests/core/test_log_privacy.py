@@ -73,3 +73,17 @@ def test_every_test_runs_under_the_detector_which_sees_every_level(no_personal_d
     no_personal_data_in_logs.findings.clear()  # else this test would fail at teardown, as it must for others
     assert len(findings) == 2
     assert "+4915112345678" in findings[0] and "Testperson 3" in findings[1]
+
+
+def test_the_service_keeps_the_http_clients_url_logs_quiet():
+    import tests.log_privacy
+    from fluxx import cli
+
+    assert set(cli.QUIET_LOGGERS) <= set(tests.log_privacy.QUIET)
+    before = {name: logging.getLogger(name).level for name in cli.QUIET_LOGGERS}
+    try:
+        cli._configure_logging()
+        assert all(logging.getLogger(name).level == logging.WARNING for name in cli.QUIET_LOGGERS)
+    finally:
+        for name, level in before.items():
+            logging.getLogger(name).setLevel(level)
