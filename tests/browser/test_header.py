@@ -88,7 +88,8 @@ def test_the_admins_folded_group_opens_and_closes_by_keyboard(browser, live_serv
     expect(toggle).to_be_focused()
     page.keyboard.press("Enter")
     expect(toggle).to_have_attribute("aria-expanded", "true")
-    for label in ("Stunden bestätigen", "Rechnungen", "Tarif", "Mitarbeitende", "Partner und Kommunen", "Protokoll"):
+    for label in ("Stunden bestätigen", "Rechnungen", "Statistik", "Tarif", "Mitarbeitende", "Partner und Kommunen",
+                  "Protokoll"):  # fmt: skip
         expect(navigation.get_by_role("link", name=label)).to_be_visible()
     assert header_height(page) <= ONE_LINE  # the links open over the page, the header keeps its line
     page.keyboard.press("Tab")
@@ -110,7 +111,7 @@ def test_the_admins_folded_group_opens_and_closes_by_keyboard(browser, live_serv
     page.keyboard.press("Shift+Tab")
     expect(toggle).to_be_focused()
     page.keyboard.press("Enter")
-    for _ in range(6):
+    for _ in range(7):  # the group's seven links
         page.keyboard.press("Tab")
     expect(navigation.get_by_role("link", name="Protokoll")).to_be_focused()
     page.keyboard.press("Enter")
