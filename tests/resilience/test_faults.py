@@ -78,7 +78,7 @@ def _messages_page(db: Any, engine: Engine, clock: Any, settings: Any) -> Any:
     def status_cell() -> str:
         page = client.get("/messages")
         assert page.status_code == 200
-        return page.text.split('<td class="status">', 1)[1].split("</td>", 1)[0]
+        return page.text.split('<td class="kern-table__cell status" data-label="Status">', 1)[1].split("</td>", 1)[0]
 
     return status_cell
 
