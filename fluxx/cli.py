@@ -55,6 +55,15 @@ def _configure_logging() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _write_file(target: Path, document: bytes, what: str) -> None:
+    """Write a file a command made; a folder that cannot take it is a German error (exit 1), not a traceback."""
+    try:
+        target.write_bytes(document)
+    except OSError:
+        typer.echo(f"Fehler: {what} lässt sich nicht nach „{target}“ schreiben.", err=True)
+        raise typer.Exit(1) from None
+
+
 def _settings() -> Settings:
     try:
         return load_settings()
@@ -385,11 +394,7 @@ def bills_issue(
         document, collections = sepa_file(db, month=first, settings=settings)
     if document is not None:
         target = out / f"lastschriften-{first:%Y-%m}.xml"
-        try:
-            target.write_bytes(document)
-        except OSError:
-            typer.echo(f"Fehler: Die Lastschriftdatei lässt sich nicht nach „{target}“ schreiben.", err=True)
-            raise typer.Exit(1) from None
+        _write_file(target, document, "Die Lastschriftdatei")
         typer.echo(f"Lastschriftdatei mit {collections} Einzug/Einzügen: {target}")
 
 
@@ -516,11 +521,7 @@ def stats_report(
     with _sessionmaker(settings)() as db:
         document = annual.render(db, year=year, zone=settings.zone, now=now)
     target = out / f"jahresbericht-{year}.pdf"
-    try:
-        target.write_bytes(document)
-    except OSError:
-        typer.echo(f"Fehler: Der Jahresbericht lässt sich nicht nach „{target}“ schreiben.", err=True)
-        raise typer.Exit(1) from None
+    _write_file(target, document, "Der Jahresbericht")
     typer.echo(f"Jahresbericht {year}: {target}")
 
 

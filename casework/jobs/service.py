@@ -101,7 +101,10 @@ def cancel_job(db: Session, *, job: CareJob, actor: Actor) -> None:
     """Cancel a job; its code becomes free for new jobs at once. Under the case's and the job's row locks, in
     the order every change of a job's carers takes them (a yes arriving at the same moment waits)."""
     cases.lock_case_of_job(db, job_id=job.id)
-    db.refresh(job, with_for_update=True)
+    # The job row locked on its own (the job may have been loaded with its case and municipality joined, and an
+    # outer join cannot be locked on PostgreSQL), then its status read again as the lock found it.
+    db.execute(select(CareJob.id).where(CareJob.id == job.id).with_for_update())
+    db.refresh(job, attribute_names=["status", "active_code"])
     if job.status in (JobStatus.CANCELLED, JobStatus.COMPLETED):
         raise CaseworkError(f"Der Einsatz ist schon „{job.status.label}“.")
     job.status, job.active_code = JobStatus.CANCELLED, None
