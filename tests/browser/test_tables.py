@@ -244,3 +244,29 @@ def test_at_1280_px_the_filter_forms_align(browser, live_server, world):
         beside = [field for field in found["fields"][:-1] if abs(field["bottom"] - button["bottom"]) < 1]
         assert beside, (path, found["fields"])
     context.close()
+
+
+# Every visible table in the main part of a page: wider than its container (so it would scroll sideways) or
+# reaching past the right edge of the screen.
+TOO_WIDE = """() => {
+  const screen = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('main table')].filter(t => t.checkVisibility()).map(t => {
+    const box = t.parentElement, right = t.getBoundingClientRect().right;
+    return {table: t.id || t.className, scrolls: box.scrollWidth > box.clientWidth + 1, outside: right > screen + 0.5};
+  }).filter(found => found.scrolls || found.outside);
+}"""
+
+
+def test_no_table_on_any_staff_page_scrolls_sideways_on_a_phone(browser, live_server, world):
+    """Not only the lists: bills, tariffs, partners, statistics, a volunteer's history (staff_pages.py)."""
+    context = browser.new_context(viewport=PHONE, locale="de-DE", timezone_id="Europe/Berlin")
+    page = context.new_page()
+    log_in(page, live_server, world.email)
+    found = {}
+    for route, path in world.pages().items():
+        if route != "/login":
+            page.goto(live_server + path)
+            if too_wide := page.evaluate(TOO_WIDE):
+                found[path] = too_wide
+    context.close()
+    assert found == {}

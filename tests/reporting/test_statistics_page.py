@@ -16,8 +16,9 @@ def test_the_page_shows_the_year_s_figures_beside_the_year_before_and_is_audited
     assert page.status_code == 200
     html = page.text
     assert "Kennzahlen 01.01.2026–31.12.2026" in html
-    cell = '<td class="kern-table__cell kern-table__cell--numeric number">'
-    assert f'<th scope="row" class="kern-table__cell">Krisenberatungen</th>{cell}7</td>{cell}1</td>' in html
+    cell = '<td class="kern-table__cell kern-table__cell--numeric number" data-label="{}">'
+    now, before = cell.format("01.01.2026–31.12.2026"), cell.format("Vorjahr 01.01.2025–31.12.2025")
+    assert f'<th scope="row" class="kern-table__cell lead">Krisenberatungen</th>{now}7</td>{before}1</td>' in html
     assert "42,9 %" in html and "Vorjahr 01.01.2025–31.12.2025" in html
     assert 'src="/statistics/chart.svg?from=2026-01-01&amp;to=2026-12-31&amp;day=2026-05-01"' in html
     assert "Die Zahlen des Diagramms nach Monat" in html and "April 2026" in html
