@@ -28,6 +28,9 @@ def test_an_admin_edits_and_resets_and_the_colleague_changes_the_password_at_fir
     admin_page, page = admin_context.new_page(), colleague_context.new_page()
     try:
         log_in(page, live_server, colleague)  # her old session: the reset ends it
+        # Away from the dashboard meanwhile: its session check would notice the ended session by itself and take
+        # her to the login while the test navigates (a race); her cookie stays with the browser.
+        page.goto("about:blank")
         log_in(admin_page, live_server, admin)
         admin_page.goto(live_server + "/admin/staff")
         admin_page.get_by_role("link", name="Bearbeiten – Carla Berger").click()
