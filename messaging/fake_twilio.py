@@ -146,6 +146,10 @@ class FakeTwilio:
             return None
         if failure.delay:
             await asyncio.sleep(failure.delay)
+            if await request.is_disconnected():
+                # The client gave up waiting: the request is dropped, as a half-received one would be at Twilio.
+                # Accepting it later would land in whatever test is running by then.
+                return Response(status_code=499)
         if failure.status is None:
             return None
         code, text = DEFAULT_ERRORS.get(failure.status, (failure.code or 20001, "Error"))
