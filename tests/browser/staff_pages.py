@@ -162,3 +162,18 @@ def log_in(page: Any, base: str, email: str) -> None:
     page.goto(base + "/login")
     submit_login(page, email)
     page.wait_for_url(base + "/")
+
+
+def findings_on_every_page(browser: Any, base: str, world: StaffWorld, viewport: dict[str, int], look: Any) -> dict:
+    """Log in at `viewport` and call `look(page)` on every staff page; what it found, by path (empty: nothing)."""
+    context = browser.new_context(viewport=viewport, locale="de-DE", timezone_id="Europe/Berlin")
+    page = context.new_page()
+    log_in(page, base, world.email)
+    found = {}
+    for route, path in world.pages().items():
+        if route != "/login":
+            page.goto(base + path)
+            if result := look(page):
+                found[path] = result
+    context.close()
+    return found

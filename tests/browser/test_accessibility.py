@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import selectinload
 
 from core import phone
-from tests.browser.staff_pages import build_world, log_in
+from tests.browser.staff_pages import build_world, findings_on_every_page, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -62,17 +62,7 @@ def test_axe_finds_nothing_serious_on_the_main_staff_pages(staff_page, live_serv
 def test_axe_finds_nothing_serious_on_any_staff_page_at_the_desk_and_on_a_phone(browser, live_server, world, width):
     """Every staff page (tests/browser/staff_pages.py), at 1280 px and at 390 px."""
     viewport = {"width": width, "height": 844 if width < 600 else 900}
-    context = browser.new_context(viewport=viewport, locale="de-DE", timezone_id="Europe/Berlin")
-    page = context.new_page()
-    log_in(page, live_server, world.email)
-    found = {}
-    for route, path in world.pages().items():
-        if route != "/login":
-            page.goto(live_server + path)
-            if violations := blocking_violations(page):
-                found[path] = violations
-    context.close()
-    assert found == {}
+    assert findings_on_every_page(browser, live_server, world, viewport, blocking_violations) == {}
 
 
 # Each page and the navigation link marked as its section: a case's and a job's pages are in "Fälle".

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from casework.search.rules import name_key
 from core import audit
-from tests.browser.staff_pages import build_world, log_in
+from tests.browser.staff_pages import build_world, findings_on_every_page, log_in
 from tests.factories import make_case, make_staff
 
 pytestmark = pytest.mark.browser
@@ -259,14 +259,4 @@ TOO_WIDE = """() => {
 
 def test_no_table_on_any_staff_page_scrolls_sideways_on_a_phone(browser, live_server, world):
     """Not only the lists: bills, tariffs, partners, statistics, a volunteer's history (staff_pages.py)."""
-    context = browser.new_context(viewport=PHONE, locale="de-DE", timezone_id="Europe/Berlin")
-    page = context.new_page()
-    log_in(page, live_server, world.email)
-    found = {}
-    for route, path in world.pages().items():
-        if route != "/login":
-            page.goto(live_server + path)
-            if too_wide := page.evaluate(TOO_WIDE):
-                found[path] = too_wide
-    context.close()
-    assert found == {}
+    assert findings_on_every_page(browser, live_server, world, PHONE, lambda page: page.evaluate(TOO_WIDE)) == {}
