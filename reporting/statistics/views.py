@@ -38,6 +38,14 @@ def _query(span: Span, day: date) -> str:
     return f"from={span.first.isoformat()}&to={span.last.isoformat()}&day={day.isoformat()}"
 
 
+def _day(request: Request, raw: str) -> tuple[date, str | None]:
+    """The coverage's day ("Stichtag") as typed, today when empty; a wrong one gives today and the message."""
+    on = rules.parse_day(raw) if raw.strip() else _today(request)
+    if on is None:
+        return _today(request), "„Stichtag“ ist kein Datum (z. B. 31.12.2026)."
+    return on, None
+
+
 @router.get("/statistics")
 def statistics_page(
     request: Request,
@@ -49,10 +57,9 @@ def statistics_page(
     end: To = "",
 ) -> Response:
     scope, errors = _scope(request, start, end, preset)
-    on = rules.parse_day(day) if day.strip() else _today(request)
-    if on is None:
-        errors["day"] = "„Stichtag“ ist kein Datum (z. B. 31.12.2026)."
-        on = _today(request)
+    on, problem = _day(request, day)
+    if problem:
+        errors["day"] = problem
     found = service.report(db, scope, day=on)
     audit.viewed(
         db,
@@ -116,9 +123,9 @@ def export_csv(
     end: To = "",
 ) -> Response:
     scope, errors = _scope(request, start, end, "")
-    on = rules.parse_day(day) if day.strip() else _today(request)
-    if errors or on is None:
-        message = next(iter(errors.values()), "„Stichtag“ ist kein Datum (z. B. 31.12.2026).")
+    on, problem = _day(request, day)
+    if errors or problem:
+        message = next(iter(errors.values()), problem)
         return Response(message, status_code=422, media_type="text/plain; charset=utf-8")
     found = {t.name: t for t in service.tables(service.report(db, scope, day=on))}
     if table not in found:
