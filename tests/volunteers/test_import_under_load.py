@@ -34,8 +34,8 @@ from volunteers.registry.models import Volunteer, VolunteerArea, VolunteerSkill
 
 VOLUNTEERS = 5_000
 CALLERS = 4
-SLOWEST_ANSWER = 2.0
-"""Seconds; generous for CI. The aim is about 100 ms (one batch of the import)."""
+TWILIO_PATIENCE = 15.0
+"""Seconds Twilio waits for a webhook's answer before the caller hears its error message."""
 
 
 def volunteer_list(count: int = VOLUNTEERS) -> bytes:
@@ -52,13 +52,30 @@ def is_menu(xml: str) -> bool:
     return [child.tag for child in root] == ["Say", "Say", "Gather"] and "drücken Sie die 1" in xml
 
 
-class Callers:
-    """Threads that call the hotline one call after another until stopped; every answer and its time kept."""
+def counter(engine, statement) -> Callable[[], int]:
+    """Counts what a long job has written so far, on a connection of its own (as a second process would see it)."""
 
-    def __init__(self, base_url: str, settings) -> None:
-        self.base_url, self.settings = base_url, settings
+    def count() -> int:
+        with engine.connect() as connection:
+            return int(connection.scalar(statement) or 0)
+
+    return count
+
+
+class Callers:
+    """Threads that call the hotline one call after another until stopped; every answer and its time kept.
+
+    `written` counts the rows the long job has committed so far; it is read after every answered call. A job
+    that writes in short batches lets calls through between its batches, so calls are answered while only part
+    of its rows are there; a job that held the writer for all its rows would show none or all of them to every
+    call. That is the proof, not a time limit: a loaded machine slows the job and the calls alike (speed targets
+    are in `make bench`)."""
+
+    def __init__(self, base_url: str, settings, written: Callable[[], int] | None = None) -> None:
+        self.base_url, self.settings, self.written = base_url, settings, written
         self.stop = threading.Event()
         self.answers: list[tuple[float, int, str]] = []
+        self.seen: list[int] = []
         self.warm_up: list[tuple[float, int, str]] = []
         self.numbers = itertools.count()
         self.threads = [threading.Thread(target=self._call_until_stopped) for _ in range(CALLERS)]
@@ -76,6 +93,8 @@ class Callers:
         with httpx.Client(base_url=self.base_url, timeout=30) as client:
             while not self.stop.is_set():
                 self.answers.append(self._call(client))
+                if self.written is not None:
+                    self.seen.append(self.written())
 
     def during(self, job: Callable[[], object]) -> object:
         # A running hotline has answered calls before: the first call of a fresh process (imports, templates,
@@ -91,12 +110,18 @@ class Callers:
             for thread in self.threads:
                 thread.join(timeout=60)
 
-    def assert_all_heard_the_menu(self, at_least: int) -> None:
-        assert len(self.answers) >= at_least, "too few calls overlapped the import to show anything"
+    def assert_all_heard_the_menu(self, at_least: int, between: tuple[int, int] | None = None) -> None:
+        """Every call heard the menu well within Twilio's patience; with `between=(before, after)`, at least
+        `at_least` calls were answered while the job had written some but not all of its rows."""
+        assert len(self.answers) >= at_least, "too few calls overlapped the job to show anything"
         failed = [(status, text[:200]) for _seconds, status, text in self.answers if status != 200 or not is_menu(text)]
         assert failed == []
         slowest = max(seconds for seconds, _status, _text in self.answers)
-        assert slowest < SLOWEST_ANSWER, f"a caller waited {slowest:.2f} s"
+        assert slowest < TWILIO_PATIENCE / 2, f"a caller waited {slowest:.2f} s"
+        if between is not None:
+            before, after = between
+            midway = [n for n in self.seen if before < n < after]
+            assert len(midway) >= at_least, f"only {len(midway)} calls answered while the job was half-way: {self.seen}"
 
 
 @pytest.fixture
@@ -116,10 +141,10 @@ def stored(db) -> tuple[int, int, int]:
     return count, skills, areas
 
 
-def test_calls_hear_the_menu_at_once_while_a_coordinator_imports_five_thousand_volunteers(served_app, db):
+def test_calls_hear_the_menu_at_once_while_a_coordinator_imports_five_thousand_volunteers(served_app, db, engine):
     url, settings = served_app
     coordinator = make_staff(db, role=StaffRole.COORDINATOR)
-    callers = Callers(url, settings)
+    callers = Callers(url, settings, counter(engine, select(func.count()).select_from(Volunteer)))
 
     def import_in_the_browser() -> httpx.Response:
         with httpx.Client(base_url=url, timeout=120) as browser:
@@ -140,18 +165,20 @@ def test_calls_hear_the_menu_at_once_while_a_coordinator_imports_five_thousand_v
     assert isinstance(confirmed, httpx.Response) and confirmed.status_code == 200, confirmed
     assert f"{VOLUNTEERS} Ehrenamtliche importiert." in confirmed.text
     assert stored(db) == (VOLUNTEERS, 2 * VOLUNTEERS, 2 * VOLUNTEERS)
-    callers.assert_all_heard_the_menu(at_least=20)
+    callers.assert_all_heard_the_menu(at_least=10, between=(0, VOLUNTEERS))
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Call)) == len(callers.answers) + len(callers.warm_up)
 
 
-def test_calls_hear_the_menu_at_once_while_the_command_line_imports_five_thousand_volunteers(served_app, db, tmp_path):
+def test_calls_hear_the_menu_at_once_while_the_command_line_imports_five_thousand_volunteers(
+    served_app, db, engine, tmp_path
+):
     url, settings = served_app
     path = tmp_path / "ehrenamtliche.csv"
     path.write_bytes(volunteer_list())
     env = {**os.environ, "FLUXX_DATABASE_URL": settings.database_url, "FLUXX_TWILIO_ACCOUNT_SID": ""}
     fluxx = Path(sys.executable).parent / "fluxx"
-    callers = Callers(url, settings)
+    callers = Callers(url, settings, counter(engine, select(func.count()).select_from(Volunteer)))
 
     def import_on_the_command_line() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -164,4 +191,4 @@ def test_calls_hear_the_menu_at_once_while_the_command_line_imports_five_thousan
     assert isinstance(done, subprocess.CompletedProcess) and done.returncode == 0, done
     assert f"{VOLUNTEERS} Ehrenamtliche importiert, 0 Zeilen ausgelassen." in done.stdout
     assert stored(db) == (VOLUNTEERS, 2 * VOLUNTEERS, 2 * VOLUNTEERS)
-    callers.assert_all_heard_the_menu(at_least=20)
+    callers.assert_all_heard_the_menu(at_least=10, between=(0, VOLUNTEERS))
