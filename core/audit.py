@@ -84,6 +84,8 @@ ACTION_LABELS = {
     "tariff.set": "Stundensatz festgelegt",
     "partner.period": "Zeitraum eines Partnerbetriebs geändert",
     "municipality.period": "Partnerschaft einer Kommune geändert",
+    "partner.edit": "Partnerbetrieb bearbeitet",
+    "municipality.edit": "Kommune bearbeitet",
     "dashboard.view": "Übersicht angesehen",
     "case.merge_preview": "Zusammenführung von Fällen angesehen",
     "case.jobs_view": "Einsätze eines Falls angesehen",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from casework.cases.rules import SemesterInvalid, semester_label
+from casework.cases.rules import AgeInvalid, SemesterInvalid, age_text, parse_age, semester_label
 from casework.enums import Affiliation, Need
 from core.errors import FieldErrors
 from core.formats import ascii_int
@@ -39,6 +39,8 @@ class PersonInput:
     age_years: int | None
     need_description: str | None
     special_requirements: str | None
+    age_months: int | None = None
+    """Set when the age was given in months ("4 Monate"); `age_years` is then the whole years in it."""
 
 
 @dataclass(frozen=True)
@@ -147,12 +149,12 @@ def _persons(form: Mapping[str, str], errors: dict[str, str]) -> list[PersonInpu
         if not label:
             errors[f"{key}-label"] = "Bitte Vorname oder Initialen der Person angeben."
         age = None
-        if age_raw:
-            age = ascii_int(age_raw)
-            if age is None or age > 120:
-                errors[f"{key}-age"] = "Bitte das Alter in Jahren angeben (0 bis 120)."
-                age = None
-        persons.append(PersonInput(label or "", age, need_text, special))
+        try:
+            age = parse_age(age_raw)
+        except AgeInvalid as exc:
+            errors[f"{key}-age"] = exc.message
+        years, months = (age.years, age.months) if age else (None, None)
+        persons.append(PersonInput(label or "", years, need_text, special, months))
     return persons
 
 
@@ -181,14 +183,24 @@ def _enum(form: Mapping[str, str], name: str, kind: type[Need] | type[Affiliatio
     return None
 
 
+PARTNER_ENDED_OK = "partner_ended_ok"
+"""The checkbox that confirms a partner company whose membership has ended (see `parse_case_form`)."""
+
+
 def parse_case_form(
     form: Mapping[str, str],
     *,
     zone: ZoneInfo,
     municipality_ids: Collection[int],
     partner_ids: Collection[int],
+    ended_partners: Mapping[int, tuple[str, date]] | None = None,
+    current_partner_id: int | None = None,
 ) -> CaseDetails:
-    """Validate the case form; raise FormInvalid with German messages per field."""
+    """Validate the case form; raise FormInvalid with German messages per field.
+
+    `ended_partners` maps the partner companies whose membership has ended to their name and last day. Choosing
+    one (other than the case's `current_partner_id`) needs the confirmation `partner_ended_ok`: the partner rate
+    applies only to jobs within the membership, so the family would pay more than staff may have told them."""
     errors: dict[str, str] = {}
     phone = _phone(form, errors)
     need = _enum(form, "need", Need, errors)
@@ -198,6 +210,13 @@ def parse_case_form(
     employer_id = choice_id(form, "employer_municipality_id", municipality_ids, errors, "eine Kommune")
     if affiliation == Affiliation.PARTNER_COMPANY and partner_id is None and "partner_id" not in errors:
         errors["partner_id"] = "Bitte den Partnerbetrieb wählen, bei dem die Person arbeitet."
+    ended = (ended_partners or {}).get(partner_id) if partner_id is not None else None
+    if ended is not None and partner_id != current_partner_id and form.get(PARTNER_ENDED_OK) != "1":
+        name, until = ended
+        errors[PARTNER_ENDED_OK] = (
+            f"„{name}“ ist seit dem {until:%d.%m.%Y} kein Partnerbetrieb mehr: Einsätze danach werden nicht zum "
+            "Partnersatz abgerechnet. Bitte bestätigen oder einen anderen Betrieb wählen."
+        )
     if affiliation == Affiliation.PARTNER_MUNICIPALITY and employer_id is None:
         errors.setdefault("employer_municipality_id", "Bitte die Kommune wählen, bei der die Person arbeitet.")
     semester = _semester(form, Affiliation(str(affiliation)), errors)
@@ -313,7 +332,11 @@ def form_from_case(case: Case, local: ZoneInfo) -> dict[str, str]:
     for i, person in enumerate(case.persons):
         form |= {
             f"person-{i}-label": person.label,
-            f"person-{i}-age": str(person.age_years or ""),
+            f"person-{i}-age": age_text(person.age_years, person.age_months)
+            if person.age_months is not None
+            else ""
+            if person.age_years is None
+            else str(person.age_years),
             f"person-{i}-need": person.need_description or "",
             f"person-{i}-special": person.special_requirements or "",
         }

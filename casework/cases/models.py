@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.cases.rules import age_text
 from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
 from casework.search.rules import reversed_digits
 from core.case_owned import CaseOwned, Counts, OnMerge
@@ -146,10 +147,17 @@ class CarePerson(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(80))
     age_years: Mapped[int | None]
+    age_months: Mapped[int | None]
+    """Set when the age was given in months (babies: "4 Monate"); `age_years` is then the whole years in it."""
     need_description: Mapped[str | None] = mapped_column(Text)
     special_requirements: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="persons", lazy="raise")
+
+    @property
+    def age_label(self) -> str:
+        """ "4 Mon." or "3 J." (empty without an age), as the case page and the job page show it."""
+        return age_text(self.age_years, self.age_months, short=True)
 
 
 class CareWindow(Base):

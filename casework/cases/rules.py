@@ -227,3 +227,51 @@ def case_tasks(
 
 def _take(moves: list[PageAction], target: CaseStatus) -> PageAction | None:
     return next((m for m in moves if m.target == target), None)
+
+
+# --- Ages: in years, or in months for babies and toddlers ("4 Monate") ---------------------------------------
+
+MAX_AGE_YEARS = 120
+MAX_AGE_MONTHS = 47
+"""Months are for the first years of life: "18 Monate" is usual, "50 Monate" is "4 Jahre"."""
+_AGE = re.compile(r"(\d{1,3})\s*(?:(jahre?|j\.?)|(monate?|mon\.?|m\.?))?", re.IGNORECASE)
+AGE_HINT = "Alter in Jahren (0 bis 120) oder bei Babys in Monaten, z. B. „3“, „3 Jahre“ oder „4 Monate“."
+
+
+class AgeInvalid(DomainError):
+    """What was typed as an age is no age in years or months; the message is German."""
+
+
+@dataclass(frozen=True)
+class Age:
+    years: int
+    months: int | None = None
+    """Set when the age was given in months; `years` is then the whole years in it."""
+
+
+def parse_age(raw: str) -> Age | None:
+    """An age as staff type it: "3", "3 Jahre", "1 Jahr", "4 Monate", "4 Mon.", "18 M"; empty is no age."""
+    text = " ".join(raw.split())
+    if not text:
+        return None
+    match = _AGE.fullmatch(text)
+    if match is None:
+        raise AgeInvalid(f"„{text[:20]}“ ist kein Alter. Bitte das {AGE_HINT}")
+    number, in_months = int(match.group(1)), match.group(3) is not None
+    if in_months:
+        if number > MAX_AGE_MONTHS:
+            years = MAX_AGE_MONTHS // 12
+            raise AgeInvalid(f"{number} Monate sind über {years} Jahre: bitte das Alter in Jahren angeben.")
+        return Age(years=number // 12, months=number)
+    if number > MAX_AGE_YEARS:
+        raise AgeInvalid(f"Bitte das {AGE_HINT}")
+    return Age(years=number)
+
+
+def age_text(years: int | None, months: int | None, *, short: bool = False) -> str:
+    """How an age is shown: "4 Monate", "1 Monat", "3 Jahre", "1 Jahr"; short: "4 Mon.", "3 J."."""
+    if months is not None:
+        return f"{months} Mon." if short else f"{months} {'Monat' if months == 1 else 'Monate'}"
+    if years is None:
+        return ""
+    return f"{years} J." if short else f"{years} {'Jahr' if years == 1 else 'Jahre'}"

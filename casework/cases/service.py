@@ -213,14 +213,15 @@ def update_details(db: Session, *, case: Case, details: CaseDetails, actor: Acto
 
 
 def _replace_persons(db: Session, case: Case, details: CaseDetails) -> bool:
-    old = [(p.label, p.age_years, p.need_description, p.special_requirements) for p in case.persons]
-    new = [(p.label, p.age_years, p.need_description, p.special_requirements) for p in details.persons]
+    old = [(p.label, p.age_years, p.need_description, p.special_requirements, p.age_months) for p in case.persons]
+    new = [(p.label, p.age_years, p.need_description, p.special_requirements, p.age_months) for p in details.persons]
     if old == new:
         return False
     for person in list(case.persons):
         db.delete(person)
     case.persons = [
-        CarePerson(label=p[0], age_years=p[1], need_description=p[2], special_requirements=p[3]) for p in new
+        CarePerson(label=p[0], age_years=p[1], need_description=p[2], special_requirements=p[3], age_months=p[4])
+        for p in new
     ]
     return True
 

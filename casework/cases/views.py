@@ -182,6 +182,7 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
         outcomes=list(callback_rules.CallbackOutcome),
         job_kinds=list(JobKind),
         assignments=_active_assignments(db, case),
+        today=web.now(request).astimezone(zone(request)).date(),
         **context,
     )
 
@@ -454,6 +455,8 @@ def _edit_page(
         "affiliations": list(Affiliation),
         "municipalities": reference.municipalities(db),
         "partners": reference.partners(db),
+        "today": web.now(request).astimezone(zone(request)).date(),
+        "partner_ended_ok": forms.PARTNER_ENDED_OK,
         "person_rows": _shown_rows(form, "person", 2, added),
         "window_rows": _shown_rows(form, "window", 1, added),
         "added": added,
@@ -481,12 +484,18 @@ def case_edit(request: Request, db: DB, staff: CurrentStaff, case_id: int, poste
     form = fields(posted)
     if (added := form.get("add_row", "")) in ADD_ROW:
         return _edit_page(request, db, case, form, {}, added=added)  # one more empty row; nothing saved yet
+    today = web.now(request).astimezone(zone(request)).date()
+    partners = reference.partners(db)
     try:
         details = forms.parse_case_form(
             form,
             zone=zone(request),
             municipality_ids={m.id for m in reference.municipalities(db)},
-            partner_ids={p.id for p in reference.partners(db)},
+            partner_ids={p.id for p in partners},
+            ended_partners={
+                p.id: (p.name, p.active_until) for p in partners if p.active_until and p.active_until < today
+            },
+            current_partner_id=case.partner_id,
         )
     except forms.FormInvalid as exc:
         return _edit_page(request, db, case, form, exc.errors)

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.reference.forms import PartnerDetails
+from casework.reference.forms import MunicipalityDetails, PartnerDetails
 from casework.reference.models import Municipality, Partner
 from core import audit
 from core.errors import NotFound
@@ -21,12 +21,30 @@ def partners(db: Session) -> list[Partner]:
     return list(db.scalars(select(Partner).order_by(Partner.name)))
 
 
-def partner_name_taken(db: Session, name: str) -> bool:
-    return db.scalar(select(Partner.id).where(Partner.name == name)) is not None
+def partner_name_taken(db: Session, name: str, *, other_than: int | None = None) -> bool:
+    query = select(Partner.id).where(Partner.name == name)
+    if other_than is not None:
+        query = query.where(Partner.id != other_than)
+    return db.scalar(query) is not None
+
+
+def get_partner(db: Session, partner_id: int) -> Partner:
+    partner = db.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound("Diesen Partnerbetrieb gibt es nicht.")
+    return partner
+
+
+def get_municipality(db: Session, municipality_id: int) -> Municipality:
+    town = db.get(Municipality, municipality_id)
+    if town is None:
+        raise NotFound("Diese Kommune gibt es nicht.")
+    return town
 
 
 def add_partner(db: Session, details: PartnerDetails) -> Partner:
-    partner = Partner(name=details.name, active_from=details.active_from, active_until=details.active_until)
+    partner = Partner(name=details.name, active_from=details.active_from, active_until=details.active_until,
+                      employees=details.employees)  # fmt: skip
     db.add(partner)
     db.flush()
     return partner
@@ -59,3 +77,41 @@ def set_municipality_period(
         detail={"since": since.isoformat() if since else None, "until": until.isoformat() if until else None},
     )  # fmt: skip
     return town
+
+
+def _value(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def update_partner(db: Session, *, partner_id: int, details: PartnerDetails, actor: audit.Actor) -> list[str]:
+    """Name, membership and employees of a partner company; the changed fields (audited with before and after: an
+    organisation's facts, no person's). Issued bills keep the rate they were made with."""
+    partner = get_partner(db, partner_id)
+    wanted = {"name": details.name, "active_from": details.active_from, "active_until": details.active_until,
+              "employees": details.employees}  # fmt: skip
+    changed = {field: (_value(getattr(partner, field)), _value(value)) for field, value in wanted.items()
+               if getattr(partner, field) != value}  # fmt: skip
+    if changed:
+        for field in changed:
+            setattr(partner, field, wanted[field])
+        audit.record(db, actor, action="partner.edit", object_type="partner", object_id=partner.id, case_id=None,
+                     detail={"changes": {field: list(pair) for field, pair in changed.items()}})  # fmt: skip
+    return list(changed)
+
+
+def update_municipality(
+    db: Session, *, municipality_id: int, details: MunicipalityDetails, actor: audit.Actor
+) -> list[str]:
+    """A municipality's partner period and residents; the changed fields (audited with before and after)."""
+    town = get_municipality(db, municipality_id)
+    wanted = {"partner_from": details.partner_from, "partner_until": details.partner_until,
+              "residents": details.residents}  # fmt: skip
+    changed = {field: (_value(getattr(town, field)), _value(value)) for field, value in wanted.items()
+               if getattr(town, field) != value}  # fmt: skip
+    if changed:
+        for field in changed:
+            setattr(town, field, wanted[field])
+        detail = {"changes": {field: list(pair) for field, pair in changed.items()}}
+        audit.record(db, actor, action="municipality.edit", object_type="municipality", object_id=town.id,
+                     case_id=None, detail=detail)  # fmt: skip
+    return list(changed)

@@ -19,7 +19,7 @@ from billing.bills.service import Terms, issue_case
 from billing.models import SepaMandate
 from casework.enums import CallStatus, CaseStatus, HoursStatus, Need
 from casework.jobs.models import CareJob
-from casework.reference.models import Municipality
+from casework.reference.models import Municipality, Partner
 from core import audit
 from core.models import StaffRole
 from fluxx import demo
@@ -50,7 +50,7 @@ NOT_PAGES = {
 }
 
 # The ids StaffWorld.pages() fills in.
-IDS = ("case", "job", "volunteer", "staff", "volunteer_phone", "bill")
+IDS = ("case", "job", "volunteer", "staff", "volunteer_phone", "bill", "partner", "municipality")
 LONG_NAME = "Aylin-Marie Demir-Hoffmann-Schultze von Lüdenscheid"
 LONG_ADDRESS = "Hildesheimer Straße 123a, Hinterhaus, 3. Obergeschoss links, bei Familie Schleswig-Holsteiner"
 
@@ -107,6 +107,8 @@ class StaffWorld:
             "/konto/passwort": "/konto/passwort",
             "/login/passwort-vergessen": "/login/passwort-vergessen",
             "/admin/partners": "/admin/partners",
+            "/admin/partners/{partner_id}": f"/admin/partners/{ids['partner']}",
+            "/admin/partners/municipalities/{municipality_id}": f"/admin/partners/municipalities/{ids['municipality']}",
             "/admin/tariff": "/admin/tariff",
             "/admin/audit": "/admin/audit",
             "/admin/audit/cases/{case_id}": f"/admin/audit/cases/{ids['case']}",
@@ -154,7 +156,11 @@ def build_world(db: Session, now: Any) -> StaffWorld:
                    body="JA " + "Ich kann gerne übernehmen, melde mich vorher telefonisch. " * 4,
                    status=MessageStatus.RECEIVED, attempts=0, created_at=now, updated_at=now))  # fmt: skip
     db.commit()
-    ids = {"case": case.id, "job": job.id, "volunteer": volunteer.id, "staff": admin.id, "bill": bill.id}
+    partner = Partner(name="Stadtwerke Hannover AG", active_from=date(2016, 3, 1), employees=2_750)
+    db.add(partner)
+    db.commit()
+    ids = {"case": case.id, "job": job.id, "volunteer": volunteer.id, "staff": admin.id, "bill": bill.id,
+           "partner": partner.id, "municipality": hannover}  # fmt: skip
     return StaffWorld(email=admin.email, ids=ids | {"volunteer_phone": volunteer.phone})
 
 

@@ -59,7 +59,7 @@ def test_a_counsellor_handles_a_call_from_dashboard_to_job_and_finds_the_case_ag
     page.get_by_label("Kommune", exact=True).select_option(label="Hannover")
     page.get_by_label("Stadtteil / Ortsteil").fill("Linden-Nord")
     page.get_by_label("Person 1: Vorname oder Initialen").fill("M.")
-    page.get_by_label("Alter (Jahre)").first.fill("4")
+    page.get_by_label("Alter", exact=True).first.fill("4")
     page.get_by_label("Zeitraum 1: Beginn").fill("2026-11-27T07:30")
     page.get_by_label("Zeitraum 1: Ende").fill("2026-11-27T16:00")
     page.get_by_role("button", name="Speichern").click()

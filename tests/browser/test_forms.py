@@ -3,8 +3,11 @@
 import pytest
 from playwright.sync_api import expect
 
+from casework.cases.rules import AGE_HINT
 from tests.browser.login import log_in
 from tests.factories import make_case, make_staff
+
+AGE_MESSAGE = f"Bitte das {AGE_HINT}"
 
 pytestmark = pytest.mark.browser
 
@@ -16,17 +19,17 @@ def test_a_failed_save_focuses_the_error_summary_whose_links_jump_to_the_fields(
     page.goto(f"{live_server}/cases/{case.id}/edit")
     page.get_by_label("Telefon", exact=True).fill("0511 45")
     page.get_by_label("Person 1: Vorname oder Initialen").fill("M.")
-    page.get_by_label("Alter (Jahre)").first.fill("200")
+    page.get_by_label("Alter", exact=True).first.fill("200")
     page.get_by_role("button", name="Speichern").click()
 
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()
     expect(summary.get_by_role("heading")).to_have_text("Bitte korrigieren Sie 2 Angaben:")
-    summary.get_by_role("link", name="Bitte das Alter in Jahren angeben (0 bis 120).").click()
+    summary.get_by_role("link", name=AGE_MESSAGE).click()
     age = page.locator("#person-0-age")
     expect(age).to_be_focused()
     expect(age).to_have_attribute("aria-invalid", "true")
-    expect(age).to_have_accessible_description("Bitte das Alter in Jahren angeben (0 bis 120).")
+    expect(age).to_have_accessible_description(AGE_MESSAGE)
     summary.get_by_role("link", name="„0511 45“ ist keine gültige Telefonnummer. Beispiel: 0511 1234567.").click()
     expect(page.get_by_label("Telefon", exact=True)).to_be_focused()
 

@@ -225,7 +225,7 @@ def test_the_admin_sees_municipalities_and_adds_a_partner(client, db):
     admin = make_staff(db, role=StaffRole.ADMIN)
     token = login(client, admin)
     page = client.get("/admin/partners")
-    assert "Hannover (Landeshauptstadt)" in page.text
+    assert "Hannover</a> (Landeshauptstadt)" in page.text
     assert len(re.findall(r'<tr id="municipality-\d+"><td ', page.text.split('id="municipalities"')[1])) == 21
     response = client.post(
         "/admin/partners",

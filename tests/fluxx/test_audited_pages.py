@@ -31,6 +31,8 @@ NO_PERSONAL_DATA = {
     "/volunteers/import/template.csv": "the blank list to fill in: a header row, nobody's data",
     "/volunteers/import/template.xlsx": "the blank list to fill in: a header row, nobody's data",
     "/admin/partners": "partner companies and municipalities: organisations, not persons",
+    "/admin/partners/{partner_id}": "a partner company's form: an organisation, not a person",
+    "/admin/partners/municipalities/{municipality_id}": "a municipality's form: an organisation, not a person",
     "/admin/tariff": "the rates per hour: no person's data",
     "/statistics/chart.svg": "the chart of monthly counts (the page showing it, /statistics, is audited)",
     "/admin/audit": "the list of colleagues whose log an admin may read (names only, as the dashboard's duty list"

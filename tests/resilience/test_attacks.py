@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from casework.cases.models import Case, CaseNote
+from casework.cases.rules import AGE_HINT
 from core import auth
 from fluxx.factory import create_app
 from fluxx.wiring import send_login_code
@@ -21,6 +22,8 @@ from messaging.models import Message
 from tests.conftest import make_settings
 from tests.factories import PASSWORD, csrf_from, login, make_case, make_staff
 from tests.twilio_helpers import ACCOUNT_SID, HOTLINE, post_signed
+
+AGE_MESSAGE = f"Bitte das {AGE_HINT}"
 
 # The login as the app runs it: a code goes out through the outbox.
 authenticate = partial(auth.authenticate, send_code=send_login_code)
@@ -69,7 +72,7 @@ def test_superscript_digits_in_forms_are_form_errors(client, db):
     response = client.post(f"/cases/{case.id}/edit", data=edit)
     assert response.status_code == 422
     assert "Bitte eine Kommune aus der Liste wählen." in response.text
-    assert "Bitte das Alter in Jahren angeben (0 bis 120)." in response.text
+    assert AGE_MESSAGE in response.text
     job = {"csrf_token": token, "kind": "child_care", "starts_at": "2026-11-27T07:30", "ends_at": "2026-11-27T15:00",
            "municipality_id": "1", "carers_needed": "²"}  # fmt: skip
     response = client.post(f"/cases/{case.id}/jobs", data=job)

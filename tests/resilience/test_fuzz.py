@@ -182,6 +182,8 @@ FORM_PAGES = {
     "/cases/{case_id}/mandate": "/cases/{case_id}/mandate",
     "/admin/partners/{partner_id}/period": "/admin/partners",
     "/admin/partners/municipalities/{municipality_id}/period": "/admin/partners",
+    "/admin/partners/{partner_id}": "/admin/partners/{partner_id}",
+    "/admin/partners/municipalities/{municipality_id}": "/admin/partners/municipalities/{municipality_id}",
     "/admin/staff/{staff_id}": "/admin/staff/{staff_id}",
     "/admin/staff/{staff_id}/password": "/admin/staff/{staff_id}",
     "/konto/passwort": "/konto/passwort",
@@ -207,7 +209,7 @@ STAFF_POSTS = [
     "/bills/{bill_id}/paid", "/admin/tariff", "/cases/{case_id}/mandate", "/cases/{case_id}/mandate/revoke",
     "/admin/partners/{partner_id}/period", "/admin/partners/municipalities/{municipality_id}/period",
     "/admin/staff/{staff_id}", "/admin/staff/{staff_id}/password", "/konto/passwort", "/login/passwort-vergessen",
-    "/login/neues-passwort",
+    "/login/neues-passwort", "/admin/partners/{partner_id}", "/admin/partners/municipalities/{municipality_id}",
 ]  # fmt: skip
 
 

@@ -9,12 +9,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from casework.cases.models import CarePerson, CareWindow, Case, CaseNote
+from casework.cases.rules import AGE_HINT
 from casework.enums import Need
 from casework.jobs.forms import next_window
 from casework.jobs.models import CareJob
 from casework.reference.models import Municipality
 from core.models import Staff, StaffRole
 from tests.factories import csrf_from, login, make_case, make_job, make_staff
+
+AGE_MESSAGE = f"Bitte das {AGE_HINT}"
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=BERLIN)  # the test clock
@@ -38,7 +41,7 @@ def test_a_failed_save_shows_a_summary_that_links_every_field_and_takes_the_focu
     links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
     assert links == [
         ("caller_phone", "„0511 12“ ist keine gültige Telefonnummer. Beispiel: 0511 1234567."),
-        ("person-0-age", "Bitte das Alter in Jahren angeben (0 bis 120)."),
+        ("person-0-age", AGE_MESSAGE),
         ("window-0-end", "Das Ende liegt vor dem Beginn. Bitte prüfen Sie Datum und Uhrzeit."),
     ]
     for field, _message in links:  # every link target exists and points to its inline message
