@@ -36,10 +36,18 @@ def try_e164(raw: str | None) -> str | None:
 _MOBILE_PREFIX = ("15", "16", "17")
 
 
+HOTLINE_E164 = "+4951116832110"
+HOTLINE_WRITTEN = "0511 168-32110"
+"""The hotline's number in the one written form the service uses everywhere (header, SMS, bills, message log)."""
+
+
 def display(number: str | None) -> str:
-    """As people say it: `0151 23456789`, `0511 16832110`; numbers from abroad as `+44 1632 960123`."""
+    """As people say it: `0151 23456789`, `0511 1234567`; numbers from abroad as `+44 1632 960123`; the hotline
+    as it is printed everywhere, `0511 168-32110`."""
     if not number:
         return "unbekannt"
+    if number == HOTLINE_E164:
+        return HOTLINE_WRITTEN
     try:
         parsed = phonenumbers.parse(number, "DE")
     except phonenumbers.NumberParseException:

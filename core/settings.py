@@ -22,7 +22,9 @@ from schwifty.exceptions import SchwiftyException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-HOTLINE_NUMBER = "+4951116832110"
+from core.phone import HOTLINE_E164, HOTLINE_WRITTEN
+
+HOTLINE_NUMBER = HOTLINE_E164
 # The key signs CSRF tokens (and in simulation the simulator's webhooks): it must not be guessed.
 MIN_SECRET_KEY_LENGTH = 32
 MIN_SECRET_KEY_VARIETY = 10  # different characters
@@ -78,7 +80,7 @@ class Settings(BaseSettings):
     billing_payment_days: int = 14
     billing_note: str = (
         "Die Betreuung wird nach der Entgeltordnung der Fluxx-Notfallbetreuung berechnet. "
-        "Fragen zur Rechnung: 0511 168-32110."
+        f"Fragen zur Rechnung: {HOTLINE_WRITTEN}."
     )
 
     @field_validator("database_url")

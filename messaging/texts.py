@@ -6,7 +6,9 @@ GSM-7 alphabet, so they do not force the more expensive UCS-2 encoding; dashes a
 
 from __future__ import annotations
 
-HOTLINE = "0511 168-32110"
+from core.phone import HOTLINE_WRITTEN
+
+HOTLINE = HOTLINE_WRITTEN
 
 OPTED_OUT = "Fluxx: Sie sind abgemeldet und bekommen keine Einsatz-SMS mehr. Mit START melden Sie sich wieder an."
 OPTED_IN = "Fluxx: Willkommen zurück! Sie bekommen wieder Einsatzanfragen per SMS. Abmelden mit STOPP."

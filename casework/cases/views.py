@@ -8,6 +8,7 @@ The case page also shows the volunteers' assignments and the case's bills: a vie
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -33,10 +34,12 @@ from casework.undo import service as undo
 from core import audit, confirm, flash, once, web
 from core.db import refusable
 from core.errors import NotFound
-from core.formats import ascii_int
+from core.formats import ascii_int, count_de, hours_de
 from core.models import Staff, StaffRole
 from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
 from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
+from volunteers.outreach.models import Offer
+from volunteers.registry.models import Volunteer
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 
@@ -104,15 +107,54 @@ def _assignment_entries(db: Session, case: Case) -> list[timeline.Entry]:
     entries = []
     query = select(Assignment).where(Assignment.job_id.in_(job_ids)).options(joinedload(Assignment.volunteer))
     for a in db.scalars(query):
-        entries.append(timeline.Entry(a.assigned_at, "assignment", f"Zusage von {a.volunteer.name}"))
-        hours = db.scalars(select(HoursReport).where(HoursReport.assignment_id == a.id))
-        entries += [
-            timeline.Entry(
-                h.reported_at, "hours", f"{h.hours} Stunden gemeldet ({a.volunteer.name})", f"Status: {h.status.label}"
-            )
-            for h in hours
-        ]
+        name = a.volunteer.name
+        entries.append(timeline.Entry(a.assigned_at, "assignment", f"Zusage von {name}"))
+        # Each step when it happened, not the assignment's state now.
+        if a.withdrawn_at is not None:
+            entries.append(timeline.Entry(a.withdrawn_at, "assignment", f"Absage von {name}", "per SMS"))
+        elif a.released_at is not None:
+            entries.append(timeline.Entry(a.released_at, "assignment", f"{name} ausgetragen", a.release_reason or ""))
+        for h in db.scalars(select(HoursReport).where(HoursReport.assignment_id == a.id)):
+            entries.append(timeline.Entry(h.reported_at, "hours", f"{hours_de(h.hours)} Stunden gemeldet ({name})"))
+            if h.confirmed_at is not None:
+                entries.append(
+                    timeline.Entry(h.confirmed_at, "hours", f"{hours_de(h.hours)} Stunden bestätigt ({name})")
+                )
     return entries
+
+
+MAX_NAMED = 8
+"""A wave's entry names this many recipients, then says how many more."""
+
+
+def _wave_entries(db: Session, case: Case) -> tuple[list[timeline.Entry], set[int]]:
+    """One entry per outreach wave ("Welle 1: 5 SMS an Lisa B., Tobias K., …"), and the SMS they stand for."""
+    codes = {job.id: job.code for job in case.jobs}
+    if not codes:
+        return [], set()
+    query = (
+        select(Offer.job_id, Offer.wave, Offer.sent_at, Offer.message_id, Volunteer.name)
+        .join(Volunteer, Volunteer.id == Offer.volunteer_id)
+        .where(Offer.job_id.in_(codes))
+        .order_by(Offer.job_id, Offer.wave, Offer.sent_at, Offer.id)
+    )
+    waves: dict[tuple[int, int], list[tuple[datetime, str]]] = {}
+    grouped: set[int] = set()
+    for job_id, wave, sent_at, message_id, name in db.execute(query):
+        waves.setdefault((job_id, wave), []).append((sent_at, timeline.short_name(name)))
+        if message_id is not None:
+            grouped.add(message_id)
+    entries = []
+    for (job_id, wave), sent in waves.items():
+        names = [name for _at, name in sent]
+        listed = ", ".join(names[:MAX_NAMED]) + (
+            f" und {len(names) - MAX_NAMED} weitere" if len(names) > MAX_NAMED else ""
+        )
+        title = f"Einsatz {codes[job_id]}, Welle {wave}: {count_de(len(names), 'SMS', 'SMS')}"
+        entries.append(
+            timeline.Entry(min(at for at, _name in sent), "wave", title, f"an {listed}", extra={"job_id": job_id})
+        )
+    return entries, grouped
 
 
 def _active_assignments(db: Session, case: Case) -> dict[int, list[Assignment]]:
@@ -155,6 +197,15 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
         waiting_job=(waiting[0].id, waiting[0].code) if waiting else None,
         filled_jobs=sum(1 for job in case.jobs if job.status == JobStatus.FILLED),
     )
+    waves, grouped = _wave_entries(db, case)
+    entries = timeline.for_case(
+        db,
+        case=case,
+        extra=_assignment_entries(db, case) + waves + bill_timeline.entries_for_case(db, case_id=case.id),
+        now=web.now(request),
+        grouped_messages=grouped,
+    )
+    topic = request.query_params.get("verlauf", "alle")
     claimer_id = callback_rules.active_claimer_id(case, web.now(request))
     claimer = db.get(Staff, claimer_id) if claimer_id else None
     context = {"error": None, "note_text": "", "note_error": None, **extra}
@@ -165,12 +216,10 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
         case=case,
         tasks=tasks,
         history=service.caller_history(db, case=case),
-        entries=timeline.for_case(
-            db,
-            case=case,
-            extra=_assignment_entries(db, case) + bill_timeline.entries_for_case(db, case_id=case.id),
-            now=web.now(request),
-        ),
+        entries=timeline.by_topic(entries, topic),
+        topics=timeline.TOPICS,
+        topic=topic if topic in timeline.TOPICS else "alle",
+        topic_counts=timeline.topic_counts(entries),
         family=family.known_family(db, case=case),
         merge_targets=family.merge_targets(db, case=case),
         claimer=claimer,

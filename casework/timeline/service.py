@@ -1,9 +1,13 @@
 """Everything that happened in a case, in one list: status changes, notes, calls, jobs, SMS; and what the
-floors above case work add (the volunteers' assignments and hours, the bills)."""
+floors above case work add (the volunteers' assignments and hours, the bills, an outreach's waves as one entry
+each instead of one per SMS).
+
+Each entry says what was true when it happened (a job "angelegt" with what was asked, not the job's status now),
+and belongs to one topic the case page filters by (`TOPICS`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +18,7 @@ from sqlalchemy.orm import Session
 from casework.calls.rules import live_state
 from casework.cases.models import Case, CaseNote, CaseStatusChange
 from core.audit import staff_names
+from core.formats import window_de
 from messaging.models import Message
 from messaging.rules import MessageDirection
 
@@ -21,11 +26,48 @@ from messaging.rules import MessageDirection
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    kind: str  # status, note, call, job, sms, assignment, hours, bill
+    kind: str  # status, note, call, job, sms, wave, assignment, hours, bill
     title: str
     body: str = ""
     who: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def topic(self) -> str:
+        return TOPIC_OF.get(self.kind, "aenderungen")
+
+
+TOPICS: dict[str, str] = {
+    "alle": "Alles",
+    "notizen": "Notizen",
+    "anrufe": "Anrufe",
+    "sms": "SMS",
+    "aenderungen": "Änderungen",
+}
+"""The case history's filters (the URL's `verlauf=`), with their German names."""
+TOPIC_OF = {"note": "notizen", "call": "anrufe", "sms": "sms", "wave": "sms"}
+"""Every other kind (status, job, assignment, hours, bill) is a change."""
+
+
+def by_topic(entries: Sequence[Entry], topic: str) -> list[Entry]:
+    """The entries of one topic (all for "alle" or an unknown topic)."""
+    if topic not in TOPICS or topic == "alle":
+        return list(entries)
+    return [entry for entry in entries if entry.topic == topic]
+
+
+def topic_counts(entries: Sequence[Entry]) -> dict[str, int]:
+    counts = dict.fromkeys(TOPICS, 0)
+    counts["alle"] = len(entries)
+    for entry in entries:
+        counts[entry.topic] += 1
+    return counts
+
+
+def short_name(name: str) -> str:
+    """How a wave's recipients are listed: "Lisa Berger" → "Lisa B." (the first name and the last name's initial)."""
+    parts = name.split()
+    return parts[0] if len(parts) < 2 else f"{' '.join(parts[:-1])} {parts[-1][0]}."
 
 
 def _status_entries(db: Session, case: Case, names: dict[int, str]) -> list[Entry]:
@@ -73,17 +115,20 @@ def _call_entries(case: Case, names: dict[int, str], now: datetime | None) -> li
 def _job_entries(case: Case) -> list[Entry]:
     entries = []
     for job in case.jobs:
-        body = f"{job.kind.label}, Status: {job.status.label}"
+        # What was asked then; the job's state now is in the job list above the history.
+        body = f"{job.kind.label}, {window_de(job.starts_at, job.ends_at)}"
         entries.append(Entry(job.created_at, "job", f"Einsatz {job.code} angelegt", body, extra={"job": job}))
         if job.cancelled_at:
             entries.append(Entry(job.cancelled_at, "job", f"Einsatz {job.code} abgesagt"))
     return entries
 
 
-def _sms_entries(db: Session, case: Case, job_ids: list[int]) -> list[Entry]:
+def _sms_entries(db: Session, case: Case, job_ids: list[int], skip: Collection[int]) -> list[Entry]:
     where = or_(Message.case_id == case.id, Message.job_id.in_(job_ids)) if job_ids else Message.case_id == case.id
     entries = []
     for message in db.scalars(select(Message).where(where)):
+        if message.id in skip:
+            continue  # part of an entry of the floors above (an outreach wave)
         inbound = message.direction == MessageDirection.INBOUND
         title = "SMS empfangen" if inbound else "SMS gesendet"
         entries.append(
@@ -101,11 +146,20 @@ def _sms_entries(db: Session, case: Case, job_ids: list[int]) -> list[Entry]:
     return entries
 
 
-def for_case(db: Session, *, case: Case, extra: Sequence[Entry] = (), now: datetime | None = None) -> list[Entry]:
+def for_case(
+    db: Session,
+    *,
+    case: Case,
+    extra: Sequence[Entry] = (),
+    now: datetime | None = None,
+    grouped_messages: Collection[int] = (),
+) -> list[Entry]:
     """The case's timeline, newest first.
 
     `extra` are the entries of the floors above case work (the volunteers' commitments and hours, the
-    bills): case work cannot read them, so the case page's view adds them (see `casework.cases.views`).
+    bills, the outreach waves): case work cannot read them, so the case page's view adds them (see
+    `casework.cases.views`). `grouped_messages` are the SMS one of those entries stands for (a wave's offers):
+    they get no entry of their own.
     """
     job_ids = [job.id for job in case.jobs]
     people = {n.author_id for n in db.scalars(select(CaseNote).where(CaseNote.case_id == case.id))}
@@ -117,7 +171,7 @@ def for_case(db: Session, *, case: Case, extra: Sequence[Entry] = (), now: datet
         + _note_entries(db, case, names)
         + _call_entries(case, names, now)
         + _job_entries(case)
-        + _sms_entries(db, case, job_ids)
+        + _sms_entries(db, case, job_ids, set(grouped_messages))
         + list(extra)
     )
     return sorted(entries, key=lambda entry: entry.at, reverse=True)

@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from casework.jobs.models import CareJob
 from core import audit
 from core.phone import try_e164
 from messaging import rules as sms_status
@@ -99,6 +100,7 @@ class Show(enum.StrEnum):
 class Entry:
     message: Message
     volunteer_name: str | None
+    job_code: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -117,21 +119,55 @@ class Entry:
         return self.message.direction == MessageDirection.INBOUND and self.message.handled_at is None
 
 
-def _filtered(query: Select[Message, str], show: Show, job_id: int | None) -> Select[Message, str]:
+@dataclass(frozen=True)
+class Thread:
+    """One conversation of the message log: every SMS with one volunteer, or every SMS about one job."""
+
+    title: str
+    volunteer_phone: str | None = None
+
+
+def thread(db: Session, *, job_id: int | None, volunteer_id: int | None) -> Thread | None:
+    """The conversation the log is narrowed to, named as the page heads it (None: the whole log)."""
+    if volunteer_id is not None:
+        volunteer = db.get(Volunteer, volunteer_id)
+        return Thread(f"SMS mit {volunteer.name}", volunteer.phone) if volunteer else Thread("SMS mit unbekannt")
+    if job_id is not None:
+        code = db.scalar(select(CareJob.code).where(CareJob.id == job_id))
+        return Thread(f"SMS zu Einsatz {code}" if code else "SMS zu einem gelöschten Einsatz")
+    return None
+
+
+def _filtered(
+    query: Select[Message, str, str], show: Show, job_id: int | None, volunteer_id: int | None = None
+) -> Select[Message, str, str]:
     if show == Show.PROBLEMS:
         query = query.where(Message.status.in_(sms_status.PROBLEMS))
     elif show == Show.OPEN:
         query = query.where(Message.direction == MessageDirection.INBOUND, Message.handled_at.is_(None))
     if job_id is not None:
         query = query.where(Message.job_id == job_id)
+    if volunteer_id is not None:
+        query = query.where(Message.volunteer_id == volunteer_id)
     return query
 
 
-def entries(db: Session, *, show: Show = Show.ALL, job_id: int | None = None, limit: int = 300) -> list[Entry]:
-    """The newest messages matching the filter, each with its volunteer's name."""
-    query = select(Message, Volunteer.name).outerjoin(Volunteer, Message.volunteer_id == Volunteer.id)
-    query = _filtered(query, show, job_id).order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
-    return [Entry(message=message, volunteer_name=name) for message, name in db.execute(query)]
+def entries(
+    db: Session, *, show: Show = Show.ALL, job_id: int | None = None, volunteer_id: int | None = None, limit: int = 300
+) -> list[Entry]:
+    """The newest messages matching the filter, each with its volunteer's name and its job's code.
+
+    A thread (one job's or one volunteer's messages) reads as a conversation: oldest first."""
+    query = (
+        select(Message, Volunteer.name, CareJob.code)
+        .outerjoin(Volunteer, Message.volunteer_id == Volunteer.id)
+        .outerjoin(CareJob, Message.job_id == CareJob.id)
+    )
+    query = _filtered(query, show, job_id, volunteer_id)
+    newest = query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
+    found = [Entry(message=message, volunteer_name=name, job_code=code) for message, name, code in db.execute(newest)]
+    conversation = job_id is not None or volunteer_id is not None
+    return found[::-1] if conversation else found
 
 
 def mark_handled(db: Session, *, message_id: int, actor: audit.Actor) -> Message | None:

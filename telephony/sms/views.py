@@ -71,18 +71,31 @@ router = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
 
 
 @router.get("/messages")
-def messages_page(request: Request, db: DB, staff: CurrentStaff, show: str = "all", job: int | None = None) -> Response:
+def messages_page(
+    request: Request,
+    db: DB,
+    staff: CurrentStaff,
+    show: str = "all",
+    job: int | None = None,
+    volunteer: int | None = None,
+) -> Response:
     try:
         selected = Show(show)
     except ValueError:
         selected = Show.ALL
-    entries = service.entries(db, show=selected, job_id=job)
+    if volunteer is not None:
+        job = None  # one conversation at a time: the volunteer's, across all jobs
+    entries = service.entries(db, show=selected, job_id=job, volunteer_id=volunteer)
     # An audited view: the log shows volunteers' names and numbers and the assignment SMS with families' addresses.
     detail: dict[str, object] = {"show": selected.value, "count": len(entries)}
     if job is not None:
         detail["job_id"] = job
+    if volunteer is not None:
+        detail["volunteer_id"] = volunteer
     audit.viewed(db, actor(request, staff), action="message.list", object_type="message", detail=detail)
-    return web.render(request, "telephony/messages.html", entries=entries, show=selected.value, job=job)
+    thread = service.thread(db, job_id=job, volunteer_id=volunteer)
+    return web.render(request, "telephony/messages.html", entries=entries, show=selected.value, job=job,
+                      volunteer=volunteer, thread=thread)  # fmt: skip
 
 
 @router.post("/messages/{message_id}/handled", dependencies=[CSRF])

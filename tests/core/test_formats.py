@@ -34,7 +34,8 @@ def test_a_single_moment_with_its_weekday():
 @pytest.mark.parametrize(
     ("number", "shown"),
     [
-        ("+4951116832110", "0511 16832110"),  # Hannover landline
+        ("+4951116832110", "0511 168-32110"),  # the hotline: written as on every page, SMS and bill
+        ("+4951116832111", "0511 16832111"),  # another Hannover landline
         ("+493012345678", "030 12345678"),  # Berlin landline
         ("+4915123456789", "0151 23456789"),  # phonenumbers alone says "01512 3456789"
         ("+491601234567", "0160 1234567"),

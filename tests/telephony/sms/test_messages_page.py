@@ -72,3 +72,45 @@ def test_marking_handled_needs_the_csrf_token(db, client, settings):
     assert client.post(f"/messages/{inbound.id}/handled", data={"csrf_token": "x"}).status_code == 403
     db.refresh(inbound)
     assert inbound.handled_at is None
+
+
+def test_the_log_opens_the_thread_of_one_volunteer_and_of_one_job_oldest_first(db, client):
+    from datetime import timedelta
+
+    from messaging.models import Message
+    from messaging.rules import MessageDirection, MessageStatus
+    from tests.factories import T0, make_case, make_job
+
+    lisa = make_volunteer(db, name="Lisa Berger", phone="+4917612345001")
+    tobias = make_volunteer(db, name="Tobias Krämer", phone="+4917612345002")
+    job = make_job(db, make_case(db))
+    for minutes, person, text, inbound in [
+        (0, lisa, "Anfrage an Lisa", False), (1, tobias, "Anfrage an Tobias", False), (5, lisa, "JA", True),
+        (9, lisa, "Danke, Sie sind eingeteilt", False),
+    ]:  # fmt: skip
+        at = T0 + timedelta(minutes=minutes)
+        db.add(Message(
+            direction=MessageDirection.INBOUND if inbound else MessageDirection.OUTBOUND,
+            from_number=person.phone if inbound else "+4951116832110",
+            to_number="+4951116832110" if inbound else person.phone, body=text,
+            status=MessageStatus.RECEIVED if inbound else MessageStatus.DELIVERED, attempts=0, job_id=job.id,
+            volunteer_id=person.id, created_at=at, updated_at=at,
+        ))  # fmt: skip
+    db.commit()
+    login(client, make_staff(db, role=StaffRole.COORDINATOR))
+
+    log = client.get("/messages").text
+    assert log.index("Danke, Sie sind eingeteilt") < log.index("Anfrage an Lisa")  # the log: newest first
+    assert f'<a href="/messages?volunteer={lisa.id}" aria-label="Alle SMS mit Lisa Berger">Lisa Berger</a>' in log
+    assert f'<a href="/messages?job={job.id}" aria-label="Alle SMS zu Einsatz {job.code}">{job.code}</a>' in log
+    assert '<a href="tel:+4951116832110">0511 168-32110</a>' in log  # the hotline written as everywhere else
+    assert 'class="kern-table__cell send-error"' not in log  # no error, so the error column is not an error
+
+    thread = client.get(f"/messages?volunteer={lisa.id}").text
+    assert "SMS mit Lisa Berger" in thread and "Anfrage an Tobias" not in thread
+    assert thread.index("Anfrage an Lisa") < thread.index(">JA<") < thread.index("Danke, Sie sind eingeteilt")
+    assert f'href="/messages?show=open&amp;volunteer={lisa.id}"' in thread  # the filters stay in the thread
+    by_job = client.get(f"/messages?job={job.id}").text
+    assert f"SMS zu Einsatz {job.code}" in by_job and "Anfrage an Tobias" in by_job
+    event = db.query(AuditEvent).filter_by(action="message.list").order_by(AuditEvent.id.desc()).first()
+    assert event.detail == {"show": "all", "count": 4, "job_id": job.id}
