@@ -127,17 +127,33 @@ def anonymise_case(db: Session, *, case_id: int, now: datetime, today: date, day
     case = db.scalars(query.execution_options(populate_existing=True)).one_or_none()
     if case is None:
         return False
-    with_bills = not db.scalar(select(_bills_kept(today)).where(Case.id == case_id))
-    for statement in _owned_updates(case_id, with_bills=False):
+    _anonymise(db, case, now=now, today=today)
+    return True
+
+
+def erase_case(db: Session, *, case_id: int, now: datetime, today: date) -> bool:
+    """Anonymise one case now, whatever its age (an erasure request, Art. 17 DSGVO); bill data still within
+    its retention period stays, as in the purge. The caller deletes the case's voicemails at Twilio first
+    (`forget_voicemail`). Returns whether there was anything left to anonymise."""
+    query = select(Case).where(Case.id == case_id).with_for_update()
+    case = db.scalars(query.execution_options(populate_existing=True)).one()
+    if case.anonymised_at is not None and db.scalar(select(_bills_kept(today)).where(Case.id == case_id)):
+        return False
+    _anonymise(db, case, now=now, today=today)
+    return True
+
+
+def _anonymise(db: Session, case: Case, *, now: datetime, today: date) -> None:
+    with_bills = not db.scalar(select(_bills_kept(today)).where(Case.id == case.id))
+    for statement in _owned_updates(case.id, with_bills=False):
         db.execute(statement)
     if with_bills:
-        for statement in _owned_updates(case_id, with_bills=True):
+        for statement in _owned_updates(case.id, with_bills=True):
             db.execute(statement)
     for name in CASE_COLUMNS:
         setattr(case, name, _blank(Case.__table__.c[name]))
-    case.anonymised_at = now
+    case.anonymised_at = case.anonymised_at or now
     db.flush()
-    return True
 
 
 def anonymise_bills(db: Session, *, case_id: int, today: date) -> bool:
@@ -252,11 +268,12 @@ def delete_voicemails(
         if gone:
             with transaction(factory) as db:
                 for call_id, sid in gone:
-                    deleted += _forget_voicemail(db, call_id=call_id, sid=sid, now=now)
+                    deleted += forget_voicemail(db, call_id=call_id, sid=sid, now=now)
     return deleted, failed
 
 
-def _forget_voicemail(db: Session, *, call_id: int, sid: str, now: datetime) -> int:
+def forget_voicemail(db: Session, *, call_id: int, sid: str, now: datetime) -> int:
+    """Our reference to a voicemail deleted at Twilio, with an entry in the case's audit trail."""
     call = db.scalars(select(Call).where(Call.id == call_id, Call.recording_sid == sid).with_for_update()).one_or_none()
     if call is None:  # another worker was first
         return 0
