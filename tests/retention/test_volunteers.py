@@ -5,9 +5,11 @@ a purge stopped half-way and run again ends where one run ends."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from casework.enums import CaseStatus
@@ -16,6 +18,7 @@ from casework.reference.models import Municipality
 from core import audit
 from core.db import make_sessionmaker
 from core.models import AuditEvent
+from core.settings import install_secret
 from messaging.models import Message
 from messaging.rules import MessageDirection, MessageStatus
 from messaging.service import queue_sms
@@ -24,6 +27,7 @@ from retention.rules import Kind
 from retention.volunteers.service import phone_placeholder
 from tests.billing.helpers import family, worked
 from tests.factories import T0, make_volunteer
+from tests.fluxx import test_cli_processes as cli
 from volunteers.assignments.models import Assignment, HoursReport
 from volunteers.registry.models import (
     Volunteer,
@@ -180,3 +184,27 @@ def test_the_nightly_step_anonymises_volunteers_in_bounded_batches(db, engine):
     report, more = service.purge_some(db, now=NOW, days=DAYS, today=TODAY, batch=2)
     db.commit()
     assert report.counts[Kind.VOLUNTEERS] == 1 and not more
+
+
+@pytest.fixture
+def installation(engine, tmp_path: Path) -> cli.Installation:
+    found = cli.Installation(engine.url.render_as_string(hide_password=False), cli._workdir(tmp_path))
+    install_secret(found.workdir / "fluxx-secret")
+    return found
+
+
+def test_the_command_counts_and_anonymises_deactivated_volunteers(db, installation):
+    long_ago = datetime.now(UTC) - timedelta(days=DAYS + 1)
+    old = _deactivated(db, at=long_ago)
+    _deactivated(db, at=datetime.now(UTC) - timedelta(days=5), phone="+4917600000999")
+    dry = installation.run("retention", "purge", "--dry-run")
+    assert dry.returncode == 0, dry.output
+    assert "Seit Ablauf der Frist deaktivierte Ehrenamtliche anonymisieren: 1" in dry.stdout
+    assert "SMS-Texte mit Ehrenamtlichen zu anonymisierten Fällen leeren: 0" in dry.stdout
+    db.expire_all()
+    assert db.get_one(Volunteer, old.id).anonymised_at is None
+    run = installation.run("retention", "purge")
+    assert run.returncode == 0, run.output
+    assert "Seit Ablauf der Frist deaktivierte Ehrenamtliche anonymisieren: 1" in run.stdout
+    db.expire_all()
+    assert db.get_one(Volunteer, old.id).name == "" and db.get_one(Volunteer, old.id).phone != VOLUNTEER_PHONE
