@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pypdf
 from sqlalchemy import select
 
 from casework.cases.models import Case
+from core.audit import Actor
+from core.db import make_sessionmaker
 from core.models import AuditEvent, StaffRole
-from tests.factories import csrf_from, login, make_staff
+from messaging.gateway import SimulatedRecordings
+from retention.erasure import service as erasure
+from retention.subject import rules
+from tests.factories import T0, csrf_from, login, make_staff
 from tests.retention.test_subject import PHONE, person_with_everything
+from volunteers.assignments.models import Assignment
 
 
 def _admin(client, db) -> str:
@@ -93,3 +100,18 @@ def test_the_erasure_needs_a_reason_asks_first_then_erases_and_audits_without_pe
     (event,) = _events(db, "subject.erase")
     assert event.detail["reason"] == "request" and event.detail["cases"] == 1
     assert "Yılmaz" not in json.dumps(event.detail, ensure_ascii=False) and PHONE not in json.dumps(event.detail)
+
+
+def test_the_staff_pages_still_show_an_anonymised_volunteer_and_their_job(client, db, engine):
+    _case, volunteer, report = person_with_everything(db, engine)
+    db.get_one(Assignment, report.assignment_id).status = "completed"
+    db.commit()
+    actor = Actor(staff_id=None, ip=None, now=T0 + timedelta(days=40))
+    erasure.erase(make_sessionmaker(engine), SimulatedRecordings(), query=rules.parse("Petra Schulz"),
+                  reason="request", actor=actor, today=T0.date())  # fmt: skip
+    _admin(client, db)
+    for address in (f"/volunteers/{volunteer.id}", "/volunteers?status=inactive", "/volunteers",
+                    f"/jobs/{db.get_one(Assignment, report.assignment_id).job_id}/hours"):  # fmt: skip
+        page = client.get(address)
+        assert page.status_code == 200, (address, page.text[:300])
+        assert "Petra Schulz" not in page.text and "+4917699887766" not in page.text
