@@ -19,11 +19,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE (SQLite 3.35+ drops a column in place), not batch mode: batch mode copies the volunteer table
+# and drops the old one, which deletes the volunteers' skills, areas and certificates (ON DELETE CASCADE); see 0005.
 def upgrade() -> None:
-    with op.batch_alter_table('volunteer', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('anonymised_at', core.db.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('volunteer', sa.Column('anonymised_at', core.db.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('volunteer', schema=None) as batch_op:
-        batch_op.drop_column('anonymised_at')
+    op.drop_column('volunteer', 'anonymised_at')
