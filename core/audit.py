@@ -101,6 +101,12 @@ ACTION_LABELS = {
     "staff.reset_done": "Neues Passwort über den Link aus der SMS festgelegt",
     "audit.case_view": "Protokoll eines Falls angesehen",
     "audit.staff_view": "Protokoll einer mitarbeitenden Person angesehen",
+    "subject.view": "Auskunft (Art. 15 DSGVO): gespeicherte Daten einer Person angesehen",
+    "subject.export_pdf": "Auskunft (Art. 15 DSGVO) als PDF heruntergeladen",
+    "subject.export_json": "Auskunft (Art. 15 DSGVO) als JSON heruntergeladen",
+    "subject.erase": "Daten einer Person auf Antrag gelöscht (Art. 17 DSGVO)",
+    "case.erase": "Personenbezogene Daten des Falls auf Antrag gelöscht (Art. 17 DSGVO)",
+    "volunteer.erase": "Ehrenamtliche Person auf Antrag anonymisiert (Art. 17 DSGVO)",
 }
 
 

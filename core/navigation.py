@@ -50,6 +50,7 @@ NAVIGATION = (
         NavLink("/admin/staff", "Mitarbeitende", StaffRole.ADMIN),
         NavLink("/admin/partners", "Partner und Kommunen", StaffRole.ADMIN),
         NavLink("/admin/audit", "Protokoll", StaffRole.ADMIN),
+        NavLink("/admin/auskunft", "Auskunft und Löschung", StaffRole.ADMIN),
     ), folded=True),
 )  # fmt: skip
 

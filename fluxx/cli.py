@@ -405,9 +405,10 @@ def retention_purge(
     """Personenbezogene Daten entfernen, deren Aufbewahrungsfrist abgelaufen ist.
 
     Sprachnachrichten nach FLUXX_VOICEMAIL_DAYS Tagen (auch bei Twilio), geschlossene Fälle nach
-    FLUXX_RETENTION_DAYS Tagen (Namen, Nummern, Adressen, Notizen, SMS-Texte,
-    Protokolldetails; was die Statistik zählt, bleibt), Rechnungsdaten acht Jahre nach Ende des Jahres der
-    Rechnung (§ 147 AO, § 257 HGB), fehlgeschlagene Anmeldungen und Sitzungen nach 90 Tagen. In kurzen
+    FLUXX_RETENTION_DAYS Tagen (Namen, Nummern, Adressen, Notizen, SMS-Texte, Protokolldetails; was die
+    Statistik zählt, bleibt), mit ihnen die SMS-Texte mit Ehrenamtlichen zu ihren Einsätzen, Ehrenamtliche nach
+    FLUXX_RETENTION_DAYS Tagen Deaktivierung (Stunden bleiben), Rechnungsdaten acht Jahre nach Ende des Jahres
+    der Rechnung (§ 147 AO, § 257 HGB), fehlgeschlagene Anmeldungen und Sitzungen nach 90 Tagen. In kurzen
     Schritten, die Hotline bleibt erreichbar; ein abgebrochener Lauf wird beim nächsten Mal fortgesetzt.
     """
     from core.clock import system_clock

@@ -222,6 +222,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     from casework.undo import views as undo
     from core import views as shell
     from reporting.statistics import views as statistics
+    from retention.subject import views as subject_requests
     from telephony.simulator import views as simulator
     from telephony.sms import views as sms
     from telephony.voice import views as voice
@@ -234,6 +235,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
         calls.router, jobs.router, jobs.coordinators, outreach.router, outreach.coordinators, audit.router,
         voice.webhooks, voice.router, sms.webhooks, sms.router, volunteer_imports.router, volunteers.router,
         undo.router, hours.router, bills.router, tariff.router, mandates.router, statistics.router,
+        subject_requests.router,
     ):  # fmt: skip
         app.include_router(router)
     if settings.simulation:  # with Twilio credentials the simulator does not exist at all (404)

@@ -11,6 +11,9 @@
   calendar year in which the bill was issued (§ 147 Abs. 4 AO, § 257 Abs. 5 HGB).
 - Voicemails: `voicemail_days` (FLUXX_VOICEMAIL_DAYS, default 30) after they were left, deleted at Twilio
   (where the recording is stored) and then here; the deletion is in the case's audit trail.
+- SMS exchanged with volunteers about a job (offers, replies): their texts go with the job's case.
+- Volunteers deactivated longer than `days`: name, number, notes, languages, times, absences and certificates
+  go; the row, skills, areas, assignments and hours stay for the statistics (`retention.volunteers.service`).
 - Login failures and staff sessions: 90 days.
 """
 
@@ -27,7 +30,9 @@ BATCH = 20  # cases per transaction: a purge never holds the one SQLite writer f
 class Kind(enum.StrEnum):
     VOICEMAILS = "voicemails"
     CASES = "cases"
+    REPLIES = "volunteer_replies"
     BILLS = "bills"
+    VOLUNTEERS = "volunteers"
     LOGIN_FAILURES = "login_failures"
     SESSIONS = "sessions"
 
@@ -39,7 +44,9 @@ class Kind(enum.StrEnum):
 _LABELS = {
     Kind.VOICEMAILS: "Sprachnachrichten löschen (auch bei Twilio)",
     Kind.CASES: "Geschlossene Fälle anonymisieren",
+    Kind.REPLIES: "SMS-Texte mit Ehrenamtlichen zu anonymisierten Fällen leeren",
     Kind.BILLS: "Rechnungsdaten nach Ablauf der Aufbewahrungsfrist anonymisieren",
+    Kind.VOLUNTEERS: "Seit Ablauf der Frist deaktivierte Ehrenamtliche anonymisieren",
     Kind.LOGIN_FAILURES: "Fehlgeschlagene Anmeldungen löschen",
     Kind.SESSIONS: "Beendete Sitzungen löschen",
 }

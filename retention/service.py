@@ -4,7 +4,8 @@ Cases are anonymised a short batch per transaction, each under its row lock and 
 the same transaction as its data: a purge killed half-way leaves every case either untouched or done, and the next run
 carries on with the rest. The columns come from the one list of what a case owns (`core.case_owned`: each
 floor declares its personal columns there), so a new table with personal data is purged once it is declared.
-Login failures and sessions are deleted in batches of their own.
+The SMS exchanged with volunteers about a job, deactivated volunteers (`retention.volunteers.service`), login failures
+and sessions follow in batches of their own (`steps`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy import JSON, ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.models import Bill, SepaMandate
@@ -25,8 +26,11 @@ from core import audit, case_owned
 from core.db import transaction
 from core.models import LoginFailure, StaffSession
 from messaging.gateway import RecordingGone, Recordings
+from messaging.models import Message
 from retention import rules
 from retention.rules import Kind
+from retention.volunteers import service as volunteer_purge
+from volunteers.registry.models import Volunteer
 
 # What a case row itself holds about people (the tables it owns declare theirs in core.case_owned).
 CASE_COLUMNS = (
@@ -91,6 +95,11 @@ def due(db: Session, *, now: datetime, days: int, today: date, voicemail_days: i
     cases = select(func.count()).where(*_due_cases(now, days, recordings_deleted=False))
     report.counts[Kind.CASES] = db.scalar(cases) or 0
     report.counts[Kind.BILLS] = db.scalar(select(func.count()).select_from(Case).where(*_bills_due(today))) or 0
+    anonymised = or_(Case.anonymised_at.is_not(None), and_(*_due_cases(now, days, recordings_deleted=False)))
+    replies = volunteer_purge.replies_due((anonymised,))
+    report.counts[Kind.REPLIES] = db.scalar(select(func.count()).where(*replies)) or 0
+    volunteers_due = volunteer_purge.volunteers_due(now, days)
+    report.counts[Kind.VOLUNTEERS] = db.scalar(select(func.count()).where(*volunteers_due)) or 0
     cutoff = rules.login_cutoff(now)
     report.counts[Kind.LOGIN_FAILURES] = db.scalar(select(func.count()).where(LoginFailure.at < cutoff)) or 0
     report.counts[Kind.SESSIONS] = db.scalar(select(func.count()).where(_old_session(cutoff))) or 0
@@ -118,17 +127,33 @@ def anonymise_case(db: Session, *, case_id: int, now: datetime, today: date, day
     case = db.scalars(query.execution_options(populate_existing=True)).one_or_none()
     if case is None:
         return False
-    with_bills = not db.scalar(select(_bills_kept(today)).where(Case.id == case_id))
-    for statement in _owned_updates(case_id, with_bills=False):
+    _anonymise(db, case, now=now, today=today)
+    return True
+
+
+def erase_case(db: Session, *, case_id: int, now: datetime, today: date) -> bool:
+    """Anonymise one case now, whatever its age (an erasure request, Art. 17 DSGVO); bill data still within
+    its retention period stays, as in the purge. The caller deletes the case's voicemails at Twilio first
+    (`forget_voicemail`). Returns whether there was anything left to anonymise."""
+    query = select(Case).where(Case.id == case_id).with_for_update()
+    case = db.scalars(query.execution_options(populate_existing=True)).one()
+    if case.anonymised_at is not None and db.scalar(select(_bills_kept(today)).where(Case.id == case_id)):
+        return False
+    _anonymise(db, case, now=now, today=today)
+    return True
+
+
+def _anonymise(db: Session, case: Case, *, now: datetime, today: date) -> None:
+    with_bills = not db.scalar(select(_bills_kept(today)).where(Case.id == case.id))
+    for statement in _owned_updates(case.id, with_bills=False):
         db.execute(statement)
     if with_bills:
-        for statement in _owned_updates(case_id, with_bills=True):
+        for statement in _owned_updates(case.id, with_bills=True):
             db.execute(statement)
     for name in CASE_COLUMNS:
         setattr(case, name, _blank(Case.__table__.c[name]))
-    case.anonymised_at = now
+    case.anonymised_at = case.anonymised_at or now
     db.flush()
-    return True
 
 
 def anonymise_bills(db: Session, *, case_id: int, today: date) -> bool:
@@ -141,31 +166,78 @@ def anonymise_bills(db: Session, *, case_id: int, today: date) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Step:
+    """One kind of the purge: which rows are due (ids after `after`, at most `limit`, in id order) and how a
+    batch of them is purged inside the caller's transaction (returns how many were; a row another run did
+    meanwhile is skipped). `scale`: rows per batch, as a multiple of the batch of cases."""
+
+    kind: Kind
+    ids: Callable[[Session, int, int], list[int]]
+    apply: Callable[[Session, list[int]], int]
+    scale: int = 1
+
+
+def _due_ids(column: Any, condition: tuple[Any, ...]) -> Callable[[Session, int, int], list[int]]:
+    def ids(db: Session, after: int, limit: int) -> list[int]:
+        return list(db.scalars(select(column).where(*condition, column > after).order_by(column).limit(limit)))
+
+    return ids
+
+
+def _deleting(model: Any, condition: Any) -> Callable[[Session, list[int]], int]:
+    def apply(db: Session, ids: list[int]) -> int:
+        db.execute(delete(model).where(model.id.in_(ids), condition).execution_options(synchronize_session=False))
+        return len(ids)
+
+    return apply
+
+
+def steps(*, now: datetime, days: int, today: date) -> tuple[Step, ...]:
+    """The kinds after the voicemails, in the order they run: cases first, then the volunteers' SMS about their
+    jobs (which wait for their case), bill data, volunteers, and the login data."""
+    cases, bills, anonymised = _due_cases(now, days), _bills_due(today), (Case.anonymised_at.is_not(None),)
+    volunteers_due = volunteer_purge.volunteers_due(now, days)
+    cutoff = rules.login_cutoff(now)
+
+    def case(db: Session, ids: list[int]) -> int:
+        return sum(anonymise_case(db, case_id=case_id, now=now, today=today, days=days) for case_id in ids)
+
+    def bill(db: Session, ids: list[int]) -> int:
+        return sum(anonymise_bills(db, case_id=case_id, today=today) for case_id in ids)
+
+    def volunteer(db: Session, ids: list[int]) -> int:
+        return sum(
+            volunteer_purge.anonymise_volunteer(db, volunteer_id=ident, now=now, condition=volunteers_due)
+            for ident in ids
+        )
+
+    def replies(db: Session, ids: list[int]) -> int:
+        return volunteer_purge.blank_replies(db, ids, anonymised)
+
+    return (
+        Step(Kind.CASES, _due_ids(Case.id, cases), case),
+        Step(Kind.REPLIES, _due_ids(Message.id, volunteer_purge.replies_due(anonymised)), replies, scale=10),
+        Step(Kind.BILLS, _due_ids(Case.id, bills), bill),
+        Step(Kind.VOLUNTEERS, _due_ids(Volunteer.id, volunteers_due), volunteer),
+        Step(Kind.LOGIN_FAILURES, _due_ids(LoginFailure.id, (LoginFailure.at < cutoff,)),
+             _deleting(LoginFailure, LoginFailure.at < cutoff), scale=10),
+        Step(Kind.SESSIONS, _due_ids(StaffSession.id, (_old_session(cutoff),)),
+             _deleting(StaffSession, _old_session(cutoff)), scale=10),
+    )  # fmt: skip
+
+
 def purge_some(db: Session, *, now: datetime, days: int, today: date, batch: int = rules.BATCH) -> tuple[Report, bool]:
     """One bounded step of the purge inside the caller's transaction (the worker's nightly task): at most
-    `batch` cases of each kind and ten times as many login failures and sessions. Returns what was done and
-    whether more is due."""
+    `batch` cases (volunteers, ...) of each kind and ten times as many SMS, login failures and sessions. Returns
+    what was done and whether more is due."""
     report = Report()
     more = False
-    for kind, condition in ((Kind.CASES, _due_cases(now, days)), (Kind.BILLS, _bills_due(today))):
-        ids = list(db.scalars(select(Case.id).where(*condition).order_by(Case.id).limit(batch)))
-        for case_id in ids:
-            if kind == Kind.CASES:
-                done = anonymise_case(db, case_id=case_id, now=now, today=today, days=days)
-            else:
-                done = anonymise_bills(db, case_id=case_id, today=today)
-            report.counts[kind] += done
-        more = more or len(ids) == batch
-    cutoff = rules.login_cutoff(now)
-    for kind, model, old in (
-        (Kind.LOGIN_FAILURES, LoginFailure, LoginFailure.at < cutoff),
-        (Kind.SESSIONS, StaffSession, _old_session(cutoff)),
-    ):
-        ids = list(db.scalars(select(model.id).where(old).order_by(model.id).limit(batch * 10)))
+    for step in steps(now=now, days=days, today=today):
+        ids = step.ids(db, 0, batch * step.scale)
         if ids:
-            db.execute(delete(model).where(model.id.in_(ids)))
-        report.counts[kind] += len(ids)
-        more = more or len(ids) == batch * 10
+            report.counts[step.kind] += step.apply(db, ids)
+        more = more or len(ids) == batch * step.scale
     return report, more
 
 
@@ -196,11 +268,12 @@ def delete_voicemails(
         if gone:
             with transaction(factory) as db:
                 for call_id, sid in gone:
-                    deleted += _forget_voicemail(db, call_id=call_id, sid=sid, now=now)
+                    deleted += forget_voicemail(db, call_id=call_id, sid=sid, now=now)
     return deleted, failed
 
 
-def _forget_voicemail(db: Session, *, call_id: int, sid: str, now: datetime) -> int:
+def forget_voicemail(db: Session, *, call_id: int, sid: str, now: datetime) -> int:
+    """Our reference to a voicemail deleted at Twilio, with an entry in the case's audit trail."""
     call = db.scalars(select(Call).where(Call.id == call_id, Call.recording_sid == sid).with_for_update()).one_or_none()
     if call is None:  # another worker was first
         return 0
@@ -212,58 +285,31 @@ def _forget_voicemail(db: Session, *, call_id: int, sid: str, now: datetime) -> 
     return 1
 
 
-def _ids(factory: sessionmaker[Session], condition: Any, after: int, limit: int) -> list[int]:
-    with factory() as db:
-        query = select(Case.id).where(*condition, Case.id > after).order_by(Case.id).limit(limit)
-        return list(db.scalars(query))
-
-
 def purge(
     factory: sessionmaker[Session], *, now: datetime, days: int, today: date, progress: Progress | None = None,
     batch: int = rules.BATCH, limit: int | None = None, recordings: Recordings | None = None, voicemail_days: int = 30,
 ) -> Report:  # fmt: skip
-    """Purge everything due, `batch` cases per short transaction (at most `limit` cases of each kind).
-    Voicemails first, when `recordings` (where they are deleted) is given. Safe to run again at any time, also
-    after being killed: it carries on."""
+    """Purge everything due, `batch` cases per short transaction (at most `limit` of each kind). Voicemails
+    first, when `recordings` (where they are deleted) is given. Safe to run again at any time, also after being
+    killed: it carries on."""
     report = Report()
     if recordings is not None:
         report.counts[Kind.VOICEMAILS], _kept = delete_voicemails(factory, recordings, now=now, days=voicemail_days,
                                                                   batch=batch, limit=limit)  # fmt: skip
         if progress is not None:
             progress(Kind.VOICEMAILS, report.counts[Kind.VOICEMAILS])
-
-    def case(db: Session, case_id: int) -> bool:
-        return anonymise_case(db, case_id=case_id, now=now, today=today, days=days)
-
-    def bills(db: Session, case_id: int) -> bool:
-        return anonymise_bills(db, case_id=case_id, today=today)
-
-    for kind, condition, one in ((Kind.CASES, _due_cases(now, days), case), (Kind.BILLS, _bills_due(today), bills)):
+    for step in steps(now=now, days=days, today=today):
         after = 0
-        while limit is None or report.counts[kind] < limit:
-            size = batch if limit is None else min(batch, limit - report.counts[kind])
-            ids = _ids(factory, condition, after, size)
+        while limit is None or report.counts[step.kind] < limit:
+            size = batch * step.scale if limit is None else min(batch * step.scale, limit - report.counts[step.kind])
+            with factory() as db:  # read outside the writing transaction
+                ids = step.ids(db, after, size)
             if not ids:
                 break
             with transaction(factory) as db:
-                done = sum(1 for case_id in ids if one(db, case_id))
-            report.counts[kind] += done
+                done = step.apply(db, ids)
+            report.counts[step.kind] += done
             after = ids[-1]
             if progress is not None:
-                progress(kind, done)
-    cutoff = rules.login_cutoff(now)
-    for kind, model, condition in (
-        (Kind.LOGIN_FAILURES, LoginFailure, LoginFailure.at < cutoff),
-        (Kind.SESSIONS, StaffSession, _old_session(cutoff)),
-    ):
-        while True:
-            with transaction(factory) as db:
-                ids = list(db.scalars(select(model.id).where(condition).order_by(model.id).limit(batch * 10)))
-                if ids:
-                    db.execute(delete(model).where(model.id.in_(ids)))
-            report.counts[kind] += len(ids)
-            if progress is not None and ids:
-                progress(kind, len(ids))
-            if len(ids) < batch * 10:
-                break
+                progress(step.kind, done)
     return report

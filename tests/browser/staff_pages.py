@@ -113,6 +113,7 @@ class StaffWorld:
             "/admin/audit": "/admin/audit",
             "/admin/audit/cases/{case_id}": f"/admin/audit/cases/{ids['case']}",
             "/admin/audit/staff/{staff_id}": f"/admin/audit/staff/{ids['staff']}",
+            "/admin/auskunft": "/admin/auskunft",
         }
 
 

@@ -89,7 +89,7 @@ def test_the_admins_folded_group_opens_and_closes_by_keyboard(browser, live_serv
     page.keyboard.press("Enter")
     expect(toggle).to_have_attribute("aria-expanded", "true")
     for label in ("Stunden bestätigen", "Rechnungen", "Statistik", "Tarif", "Mitarbeitende", "Partner und Kommunen",
-                  "Protokoll"):  # fmt: skip
+                  "Protokoll", "Auskunft und Löschung"):  # fmt: skip
         expect(navigation.get_by_role("link", name=label)).to_be_visible()
     assert header_height(page) <= ONE_LINE  # the links open over the page, the header keeps its line
     page.keyboard.press("Tab")
@@ -102,16 +102,16 @@ def test_the_admins_folded_group_opens_and_closes_by_keyboard(browser, live_serv
     # Tab past the last link folds the group again; Space opens it like Enter.
     page.keyboard.press(" ")
     expect(toggle).to_have_attribute("aria-expanded", "true")
-    for _ in range(8):  # the group's seven links, then past the last one
+    for _ in range(9):  # the group's eight links, then past the last one
         page.keyboard.press("Tab")
     expect(page.get_by_role("search", name="Fall finden").get_by_role("searchbox")).to_be_focused()
     expect(toggle).to_have_attribute("aria-expanded", "false")
 
-    # Back to the button, open, and follow the last link with Enter: the page it leads to is marked as current.
+    # Back to the button, open, and follow the seventh link with Enter: the page it leads to is marked as current.
     page.keyboard.press("Shift+Tab")
     expect(toggle).to_be_focused()
     page.keyboard.press("Enter")
-    for _ in range(7):  # the group's seven links
+    for _ in range(7):  # to "Protokoll", the seventh of the group's links
         page.keyboard.press("Tab")
     expect(navigation.get_by_role("link", name="Protokoll")).to_be_focused()
     page.keyboard.press("Enter")

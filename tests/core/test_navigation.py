@@ -33,6 +33,7 @@ def test_an_admin_also_sees_the_administration_folded_into_a_group():
             "Mitarbeitende",
             "Partner und Kommunen",
             "Protokoll",
+            "Auskunft und Löschung",
         ],
     }
     assert [group.folded for group, _ in visible_groups(StaffRole.ADMIN, simulation=True)] == [False, True]

@@ -37,6 +37,8 @@ NO_PERSONAL_DATA = {
     "/statistics/chart.svg": "the chart of monthly counts (the page showing it, /statistics, is audited)",
     "/admin/audit": "the list of colleagues whose log an admin may read (names only, as the dashboard's duty list"
     " shows them); reading a log is audited (/admin/audit/cases/…, /admin/audit/staff/…)",
+    "/admin/auskunft": "the empty search form of access and erasure requests; what a search finds is shown after"
+    " the POST, and that is audited (tests/retention/test_subject_pages.py)",
 }
 
 # GET routes that are no pages (NOT_PAGES) but show personal data: the polled live parts, audio, the CSV export.

@@ -188,6 +188,7 @@ FORM_PAGES = {
     "/admin/staff/{staff_id}/password": "/admin/staff/{staff_id}",
     "/konto/passwort": "/konto/passwort",
     "/login/passwort-vergessen": "/login/passwort-vergessen",
+    "/admin/auskunft": "/admin/auskunft",
 }
 STAFF_POSTS = [
     "/login", "/logout", "/duty", "/admin/staff", "/admin/staff/{staff_id}/active", "/admin/partners", "/cases/new",
@@ -210,6 +211,7 @@ STAFF_POSTS = [
     "/admin/partners/{partner_id}/period", "/admin/partners/municipalities/{municipality_id}/period",
     "/admin/staff/{staff_id}", "/admin/staff/{staff_id}/password", "/konto/passwort", "/login/passwort-vergessen",
     "/login/neues-passwort", "/admin/partners/{partner_id}", "/admin/partners/municipalities/{municipality_id}",
+    "/admin/auskunft", "/admin/auskunft/export.pdf", "/admin/auskunft/export.json", "/admin/auskunft/loeschen",
 ]  # fmt: skip
 
 

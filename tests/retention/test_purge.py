@@ -135,7 +135,15 @@ def test_the_dry_run_counts_per_kind_and_changes_nothing(db, engine):
     db.commit()
     before = [_personal(db, case.id) for case in cases]
     due = service.due(db, now=NOW, days=DAYS, today=TODAY, voicemail_days=30)
-    assert due.counts == {Kind.VOICEMAILS: 3, Kind.CASES: 3, Kind.BILLS: 0, Kind.LOGIN_FAILURES: 1, Kind.SESSIONS: 1}
+    assert due.counts == {
+        Kind.VOICEMAILS: 3,
+        Kind.CASES: 3,
+        Kind.REPLIES: 0,
+        Kind.BILLS: 0,
+        Kind.VOLUNTEERS: 0,
+        Kind.LOGIN_FAILURES: 1,
+        Kind.SESSIONS: 1,
+    }
     assert due.lines()[:2] == ["Sprachnachrichten löschen (auch bei Twilio): 3", "Geschlossene Fälle anonymisieren: 3"]
     assert [_personal(db, case.id) for case in cases] == before
 

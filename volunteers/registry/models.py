@@ -53,6 +53,9 @@ class Volunteer(Base):
     max_jobs_per_week: Mapped[int | None]
     """None: no weekly maximum."""
     notes: Mapped[str | None] = mapped_column(Text)
+    # Set when the retention purge or an erasure request removed the personal data (`retention`); the row stays
+    # for the statistics (distinct carers, hours of past assignments).
+    anonymised_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -1,7 +1,7 @@
 """care person age in months: babies' ages as staff give them ("4 Monate")
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-04 20:28:39.142577
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0021'
-down_revision: str | None = '0017'
+down_revision: str | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
