@@ -485,8 +485,10 @@ def stats(
     with _sessionmaker(settings)() as db:
         totals = service.totals(db, scope)
         breakdowns = {kind: service.breakdown(db, scope, kind) for kind in kinds.get(by, [])} if by else {}
+        # The network on the period's last day (today for a period still running), as in the annual report.
+        cover = service.coverage(db, min(last, scope.now.astimezone(settings.zone).date()))
     if output is StatsFormat.JSON:
-        typer.echo(json.dumps(service.as_json(scope, totals, breakdowns), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(service.as_json(scope, totals, breakdowns, cover), ensure_ascii=False, indent=2))
         return
     tables = service.cli_tables(totals, breakdowns)
     if output is StatsFormat.CSV:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import chain
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.tariff import service as tariffs
@@ -28,7 +28,6 @@ from fluxx.history.plan import Carer, Network, Targets
 from volunteers.registry import service as registry
 from volunteers.registry.availability import parse_availability
 from volunteers.registry.drafts import Certificate, VolunteerDraft
-from volunteers.registry.models import Volunteer
 from volunteers.vocabulary import CertificateKind, Skill
 
 STORIES_PER_BATCH = 40  # a few hundred rows: some ten milliseconds of the writer's lock
@@ -142,6 +141,5 @@ def write_history(
 
     written = in_batches(factory, numbered, STORIES_PER_BATCH, work, progress)
     with transaction(factory) as db:
-        for index, at in rows.last_assigned(numbered).items():
-            db.execute(update(Volunteer).where(Volunteer.id == carer_ids[index]).values(last_assigned_at=at))
+        rows.remember_assignments(db, numbered, carer_ids)
     return Written(len(numbered), sum(written), len(carers))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from billing.bills import rules as bills
@@ -40,6 +40,7 @@ from core.models import AuditEvent
 from core.settings import HOTLINE_NUMBER
 from fluxx.history.plan import BERLIN, Kind, Story
 from volunteers.assignments.models import Assignment, AssignmentSource, AssignmentStatus, HoursReport
+from volunteers.registry.models import Volunteer
 
 S = CaseStatus
 CONFIRM_AFTER = timedelta(hours=18)  # staff confirm a job's hours the next working day
@@ -139,7 +140,7 @@ def write(db: Session, items: Sequence[Numbered], ctx: Context) -> int:
                      "special_requirements": None} for label, age in story.persons]  # fmt: skip
         changes.append(_change(case_id, None, S.NEW, None, story.opened_at))
         if story.kind is Kind.NO_CASE:
-            at = _closed_at(story)
+            at = closed_at(story)
             audit.add(at, staff, "call.no_case", "call", call_id, case_id, reason=str(story.no_case_reason))
             changes.append(_change(case_id, S.NEW, S.CLOSED_NO_NEED, staff, at))
             audit.add(at, staff, "case.status", "case", case_id, case_id, **{"from": "new", "to": "closed_no_need"})
@@ -149,7 +150,7 @@ def write(db: Session, items: Sequence[Numbered], ctx: Context) -> int:
                   **{"from": "new", "to": "in_counselling"})  # fmt: skip
         audit.add(story.documented_at, staff, "case.update", "case", case_id, case_id, fields=_changed_fields(story))
         if story.kind is Kind.COUNSELLING:
-            at, closing = _closed_at(story), closing_status(story)
+            at, closing = closed_at(story), closing_status(story)
             changes.append(_change(case_id, S.IN_COUNSELLING, closing, staff, at))
             audit.add(
                 at, staff, "case.status", "case", case_id, case_id, **{"from": "in_counselling", "to": closing.value}
@@ -171,7 +172,7 @@ def _jobs(
     jobs = [(item, cid, n, job) for item, cid in working for n, job in enumerate(item.story.jobs)]
     job_ids = _returning(db, CareJob, [_job(item, cid, n, job, ctx) for item, cid, n, job in jobs])
     assignments = [{"job_id": jid, "volunteer_id": ctx.carers[job.carer], "status": AssignmentStatus.ACTIVE,
-                    "source": AssignmentSource.STAFF, "assigned_at": _assigned_at(item.story, n),
+                    "source": AssignmentSource.STAFF, "assigned_at": assigned_at(item.story, n),
                     "assigned_by_id": ctx.counsellors[item.story.counsellor], "released_at": None,
                     "released_by_id": None, "release_reason": None, "withdrawn_at": None, "completed_at": None}
                    for (item, _cid, n, job), jid in zip(jobs, job_ids, strict=True)]  # fmt: skip
@@ -181,7 +182,7 @@ def _jobs(
              if job.hours is not None]  # fmt: skip
     report_ids = _returning(db, HoursReport, [_report(item, job, aid, ctx) for item, _c, _n, job, _j, aid in hours])
     by_case: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for (_item, cid, n, _job), jid, aid in zip(jobs, job_ids, assignment_ids, strict=True):
+    for (_i, cid, n, _j), jid, aid in zip(jobs, job_ids, assignment_ids, strict=True):
         by_case[cid].append((n, jid, aid))
     for item, cid in working:
         _job_audit(item.story, cid, by_case[cid], ctx, audit, changes)
@@ -199,20 +200,20 @@ def _job_audit(story: Story, case_id: int, jobs: list[tuple[int, int, int]], ctx
                changes: list[Any]) -> None:  # fmt: skip
     staff = ctx.counsellors[story.counsellor]
     for n, job_id, _aid in jobs:
-        audit.add(_created_at(story, n), staff, "job.create", "care_job", job_id, case_id)
+        audit.add(created_at(story, n), staff, "job.create", "care_job", job_id, case_id)
         if n == 0:
-            changes.append(_change(case_id, S.IN_COUNSELLING, S.CARE_NEEDED, staff, _created_at(story, 0)))
-            audit.add(_created_at(story, 0), staff, "case.status", "case", case_id, case_id,
+            changes.append(_change(case_id, S.IN_COUNSELLING, S.CARE_NEEDED, staff, created_at(story, 0)))
+            audit.add(created_at(story, 0), staff, "case.status", "case", case_id, case_id,
                       **{"from": "in_counselling", "to": "care_needed"})  # fmt: skip
     for n, job_id, assignment_id in jobs:
-        at, job = _assigned_at(story, n), story.jobs[n]
+        at, job = assigned_at(story, n), story.jobs[n]
         audit.add(at, staff, "assignment.create", "assignment", assignment_id, case_id, job_id=job_id,
                   volunteer_id=ctx.carers[job.carer], source="staff")  # fmt: skip
-    last = _assigned_at(story, len(jobs) - 1)
+    last = assigned_at(story, len(jobs) - 1)
     changes.append(_change(case_id, S.CARE_NEEDED, S.CARE_ARRANGED, staff, last))
     moved = {"from": "care_needed", "to": "care_arranged", "job_id": jobs[-1][1], "event": "assignment"}
     audit.add(last, staff, "case.status", "case", case_id, case_id, **moved)
-    at = _closed_at(story)
+    at = closed_at(story)
     changes.append(_change(case_id, S.CARE_ARRANGED, S.COMPLETED, staff, at))
     audit.add(at, staff, "case.status", "case", case_id, case_id, **{"from": "care_arranged", "to": "completed"})
 
@@ -273,15 +274,15 @@ def _line(story: Story, job: Any, job_id: int, report_id: int, ctx: Context) -> 
 # --- One story's moments and rows -------------------------------------------------------------------------------
 
 
-def _created_at(story: Story, n: int) -> datetime:
+def created_at(story: Story, n: int) -> datetime:
     return story.documented_at + timedelta(minutes=1, seconds=20 * n)
 
 
-def _assigned_at(story: Story, n: int) -> datetime:
+def assigned_at(story: Story, n: int) -> datetime:
     return story.documented_at + timedelta(minutes=30 + 5 * n)
 
 
-def _closed_at(story: Story) -> datetime:
+def closed_at(story: Story) -> datetime:
     """When the case was closed: a no-case call five minutes after it ended, counselling two minutes after it was
     documented, care after the last hours were confirmed, a ride the day after."""
     if story.kind is Kind.NO_CASE:
@@ -332,7 +333,7 @@ def _changed_fields(story: Story) -> list[str]:
 
 def _case(item: Numbered, ctx: Context) -> dict[str, Any]:
     story = item.story
-    closed = _closed_at(story)
+    closed = closed_at(story)
     staff = None if story.kind is Kind.NO_CASE else ctx.counsellors[story.counsellor]
     documented = (
         _documented(story, ctx) if staff is not None else
@@ -359,7 +360,7 @@ def _call(story: Story, case_id: int, ctx: Context) -> dict[str, Any]:
         "answered_at": story.answered_at if answered else None, "ended_at": story.ended_at,
         "duration_seconds": int((story.ended_at - story.opened_at).total_seconds()), "recording_sid": None,
         "recording_url": None, "recording_duration_seconds": None, "no_case_reason": story.no_case_reason,
-        "created_at": story.opened_at, "updated_at": story.ended_at if answered else _closed_at(story),
+        "created_at": story.opened_at, "updated_at": story.ended_at if answered else closed_at(story),
     }  # fmt: skip
 
 
@@ -378,7 +379,7 @@ def _job(item: Numbered, case_id: int, n: int, job: Any, ctx: Context) -> dict[s
         "municipality_id": ctx.municipalities[story.municipality] if story.municipality else None,
         "district": story.district, "requirements": [], "notes": None, "carers_needed": 1, "code": job.code,
         "active_code": None, "status": JobStatus.COMPLETED, "created_by_id": ctx.counsellors[story.counsellor],
-        "created_at": _created_at(story, n), "updated_at": _closed_at(story), "cancelled_at": None,
+        "created_at": created_at(story, n), "updated_at": closed_at(story), "cancelled_at": None,
     }  # fmt: skip
 
 
@@ -399,11 +400,12 @@ def save_counters(db: Session, taken: dict[tuple[str, int], int]) -> None:
                                                    set_={"last_value": last}))  # fmt: skip
 
 
-def last_assigned(items: Sequence[Numbered]) -> dict[int, datetime]:
-    """The newest assignment of each carer (by the plan's index): the matching's fairness key."""
+def remember_assignments(db: Session, items: Sequence[Numbered], carer_ids: Sequence[int]) -> None:
+    """Each carer's newest assignment, as the assignment step sets it: the matching's fairness key."""
     found: dict[int, datetime] = {}
     for item in items:
         for n, job in enumerate(item.story.jobs):
-            at = _assigned_at(item.story, n)
+            at = assigned_at(item.story, n)
             found[job.carer] = max(at, found.get(job.carer, at))
-    return found
+    for index, at in found.items():
+        db.execute(update(Volunteer).where(Volunteer.id == carer_ids[index]).values(last_assigned_at=at))
