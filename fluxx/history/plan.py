@@ -183,21 +183,23 @@ def month_counts(first: date, last: date, targets: Targets) -> list[MonthCounts]
 
 # Weight of each local hour for calls (the hotline is staffed 8–18; a few are taken earlier or later).
 HOUR_WEIGHTS = {7: 6, 8: 14, 9: 12, 10: 9, 11: 8, 12: 9, 13: 8, 14: 7, 15: 7, 16: 6, 17: 5}
+HOURS, HOUR_SHARES = list(HOUR_WEIGHTS), list(HOUR_WEIGHTS.values())
 WEEKDAY_WEIGHTS = (1.35, 1.1, 1.0, 1.0, 0.95, 0.0, 0.0)  # Mondays most, no weekend service by phone
 
 
-def call_time(rng: random.Random, month: date, first: date, last: date) -> datetime:
-    """A moment in the month (within the period) on a weekday, at an hour families call, in UTC."""
+def call_times(rng: random.Random, count: int, month: date, first: date, last: date) -> list[datetime]:
+    """`count` moments of the month (within the period) on weekdays, at hours families call, in UTC, in order."""
     start, end = max(month, first), min(date(month.year + (month.month == 12), month.month % 12 + 1, 1)
                                          - timedelta(days=1), last)  # fmt: skip
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     weights = [WEEKDAY_WEIGHTS[d.weekday()] for d in days]
     if not any(weights):
         weights = [1.0] * len(days)
-    day = rng.choices(days, weights)[0]
-    hour = rng.choices(list(HOUR_WEIGHTS), list(HOUR_WEIGHTS.values()))[0]
-    local = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), BERLIN)
-    return local.astimezone(UTC)
+    found = []
+    for day, hour in zip(rng.choices(days, weights, k=count), rng.choices(HOURS, HOUR_SHARES, k=count), strict=True):
+        local = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), BERLIN)
+        found.append(local.astimezone(UTC))
+    return sorted(found)
 
 
 # --- The stories --------------------------------------------------------------------------------------------------

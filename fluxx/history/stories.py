@@ -7,6 +7,7 @@ the history's volunteers), names are drawn from the demo's lists.
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +43,7 @@ SKILL_SETS = (
     ("elder_care", "driving"),
 )
 SKILL_OF = {JobKind.CHILD_CARE: "child_care", JobKind.ELDER_CARE: "elder_care", JobKind.DRIVING: "driving"}
+NEVER = datetime.min.replace(tzinfo=UTC)
 FOUNDERS = 12  # volunteers from the first day who never left
 
 
@@ -81,8 +83,8 @@ class Pool:
             if skill in c.skills and c.joined_at <= assigned_at and (c.left_at is None or c.left_at > job[1])
         ]  # fmt: skip
         free = [i for i in able if self.busy_until.get(i, job[0]) <= job[0]] or able
-        free.sort(key=lambda i: (self.last_assigned.get(i, datetime.min.replace(tzinfo=UTC)), i))
-        chosen = free[rng.randrange(min(3, len(free)))]
+        least = heapq.nsmallest(3, free, key=lambda i: (self.last_assigned.get(i, NEVER), i))
+        chosen = least[rng.randrange(len(least))]
         self.last_assigned[chosen], self.busy_until[chosen] = assigned_at, job[1]
         return chosen
 
@@ -138,7 +140,7 @@ def stories(
     for month in counts:
         kinds = ([Kind.CARE] * month.emergencies + [Kind.DRIVING] * month.driving + [Kind.NO_CASE] * month.no_case
                  + [Kind.COUNSELLING] * (month.sessions - month.emergencies - month.driving))  # fmt: skip
-        times = sorted(plan.call_time(rng, month.month, first, last) for _ in kinds)
+        times = plan.call_times(rng, len(kinds), month.month, first, last)
         rng.shuffle(kinds)
         found = []
         for kind, at in zip(kinds, times, strict=True):
