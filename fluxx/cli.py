@@ -565,8 +565,10 @@ def demo(
     with_history = seed_totals or start is not None or end is not None
     first = rules.parse_day(start) if start else plan.SEED_FIRST
     last = rules.parse_day(end) if end else plan.SEED_LAST
-    if with_history and (first is None or last is None or last < first or last >= now.astimezone(settings.zone).date()):
-        typer.echo("Fehler: --from und --to als Datum angeben, --to vor heute, z. B. --from 2015-01-01 "
+    # The history's bills are issued on the 2nd of the following month: it ends before the current month.
+    this_month = now.astimezone(settings.zone).date().replace(day=1)
+    if with_history and (first is None or last is None or last < first or last >= this_month):
+        typer.echo("Fehler: --from und --to als Datum angeben, --to vor dem laufenden Monat, z. B. --from 2015-01-01 "
                    "--to 2022-06-30.", err=True)  # fmt: skip
         raise typer.Exit(code=2)
     factory = _sessionmaker(settings)

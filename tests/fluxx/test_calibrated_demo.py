@@ -111,3 +111,15 @@ def test_the_same_seed_makes_the_same_rows_and_another_seed_others(tmp_path):
     assert made["first"]["case"] and made["first"]["audit"]
     assert made["first"] == made["again"]
     assert made["first"]["case"] != made["other"]["case"]
+
+
+@pytest.mark.parametrize(("first", "last"), [("2022-07-01", "2022-06-30"), ("2015-01-01", "2099-12-31"), ("x", "y")])
+def test_a_history_needs_a_period_that_ended_before_this_month(tmp_path, first, last):
+    url = calibrated_demo.fresh_database(tmp_path)
+    finished = run(url, tmp_path, "demo", "--from", first, "--to", last, "--seed-totals")
+    assert finished.returncode == 2
+    assert "--to vor dem laufenden Monat" in finished.stderr
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(select(Case.id)).first() is None  # nothing loaded
+    engine.dispose()
