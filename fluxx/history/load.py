@@ -23,7 +23,7 @@ from casework.reference.models import Municipality, Partner
 from core.batches import in_batches
 from core.db import transaction
 from core.models import Staff, StaffRole
-from fluxx.history import plan, rows, stories
+from fluxx.history import moments, plan, rows, stories
 from fluxx.history.plan import Carer, Network, Targets
 from volunteers.registry import service as registry
 from volunteers.registry.availability import parse_availability
@@ -86,7 +86,7 @@ def _draft(carer: Carer, municipalities: dict[str, int]) -> VolunteerDraft:
     )  # fmt: skip
 
 
-def _register(db: Session, carers: list[Carer]) -> list[int]:
+def register_carers(db: Session, carers: list[Carer]) -> list[int]:
     """The volunteers through the registry (as an admin enters them), deactivated when they left."""
     municipalities = {name: mid for mid, name in db.execute(select(Municipality.id, Municipality.name))}
     ids = []
@@ -99,7 +99,8 @@ def _register(db: Session, carers: list[Carer]) -> list[int]:
     return ids
 
 
-def _context(db: Session, carer_ids: list[int], carers: list[Carer], payment_days: int) -> rows.Context:
+def make_context(db: Session, carer_ids: list[int], carers: list[Carer], payment_days: int) -> rows.Context:
+    """The ids, memberships and rates the history's rows refer to."""
     municipalities = {name: mid for mid, name in db.execute(select(Municipality.id, Municipality.name))}
     partners = db.execute(select(Partner.id, Partner.name, Partner.active_from, Partner.active_until)).all()
     employers = db.execute(select(Municipality.name, Municipality.partner_from, Municipality.partner_until)).all()
@@ -129,14 +130,14 @@ def write_history(
         carers, months = plan_history(db, first=first, last=last, targets=targets, seed=seed)
         taken = {(scope, year): value for scope, year, value in
                  db.execute(select(YearlyCounter.scope, YearlyCounter.year, YearlyCounter.last_value))}  # fmt: skip
-    numbered = rows.number(list(chain.from_iterable(months)), taken)
+    numbered = moments.number(list(chain.from_iterable(months)), taken)
     with transaction(factory) as db:
-        carer_ids = _register(db, carers)
-        context = _context(db, carer_ids, carers, payment_days)
+        carer_ids = register_carers(db, carers)
+        context = make_context(db, carer_ids, carers, payment_days)
         # The numbers of the whole history are taken at once: a run that breaks off leaves gaps, never a clash.
-        rows.save_counters(db, taken)
+        moments.save_counters(db, taken)
 
-    def work(db: Session, batch: Sequence[rows.Numbered]) -> int:
+    def work(db: Session, batch: Sequence[moments.Numbered]) -> int:
         return rows.write(db, batch, context)
 
     written = in_batches(factory, numbered, STORIES_PER_BATCH, work, progress)

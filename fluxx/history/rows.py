@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -30,21 +30,19 @@ from billing.tariff.rules import Eligibility, Membership, Rate
 from billing.tariff.service import service_of
 from casework.calls.models import Call, CallEvent
 from casework.cases.forms import CASE_FIELDS
-from casework.cases.models import CarePerson, Case, CaseStatusChange, YearlyCounter
-from casework.cases.opening import CASE_NUMBERS, case_number
+from casework.cases.models import CarePerson, Case, CaseStatusChange
+from casework.cases.opening import case_number
 from casework.enums import Affiliation, BillStatus, CallStatus, CaseChannel, CaseStatus, HoursStatus, JobStatus
 from casework.jobs.models import CareJob
 from casework.search.rules import name_key, reversed_digits
-from core.db import insert_on_conflict
 from core.models import AuditEvent
 from core.settings import HOTLINE_NUMBER
+from fluxx.history import moments
 from fluxx.history.plan import BERLIN, Kind, Story
 from volunteers.assignments.models import Assignment, AssignmentSource, AssignmentStatus, HoursReport
 from volunteers.registry.models import Volunteer
 
 S = CaseStatus
-CONFIRM_AFTER = timedelta(hours=18)  # staff confirm a job's hours the next working day
-BILL_HOUR = 9  # a month's bills are issued on the 2nd of the next month from 9 o'clock
 
 
 @dataclass(frozen=True)
@@ -61,47 +59,6 @@ class Context:
     employers: dict[str, Membership]
     rates: list[Rate]
     payment_days: int = 14
-
-
-@dataclass(frozen=True)
-class Numbered:
-    """A story with its case number and the numbers of its bills (month → (year, seq, issued_at))."""
-
-    story: Story
-    year: int
-    seq: int
-    bills: dict[date, tuple[int, int, datetime]] = field(default_factory=dict)
-
-
-def number(stories: Sequence[Story], taken: dict[tuple[str, int], int]) -> list[Numbered]:
-    """Case numbers in the order the calls came and bill numbers in the order a monthly run issues them (by
-    case number), each per year after the numbers already `taken` ({(scope, year): last}); updates `taken`."""
-    found = []
-    for story in stories:
-        year = story.opened_at.astimezone(BERLIN).year
-        taken[(CASE_NUMBERS, year)] = seq = taken.get((CASE_NUMBERS, year), 0) + 1
-        found.append(Numbered(story, year, seq))
-    runs: dict[date, list[Numbered]] = defaultdict(list)
-    for item in found:
-        for month in sorted({bill_month(job.starts_at) for job in item.story.jobs if job.hours is not None}):
-            runs[month].append(item)
-    for month in sorted(runs):
-        issued = _issue_day(month)
-        for n, item in enumerate(sorted(runs[month], key=lambda i: case_number(i.year, i.seq))):
-            at = issued + timedelta(seconds=4 * n)
-            year = at.astimezone(BERLIN).year
-            taken[(bills.NUMBER_SCOPE, year)] = seq = taken.get((bills.NUMBER_SCOPE, year), 0) + 1
-            item.bills[month] = (year, seq, at)
-    return found
-
-
-def bill_month(at: datetime) -> date:
-    return at.astimezone(BERLIN).date().replace(day=1)
-
-
-def _issue_day(month: date) -> datetime:
-    following = bills.next_month(month)
-    return datetime.combine(following.replace(day=2), datetime.min.time(), BERLIN) + timedelta(hours=BILL_HOUR)
 
 
 def _returning(db: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
@@ -127,7 +84,7 @@ class _Audit:
                           "case_id": case, "detail": detail, "ip": None})  # fmt: skip
 
 
-def write(db: Session, items: Sequence[Numbered], ctx: Context) -> int:
+def write(db: Session, items: Sequence[moments.Numbered], ctx: Context) -> int:
     """Insert the rows of `items` (in bulk, a statement per table); returns how many rows were written."""
     cases = [_case(item, ctx) for item in items]
     case_ids = _returning(db, Case, cases)
@@ -140,7 +97,7 @@ def write(db: Session, items: Sequence[Numbered], ctx: Context) -> int:
                      "special_requirements": None} for label, age in story.persons]  # fmt: skip
         changes.append(_change(case_id, None, S.NEW, None, story.opened_at))
         if story.kind is Kind.NO_CASE:
-            at = closed_at(story)
+            at = moments.closed_at(story)
             audit.add(at, staff, "call.no_case", "call", call_id, case_id, reason=str(story.no_case_reason))
             changes.append(_change(case_id, S.NEW, S.CLOSED_NO_NEED, staff, at))
             audit.add(at, staff, "case.status", "case", case_id, case_id, **{"from": "new", "to": "closed_no_need"})
@@ -150,7 +107,7 @@ def write(db: Session, items: Sequence[Numbered], ctx: Context) -> int:
                   **{"from": "new", "to": "in_counselling"})  # fmt: skip
         audit.add(story.documented_at, staff, "case.update", "case", case_id, case_id, fields=_changed_fields(story))
         if story.kind is Kind.COUNSELLING:
-            at, closing = closed_at(story), closing_status(story)
+            at, closing = moments.closed_at(story), moments.closing_status(story)
             changes.append(_change(case_id, S.IN_COUNSELLING, closing, staff, at))
             audit.add(
                 at, staff, "case.status", "case", case_id, case_id, **{"from": "in_counselling", "to": closing.value}
@@ -165,14 +122,19 @@ def write(db: Session, items: Sequence[Numbered], ctx: Context) -> int:
 
 
 def _jobs(
-    db: Session, items: Sequence[Numbered], case_ids: Sequence[int], ctx: Context, audit: _Audit, changes: list[Any]
+    db: Session,
+    items: Sequence[moments.Numbered],
+    case_ids: Sequence[int],
+    ctx: Context,
+    audit: _Audit,
+    changes: list[Any],
 ) -> int:
     """Jobs, assignments, confirmed hours, bills and their lines, and the status changes they cause."""
     working = [(item, cid) for item, cid in zip(items, case_ids, strict=True) if item.story.jobs]
     jobs = [(item, cid, n, job) for item, cid in working for n, job in enumerate(item.story.jobs)]
     job_ids = _returning(db, CareJob, [_job(item, cid, n, job, ctx) for item, cid, n, job in jobs])
     assignments = [{"job_id": jid, "volunteer_id": ctx.carers[job.carer], "status": AssignmentStatus.ACTIVE,
-                    "source": AssignmentSource.STAFF, "assigned_at": assigned_at(item.story, n),
+                    "source": AssignmentSource.STAFF, "assigned_at": moments.assigned_at(item.story, n),
                     "assigned_by_id": ctx.counsellors[item.story.counsellor], "released_at": None,
                     "released_by_id": None, "release_reason": None, "withdrawn_at": None, "completed_at": None}
                    for (item, _cid, n, job), jid in zip(jobs, job_ids, strict=True)]  # fmt: skip
@@ -187,7 +149,7 @@ def _jobs(
     for item, cid in working:
         _job_audit(item.story, cid, by_case[cid], ctx, audit, changes)
     for (item, cid, _n, job, jid, aid), rid in zip(hours, report_ids, strict=True):
-        staff, at = ctx.counsellors[item.story.counsellor], job.ends_at + CONFIRM_AFTER
+        staff, at = ctx.counsellors[item.story.counsellor], job.ends_at + moments.CONFIRM_AFTER
         figure = str(job.hours)
         audit.add(at, staff, "hours.enter", "hours_report", rid, cid, job_id=jid, assignment_id=aid, hours=figure,
                   previous=None)  # fmt: skip
@@ -200,30 +162,30 @@ def _job_audit(story: Story, case_id: int, jobs: list[tuple[int, int, int]], ctx
                changes: list[Any]) -> None:  # fmt: skip
     staff = ctx.counsellors[story.counsellor]
     for n, job_id, _aid in jobs:
-        audit.add(created_at(story, n), staff, "job.create", "care_job", job_id, case_id)
+        audit.add(moments.created_at(story, n), staff, "job.create", "care_job", job_id, case_id)
         if n == 0:
-            changes.append(_change(case_id, S.IN_COUNSELLING, S.CARE_NEEDED, staff, created_at(story, 0)))
-            audit.add(created_at(story, 0), staff, "case.status", "case", case_id, case_id,
+            changes.append(_change(case_id, S.IN_COUNSELLING, S.CARE_NEEDED, staff, moments.created_at(story, 0)))
+            audit.add(moments.created_at(story, 0), staff, "case.status", "case", case_id, case_id,
                       **{"from": "in_counselling", "to": "care_needed"})  # fmt: skip
     for n, job_id, assignment_id in jobs:
-        at, job = assigned_at(story, n), story.jobs[n]
+        at, job = moments.assigned_at(story, n), story.jobs[n]
         audit.add(at, staff, "assignment.create", "assignment", assignment_id, case_id, job_id=job_id,
                   volunteer_id=ctx.carers[job.carer], source="staff")  # fmt: skip
-    last = assigned_at(story, len(jobs) - 1)
+    last = moments.assigned_at(story, len(jobs) - 1)
     changes.append(_change(case_id, S.CARE_NEEDED, S.CARE_ARRANGED, staff, last))
     moved = {"from": "care_needed", "to": "care_arranged", "job_id": jobs[-1][1], "event": "assignment"}
     audit.add(last, staff, "case.status", "case", case_id, case_id, **moved)
-    at = closed_at(story)
+    at = moments.closed_at(story)
     changes.append(_change(case_id, S.CARE_ARRANGED, S.COMPLETED, staff, at))
     audit.add(at, staff, "case.status", "case", case_id, case_id, **{"from": "care_arranged", "to": "completed"})
 
 
-def _bills(db: Session, items: Sequence[Numbered], case_ids: Sequence[int], hours: list[Any], job_ids: list[int],
-           report_ids: list[int], ctx: Context, audit: _Audit) -> int:  # fmt: skip
+def _bills(db: Session, items: Sequence[moments.Numbered], case_ids: Sequence[int], hours: list[Any],
+           job_ids: list[int], report_ids: list[int], ctx: Context, audit: _Audit) -> int:  # fmt: skip
     """One bill per case and month of its confirmed hours, its lines in the order `issue_case` writes them."""
     lines: dict[tuple[int, date], list[tuple[Any, ...]]] = defaultdict(list)
     for (item, cid, _n, job, jid, _aid), rid in zip(hours, report_ids, strict=True):
-        lines[(cid, bill_month(job.starts_at))].append((job.starts_at, jid, rid, job, item))
+        lines[(cid, moments.bill_month(job.starts_at))].append((job.starts_at, jid, rid, job, item))
     bill_rows, line_rows = [], []
     for (cid, month), found in lines.items():
         found.sort(key=lambda line: line[:3])
@@ -274,33 +236,6 @@ def _line(story: Story, job: Any, job_id: int, report_id: int, ctx: Context) -> 
 # --- One story's moments and rows -------------------------------------------------------------------------------
 
 
-def created_at(story: Story, n: int) -> datetime:
-    return story.documented_at + timedelta(minutes=1, seconds=20 * n)
-
-
-def assigned_at(story: Story, n: int) -> datetime:
-    return story.documented_at + timedelta(minutes=30 + 5 * n)
-
-
-def closed_at(story: Story) -> datetime:
-    """When the case was closed: a no-case call five minutes after it ended, counselling two minutes after it was
-    documented, care after the last hours were confirmed, a ride the day after."""
-    if story.kind is Kind.NO_CASE:
-        return story.ended_at + timedelta(minutes=5)
-    if story.kind is Kind.COUNSELLING:
-        return story.documented_at + timedelta(minutes=2)
-    return max(job.ends_at for job in story.jobs) + CONFIRM_AFTER + timedelta(minutes=10)
-
-
-def closing_status(story: Story) -> CaseStatus:
-    """A counselling case ends completed, or (one in four) closed without need; every other story as it must."""
-    if story.kind is Kind.NO_CASE:
-        return S.CLOSED_NO_NEED
-    if story.kind is Kind.COUNSELLING and int(story.call_sid[-1], 16) < 4:
-        return S.CLOSED_NO_NEED
-    return S.COMPLETED
-
-
 def _change(case_id: int, old: CaseStatus | None, new: CaseStatus, staff: int | None, at: datetime) -> dict[str, Any]:
     return {"case_id": case_id, "from_status": old, "to_status": new, "changed_by_id": staff, "at": at}
 
@@ -331,9 +266,9 @@ def _changed_fields(story: Story) -> list[str]:
     return [*changed, "consent", *(["persons_or_windows"] if story.persons else [])]
 
 
-def _case(item: Numbered, ctx: Context) -> dict[str, Any]:
+def _case(item: moments.Numbered, ctx: Context) -> dict[str, Any]:
     story = item.story
-    closed = closed_at(story)
+    closed = moments.closed_at(story)
     staff = None if story.kind is Kind.NO_CASE else ctx.counsellors[story.counsellor]
     documented = (
         _documented(story, ctx) if staff is not None else
@@ -342,7 +277,8 @@ def _case(item: Numbered, ctx: Context) -> dict[str, Any]:
     return {
         "number": case_number(item.year, item.seq), "year": item.year, "seq": item.seq, "opened_at": story.opened_at,
         "channel": CaseChannel.PHONE, **documented, "caller_phone_reversed": reversed_digits(story.caller_phone),
-        "caller_name_search": name_key(story.caller_name), "status": closing_status(story), "counsellor_id": staff,
+        "caller_name_search": name_key(story.caller_name), "status": moments.closing_status(story),
+        "counsellor_id": staff,
         "callback_needed": False, "callback_claimed_by_id": None, "callback_claimed_at": None,
         "callback_outcome": None, "consent_at": story.documented_at if staff else None,
         "consent_recorded_by_id": staff, "sms_consent": False, "closed_at": closed, "anonymised_at": None,
@@ -360,7 +296,7 @@ def _call(story: Story, case_id: int, ctx: Context) -> dict[str, Any]:
         "answered_at": story.answered_at if answered else None, "ended_at": story.ended_at,
         "duration_seconds": int((story.ended_at - story.opened_at).total_seconds()), "recording_sid": None,
         "recording_url": None, "recording_duration_seconds": None, "no_case_reason": story.no_case_reason,
-        "created_at": story.opened_at, "updated_at": story.ended_at if answered else closed_at(story),
+        "created_at": story.opened_at, "updated_at": story.ended_at if answered else moments.closed_at(story),
     }  # fmt: skip
 
 
@@ -372,19 +308,19 @@ def _call_events(story: Story, call_id: int) -> list[dict[str, Any]]:
     return [{"call_id": call_id, "source": source, "status": status, "at": at} for source, status, at in steps]
 
 
-def _job(item: Numbered, case_id: int, n: int, job: Any, ctx: Context) -> dict[str, Any]:
+def _job(item: moments.Numbered, case_id: int, n: int, job: Any, ctx: Context) -> dict[str, Any]:
     story = item.story
     return {
         "case_id": case_id, "kind": job.kind, "starts_at": job.starts_at, "ends_at": job.ends_at,
         "municipality_id": ctx.municipalities[story.municipality] if story.municipality else None,
         "district": story.district, "requirements": [], "notes": None, "carers_needed": 1, "code": job.code,
         "active_code": None, "status": JobStatus.COMPLETED, "created_by_id": ctx.counsellors[story.counsellor],
-        "created_at": created_at(story, n), "updated_at": closed_at(story), "cancelled_at": None,
+        "created_at": moments.created_at(story, n), "updated_at": moments.closed_at(story), "cancelled_at": None,
     }  # fmt: skip
 
 
-def _report(item: Numbered, job: Any, assignment_id: int, ctx: Context) -> dict[str, Any]:
-    staff, at = ctx.counsellors[item.story.counsellor], job.ends_at + CONFIRM_AFTER
+def _report(item: moments.Numbered, job: Any, assignment_id: int, ctx: Context) -> dict[str, Any]:
+    staff, at = ctx.counsellors[item.story.counsellor], job.ends_at + moments.CONFIRM_AFTER
     return {
         "assignment_id": assignment_id, "hours": job.hours, "source": "staff", "status": HoursStatus.CONFIRMED,
         "reported_at": at, "reported_by_id": staff, "message_id": None, "started_at": None, "ended_at": None,
@@ -392,20 +328,12 @@ def _report(item: Numbered, job: Any, assignment_id: int, ctx: Context) -> dict[
     }  # fmt: skip
 
 
-def save_counters(db: Session, taken: dict[tuple[str, int], int]) -> None:
-    """The yearly counters after the numbers handed out, so the services go on from there."""
-    for (scope, year), last in taken.items():
-        statement = insert_on_conflict(db, YearlyCounter).values(scope=scope, year=year, last_value=last)
-        db.execute(statement.on_conflict_do_update(index_elements=[YearlyCounter.scope, YearlyCounter.year],
-                                                   set_={"last_value": last}))  # fmt: skip
-
-
-def remember_assignments(db: Session, items: Sequence[Numbered], carer_ids: Sequence[int]) -> None:
+def remember_assignments(db: Session, items: Sequence[moments.Numbered], carer_ids: Sequence[int]) -> None:
     """Each carer's newest assignment, as the assignment step sets it: the matching's fairness key."""
     found: dict[int, datetime] = {}
     for item in items:
         for n, job in enumerate(item.story.jobs):
-            at = assigned_at(item.story, n)
+            at = moments.assigned_at(item.story, n)
             found[job.carer] = max(at, found.get(job.carer, at))
     for index, at in found.items():
         db.execute(update(Volunteer).where(Volunteer.id == carer_ids[index]).values(last_assigned_at=at))

@@ -31,7 +31,7 @@ from core.audit import Actor
 from core.settings import HOTLINE_NUMBER
 from fluxx import demo
 from fluxx.all_models import metadata
-from fluxx.history import load, network, plan, rows
+from fluxx.history import load, moments, network, plan, rows
 from fluxx.history.plan import BERLIN, Kind, Story
 from volunteers.assignments import service as assignments
 from volunteers.assignments.models import Assignment
@@ -79,7 +79,9 @@ def _play(db: Session, story: Story, ctx: rows.Context) -> int:
         calls.apply_status(db, call=call, reported=CallStatus.COMPLETED, duration=duration, source="status",
                            now=story.ended_at)  # fmt: skip
         assert story.no_case_reason is not None
-        calls.mark_no_case(db, call=call, reason=story.no_case_reason, actor=Actor(staff, None, rows.closed_at(story)))
+        calls.mark_no_case(
+            db, call=call, reason=story.no_case_reason, actor=Actor(staff, None, moments.closed_at(story))
+        )
         return call.case_id or 0
     assert story.need is not None
     calls.set_need(again(), story.need, now=story.opened_at + timedelta(seconds=10))
@@ -92,7 +94,7 @@ def _play(db: Session, story: Story, ctx: rows.Context) -> int:
     cases.update_details(db, case=case, details=_details(story, ctx), actor=Actor(staff, None, story.documented_at))
     if story.kind is Kind.COUNSELLING:
         cases.set_status(
-            db, case=case, target=rows.closing_status(story), actor=Actor(staff, None, rows.closed_at(story))
+            db, case=case, target=moments.closing_status(story), actor=Actor(staff, None, moments.closed_at(story))
         )
         return case.id
     made = []
@@ -100,19 +102,19 @@ def _play(db: Session, story: Story, ctx: rows.Context) -> int:
         details = JobDetails(kind=job.kind, starts_at=job.starts_at, ends_at=job.ends_at,
                              municipality_id=case.municipality_id, district=case.district, requirements=[],
                              carers_needed=1, notes=None)  # fmt: skip
-        actor = Actor(staff, None, rows.created_at(story, n))
+        actor = Actor(staff, None, moments.created_at(story, n))
         made.append(jobs.create_job(db, case=case, details=details, actor=actor, rng=_Code(job.code)))
     for n, (job, made_job) in enumerate(zip(story.jobs, made, strict=True)):
         volunteer = db.get_one(Volunteer, ctx.carers[job.carer])
-        actor = Actor(staff, None, rows.assigned_at(story, n))
+        actor = Actor(staff, None, moments.assigned_at(story, n))
         assignments.assign_by_hand(db, job=made_job, volunteer=volunteer, actor=actor, reminder_hour=18)
     for job, made_job in zip(story.jobs, made, strict=True):
         if job.hours is None:
             continue
         assignment_id = db.scalar(select(Assignment.id).where(Assignment.job_id == made_job.id))
         hours.enter(db, job_id=made_job.id, assignment_id=assignment_id or 0, hours=job.hours,
-                    actor=Actor(staff, None, job.ends_at + rows.CONFIRM_AFTER), confirm=True)  # fmt: skip
-    cases.set_status(db, case=case, target=CaseStatus.COMPLETED, actor=Actor(staff, None, rows.closed_at(story)))
+                    actor=Actor(staff, None, job.ends_at + moments.CONFIRM_AFTER), confirm=True)  # fmt: skip
+    cases.set_status(db, case=case, target=CaseStatus.COMPLETED, actor=Actor(staff, None, moments.closed_at(story)))
     return case.id
 
 
@@ -129,7 +131,7 @@ def _details(story: Story, ctx: rows.Context) -> CaseDetails:
     )  # fmt: skip
 
 
-def _issue_bills(db: Session, items: list[rows.Numbered], case_ids: list[int], ctx: rows.Context) -> None:
+def _issue_bills(db: Session, items: list[moments.Numbered], case_ids: list[int], ctx: rows.Context) -> None:
     """The monthly bill runs, case by case in the order and at the moments the history numbers them."""
     runs = sorted((at, month, case_id) for item, case_id in zip(items, case_ids, strict=True)
                   for month, (_year, _seq, at) in item.bills.items())  # fmt: skip
@@ -198,16 +200,16 @@ def test_the_history_writes_the_rows_the_services_write(db):
     carers, months = load.plan_history(db, first=FIRST, last=LAST, targets=targets, seed=7)
     # The history deactivates a volunteer who left at once; the services, playing the past, need them active.
     carers = [replace(carer, left_at=None) for carer in carers]
-    carer_ids = load._register(db, carers)
-    ctx = load._context(db, carer_ids, carers, payment_days=14)
+    carer_ids = load.register_carers(db, carers)
+    ctx = load.make_context(db, carer_ids, carers, payment_days=14)
     db.flush()
     stories = list(chain.from_iterable(months))
     assert {story.kind for story in stories} == set(Kind)  # every kind of story is compared
-    assert any(len(story.jobs) > 1 for story in stories) and any(item.bills for item in rows.number(stories, {}))
+    assert any(len(story.jobs) > 1 for story in stories) and any(item.bills for item in moments.number(stories, {}))
     before = _highest(db)
 
     savepoint = db.begin_nested()
-    items = rows.number(stories, _counters(db))
+    items = moments.number(stories, _counters(db))
     case_ids = [_play(db, story, ctx) for story in stories]
     _issue_bills(db, items, case_ids, ctx)
     db.flush()
@@ -217,9 +219,9 @@ def test_the_history_writes_the_rows_the_services_write(db):
 
     savepoint = db.begin_nested()
     taken = _counters(db)
-    items = rows.number(stories, taken)
+    items = moments.number(stories, taken)
     rows.write(db, items, ctx)
-    rows.save_counters(db, taken)
+    moments.save_counters(db, taken)
     rows.remember_assignments(db, items, carer_ids)
     by_history = _snapshot(db, before)
     savepoint.rollback()
