@@ -486,8 +486,10 @@ def stats(
     with _sessionmaker(settings)() as db:
         totals = service.totals(db, scope)
         breakdowns = {kind: service.breakdown(db, scope, kind) for kind in kinds.get(by, [])} if by else {}
+        # The network on the period's last day (today for a period still running), as in the annual report.
+        cover = service.coverage(db, min(last, scope.now.astimezone(settings.zone).date()))
     if output is StatsFormat.JSON:
-        typer.echo(json.dumps(service.as_json(scope, totals, breakdowns), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(service.as_json(scope, totals, breakdowns, cover), ensure_ascii=False, indent=2))
         return
     tables = service.cli_tables(totals, breakdowns)
     if output is StatsFormat.CSV:
@@ -527,23 +529,70 @@ def stats_report(
 
 
 @app.command()
-def demo() -> None:
-    """Demodaten laden (Mitarbeitende, Partner, Ehrenamtliche, einige Fälle); nur beim ersten Mal."""
+def demo(
+    start: Annotated[
+        str | None, typer.Option("--from", help="Mit Vorgeschichte ab diesem Tag, z. B. 2015-01-01.")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Vorgeschichte bis zu diesem Tag, z. B. 2022-06-30.")] = None,
+    seed_totals: Annotated[
+        bool,
+        typer.Option(
+            "--seed-totals",
+            help="Die Vorgeschichte ergibt genau die Zahlen des Fluxx-Berichts: 9.832 Krisenberatungen, 3.900 "
+            "Notfälle, 16.033 Betreuungsstunden, 297 Fahrdienste (Netzwerk 2021/22: 47 Partnerbetriebe, "
+            "14 Partnerkommunen). Ohne: so viel wie im Bericht pro Tag.",
+        ),
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Zufallsstartwert: gleicher Wert, gleiche Daten.")] = 2015,
+) -> None:
+    """Demodaten laden (Mitarbeitende, Partner, Ehrenamtliche, einige Fälle); nur beim ersten Mal.
+
+    Mit --from und --to (oder --seed-totals) dazu eine Vorgeschichte: Anrufe, Fälle, Einsätze, Stunden und
+    Rechnungen über Jahre, in kurzen Schritten geschrieben (die Hotline bleibt erreichbar).
+    """
     from core.clock import system_clock
     from core.db import transaction
     from fluxx import demo as demo_data
+    from fluxx.history import load as history
+    from fluxx.history import network, plan
+    from reporting.statistics import rules
 
     settings = _settings()
     if not settings.simulation:
         # The demo creates an admin with a published password and invented people: never in production.
         typer.echo("Fehler: Demodaten nur im Simulationsmodus (ohne Twilio-Zugangsdaten).", err=True)
         raise typer.Exit(code=1)
+    now = system_clock()
+    with_history = seed_totals or start is not None or end is not None
+    first = rules.parse_day(start) if start else plan.SEED_FIRST
+    last = rules.parse_day(end) if end else plan.SEED_LAST
+    # The history's bills are issued on the 2nd of the following month: it ends before the current month.
+    this_month = now.astimezone(settings.zone).date().replace(day=1)
+    if with_history and (first is None or last is None or last < first or last >= this_month):
+        typer.echo("Fehler: --from und --to als Datum angeben, --to vor dem laufenden Monat, z. B. --from 2015-01-01 "
+                   "--to 2022-06-30.", err=True)  # fmt: skip
+        raise typer.Exit(code=2)
+    factory = _sessionmaker(settings)
     try:
-        with transaction(_sessionmaker(settings)) as db:
-            result = demo_data.load(db, now=system_clock())
+        with transaction(factory) as db:
+            result = demo_data.load(db, now=now, seed=seed, network=network.apply if with_history else None)
     except demo_data.DemoRefused as exc:
         typer.echo(f"Fehler: {exc}", err=True)
         raise typer.Exit(code=1) from None
+    if result.created and with_history and first is not None and last is not None:
+        targets = plan.SEED if seed_totals else plan.scaled(first, last)
+        with typer.progressbar(length=1, label="Vorgeschichte", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            written = history.write_history(
+                factory, first=first, last=last, targets=targets, seed=seed,
+                payment_days=settings.billing_payment_days, progress=progress,
+            )  # fmt: skip
+        typer.echo(f"Vorgeschichte {first:%d.%m.%Y}–{last:%d.%m.%Y}: {written.stories} Anrufe, "
+                   f"{written.carers} Ehrenamtliche, {written.rows} Datensätze.")  # fmt: skip
     typer.echo("Demodaten geladen." if result.created else "Demodaten sind schon vorhanden.")
     typer.echo(f"Demo-Anmeldung: {result.email} / Passwort: {result.password}")
 

@@ -5,6 +5,7 @@ The volunteers are in `demo_volunteers`."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -154,8 +155,13 @@ def refusal(db: Session) -> str | None:
     return None
 
 
-def load(db: Session, *, now: datetime, seed: int = 2015) -> DemoResult:
-    """Load the demo data once; a second call changes nothing. Refuses a real installation's database."""
+def load(
+    db: Session, *, now: datetime, seed: int = 2015, network: Callable[[Session], None] | None = None
+) -> DemoResult:
+    """Load the demo data once; a second call changes nothing. Refuses a real installation's database.
+
+    `network`: stores the partners and partner municipalities instead of today's network (the calibrated
+    history's, `fluxx.history.network.apply`)."""
     reason = refusal(db)
     if reason is not None:
         raise DemoRefused(reason)
@@ -175,10 +181,13 @@ def load(db: Session, *, now: datetime, seed: int = 2015) -> DemoResult:
         )
         for name, email, phone, role, on_duty in STAFF
     ]
-    for name, start, end, employees in PARTNERS:
-        db.add(Partner(name=name, active_from=start, active_until=end, employees=employees))
+    if network is None:
+        for name, start, end, employees in PARTNERS:
+            db.add(Partner(name=name, active_from=start, active_until=end, employees=employees))
+    else:
+        network(db)
     municipalities = {m.name: m for m in db.scalars(select(Municipality)).all()}
-    for name in PARTNER_MUNICIPALITIES:
+    for name in PARTNER_MUNICIPALITIES if network is None else ():
         municipalities[name].partner_from = date(2015, 3, 1)
     ids = {name: m.id for name, m in municipalities.items()}
     demo_volunteers.load(db, rng, ids, now, now.astimezone(BERLIN).date())

@@ -645,14 +645,32 @@ def _row_json(row: Row) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def as_json(scope: Scope, figures: Totals, breakdowns: dict[By, list[Row]]) -> dict[str, Any]:
-    """`fluxx stats --format json`: stable English keys (README, "Statistics")."""
+def coverage_json(cover: Coverage) -> dict[str, Any]:
+    """The network on a day in numbers: partner companies and their employees, partner municipalities of the
+    Region and their residents, the city's residents."""
     return {
+        "day": cover.day.isoformat(),
+        "partner_companies": len(cover.companies),
+        "employees": cover.total(cover.companies),
+        "partner_municipalities": len(cover.municipalities),
+        "residents": cover.total(cover.municipalities),
+        "city_residents": cover.total(cover.city),
+    }
+
+
+def as_json(
+    scope: Scope, figures: Totals, breakdowns: dict[By, list[Row]], cover: Coverage | None = None
+) -> dict[str, Any]:
+    """`fluxx stats --format json`: stable English keys (README, "Statistics")."""
+    found = {
         "from": scope.span.first.isoformat(),
         "to": scope.span.last.isoformat(),
         "totals": figures.as_json(),
         "breakdowns": {by.value: [_row_json(row) for row in rows] for by, rows in breakdowns.items()},
     }
+    if cover is not None:
+        found["coverage"] = coverage_json(cover)
+    return found
 
 
 def cli_tables(figures: Totals, breakdowns: dict[By, list[Row]]) -> list[Table]:
