@@ -89,6 +89,7 @@ TONES: ToneTable = {
         OfferStatus.DECLINED: NEUTRAL,
         OfferStatus.TOO_LATE: NEUTRAL,
         OfferStatus.EXPIRED: NEUTRAL,
+        OfferStatus.OPTED_OUT: NEUTRAL,
     },
     OfferState: {
         OfferState.SENT: INFO,
@@ -96,6 +97,7 @@ TONES: ToneTable = {
         OfferState.DECLINED: NEUTRAL,
         OfferState.TOO_LATE: NEUTRAL,
         OfferState.EXPIRED: NEUTRAL,
+        OfferState.OPTED_OUT: NEUTRAL,
     },
     OutreachStatus: {
         OutreachStatus.ACTIVE: INFO,
