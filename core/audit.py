@@ -99,6 +99,7 @@ ACTION_LABELS = {
     "staff.reset_done": "Neues Passwort über den Link aus der SMS festgelegt",
     "audit.case_view": "Protokoll eines Falls angesehen",
     "audit.staff_view": "Protokoll einer mitarbeitenden Person angesehen",
+    "assignment.family_informed": "Familie über die Absage einer ehrenamtlichen Person informiert",
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework.enums import HoursStatus
 from casework.jobs.models import CareJob
 from core.db import Base
+from messaging.models import Message
 from volunteers.registry.models import Volunteer
 
 
@@ -64,6 +65,7 @@ class Assignment(Base):
 
     volunteer: Mapped[Volunteer] = relationship(lazy="raise")
     job: Mapped[CareJob] = relationship(lazy="raise")
+    withdrawal_message: Mapped[Message | None] = relationship(lazy="raise")
 
 
 class HoursReport(Base):

@@ -133,9 +133,7 @@ class JobView:
         return self.state in (JobState.SEARCHING, JobState.SEARCHING_AGAIN)
 
 
-def job_state(
-    job: JobFacts, search: SearchFacts | None, assignments: Sequence[AssignmentFacts]
-) -> JobState:
+def job_state(job: JobFacts, search: SearchFacts | None, assignments: Sequence[AssignmentFacts]) -> JobState:
     """The job's one state (see the module's docstring for the order)."""
     active = sum(1 for a in assignments if a.status == "active")
     if job.status == "cancelled":

@@ -262,7 +262,7 @@ PERSON_STATE = {
     PersonState.OPTED_OUT: "abgemeldet (STOPP)",
     PersonState.DECLINED: "hat abgelehnt",
     PersonState.LATE: "Zusage kam zu spät",
-    PersonState.NO_ANSWER: "noch keine Antwort",
+    PersonState.NO_ANSWER: "wartet auf Antwort",
     PersonState.OFFER_ENDED: "Angebot beendet",
 }
 
