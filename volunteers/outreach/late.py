@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.enums import JobStatus
@@ -26,13 +27,21 @@ from volunteers.registry.models import Volunteer
 def record(
     db: Session, *, job_id: int, volunteer_id: int, now: datetime, message_id: int | None, code_given: str | None = None
 ) -> LateYes:
-    """Keep a late yes on the job; the same yes again (a second SMS) keeps the first one's time."""
-    found = db.scalar(select(LateYes).where(LateYes.job_id == job_id, LateYes.volunteer_id == volunteer_id))
+    """Keep a late yes on the job; the same yes again (a second SMS) keeps the first one's time.
+
+    A yes with a wrong code is recorded without the job lock: the same SMS twice at the same moment may both
+    try to insert, and the unique constraint turns the second into the first (in a savepoint, so the rest of
+    the message's transaction stays)."""
+    query = select(LateYes).where(LateYes.job_id == job_id, LateYes.volunteer_id == volunteer_id)
+    found = db.scalar(query)
     if found is not None:
         return found
     late = LateYes(job_id=job_id, volunteer_id=volunteer_id, said_at=now, message_id=message_id, code_given=code_given)
-    db.add(late)
-    db.flush()
+    try:
+        with db.begin_nested():
+            db.add(late)
+    except IntegrityError:
+        return db.scalars(query).one()
     return late
 
 

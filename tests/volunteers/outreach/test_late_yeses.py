@@ -194,3 +194,15 @@ def test_the_live_part_is_an_audited_view_of_the_volunteers_it_names(db, client,
     events = db.scalars(select(AuditEvent).where(AuditEvent.staff_id == staff.id, AuditEvent.action == "job.view",
                                                  AuditEvent.detail.is_not(None))).all()  # fmt: skip
     assert [event.detail for event in events if event.detail] == [{"volunteers": [lisa.id]}]
+
+
+def test_recording_the_same_late_yes_twice_keeps_one_row_and_the_first_time(db, clock):
+    from volunteers.outreach import late as late_yeses
+
+    job, (lisa, _tobias, _mia) = searching_job(db)
+    first = late_yeses.record(db, job_id=job.id, volunteer_id=lisa.id, now=clock(), message_id=None)
+    clock.advance(minutes=2)
+    again = late_yeses.record(db, job_id=job.id, volunteer_id=lisa.id, now=clock(), message_id=None)
+    db.commit()
+    assert again.id == first.id and len(late_rows(db, job)) == 1
+    assert late_rows(db, job)[0].said_at == clock() - timedelta(minutes=2)
