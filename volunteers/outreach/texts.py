@@ -300,7 +300,8 @@ def person_line(person: Person, now: datetime, zone: ZoneInfo = BERLIN) -> str:
     """What is true about one person: asked when, and what they answered when (German, local time)."""
     parts = []
     if person.asked_at is not None:
-        parts.append(f"Welle {person.wave}, angefragt {moment_de(person.asked_at, now, zone)}")
+        wave = f"Welle {person.wave}, " if person.wave else ""  # 0: asked only after a late yes
+        parts.append(f"{wave}angefragt {moment_de(person.asked_at, now, zone)}")
     at = f" {moment_de(person.at, now, zone)}" if person.at is not None else ""
     if person.state is PersonState.ASSIGNED:
         parts.append(f"von Hand eingeteilt{at}" if person.by_hand else f"hat zugesagt{at}")

@@ -207,6 +207,11 @@ def test_a_by_hand_assignment_says_so_and_times_of_other_days_name_the_day():
     assert texts.person_line(result.people[0], NOW) == "von Hand eingeteilt Mi. 25.11. 09:30 Uhr"
 
 
+def test_someone_asked_outside_the_waves_has_no_wave_in_their_line():
+    result = view(offers=[offer(4, wave=0)])
+    assert texts.person_line(result.people[0], NOW) == "angefragt 09:10 Uhr · noch keine Antwort"
+
+
 def test_times_must_be_timezone_aware():
     with pytest.raises(ValueError):
         view(now=datetime(2026, 11, 26, 9, 30))
