@@ -55,13 +55,17 @@ def get(db: Session, *, job_id: int, late_yes_id: int) -> LateYes | None:
     return late if late is not None and late.job_id == job_id else None
 
 
-def most_recent_offer(db: Session, *, volunteer_id: int) -> Offer | None:
-    """The sender's newest offer of a job that is neither cancelled nor over: where a yes with a wrong code
-    most likely belongs."""
+def most_recent_offer(db: Session, *, volunteer_id: int, now: datetime) -> Offer | None:
+    """The sender's newest offer of a job that is neither cancelled nor completed and has not started: where a
+    yes with a wrong code most likely belongs."""
     query = (
         select(Offer)
         .join(CareJob, CareJob.id == Offer.job_id)
-        .where(Offer.volunteer_id == volunteer_id, CareJob.status.not_in([JobStatus.CANCELLED, JobStatus.COMPLETED]))
+        .where(
+            Offer.volunteer_id == volunteer_id,
+            CareJob.status.not_in([JobStatus.CANCELLED, JobStatus.COMPLETED]),
+            CareJob.starts_at > now,
+        )
         .order_by(Offer.sent_at.desc(), Offer.id.desc())
         .limit(1)
     )

@@ -118,9 +118,10 @@ def handle_reply(
     if reply.kind is ReplyKind.ACCEPT and decision.action in (Action.UNKNOWN_CODE, Action.NOTHING_OPEN):
         closed = _closed_offer(db, volunteer=volunteer, code=decision.code, now=now)
         if closed is not None:  # a yes to a job filled a moment ago (or free again): decided like any yes
-            situation = Situation({closed[0]: closed[1]}, {})
-            return _accept(db, Context(volunteer, message, Decision(Action.ACCEPT, code=closed[0]), situation, now,
-                                       reminder_hour))  # fmt: skip
+            code, offer = closed
+            yes = Context(volunteer, message, Decision(Action.ACCEPT, code=code), Situation({code: offer}, {}), now,
+                          reminder_hour)  # fmt: skip
+            return _accept(db, yes)
         if decision.action is Action.UNKNOWN_CODE and decision.code is not None:
             _keep_wrong_code(db, volunteer=volunteer, message=message, code=decision.code, now=now)
     act = ACTIONS.get(decision.action)
@@ -164,9 +165,9 @@ def _closed_offer(db: Session, *, volunteer: Volunteer, code: str | None, now: d
 
 def _keep_wrong_code(db: Session, *, volunteer: Volunteer, message: Message, code: str, now: datetime) -> None:
     """A yes with a code that matches none of the sender's open offers is kept as a late yes on the job of
-    their most recent offer (the message stays open for staff, and the sender is told how to write it);
-    without any offer it stays an open, unmatched message in the inbox."""
-    recent = late_yeses.most_recent_offer(db, volunteer_id=volunteer.id)
+    their most recent offer of a job that has not started (the message stays open for staff, and the sender is
+    told how to write it); without such an offer it stays an open, unmatched message in the inbox."""
+    recent = late_yeses.most_recent_offer(db, volunteer_id=volunteer.id, now=now)
     if recent is None:
         return
     late_yeses.record(

@@ -206,3 +206,11 @@ def test_recording_the_same_late_yes_twice_keeps_one_row_and_the_first_time(db, 
     db.commit()
     assert again.id == first.id and len(late_rows(db, job)) == 1
     assert late_rows(db, job)[0].said_at == clock() - timedelta(minutes=2)
+
+
+def test_a_wrong_code_after_the_senders_last_job_has_started_stays_unmatched(db, client, settings, clock):
+    job, (lisa, _tobias, _mia) = searching_job(db)
+    clock.advance(days=2)  # the job began yesterday
+    text_in(client, settings, lisa.phone, "Ja 9999")
+    assert late_rows(db, job) == []
+    assert db.scalar(select(Message).where(Message.body == "Ja 9999")).job_id is None
