@@ -107,6 +107,7 @@ ACTION_LABELS = {
     "subject.erase": "Daten einer Person auf Antrag gelöscht (Art. 17 DSGVO)",
     "case.erase": "Personenbezogene Daten des Falls auf Antrag gelöscht (Art. 17 DSGVO)",
     "volunteer.erase": "Ehrenamtliche Person auf Antrag anonymisiert (Art. 17 DSGVO)",
+    "assignment.family_informed": "Familie über die Absage einer ehrenamtlichen Person informiert",
 }
 
 

@@ -16,6 +16,7 @@ from messaging.rules import MessageStatus
 from volunteers.assignments.models import AssignmentStatus
 from volunteers.outreach.models import OfferStatus, OutreachStatus
 from volunteers.outreach.rules import OfferState
+from volunteers.outreach.state import JobState, PersonState
 
 INFO, SUCCESS, WARNING, DANGER, NEUTRAL = Tone.INFO, Tone.SUCCESS, Tone.WARNING, Tone.DANGER, Tone.NEUTRAL
 
@@ -89,6 +90,7 @@ TONES: ToneTable = {
         OfferStatus.DECLINED: NEUTRAL,
         OfferStatus.TOO_LATE: NEUTRAL,
         OfferStatus.EXPIRED: NEUTRAL,
+        OfferStatus.OPTED_OUT: NEUTRAL,
     },
     OfferState: {
         OfferState.SENT: INFO,
@@ -96,6 +98,7 @@ TONES: ToneTable = {
         OfferState.DECLINED: NEUTRAL,
         OfferState.TOO_LATE: NEUTRAL,
         OfferState.EXPIRED: NEUTRAL,
+        OfferState.OPTED_OUT: NEUTRAL,
     },
     OutreachStatus: {
         OutreachStatus.ACTIVE: INFO,
@@ -104,6 +107,27 @@ TONES: ToneTable = {
         OutreachStatus.TOO_LATE: DANGER,
         OutreachStatus.CANCELLED: NEUTRAL,
         OutreachStatus.LIMIT_REACHED: DANGER,
+    },
+    JobState: {
+        JobState.OPEN: WARNING,  # nobody searches yet
+        JobState.SEARCHING: INFO,
+        JobState.FILLED: SUCCESS,
+        JobState.SEARCHING_AGAIN: WARNING,  # a carer withdrew: the family may need to hear it
+        JobState.WITHDRAWN: DANGER,  # a carer withdrew and nobody searches
+        JobState.ENDED_WITHOUT_YES: DANGER,
+        JobState.SEARCH_CANCELLED: WARNING,
+        JobState.CANCELLED: NEUTRAL,
+        JobState.COMPLETED: SUCCESS,
+    },
+    PersonState: {
+        PersonState.ASSIGNED: SUCCESS,
+        PersonState.WITHDREW: DANGER,
+        PersonState.RELEASED: NEUTRAL,
+        PersonState.OPTED_OUT: NEUTRAL,
+        PersonState.DECLINED: NEUTRAL,
+        PersonState.LATE: WARNING,  # a yes that can still help
+        PersonState.NO_ANSWER: INFO,
+        PersonState.OFFER_ENDED: NEUTRAL,
     },
     TaskStatus: {
         TaskStatus.PENDING: INFO,

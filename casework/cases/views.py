@@ -37,6 +37,7 @@ from core.errors import NotFound
 from core.formats import ascii_int, count_de, hours_de
 from core.models import Staff, StaffRole
 from core.web import CSRF, DB, CurrentStaff, FormFields, actor, fields, zone
+from volunteers.assignments import service as assignment_service
 from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
 from volunteers.outreach.models import Offer
 from volunteers.registry.models import Volunteer
@@ -169,6 +170,14 @@ def _active_assignments(db: Session, case: Case) -> dict[int, list[Assignment]]:
     return found
 
 
+def _withdrawals(db: Session, case: Case) -> dict[int, list[Assignment]]:
+    """Job id → the volunteers who withdrew from it by SMS, with their reason and whether the family was told."""
+    found: dict[int, list[Assignment]] = {}
+    for assignment in assignment_service.withdrawals_of_case(db, case_id=case.id):
+        found.setdefault(assignment.job_id, []).append(assignment)
+    return found
+
+
 def _merged_target(db: Session, case: Case) -> Case:
     return family.current_case(db, case=case)
 
@@ -232,6 +241,7 @@ def render_case(request: Request, db: DB, staff: Staff, case_id: int, status_cod
         job_kinds=list(JobKind),
         assignments=_active_assignments(db, case),
         today=web.now(request).astimezone(zone(request)).date(),
+        withdrawals=_withdrawals(db, case),
         **context,
     )
 
@@ -331,13 +341,14 @@ def case_jobs_live(request: Request, db: DB, staff: CurrentStaff, case_id: int) 
     live part: again only when other volunteers are shown, or after audit.POLL_REPEAT (see audit.viewed)."""
     case = service.get_case(db, case_id=case_id, load=_jobs())
     assignments = _active_assignments(db, case)
-    volunteers = sorted({a.volunteer_id for taken in assignments.values() for a in taken})
+    withdrawals = _withdrawals(db, case)
+    volunteers = sorted({a.volunteer_id for taken in (*assignments.values(), *withdrawals.values()) for a in taken})
     audit.viewed(
         db, actor(request, staff), action="case.jobs_view", object_type="case", object_id=case.id, case_id=case.id,
         detail={"volunteers": volunteers}, repeat_after=audit.POLL_REPEAT,
     )  # fmt: skip
     return web.render(
-        request, "casework/_case_jobs.html", case=case, assignments=assignments,
+        request, "casework/_case_jobs.html", case=case, assignments=assignments, withdrawals=withdrawals,
         can_manage_jobs=staff.has_role(StaffRole.COORDINATOR), describe_requirements=describe_requirements,
     )  # fmt: skip
 

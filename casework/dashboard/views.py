@@ -32,7 +32,7 @@ def _context(request: Request, db: DB, staff: CurrentStaff) -> dict[str, Any]:
         "lists": dashboard.lists(db, staff=staff, now=now, zone=local),
         "no_case_reasons": list(NoCaseReason),
         "assigned_today": assignments.assigned_since(db, since=today),
-        "withdrawals": assignments.open_withdrawals(db),
+        "withdrawals": assignments.open_withdrawals(db, now=now),
         "hours_missing": assignments.hours_missing(db, now=now),
         # Billing's side (above case work, composed here like the volunteers'): hours staff must confirm.
         "hours_to_confirm": hours.waiting(db, limit=10),

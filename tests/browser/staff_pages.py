@@ -33,6 +33,7 @@ NOT_PAGES = {
     "/healthz",
     "/dashboard/live",
     "/cases/{case_id}/jobs/live",
+    "/jobs/{job_id}/live",  # the job page's live part
     "/calls/{call_id}/voicemail",
     "/volunteers/export.csv",
     "/volunteers/import/template.csv",  # downloads: the blank list to fill in

@@ -42,7 +42,7 @@ NO_PERSONAL_DATA = {
 }
 
 # GET routes that are no pages (NOT_PAGES) but show personal data: the polled live parts, audio, the CSV export.
-POLLED = {"/dashboard/live", "/cases/{case_id}/jobs/live"}
+POLLED = {"/dashboard/live", "/cases/{case_id}/jobs/live", "/jobs/{job_id}/live"}
 
 
 def _addresses(world, db) -> dict[str, str]:
@@ -52,6 +52,7 @@ def _addresses(world, db) -> dict[str, str]:
     return world.pages() | {
         "/dashboard/live": "/dashboard/live",
         "/cases/{case_id}/jobs/live": f"/cases/{case}/jobs/live",
+        "/jobs/{job_id}/live": f"/jobs/{world.ids['job']}/live",
         "/calls/{call_id}/voicemail": f"/calls/{call_id}/voicemail",
         "/volunteers/export.csv": "/volunteers/export.csv",
         "/bills/{bill_id}/pdf": f"/bills/{world.ids['bill']}/pdf",

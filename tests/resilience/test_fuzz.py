@@ -34,6 +34,7 @@ from tests.twilio_helpers import post_signed, voice_params
 from tests.volunteers.outreach.helpers import carers, laatzen_id
 from tests.volunteers.test_importing import xlsx_file
 from volunteers.assignments.models import Assignment, AssignmentSource, HoursReport
+from volunteers.outreach.models import LateYes
 from volunteers.registry.importing import ImportFileError, read_table
 from volunteers.registry.models import VolunteerAbsence
 from volunteers.registry.rules import validate_rows
@@ -212,6 +213,7 @@ STAFF_POSTS = [
     "/admin/staff/{staff_id}", "/admin/staff/{staff_id}/password", "/konto/passwort", "/login/passwort-vergessen",
     "/login/neues-passwort", "/admin/partners/{partner_id}", "/admin/partners/municipalities/{municipality_id}",
     "/admin/auskunft", "/admin/auskunft/export.pdf", "/admin/auskunft/export.json", "/admin/auskunft/loeschen",
+    "/jobs/{job_id}/late/{late_yes_id}/assign", "/assignments/{assignment_id}/family-informed",
 ]  # fmt: skip
 
 
@@ -259,6 +261,8 @@ class World:
                          due_date=date(2026, 12, 10), debtor_name="Erika Muster")  # fmt: skip
         self.partner = Partner(name="Leinewerke Hannover GmbH", active_from=date(2015, 3, 1))
         db.add_all([self.report, self.bill, self.partner])
+        self.late_yes = LateYes(job_id=self.job.id, volunteer_id=self.volunteer.id, said_at=T0)
+        db.add(self.late_yes)
         db.commit()
         self._fields: dict[str, list[str]] = {}
         self.csrf = login(client, self.admin)
@@ -270,7 +274,8 @@ class World:
                "message_id": self.message.id, "sid": self.sid, "volunteer_id": self.volunteer.id,
                "absence_id": self.absence.id, "assignment_id": self.assignment.id,
                "notice_id": self.notice.id, "report_id": self.report.id, "bill_id": self.bill.id,
-               "partner_id": self.partner.id, "municipality_id": laatzen_id(self.db)}  # fmt: skip
+               "partner_id": self.partner.id, "municipality_id": laatzen_id(self.db),
+               "late_yes_id": self.late_yes.id}  # fmt: skip
         return template.format(**ids)
 
     def fields(self, template: str, declared: list[str]) -> list[str]:

@@ -40,7 +40,10 @@ def test_a_running_search_shows_its_state_and_the_offers_as_badges(client, db, e
     work(engine, clock)
     page = client.get(f"/jobs/{job.id}").text
     status = page[page.index('id="search-status"') :].split("</p>")[0]
-    assert '<span class="kern-badge kern-badge--info"><span class="kern-label">Suche läuft</span></span>' in status
+    badge = (
+        '<span class="kern-badge kern-badge--info" id="job-status"><span class="kern-label">Suche läuft</span></span>'
+    )
+    assert badge in status
     assert page.count('<span class="kern-badge kern-badge--info"><span class="kern-label">wartet auf Antwort') == 2
     assert primary_buttons(page) == []  # nothing to decide while the search runs: extending it is secondary
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework.enums import HoursStatus
 from casework.jobs.models import CareJob
 from core.db import Base
+from messaging.models import Message
 from volunteers.registry.models import Volunteer
 
 
@@ -55,10 +56,16 @@ class Assignment(Base):
     # Set when the volunteer withdrew by SMS (ABSAGE): staff must find a replacement (see
     # `volunteers.assignments.service.open_withdrawals`).
     withdrawn_at: Mapped[datetime | None]
+    # The volunteer's SMS that withdrew (its text is the reason they gave, shown to staff).
+    withdrawal_message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    # Staff told the family about the withdrawal ("Familie informiert"): off the dashboard's urgent list.
+    family_informed_at: Mapped[datetime | None]
+    family_informed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     completed_at: Mapped[datetime | None]
 
     volunteer: Mapped[Volunteer] = relationship(lazy="raise")
     job: Mapped[CareJob] = relationship(lazy="raise")
+    withdrawal_message: Mapped[Message | None] = relationship(lazy="raise")
 
 
 class HoursReport(Base):

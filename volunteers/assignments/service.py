@@ -33,6 +33,7 @@ from messaging.service import queue_sms
 from volunteers.assignments import rules
 from volunteers.assignments import texts as staff_texts
 from volunteers.assignments.models import Assignment, AssignmentSource, AssignmentStatus, HoursReport
+from volunteers.outreach import late as late_yeses
 from volunteers.outreach import service as outreach
 from volunteers.outreach import texts
 from volunteers.outreach.models import Offer, OfferStatus
@@ -96,9 +97,12 @@ def schedule_filled_notices(db: Session, *, job: CareJob, assignment: Assignment
 
 def resume_search(db: Session, *, job: CareJob, now: datetime) -> None:
     """Outreach goes on where it stopped, if the job waits for a carer and has not started (a job that
-    was staffed by hand, without outreach, has none to resume: staff see the withdrawal)."""
+    was staffed by hand, without outreach, has none to resume: staff see the withdrawal). Those whose yes
+    came late are asked first; new people are texted only a wave interval later."""
     if job.status in WAITING_FOR_CARER and not offer_expired(now=now, starts_at=job.starts_at):
-        outreach.resume(db, job_id=job.id, now=now)
+        asked = late_yeses.ask_again(db, job=job, now=now)
+        due_at = now + late_yeses.answer_time(db, job_id=job.id) if asked else None
+        outreach.resume(db, job_id=job.id, now=now, due_at=due_at)
 
 
 def active_of(db: Session, *, job_id: int, volunteer_id: int) -> Assignment | None:
@@ -111,8 +115,9 @@ def active_of(db: Session, *, job_id: int, volunteer_id: int) -> Assignment | No
     )
 
 
-def accept(db: Session, *, offer: Offer, now: datetime, reminder_hour: int) -> Outcome:
-    """A volunteer's yes to `offer`: it wins while the job waits, has not started and has room."""
+def accept(db: Session, *, offer: Offer, now: datetime, reminder_hour: int, message_id: int | None = None) -> Outcome:
+    """A volunteer's yes to `offer`: it wins while the job waits, has not started and has room. A yes that
+    cannot win is kept on the job as a late yes (`volunteers.outreach.late`), unless the job was cancelled."""
     job = lock_job(db, offer.job_id)
     db.refresh(offer)  # a second yes of the same volunteer may have been decided while we waited
     held = active_of(db, job_id=job.id, volunteer_id=offer.volunteer_id)
@@ -122,6 +127,8 @@ def accept(db: Session, *, offer: Offer, now: datetime, reminder_hour: int) -> O
     open_for_yes = job.status in WAITING_FOR_CARER and not offer_expired(now=now, starts_at=job.starts_at)
     if not open_for_yes or rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed):
         offer.status = OfferStatus.TOO_LATE
+        if job.status != JobStatus.CANCELLED:
+            late_yeses.record(db, job_id=job.id, volunteer_id=offer.volunteer_id, now=now, message_id=message_id)
         return Outcome(None)
     offer.status = OfferStatus.ACCEPTED
     volunteer = db.get_one(Volunteer, offer.volunteer_id)
@@ -146,7 +153,7 @@ def assign_by_hand(
     if rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed):
         raise AssignmentError(staff_texts.job_full(job.code))
     offer = db.scalar(select(Offer).where(Offer.job_id == job.id, Offer.volunteer_id == volunteer.id))
-    if offer is not None and offer.status == OfferStatus.SENT:
+    if offer is not None and offer.status in (OfferStatus.SENT, OfferStatus.TOO_LATE):
         offer.status, offer.answered_at = OfferStatus.ACCEPTED, actor.now
     assignment = _assign(
         db, job=job, volunteer=volunteer, source=AssignmentSource.STAFF, actor=actor, reminder_hour=reminder_hour
@@ -173,7 +180,7 @@ def _assign(
     assignment.status, assignment.source, assignment.assigned_at = AssignmentStatus.ACTIVE, source, now
     assignment.assigned_by_id = actor.staff_id
     assignment.released_at = assignment.released_by_id = assignment.release_reason = None
-    assignment.withdrawn_at = None
+    assignment.withdrawn_at = assignment.withdrawal_message_id = None
     volunteer.last_assigned_at = now  # the fairness key of matching: least recently assigned first
     db.flush()
     if rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed):
@@ -242,7 +249,8 @@ def withdraw(db: Session, *, assignment: Assignment, message_id: int | None, now
     """The volunteer withdrew by SMS (ABSAGE): the job waits again, outreach resumes and staff are
     alerted (see `open_withdrawals`); the family is told by staff, not by us."""
     job = _end(db, assignment=assignment, now=now, reason=staff_texts.WITHDRAWN_BY_VOLUNTEER)
-    assignment.withdrawn_at = now
+    assignment.withdrawn_at, assignment.withdrawal_message_id = now, message_id
+    assignment.family_informed_at = assignment.family_informed_by_id = None
     resume_search(db, job=job, now=now)
     system = audit.Actor(staff_id=None, ip=None, now=now)
     audit.record(
@@ -289,17 +297,57 @@ def _listed() -> tuple[ORMOption, ...]:
     return joinedload(Assignment.volunteer), selectinload(Assignment.job).joinedload(CareJob.case)
 
 
-def open_withdrawals(db: Session) -> list[Assignment]:
-    """Assignments a volunteer withdrew from by SMS whose job still waits for a carer, newest first:
-    the dashboard's alert until someone is found (or the job is cancelled)."""
+def open_withdrawals(db: Session, *, now: datetime | None = None, case_id: int | None = None) -> list[Assignment]:
+    """Assignments a volunteer withdrew from by SMS whose family staff have not yet told (`family_informed`),
+    newest first: the dashboard's urgent alert, also once a late yes or someone new took the job (the family
+    must hear who comes instead). Not for a cancelled or completed job, nor (with `now`) one that is over.
+    With `case_id`, only that case's: the case page shows them too."""
     query = (
         select(Assignment)
         .join(CareJob, CareJob.id == Assignment.job_id)
-        .where(Assignment.withdrawn_at.is_not(None), CareJob.status.in_(WAITING_FOR_CARER))
+        .where(
+            Assignment.withdrawn_at.is_not(None),
+            Assignment.status == AssignmentStatus.RELEASED,
+            Assignment.family_informed_at.is_(None),
+            CareJob.status.not_in([JobStatus.CANCELLED, JobStatus.COMPLETED]),
+        )
         .order_by(Assignment.withdrawn_at.desc(), Assignment.id.desc())
-        .options(*_listed())
+        .options(*_listed(), joinedload(Assignment.withdrawal_message))
+    )
+    if now is not None:
+        query = query.where(CareJob.ends_at > now)
+    if case_id is not None:
+        query = query.where(CareJob.case_id == case_id)
+    return list(db.scalars(query))
+
+
+def withdrawals_of_case(db: Session, *, case_id: int) -> list[Assignment]:
+    """Every withdrawal on the case's jobs, newest first, with the volunteer and their SMS: the case page
+    names them under their job, with whether the family was told."""
+    query = (
+        select(Assignment)
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .where(Assignment.withdrawn_at.is_not(None), CareJob.case_id == case_id)
+        .order_by(Assignment.withdrawn_at.desc(), Assignment.id.desc())
+        .options(joinedload(Assignment.volunteer), joinedload(Assignment.withdrawal_message))
     )
     return list(db.scalars(query))
+
+
+def family_informed(db: Session, *, assignment: Assignment, actor: audit.Actor) -> CareJob:
+    """Staff told the family about the volunteer's withdrawal ("Familie informiert"): it leaves the dashboard's
+    urgent list; audited. A second click changes nothing. Raises AssignmentError for no withdrawal."""
+    if assignment.withdrawn_at is None:
+        raise AssignmentError(staff_texts.NOT_WITHDRAWN)
+    job = db.get_one(CareJob, assignment.job_id)
+    if assignment.family_informed_at is None:
+        assignment.family_informed_at, assignment.family_informed_by_id = actor.now, actor.staff_id
+        db.flush()
+        audit.record(
+            db, actor, action="assignment.family_informed", object_type="assignment", object_id=assignment.id,
+            case_id=job.case_id, detail={"job_id": job.id, "volunteer_id": assignment.volunteer_id},
+        )  # fmt: skip
+    return job
 
 
 def assigned_since(db: Session, *, since: datetime, limit: int = 30) -> list[Assignment]:

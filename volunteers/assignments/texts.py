@@ -22,6 +22,7 @@ def volunteer_inactive(name: str) -> str:
     return f"{name} ist deaktiviert und kann nicht eingeteilt werden."
 
 
+NOT_WITHDRAWN = "Diese Einteilung wurde nicht von der ehrenamtlichen Person abgesagt."
 NOT_ACTIVE = "Diese Einteilung ist nicht mehr aktiv; sie wurde schon freigegeben oder abgeschlossen."
 REASON_MISSING = "Bitte geben Sie einen Grund für die Freigabe an."
 
@@ -50,3 +51,7 @@ def released_by_hand(name: str) -> str:
 
 def released_without_search(name: str) -> str:
     return f"Einteilung freigegeben; {name} ist per SMS informiert. Der Einsatz wartet wieder auf eine Betreuung."
+
+
+def family_informed(code: str) -> str:
+    return f"Vermerkt: Die Familie ist über die Absage für Einsatz {code} informiert."

@@ -20,6 +20,7 @@ class OfferStatus(enum.StrEnum):
     DECLINED = "declined"
     TOO_LATE = "too_late"
     EXPIRED = "expired"
+    OPTED_OUT = "opted_out"  # the volunteer sent STOPP while the offer waited for an answer
 
 
 class OutreachStatus(enum.StrEnum):
@@ -72,3 +73,23 @@ class Outreach(Base):
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     stopped_at: Mapped[datetime | None]
     stop_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class LateYes(Base):
+    """A yes that came when it could not win: after the job was filled, or with a code that matches no open
+    offer of the sender (kept on the job of their most recent offer). Listed on the job page as "Spätere
+    Zusagen"; after a withdrawal these people are asked first (`asked_again_at`) and staff can assign them.
+
+    One row per job and volunteer: a second late yes (the same SMS twice) keeps the first time.
+    """
+
+    __tablename__ = "late_yes"
+    __table_args__ = (UniqueConstraint("job_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("care_job.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    said_at: Mapped[datetime]
+    code_given: Mapped[str | None] = mapped_column(String(8))  # the code they wrote, if another than the job's
+    asked_again_at: Mapped[datetime | None]  # the SMS "Können Sie doch noch?" after a withdrawal

@@ -161,6 +161,7 @@ class OfferState(enum.StrEnum):
     DECLINED = "declined"
     TOO_LATE = "too_late"  # said yes after the job was filled: thanked and told it is taken
     EXPIRED = "expired"  # closed without an answer (filled, cancelled or started)
+    OPTED_OUT = "opted_out"  # the volunteer sent STOPP before answering
 
 
 class OfferLike(Protocol):

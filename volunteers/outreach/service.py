@@ -132,14 +132,15 @@ def widen(
     return outreach
 
 
-def resume(db: Session, *, job_id: int, now: datetime) -> bool:
-    """After a withdrawal or a release: search on at once where the waves stopped (False: no search)."""
+def resume(db: Session, *, job_id: int, now: datetime, due_at: datetime | None = None) -> bool:
+    """After a withdrawal or a release: search on where the waves stopped, at once or at `due_at` (when those
+    whose yes came late were asked first: `volunteers.outreach.late.ask_again`). False: no search."""
     outreach = get(db, job_id=job_id, lock=True)
     job = db.get_one(CareJob, job_id)
     if outreach is None or outreach.status == OutreachStatus.CANCELLED or job.status == JobStatus.CANCELLED:
         return False
     _activate(outreach, job, now)
-    _kick(db, job_id=job_id, label="resume", now=now)
+    _kick(db, job_id=job_id, label="resume", now=now, due_at=due_at)
     return True
 
 
@@ -332,12 +333,12 @@ def _finish(outreach: Outreach, status: OutreachStatus, now: datetime, *, reason
     outreach.status, outreach.stopped_at, outreach.stop_reason = status, now, reason
 
 
-def _kick(db: Session, *, job_id: int, label: str, now: datetime) -> None:
+def _kick(db: Session, *, job_id: int, label: str, now: datetime, due_at: datetime | None = None) -> None:
     """A wave task due now; numbered, so every start, widening or resumption gets one of its own."""
     prefix = f"outreach:{job_id}:{label}:"
     earlier = db.scalar(select(func.count()).where(ScheduledTask.dedupe_key.like(f"{prefix}%"))) or 0
     db.flush()
-    _schedule_wave(db, job_id=job_id, key=f"{prefix}{earlier + 1}", due_at=now, now=now)
+    _schedule_wave(db, job_id=job_id, key=f"{prefix}{earlier + 1}", due_at=due_at or now, now=now)
 
 
 def _schedule_wave(db: Session, *, job_id: int, key: str, due_at: datetime, now: datetime) -> bool:

@@ -23,6 +23,7 @@ from babel.numbers import format_decimal
 from core.formats import BERLIN, LOCALE, datetime_de
 from messaging.texts import HOTLINE
 from volunteers.outreach.rules import gsm7_safe, sms_segments
+from volunteers.outreach.state import JobState, JobView, Person, PersonState
 
 # --- Formats -----------------------------------------------------------------------------------------------
 
@@ -131,8 +132,9 @@ def assigned(
 
 
 def taken(code: str) -> str:
-    """To a volunteer whose yes came after the job was filled."""
-    return f"Fluxx: Danke für Ihre Zusage! Einsatz {code} ist leider schon vergeben. Beim nächsten Mal gerne wieder."
+    """To a volunteer whose yes came after the job was filled: their yes is kept, and if the carer withdraws
+    they are asked first (`volunteers.outreach.late`)."""
+    return f"Fluxx: Danke für Ihre Zusage! Einsatz {code} ist leider schon vergeben. Sagt jemand ab, melden wir uns."
 
 
 def filled_notice(code: str) -> str:
@@ -224,6 +226,7 @@ OFFER_STATUS = {
     "declined": "Absage",
     "too_late": "Zusage kam zu spät",
     "expired": "ohne Antwort beendet",
+    "opted_out": "abgemeldet (STOPP)",
 }
 
 
@@ -237,3 +240,93 @@ def wave_line(
     if next_wave_at is not None:
         line += f", nächste Welle um {clock_de(next_wave_at, zone)} Uhr"
     return line
+
+
+# --- The job's one state and the line of each person asked (`volunteers.outreach.state`) -----------------
+
+JOB_STATE = {
+    JobState.OPEN: "Offen",
+    JobState.SEARCHING: "Suche läuft",
+    JobState.FILLED: "Besetzt",
+    JobState.SEARCHING_AGAIN: "Abgesagt – Suche läuft wieder",
+    JobState.WITHDRAWN: "Abgesagt – niemand eingeteilt",
+    JobState.ENDED_WITHOUT_YES: "Keine Zusage",
+    JobState.SEARCH_CANCELLED: "Suche abgebrochen",
+    JobState.CANCELLED: "Einsatz abgesagt",
+    JobState.COMPLETED: "Erledigt",
+}
+PERSON_STATE = {
+    PersonState.ASSIGNED: "eingeteilt",
+    PersonState.WITHDREW: "hat abgesagt",
+    PersonState.RELEASED: "Einteilung aufgehoben",
+    PersonState.OPTED_OUT: "abgemeldet (STOPP)",
+    PersonState.DECLINED: "hat abgelehnt",
+    PersonState.LATE: "Zusage kam zu spät",
+    PersonState.NO_ANSWER: "wartet auf Antwort",
+    PersonState.OFFER_ENDED: "Angebot beendet",
+}
+
+
+def moment_de(value: datetime, now: datetime, zone: ZoneInfo = BERLIN) -> str:
+    """`10:05 Uhr` today, else `Mi. 25.11. 10:05 Uhr` (local time)."""
+    if value.astimezone(zone).date() == now.astimezone(zone).date():
+        return f"{clock_de(value, zone)} Uhr"
+    return f"{day_de(value, zone)} {clock_de(value, zone)} Uhr"
+
+
+def state_detail(view: JobView, now: datetime, zone: ZoneInfo = BERLIN) -> str:
+    """The sentence beside the job's state: where the search stands, or what staff must do."""
+    carers = f"{view.active} von {view.needed} eingeteilt"
+    if view.searching:
+        line = wave_line(view.waves_sent, view.waves_expected, view.next_wave_at, zone)
+        if view.state is JobState.SEARCHING_AGAIN and view.late:
+            line = f"Spätere Zusagen werden zuerst gefragt. {line}"
+        return f"{carers}. {line}" if view.needed > 1 or view.active else line
+    if view.state is JobState.FILLED:
+        return f"{carers}. Die SMS-Suche ist beendet."
+    if view.state is JobState.WITHDRAWN:
+        return "Eine Betreuung hat abgesagt und es läuft keine Suche: Bitte suchen Sie Ersatz."
+    if view.state is JobState.ENDED_WITHOUT_YES:
+        reason = OUTREACH_STATUS.get(view.search_status or "", "keine Zusage")
+        return f"{reason[:1].upper()}{reason[1:]}. Dieser Einsatz braucht Ihre Entscheidung."
+    if view.state is JobState.SEARCH_CANCELLED:
+        return "Die SMS-Suche wurde abgebrochen; der Einsatz wartet auf eine Betreuung."
+    if view.state is JobState.OPEN:
+        return "Noch keine SMS-Suche."
+    return ""
+
+
+def person_line(person: Person, now: datetime, zone: ZoneInfo = BERLIN) -> str:
+    """What is true about one person: asked when, and what they answered when (German, local time)."""
+    parts = []
+    if person.asked_at is not None:
+        wave = f"Welle {person.wave}, " if person.wave else ""  # 0: asked only after a late yes
+        parts.append(f"{wave}angefragt {moment_de(person.asked_at, now, zone)}")
+    at = f" {moment_de(person.at, now, zone)}" if person.at is not None else ""
+    if person.state is PersonState.ASSIGNED:
+        parts.append(f"von Hand eingeteilt{at}" if person.by_hand else f"hat zugesagt{at}")
+    elif person.state is PersonState.WITHDREW:
+        reason = f": „{person.reason.strip()}“" if person.reason and person.reason.strip() else ""
+        parts.append(f"hat abgesagt{at}{reason}")
+    elif person.state is PersonState.RELEASED:
+        parts.append(f"Einteilung vom Team aufgehoben{at}")
+    elif person.state is PersonState.OPTED_OUT:
+        parts.append(f"hat sich abgemeldet (STOPP){at}")
+    elif person.state is PersonState.DECLINED:
+        parts.append(f"hat abgelehnt{at}")
+    elif person.state is PersonState.LATE:
+        code = f" mit falschem Code {person.code_given}" if person.code_given else ""
+        parts.append(f"hat zugesagt{at}{code}, zu spät")
+        if person.asked_again_at is not None:
+            parts.append(f"erneut gefragt {moment_de(person.asked_again_at, now, zone)}")
+    elif person.state is PersonState.NO_ANSWER:
+        parts.append("noch keine Antwort")
+    else:
+        parts.append("Angebot beendet, ohne Antwort")
+    return " · ".join(parts)
+
+
+def still_free(code: str, starts_at: datetime, zone: ZoneInfo = BERLIN) -> str:
+    """After a withdrawal, to those whose yes came late: the job is free again; the first yes wins."""
+    when = f"{day_de(starts_at, zone)} {clock_de(starts_at, zone)} Uhr"
+    return f"Fluxx: Einsatz {code} ({when}) ist wieder frei. Können Sie noch? Antwort: JA {code} oder NEIN {code}"

@@ -10,15 +10,14 @@ assigning by hand and releasing an assignment.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casework.jobs import service as jobs
 from casework.jobs.models import CareJob
-from casework.jobs.rules import WAITING_FOR_CARER
-from core import audit, web
+from core import audit, flash, web
 from core.db import refusable
 from core.formats import ascii_int
 from core.models import StaffRole
@@ -26,10 +25,11 @@ from core.web import CSRF, DB, CurrentStaff, FormFields, actor, client_ip, field
 from volunteers.assignments import forms as assignment_forms
 from volunteers.assignments import service as assignments
 from volunteers.assignments import texts as assignment_texts
-from volunteers.assignments.models import AssignmentStatus
+from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.matching import service as matching
 from volunteers.matching.rules import JobNotMatchable
-from volunteers.outreach import forms, texts
+from volunteers.outreach import forms, page, texts
+from volunteers.outreach import late as late_yeses
 from volunteers.outreach import service as outreach
 from volunteers.outreach.models import OutreachStatus
 from volunteers.registry.models import Volunteer
@@ -63,31 +63,50 @@ def _render(
     checked: list[Any] = []
     if q and not not_matchable:  # without a municipality there is nothing to check against
         checked = [(v, matching.explain(db, v, job, zone=local)) for v in outreach.lookup(db, text=q)]
-    found = outreach.overview(db, job=job, candidates_left=left)
-    row = found.outreach
+    live = _live(request, db, staff, job, candidates_left=left)
     return web.render(
         request,
         "volunteers/job_search.html",
         status_code=status,
-        job=job,
         ranked=ranked,
         candidates_left=left,
         not_matchable=not_matchable,
         q=q,
         checked=checked,
-        found=found,
-        wave_line=texts.wave_line(row.waves_sent, found.waves_expected, found.next_wave_at, local) if row else "",
-        status_labels=texts.OUTREACH_STATUS,
-        offer_labels=texts.OFFER_STATUS,
-        no_answer=row is not None and row.status in outreach.NEEDS_STAFF,
-        can_manage=staff.has_role(StaffRole.COORDINATOR),
-        can_assign=job.status in WAITING_FOR_CARER,
-        assigned=assignments.active_on_job(db, job_id=job.id),
-        source_labels=assignment_texts.SOURCE,
         notice=notice,
         releasing=releasing,
         errors=errors,
+        **live,
     )
+
+
+def _live(request: Request, db: DB, staff: CurrentStaff, job: CareJob, *, candidates_left: int) -> dict[str, Any]:
+    """What the live part of the job page shows: the job's one state, who has it, the late yeses, the search
+    and every person asked (`volunteers.outreach.page.load`, the pure rule `volunteers.outreach.state`)."""
+    now = web.now(request)
+    shown = page.load(db, job=job, now=now, candidates_left=candidates_left)
+    return {
+        "job": job,
+        "shown": shown,
+        "view": shown.view,
+        "now": now,
+        "state_labels": texts.JOB_STATE,
+        "person_labels": texts.PERSON_STATE,
+        "state_detail": texts.state_detail(shown.view, now, zone(request)),
+        "person_line": lambda person: texts.person_line(person, now, zone(request)),
+        "can_manage": staff.has_role(StaffRole.COORDINATOR),
+    }
+
+
+def _candidates_left(request: Request, db: DB, job: CareJob) -> int:
+    """Ranked volunteers not yet asked: only needed for "Welle 2 von 4" while a search runs."""
+    search = outreach.get(db, job_id=job.id)
+    if search is None or search.status != OutreachStatus.ACTIVE:
+        return 0
+    try:
+        return matching.count_for(db, matching.needs_for(db, job, zone(request)))
+    except JobNotMatchable:
+        return 0
 
 
 def _notice(db: DB, job: CareJob, *, assigned: str, released: str) -> str:
@@ -104,6 +123,20 @@ def _notice(db: DB, job: CareJob, *, assigned: str, released: str) -> str:
         searching = search is not None and search.status == OutreachStatus.ACTIVE
         return (assignment_texts.released_by_hand if searching else assignment_texts.released_without_search)(name)
     return ""
+
+
+@router.get("/jobs/{job_id}/live")
+def job_live(request: Request, db: DB, staff: CurrentStaff, job_id: int) -> Response:
+    """The live part of the job page, polled every few seconds (/static/dashboard.js): a yes, a withdrawal,
+    a late yes or the next wave shows without reload. An audited view of the volunteers it names, written
+    like the dashboard's: again only when other volunteers are shown, or after audit.POLL_REPEAT."""
+    job = jobs.require_job(db, job_id=job_id)
+    live = _live(request, db, staff, job, candidates_left=_candidates_left(request, db, job))
+    audit.viewed(
+        db, actor(request, staff), action="job.view", object_type="care_job", object_id=job.id, case_id=job.case_id,
+        detail={"volunteers": sorted(live["shown"].volunteers)}, repeat_after=audit.POLL_REPEAT,
+    )  # fmt: skip
+    return web.render(request, "volunteers/_job_live.html", errors={}, releasing=None, **live)
 
 
 @router.get("/jobs/{job_id}")
@@ -203,3 +236,41 @@ def release(
         return f"/jobs/{job.id}?released={assignment.id}#assigned"
 
     return _act(request, db, staff, job, release_by_hand, releasing=assignment.id)
+
+
+@coordinators.post("/jobs/{job_id}/late/{late_yes_id}/assign", dependencies=[CSRF])
+def assign_late_yes(request: Request, db: DB, staff: CurrentStaff, job_id: int, late_yes_id: int) -> Response:
+    """ "Einteilen" beside a late yes: assigns them under the job lock like any yes (never twice booked:
+    a yes by SMS at the same moment is decided before or after, and the second finds the job full)."""
+    job = jobs.require_job(db, job_id=job_id)
+    late = late_yeses.get(db, job_id=job.id, late_yes_id=late_yes_id)
+    if late is None:
+        raise HTTPException(status_code=404, detail="Diese Zusage gibt es nicht.")
+
+    def assign_late() -> str:
+        made = assignments.assign_by_hand(
+            db, job=job, volunteer=db.get_one(Volunteer, late.volunteer_id), actor=actor(request, staff),
+            reminder_hour=web.get_settings(request).reminder_hour,
+        )  # fmt: skip
+        return f"/jobs/{job.id}?assigned={made.id}#assigned"
+
+    return _act(request, db, staff, job, assign_late)
+
+
+@router.post("/assignments/{assignment_id}/family-informed", dependencies=[CSRF])
+def family_informed(
+    request: Request, db: DB, staff: CurrentStaff, assignment_id: int, back: Annotated[str, Form()] = "/"
+) -> Response:
+    """ "Familie informiert" beside a withdrawal (dashboard, case page, job page): audited; the withdrawal leaves
+    the dashboard's urgent list. Counsellors too: they are the ones who talk to the family."""
+    assignment = db.get(Assignment, assignment_id)
+    if assignment is None:
+        raise HTTPException(status_code=404, detail="Diese Einteilung gibt es nicht.")
+    try:
+        with refusable(db):
+            job = assignments.family_informed(db, assignment=assignment, actor=actor(request, staff))
+    except assignments.AssignmentError as exc:
+        response = RedirectResponse(web.safe_next(back), status_code=303)
+        return flash.add(response, request, str(exc))
+    response = RedirectResponse(web.safe_next(back), status_code=303)
+    return flash.add(response, request, assignment_texts.family_informed(job.code))

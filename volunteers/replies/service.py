@@ -36,6 +36,7 @@ from volunteers.assignments import service as assignments
 from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.assignments.rules import window_hours
 from volunteers.assignments.service import HoursResult
+from volunteers.outreach import late as late_yeses
 from volunteers.outreach import texts as outreach_texts
 from volunteers.outreach.models import Offer, OfferStatus
 from volunteers.registry.models import Volunteer
@@ -45,8 +46,9 @@ from volunteers.replies.texts import answer_for
 
 # Answers to messages that stay open for staff: limited to one a day per number.
 STAYS_OPEN = frozenset({Action.CLARIFY, Action.FORWARD_TO_STAFF})
-# An offer of a filled job: not yet told (SENT), told it is filled (EXPIRED) or its yes came late.
-CLOSED_BY_FILLING = (OfferStatus.SENT, OfferStatus.EXPIRED, OfferStatus.TOO_LATE)
+# An offer that no longer waits for a yes: of a filled job not yet told (SENT), told it is filled (EXPIRED),
+# its yes came late, or declined before (a yes after a no counts).
+CLOSED_BY_FILLING = (OfferStatus.SENT, OfferStatus.EXPIRED, OfferStatus.TOO_LATE, OfferStatus.DECLINED)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def expire_open_offers(db: Session, *, volunteer: Volunteer, now: datetime) -> N
     db.execute(
         update(Offer)
         .where(Offer.volunteer_id == volunteer.id, Offer.status == OfferStatus.SENT)
-        .values(status=OfferStatus.EXPIRED, answered_at=now)
+        .values(status=OfferStatus.OPTED_OUT, answered_at=now)
     )
 
 
@@ -114,10 +116,14 @@ def handle_reply(
         # How to write JA 4821 helps nobody with nothing open ("Ich kann diese Woche nur vormittags").
         decision = Decision(Action.FORWARD_TO_STAFF)
     if reply.kind is ReplyKind.ACCEPT and decision.action in (Action.UNKNOWN_CODE, Action.NOTHING_OPEN):
-        late = _filled_offer_code(db, volunteer=volunteer, code=decision.code, now=now)
-        if late is not None:  # a yes to a job filled a moment ago: thank them, it is taken
-            message.handled_at = now
-            return outreach_texts.taken(late)
+        closed = _closed_offer(db, volunteer=volunteer, code=decision.code, now=now)
+        if closed is not None:  # a yes to a job filled a moment ago (or free again): decided like any yes
+            code, offer = closed
+            yes = Context(volunteer, message, Decision(Action.ACCEPT, code=code), Situation({code: offer}, {}), now,
+                          reminder_hour)  # fmt: skip
+            return _accept(db, yes)
+        if decision.action is Action.UNKNOWN_CODE and decision.code is not None:
+            _keep_wrong_code(db, volunteer=volunteer, message=message, code=decision.code, now=now)
     act = ACTIONS.get(decision.action)
     if act is not None:
         return act(db, Context(volunteer, message, decision, situation, now, reminder_hour))
@@ -135,23 +141,39 @@ def handle_reply(
     return answer_for(decision)
 
 
-def _filled_offer_code(db: Session, *, volunteer: Volunteer, code: str | None, now: datetime) -> str | None:
-    """The code of a job this volunteer was offered that was filled before their yes (the given code,
-    or for a bare yes the only such job), if it has not started."""
+def _closed_offer(db: Session, *, volunteer: Volunteer, code: str | None, now: datetime) -> tuple[str, Offer] | None:
+    """The code and offer of a job this volunteer was offered whose offer no longer waits: filled before their
+    yes, or (with its code) waiting for a carer again after a withdrawal; for a bare yes the only filled one.
+    The yes then goes through `assignments.accept` like any other: it wins if the job has room, else it is kept
+    as a late yes. Not for a job that has started."""
+    waiting = (JobStatus.FILLED, *WAITING_FOR_CARER) if code is not None else (JobStatus.FILLED,)
     query = (
-        select(CareJob.code)
+        select(CareJob.code, Offer)
         .join(Offer, Offer.job_id == CareJob.id)
         .where(
             Offer.volunteer_id == volunteer.id,
             Offer.status.in_(CLOSED_BY_FILLING),
-            CareJob.status == JobStatus.FILLED,
+            CareJob.status.in_(waiting),
             CareJob.starts_at > now,
         )
     )
     if code is not None:
         query = query.where(CareJob.code == code)
-    codes = list(db.scalars(query.limit(2)))
-    return codes[0] if len(codes) == 1 else None
+    rows = db.execute(query.limit(2)).all()
+    return (rows[0][0], rows[0][1]) if len(rows) == 1 else None
+
+
+def _keep_wrong_code(db: Session, *, volunteer: Volunteer, message: Message, code: str, now: datetime) -> None:
+    """A yes with a code that matches none of the sender's open offers is kept as a late yes on the job of
+    their most recent offer of a job that has not started (the message stays open for staff, and the sender is
+    told how to write it); without such an offer it stays an open, unmatched message in the inbox."""
+    recent = late_yeses.most_recent_offer(db, volunteer_id=volunteer.id, now=now)
+    if recent is None:
+        return
+    late_yeses.record(
+        db, job_id=recent.job_id, volunteer_id=volunteer.id, now=now, message_id=message.id, code_given=code
+    )
+    message.job_id = recent.job_id
 
 
 @dataclass(frozen=True)
@@ -171,7 +193,9 @@ class Context:
 def _accept(db: Session, ctx: Context) -> str:
     ctx.message.handled_at = ctx.now
     offer = ctx.situation.offers[ctx.code]
-    outcome = assignments.accept(db, offer=offer, now=ctx.now, reminder_hour=ctx.reminder_hour)
+    outcome = assignments.accept(
+        db, offer=offer, now=ctx.now, reminder_hour=ctx.reminder_hour, message_id=ctx.message.id
+    )
     # Linked only after the job row is locked: writing the link first would take a key-share lock on
     # the job row, and two yeses waiting for each other's lock would deadlock on PostgreSQL.
     ctx.message.job_id = offer.job_id

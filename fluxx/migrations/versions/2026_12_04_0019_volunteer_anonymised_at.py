@@ -1,7 +1,7 @@
 """Volunteers: when the retention purge or an erasure request removed their personal data
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-04 20:22:44
 """
 
@@ -14,7 +14,7 @@ import core.db
 
 
 revision: str = '0019'
-down_revision: str | None = '0017'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

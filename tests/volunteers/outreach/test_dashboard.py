@@ -70,4 +70,7 @@ def test_a_yes_by_sms_shows_on_the_dashboard_and_the_case_page_and_a_withdrawal_
     assert people[1].name in alert and "hat am 26.11.2026, 10:03 abgesagt" in alert
     assert "Familie noch nicht informiert" in alert
     assert "Heute noch keine Zusage." in section(live, "assigned-today")
-    assert people[1].name not in client.get(f"/cases/{job.case_id}/jobs/live").text
+    jobs = client.get(f"/cases/{job.case_id}/jobs/live").text
+    assert f'Zusage: <a href="/volunteers/{people[1].id}">' not in jobs  # no longer a yes ...
+    assert f'Absage: <a href="/volunteers/{people[1].id}">{people[1].name}</a> am 26.11.2026, 10:03' in jobs  # ...
+    assert "Familie noch nicht informiert" in jobs

@@ -115,7 +115,7 @@ def _withdrawn(w: World) -> None:
 
 def _opted_out_and_offers_closed(w: World) -> None:
     assert not w.volunteer.sms_opt_in
-    assert {w.offer(code).status for code in w.jobs} == {OfferStatus.EXPIRED}
+    assert {w.offer(code).status for code in w.jobs} == {OfferStatus.OPTED_OUT}
     assert [w.assignment(code) for code in w.jobs] == [None] * len(w.jobs)
     assert w.inbound().handled_at is not None
 
@@ -355,7 +355,7 @@ def test_an_opt_out_of_someone_who_holds_a_job_waits_for_staff(db, client, setti
     w = world(db, offered=("5307",), assigned=("4821",))
     assert text_in(client, settings, w.volunteer.phone, "Bitte keine SMS mehr") == sms_texts.OPTED_OUT
     db.expire_all()
-    assert not w.volunteer.sms_opt_in and w.offer("5307").status == OfferStatus.EXPIRED
+    assert not w.volunteer.sms_opt_in and w.offer("5307").status == OfferStatus.OPTED_OUT
     assert w.assignment("4821").status == AssignmentStatus.ACTIVE  # staff decide
     assert w.inbound().handled_at is None
 
