@@ -102,13 +102,14 @@ def test_the_log_opens_the_thread_of_one_volunteer_and_of_one_job_oldest_first(d
     log = client.get("/messages").text
     assert log.index("Danke, Sie sind eingeteilt") < log.index("Anfrage an Lisa")  # the log: newest first
     assert f'<a href="/messages?volunteer={lisa.id}" aria-label="Alle SMS mit Lisa Berger">Lisa Berger</a>' in log
-    assert f'<a href="/messages?job={job.id}" aria-label="Alle SMS zu Einsatz {job.code}">{job.code}</a>' in log
+    job_link = f'<a href="/messages?job={job.id}" aria-label="Alle SMS zu Einsatz {job.code}">{job.code}</a>'
+    assert f"Einsatz {job_link}:" in log
     assert '<a href="tel:+4951116832110">0511 168-32110</a>' in log  # the hotline written as everywhere else
     assert 'class="kern-table__cell send-error"' not in log  # no error, so the error column is not an error
 
     thread = client.get(f"/messages?volunteer={lisa.id}").text
     assert "SMS mit Lisa Berger" in thread and "Anfrage an Tobias" not in thread
-    assert thread.index("Anfrage an Lisa") < thread.index(">JA<") < thread.index("Danke, Sie sind eingeteilt")
+    assert thread.index("Anfrage an Lisa") < thread.index(":</span> JA<") < thread.index("Danke, Sie sind eingeteilt")
     assert f'href="/messages?show=open&amp;volunteer={lisa.id}"' in thread  # the filters stay in the thread
     by_job = client.get(f"/messages?job={job.id}").text
     assert f"SMS zu Einsatz {job.code}" in by_job and "Anfrage an Tobias" in by_job
