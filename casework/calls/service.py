@@ -6,11 +6,13 @@ when the case holds nothing else; such cases are no counselling session in the s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, exists, select, update
+from sqlalchemy import CursorResult, Table, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -19,7 +21,7 @@ from casework.calls.rules import FINAL_STATUSES, advance
 from casework.cases import family
 from casework.cases import service as cases
 from casework.cases.models import Case
-from casework.cases.opening import open_case
+from casework.cases.opening import open_case, open_phone_case
 from casework.enums import CallStatus, CaseChannel, CaseStatus, Need, NoCaseReason
 from core import audit, case_owned
 from core.audit import Actor
@@ -72,6 +74,65 @@ def register_incoming_call(
             raise
         return existing
     return call
+
+
+@dataclass(frozen=True)
+class NewCall:
+    """What a new incoming call stores, worked out before the write transaction (`new_call`)."""
+
+    call_sid: str
+    from_number: str | None
+    to_number: str | None
+    now: datetime
+    year: int  # the case number's year: the local year of `now`
+    callback_needed: bool
+
+
+def new_call(
+    *, call_sid: str, from_number: str | None, to_number: str | None, now: datetime, zone: ZoneInfo,
+    callback_needed: bool = False,
+) -> NewCall:  # fmt: skip
+    """The rows of a new call, prepared outside the transaction (parsing numbers is not free)."""
+    return NewCall(
+        call_sid=call_sid, from_number=try_e164(from_number), to_number=try_e164(to_number), now=now,
+        year=now.astimezone(zone).year, callback_needed=callback_needed,
+    )  # fmt: skip
+
+
+_CALL = cast(Table, Call.__table__)
+_INSERT_CALL = insert(_CALL).returning(_CALL.c.id)
+_INSERT_CALL_EVENT = insert(cast(Table, CallEvent.__table__))
+
+
+def store_new_call(db: Session, call: NewCall) -> int:
+    """Store a call Twilio announces for the first time, with its new case: five SQL statements, no ORM
+    unit of work, nothing read first (the incoming webhook's hot path). Returns the call's id.
+
+    The same rows as `register_incoming_call`, plus `needs_callback` when `call.callback_needed`. A CallSid
+    already stored (Twilio's retry, the same webhook twice at once) raises IntegrityError on the call's unique
+    CallSid: the caller rolls back and goes the way of `register_incoming_call`, which finds that call.
+    """
+    case_id = open_phone_case(
+        db, year=call.year, now=call.now, caller_phone=call.from_number, callback_needed=call.callback_needed
+    )
+    now = call.now
+    connection = db.connection()  # plain Core statements (see casework.cases.opening.next_number)
+    call_id = connection.execute(
+        _INSERT_CALL,
+        {
+            "call_sid": call.call_sid, "case_id": case_id, "from_number": call.from_number,
+            "to_number": call.to_number, "status": CallStatus.RINGING, "started_at": now, "created_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one()  # fmt: skip
+    event = {"call_id": call_id, "source": "incoming", "status": CallStatus.RINGING.value, "at": now}
+    connection.execute(_INSERT_CALL_EVENT, event)
+    return int(call_id)
+
+
+def store_new_calls(db: Session, new_calls: Sequence[NewCall]) -> list[int]:
+    """`store_new_call` for the calls a group commit writes together (`core.group_commit`)."""
+    return [store_new_call(db, call) for call in new_calls]
 
 
 def set_need(call: Call, need: Need, *, now: datetime) -> None:
