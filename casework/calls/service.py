@@ -21,7 +21,7 @@ from casework.calls.rules import FINAL_STATUSES, advance
 from casework.cases import family
 from casework.cases import service as cases
 from casework.cases.models import Case
-from casework.cases.opening import open_case, open_phone_case
+from casework.cases.opening import PhoneCase, open_case, open_phone_cases
 from casework.enums import CallStatus, CaseChannel, CaseStatus, Need, NoCaseReason
 from core import audit, case_owned
 from core.audit import Actor
@@ -100,39 +100,44 @@ def new_call(
 
 
 _CALL = cast(Table, Call.__table__)
-_INSERT_CALL = insert(_CALL).returning(_CALL.c.id)
+_INSERT_CALLS = insert(_CALL).returning(_CALL.c.id, sort_by_parameter_order=True)
 _INSERT_CALL_EVENT = insert(cast(Table, CallEvent.__table__))
 
 
 def store_new_call(db: Session, call: NewCall) -> int:
-    """Store a call Twilio announces for the first time, with its new case: five SQL statements, no ORM
-    unit of work, nothing read first (the incoming webhook's hot path). Returns the call's id.
-
-    The same rows as `register_incoming_call`, plus `needs_callback` when `call.callback_needed`. A CallSid
-    already stored (Twilio's retry, the same webhook twice at once) raises IntegrityError on the call's unique
-    CallSid: the caller rolls back and goes the way of `register_incoming_call`, which finds that call.
-    """
-    case_id = open_phone_case(
-        db, year=call.year, now=call.now, caller_phone=call.from_number, callback_needed=call.callback_needed
-    )
-    now = call.now
-    connection = db.connection()  # plain Core statements (see casework.cases.opening.next_number)
-    call_id = connection.execute(
-        _INSERT_CALL,
-        {
-            "call_sid": call.call_sid, "case_id": case_id, "from_number": call.from_number,
-            "to_number": call.to_number, "status": CallStatus.RINGING, "started_at": now, "created_at": now,
-            "updated_at": now,
-        },
-    ).scalar_one()  # fmt: skip
-    event = {"call_id": call_id, "source": "incoming", "status": CallStatus.RINGING.value, "at": now}
-    connection.execute(_INSERT_CALL_EVENT, event)
-    return int(call_id)
+    """Store a call Twilio announces for the first time, with its new case (`store_new_calls`); its id."""
+    return store_new_calls(db, [call])[0]
 
 
 def store_new_calls(db: Session, new_calls: Sequence[NewCall]) -> list[int]:
-    """`store_new_call` for the calls a group commit writes together (`core.group_commit`)."""
-    return [store_new_call(db, call) for call in new_calls]
+    """Store calls Twilio announces for the first time, each with its new case: five SQL statements however
+    many calls (a group commit writes the calls arriving together: `core.group_commit`), no ORM unit of
+    work, nothing read first (the incoming webhook's hot path). Returns the calls' ids in order.
+
+    The same rows as `register_incoming_call`, plus `needs_callback` when `callback_needed`. A CallSid
+    already stored (Twilio's retry, the same webhook twice at once) raises IntegrityError on the call's unique
+    CallSid: the caller rolls back and goes the way of `register_incoming_call`, which finds that call.
+    """
+    case_ids = open_phone_cases(
+        db, [PhoneCase(year=call.year, now=call.now, caller_phone=call.from_number,
+                       callback_needed=call.callback_needed) for call in new_calls],
+    )  # fmt: skip
+    rows = [
+        {
+            "call_sid": call.call_sid, "case_id": case_id, "from_number": call.from_number,
+            "to_number": call.to_number, "status": CallStatus.RINGING, "started_at": call.now,
+            "created_at": call.now, "updated_at": call.now,
+        }
+        for call, case_id in zip(new_calls, case_ids, strict=True)
+    ]  # fmt: skip
+    connection = db.connection()  # plain Core statements (see casework.cases.opening.take_numbers)
+    call_ids = [int(call_id) for call_id in connection.execute(_INSERT_CALLS, rows).scalars()]
+    events = [
+        {"call_id": call_id, "source": "incoming", "status": CallStatus.RINGING.value, "at": call.now}
+        for call_id, call in zip(call_ids, new_calls, strict=True)
+    ]
+    connection.execute(_INSERT_CALL_EVENT, events)
+    return call_ids
 
 
 def set_need(call: Call, need: Need, *, now: datetime) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -21,7 +24,7 @@ def case_number(year: int, seq: int) -> str:
     return f"{year}-{seq:06d}"
 
 
-_NEXT_NUMBER: dict[str, Insert] = {}
+_TAKE_NUMBERS: dict[str, Insert] = {}
 
 
 def next_number(db: Session, *, scope: str, year: int) -> int:
@@ -31,19 +34,23 @@ def next_number(db: Session, *, scope: str, year: int) -> int:
     ends, so concurrent transactions queue for it (PostgreSQL row lock; SQLite has one writer anyway)
     instead of computing "highest + 1" and colliding.
     """
+    return take_numbers(db, scope=scope, year=year, count=1)[0]
+
+
+def take_numbers(db: Session, *, scope: str, year: int, count: int) -> range:
+    """`count` consecutive running numbers at once, in the one upsert of `next_number`."""
     dialect = db.get_bind().dialect.name
-    statement = _NEXT_NUMBER.get(dialect)
+    statement = _TAKE_NUMBERS.get(dialect)
     if statement is None:  # built once per dialect: its cache key is then cheap (a hot path: every call)
-        statement = _NEXT_NUMBER[dialect] = (
-            insert_on_conflict(db, YearlyCounter)
-            .on_conflict_do_update(
-                index_elements=[YearlyCounter.scope, YearlyCounter.year],
-                set_={"last_value": YearlyCounter.last_value + 1},
-            )
-            .returning(YearlyCounter.last_value)
-        )
+        upsert = insert_on_conflict(db, YearlyCounter)
+        statement = _TAKE_NUMBERS[dialect] = upsert.on_conflict_do_update(
+            index_elements=[YearlyCounter.scope, YearlyCounter.year],
+            set_={"last_value": YearlyCounter.last_value + upsert.excluded.last_value},
+        ).returning(YearlyCounter.last_value)
     # On the session's connection: Session.execute would take the ORM's bulk insert path (ten times the cost).
-    return int(db.connection().execute(statement, {"scope": scope, "year": year, "last_value": 1}).scalar_one())
+    parameters = {"scope": scope, "year": year, "last_value": count}
+    last = int(db.connection().execute(statement, parameters).scalar_one())
+    return range(last - count + 1, last + 1)
 
 
 def open_case(
@@ -75,29 +82,45 @@ def open_case(
 
 
 _CASE = cast(Table, Case.__table__)
-_INSERT_CASE = insert(_CASE).returning(_CASE.c.id)
+_INSERT_CASES = insert(_CASE).returning(_CASE.c.id, sort_by_parameter_order=True)
 _INSERT_STATUS_CHANGE = insert(cast(Table, CaseStatusChange.__table__))
 
 
-def open_phone_case(db: Session, *, year: int, now: datetime, caller_phone: str | None, callback_needed: bool) -> int:
-    """`open_case(channel=PHONE, caller_phone=…)` in three SQL statements and no unit of work; the case's id.
+@dataclass(frozen=True)
+class PhoneCase:
+    """A case an incoming call opens, prepared before the transaction (`open_phone_cases`)."""
 
-    The hot path of every incoming call (SQLite has one writer: the shorter its transaction, the more callers
-    per second). The same rows as `open_case`, with `callback_needed` set at once when nobody will take the
-    call; `year` is the local year of `now`, worked out before the transaction.
+    year: int  # the local year of `now`: the case number's year
+    now: datetime
+    caller_phone: str | None
+    callback_needed: bool
+
+
+def open_phone_cases(db: Session, cases: Sequence[PhoneCase]) -> list[int]:
+    """`open_case(channel=PHONE, caller_phone=…)` for many cases in three SQL statements and no unit of work.
+
+    The hot path of incoming calls (SQLite has one writer: the shorter its transaction, the more callers per
+    second). The same rows as `open_case`, with `callback_needed` set at once when nobody will take the call;
+    the numbers are handed out in the order of `cases`. Returns the cases' ids in that order.
     """
-    seq = next_number(db, scope=CASE_NUMBERS, year=year)
-    connection = db.connection()  # plain Core statements, not the ORM's bulk insert path (see next_number)
-    case_id = connection.execute(
-        _INSERT_CASE,
-        {
-            "number": case_number(year, seq), "year": year, "seq": seq, "opened_at": now,
-            "channel": CaseChannel.PHONE, "caller_phone": caller_phone,
-            "caller_phone_reversed": reversed_digits(caller_phone), "status": CaseStatus.NEW,
-            "callback_needed": callback_needed, "created_at": now, "updated_at": now,
-        },
-    ).scalar_one()  # fmt: skip
-    connection.execute(
-        _INSERT_STATUS_CHANGE, {"case_id": case_id, "from_status": None, "to_status": CaseStatus.NEW, "at": now}
-    )
-    return int(case_id)
+    numbers = {
+        year: iter(take_numbers(db, scope=CASE_NUMBERS, year=year, count=count))
+        for year, count in Counter(case.year for case in cases).items()
+    }
+    rows = []
+    for case in cases:
+        seq = next(numbers[case.year])
+        rows.append({
+            "number": case_number(case.year, seq), "year": case.year, "seq": seq, "opened_at": case.now,
+            "channel": CaseChannel.PHONE, "caller_phone": case.caller_phone,
+            "caller_phone_reversed": reversed_digits(case.caller_phone), "status": CaseStatus.NEW,
+            "callback_needed": case.callback_needed, "created_at": case.now, "updated_at": case.now,
+        })  # fmt: skip
+    connection = db.connection()  # plain Core statements, not the ORM's bulk insert path (see take_numbers)
+    ids = [int(case_id) for case_id in connection.execute(_INSERT_CASES, rows).scalars()]
+    changes = [
+        {"case_id": case_id, "from_status": None, "to_status": CaseStatus.NEW, "at": case.now}
+        for case_id, case in zip(ids, cases, strict=True)
+    ]
+    connection.execute(_INSERT_STATUS_CHANGE, changes)
+    return ids

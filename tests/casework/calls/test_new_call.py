@@ -57,3 +57,19 @@ def test_a_known_call_sid_is_refused_so_the_webhook_finds_the_stored_call(db) ->
     db.commit()
     with pytest.raises(IntegrityError):
         calls.store_new_call(db, new)
+
+
+def test_calls_written_together_get_their_own_cases_numbered_in_order(db) -> None:
+    new_year = datetime(2027, 1, 1, 8, tzinfo=UTC)
+    batch = [
+        calls.new_call(call_sid=f"CA{n}", from_number=f"0511 123456{n}", to_number=None, now=when, zone=BERLIN)
+        for n, when in enumerate([NOW, NOW, datetime(2026, 6, 1, 8, tzinfo=UTC), new_year])
+    ]
+    ids = calls.store_new_calls(db, batch)
+    stored = [db.get(Call, call_id) for call_id in ids]
+    assert [call.call_sid for call in stored] == ["CA0", "CA1", "CA2", "CA3"]
+    cases = [db.get(Case, call.case_id) for call in stored]
+    assert [case.number for case in cases] == ["2027-000001", "2027-000002", "2026-000001", "2027-000003"]
+    assert [case.caller_phone for case in cases] == [f"+49511123456{n}" for n in range(4)]
+    events = db.scalars(select(CallEvent.call_id).order_by(CallEvent.id)).all()
+    assert events == ids
