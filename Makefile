@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/yes_storm.py
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/case_search.py
+	$(BIN)/python bench/purge_under_calls.py
 	$(BIN)/python bench/report.py
 
 # ruff, the floors as import-linter contracts (pyproject.toml), and types (mypy --strict on every module).

@@ -100,7 +100,7 @@ def statistics(url: str, repeat: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=20_000 if quick() else 1_000_000)
+    parser.add_argument("--cases", type=int, default=5_000 if quick() else 1_000_000)
     parser.add_argument("--repeat", type=int, default=5 if quick() else 15)
     args = parser.parse_args()
     columns: dict[str, list[float]] = {}

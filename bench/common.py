@@ -11,6 +11,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import statistics
@@ -197,24 +198,35 @@ end
 """
 
 
-def wrk(url: str, script: str, *, connections: int, seconds: float, threads: int = 2) -> Load:
-    """Run wrk with a Lua script that defines `threads`, `names` (counters per thread) and request/response."""
+def wrk(
+    url: str, script: str, *, connections: int, seconds: float, threads: int = 2,
+    until: Callable[[], object] | None = None,
+) -> Load:  # fmt: skip
+    """Run wrk with a Lua script that defines `threads`, `names` (counters per thread) and request/response.
+
+    With `until`, wrk runs while `until()` runs (at most `seconds`) and is then stopped with SIGINT.
+    """
     threads = max(1, min(threads, connections))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script + LUA_DONE)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "20s", "-s", lua.name, url]
     try:
-        result = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "20s", "-s", lua.name, url],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if until is not None:
+            time.sleep(0.5)  # wrk's connections are open before the work starts
+            until()
+            process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=seconds + 60)
+        if process.returncode not in (0, -signal.SIGINT):
+            raise RuntimeError(f"wrk failed: {stderr[-500:]}")
     finally:
         os.unlink(lua.name)
-    total = int(re.search(r"(\d+) requests in ([\d.]+)(m?s)", result.stdout).group(1))  # type: ignore[union-attr]
-    elapsed = re.search(r"requests in ([\d.]+)(ms|s|m)", result.stdout)
-    assert elapsed is not None, result.stdout
+    total = int(re.search(r"(\d+) requests in", stdout).group(1))  # type: ignore[union-attr]
+    elapsed = re.search(r"requests in ([\d.]+)(ms|s|m)", stdout)
+    assert elapsed is not None, stdout
     value = float(elapsed.group(1))
     seconds_taken = value / 1000 if elapsed.group(2) == "ms" else value * 60 if elapsed.group(2) == "m" else value
-    line = result.stdout.split("RESULT", 1)[1].split("\n", 1)[0]
+    line = stdout.split("RESULT", 1)[1].split("\n", 1)[0]
     fields = dict(re.findall(r"(\w+)=([\d.]+)", line))
     counts = {key: int(value) for key, value in fields.items() if key not in ("p50", "p95", "p99")}
     return Load(total, seconds_taken, float(fields["p50"]), float(fields["p95"]), float(fields["p99"]), counts)

@@ -33,11 +33,13 @@ COLUMNS = ("number", "year", "seq", "opened_at", "channel", "caller_name", "call
 BATCH = 20_000
 
 
-def case_rows(count: int, *, seed: int = 2026, first: datetime, last: datetime) -> list[tuple[object, ...]]:
+def case_rows(
+    count: int, *, seed: int = 2026, first: datetime, last: datetime, closed_only: bool = False
+) -> list[tuple[object, ...]]:
     """`count` cases opened evenly from `first` to `last` (numbered per year, oldest first)."""
     rng = random.Random(seed)
     names = [(f"{given} {family}", name_key(f"{given} {family}")) for given in FIRST_NAMES for family in LAST_NAMES]
-    statuses = [(status.value, status in CLOSED) for status in STATUSES]
+    statuses = [(status.value, status in CLOSED) for status in (CLOSED if closed_only else STATUSES)]
     needs = [need.value for need in NEEDS]
     prefixes = ["+49151", "+49160", "+49176", "+49511"]
     step = (last - first) / max(count, 1)
@@ -62,11 +64,14 @@ def case_rows(count: int, *, seed: int = 2026, first: datetime, last: datetime) 
     return rows
 
 
-def insert_cases(engine: Engine, count: int, *, first: datetime | None = None, last: datetime | None = None) -> None:
+def insert_cases(
+    engine: Engine, count: int, *, first: datetime | None = None, last: datetime | None = None,
+    closed_only: bool = False,
+) -> None:  # fmt: skip
     """Write `count` cases straight into the `case` table (and the yearly counters that go with them)."""
     first = first or datetime(2015, 1, 1, tzinfo=UTC)
     last = last or datetime(2026, 11, 30, tzinfo=UTC)
-    rows = case_rows(count, first=first, last=last)
+    rows = case_rows(count, first=first, last=last, closed_only=closed_only)
     columns = ", ".join(COLUMNS)
     indexes = list(cast(Table, Case.__table__).indexes)  # built once after the load: much faster than row by row
     for index in indexes:

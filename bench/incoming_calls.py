@@ -98,9 +98,9 @@ def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3 if common.quick() else 10)
+    parser.add_argument("--seconds", type=float, default=2 if common.quick() else 10)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--bodies", type=int, default=4_000 if common.quick() else 30_000)
+    parser.add_argument("--bodies", type=int, default=2_000 if common.quick() else 30_000)
     args = parser.parse_args()
     load_args = {"connections": args.connections, "seconds": args.seconds, "bodies": args.bodies}
     rows: list[list[object]] = []

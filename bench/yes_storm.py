@@ -104,7 +104,7 @@ async def storm(base: str, volunteers: int, seconds: float) -> tuple[list[float]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--volunteers", type=int, default=50 if quick() else 200)
+    parser.add_argument("--volunteers", type=int, default=30 if quick() else 200)
     parser.add_argument("--seconds", type=float, default=1.0)
     args = parser.parse_args()
     kind = "PostgreSQL" if postgres_url() else "SQLite"

@@ -53,6 +53,15 @@ def test_yes_storm_benchmark_gives_the_job_to_exactly_one_volunteer(tmp_path: Pa
     assert cells[5] == "0", "every volunteer got an answer"
 
 
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
+def test_purge_benchmark_purges_every_due_case_while_calls_come_in(tmp_path: Path) -> None:
+    out = run_script(tmp_path, "bench/purge_under_calls.py", "--cases", "300", "--connections", "2")
+    row = next(line for line in out.splitlines() if line.startswith("| SQLite |"))
+    cells = [cell.strip() for cell in row.split("|")[1:-1]]
+    assert cells[1].startswith("300 in "), "every due case purged"
+    assert int(cells[2].replace(",", "")) > 0, "calls came in meanwhile"
+
+
 def test_report_assembles_the_sections_into_the_benchmarks_page(tmp_path: Path) -> None:
     results = tmp_path / "results"
     results.mkdir()
