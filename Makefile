@@ -40,6 +40,7 @@ bench: install
 	@command -v wrk >/dev/null || { echo "wrk fehlt: apt-get install wrk"; exit 1; }
 	rm -rf bench/.results
 	$(BIN)/python bench/incoming_calls.py
+	$(BIN)/python bench/realistic_hour.py
 	$(BIN)/python bench/yes_storm.py
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/case_search.py

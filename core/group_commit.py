@@ -67,26 +67,32 @@ class GroupCommit(Generic[T, R]):
         return future
 
     async def write(self, item: T) -> R:
-        """`submit` for a coroutine: waits without holding a thread."""
-        return await asyncio.wrap_future(self.submit(item))
+        """`submit` for a coroutine: waits without holding a thread. A request cancelled meanwhile does not
+        cancel its write (shielded): its rows are written with the others, nobody waits for the result."""
+        return await asyncio.shield(asyncio.wrap_future(self.submit(item)))
 
     def _run(self) -> None:
-        while True:
-            try:
-                first = self._queue.get(timeout=IDLE_SECONDS)
-            except queue.Empty:
-                with self._lock:
-                    if self._queue.empty():  # `submit` starts a new writer after this one has gone
-                        self._thread = None
-                        return
-                continue
-            batch = [first]
-            while len(batch) < self.max_batch:
+        try:
+            while True:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    first = self._queue.get(timeout=IDLE_SECONDS)
                 except queue.Empty:
-                    break
-            self._commit(batch)
+                    with self._lock:
+                        if self._queue.empty():  # `submit` starts a new writer after this one has gone
+                            self._thread = None
+                            return
+                    continue
+                batch = [first]
+                while len(batch) < self.max_batch:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                self._commit(batch)
+        finally:
+            with self._lock:  # a writer that died of an unexpected error is replaced by the next `submit`
+                if self._thread is threading.current_thread():
+                    self._thread = None
 
     def _commit(self, batch: list[tuple[T, Future[R]]]) -> None:
         try:
@@ -94,16 +100,26 @@ class GroupCommit(Generic[T, R]):
                 results = self.work(db, [item for item, _ in batch])
         except IntegrityError as exc:
             if len(batch) == 1:
-                batch[0][1].set_exception(exc)
+                _settle(batch[0][1], exception=exc)
                 return
             for entry in batch:  # whose row collided: each on its own
                 self._commit([entry])
             return
         except BaseException as exc:
             for _, future in batch:  # every waiting request raises it
-                future.set_exception(exc)
+                _settle(future, exception=exc)
             if not isinstance(exc, Exception):
                 raise
             return
         for (_, future), result in zip(batch, results, strict=True):
-            future.set_result(result)
+            _settle(future, result=result)
+
+
+def _settle(future: Future[R], *, result: R | None = None, exception: BaseException | None = None) -> None:
+    """Hand a request its outcome; one that was cancelled meanwhile wants none (and must not stop the writer)."""
+    if future.done():
+        return
+    if exception is not None:
+        future.set_exception(exception)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]

@@ -39,6 +39,14 @@ def test_case_search_and_statistics_benchmark_runs_on_bulk_data(tmp_path: Path) 
     assert {path.name for path in (tmp_path / "results").iterdir()} == {"5-case-search.md", "6a-statistics.md"}
 
 
+def test_realistic_hour_benchmark_measures_every_route(tmp_path: Path) -> None:
+    out = run_script(tmp_path, "bench/realistic_hour.py", "--scales", "1", "--seconds", "3")
+    routes = {line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ") and "route" not in line}
+    assert {"voice: incoming", "voice: menu choice", "voice: screening answer", "voice: status callback",
+            "sms: incoming", "staff: dashboard poll", "staff: case page"} <= routes  # fmt: skip
+    assert "failed" not in out
+
+
 def test_matching_benchmark_ranks_a_job_among_bulk_volunteers(tmp_path: Path) -> None:
     out = run_script(tmp_path, "bench/matching.py", "--volunteers", "300", "--repeat", "1")
     row = next(line for line in out.splitlines() if line.startswith("| SQLite |"))

@@ -83,3 +83,16 @@ def test_a_failed_transaction_fails_every_request_of_its_batch_and_writes_nothin
             future.result(10)
     assert _scopes(engine) == ["first"]
     assert writer.submit("later").result(10) == "stored later", "the writer goes on after a failed batch"
+
+
+def test_a_request_cancelled_while_waiting_neither_stops_the_writer_nor_loses_its_row(engine: Engine) -> None:
+    recorder = Recorder()
+    writer = GroupCommit(make_sessionmaker(engine), recorder.work, name="test-writer")
+    first = writer.submit("first")
+    assert recorder.started.wait(10)
+    gone = writer.submit("gone")
+    assert gone.cancel(), "Twilio hung up: the waiting request was cancelled"
+    recorder.release.set()
+    assert first.result(10) == "stored first"
+    assert writer.submit("next").result(10) == "stored next", "the writer goes on"
+    assert _scopes(engine) == ["first", "gone", "next"]
