@@ -39,6 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(os.environ.get("FLUXX_BENCH_RESULTS") or ROOT / "bench" / ".results")
 
 
+# A benchmark stopped with SIGTERM (timeout, Ctrl-C's cousin) still stops its servers and removes its data.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+
+
 def quick() -> bool:
     """`make bench QUICK=1`: small sizes and short runs, the same code paths."""
     return os.environ.get("QUICK", "") not in ("", "0")
