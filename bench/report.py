@@ -21,9 +21,10 @@ Written by `make bench` (bench/report.py) — do not edit by hand; the analysis 
 - **Other load:** CPU pressure over the last five minutes of the run {pressure} (Linux PSI: the share of time
   runnable work waited for a CPU; well above 0 % means other processes competed and the figures are low).
 - **Rerun:** `apt-get install wrk`, then `make bench` (sized for under 15 minutes on a quiet 2-core machine;
-  `make bench QUICK=1`: small sizes, sized for under 2). With `FLUXX_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench` (a database of
-  its own, not the tests' one; every run works in a new schema and drops it) PostgreSQL is measured too. Each
-  script also runs alone: `.venv/bin/python bench/incoming_calls.py --help`.
+  `make bench QUICK=1`: small sizes, sized for under 2). With
+  `FLUXX_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench` (a database of its own, not the
+  tests' one; every run works in a new schema and drops it) PostgreSQL is measured too. Each script also runs
+  alone: `.venv/bin/python bench/incoming_calls.py --help`.
 
 """
 
