@@ -32,12 +32,20 @@ run: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Load tests with wrk against `fluxx serve` (apt-get install wrk); FLUXX_BENCH_POSTGRES_URL adds PostgreSQL.
+# The benchmarks (bench/, each script its own data and servers) and docs/benchmarks.md; QUICK=1: small sizes.
+# Needs wrk (apt-get install wrk); FLUXX_BENCH_POSTGRES_URL adds PostgreSQL (a database of its own, e.g. `bench`).
+QUICK ?=
+bench: export QUICK := $(QUICK)
 bench: install
 	@command -v wrk >/dev/null || { echo "wrk fehlt: apt-get install wrk"; exit 1; }
-	$(BIN)/python bench/concurrent_calls.py --connections 2 10 50
-	@if [ -n "$$FLUXX_BENCH_POSTGRES_URL" ]; then \
-	  $(BIN)/python bench/concurrent_calls.py --connections 2 10 50 --database-url "$$FLUXX_BENCH_POSTGRES_URL"; fi
+	rm -rf bench/.results
+	$(BIN)/python bench/incoming_calls.py
+	$(BIN)/python bench/realistic_hour.py
+	$(BIN)/python bench/yes_storm.py
+	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/case_search.py
+	$(BIN)/python bench/purge_under_calls.py
+	$(BIN)/python bench/report.py
 
 # ruff, the floors as import-linter contracts (pyproject.toml), and types (mypy --strict on every module).
 lint: install

@@ -256,7 +256,12 @@ def check_login(request: Request, db: Session, *, touch: bool) -> auth.SessionCh
 
 
 def current_staff(request: Request, db: DB) -> Staff:
+    """The logged-in staff member. The login check's transaction ends here: this dependency and the route run
+    in different threads of the thread pool, and on SQLite a transaction holds the one write lock; held
+    across the hop, it waited for a free thread while the threads waited for the lock (under load, every
+    call's webhook then waited its full 10 s: docs/benchmarks.md). The route's own work begins a new one."""
     check = check_login(request, db, touch=request.headers.get(BACKGROUND_HEADER) != "1")
+    db.commit()
     if check.session is None:
         raise logged_out(check)
     request.state.staff = StaffView.of(check.session.staff)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -18,7 +19,6 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import ClientDisconnect
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -36,36 +36,62 @@ from telephony.voice import twiml as voice_twiml
 from telephony.webhooks import twiml
 
 
-class CsrfSeedAndFailures(BaseHTTPMiddleware):
-    """The browser's CSRF cookie, and a German answer for a failure (the security headers: web.SecurityHeaders)."""
+class CsrfSeedAndFailures:
+    """The browser's CSRF cookie, and a German answer for a failure (the security headers: web.SecurityHeaders).
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        seed = None
-        if web.cookie_name(request, web.CSRF_COOKIE) not in request.cookies and not request.url.path.startswith(
-            "/twilio/"
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware ran every request in a task group of its own and
+    wrapped every body read, which cost more than a whole incoming-call webhook's database work.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        cookie: tuple[bytes, bytes] | None = None
+        if (
+            not scope["path"].startswith("/twilio/")
+            and web.cookie_name(request, web.CSRF_COOKIE) not in request.cookies
         ):
             seed = web.new_csrf_seed()
             request.state.csrf_seed = seed
+            cookie = _set_cookie_header(request, seed)
+        started = False
+
+        async def send_with_cookie(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if cookie is not None:
+                    message = {**message, "headers": [*(message.get("headers") or []), cookie]}
+            await send(message)
+
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_cookie)
         except Exception as exc:
+            if started:
+                raise
             error: BaseException = exc
             if isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-                error = error.exceptions[0]  # the error of the app, from inside the middleware's task group
+                error = error.exceptions[0]  # the error of the app, from inside a task group
             # Answered here rather than by Starlette's last-resort handler, so that even a failure gets
             # the security headers and uvicorn logs no traceback quoting the input.
             response = await request.app.state.unexpected(request, error)
-        settings: Settings = context_of(request).settings
-        if seed is not None:
-            response.set_cookie(
-                web.cookie_name(request, web.CSRF_COOKIE),
-                seed,
-                httponly=True,
-                samesite="lax",
-                secure=settings.secure_cookies,
-                path="/",
-            )
-        return response
+            await response(scope, receive, send_with_cookie)
+
+
+def _set_cookie_header(request: Request, seed: str) -> tuple[bytes, bytes]:
+    settings: Settings = context_of(request).settings
+    response = Response()
+    response.set_cookie(
+        web.cookie_name(request, web.CSRF_COOKIE), seed, httponly=True, samesite="lax",
+        secure=settings.secure_cookies, path="/",
+    )  # fmt: skip
+    header: tuple[bytes, bytes] = next(item for item in response.raw_headers if item[0] == b"set-cookie")
+    return header
 
 
 GERMAN_ERRORS = {

@@ -6,11 +6,13 @@ when the case holds nothing else; such cases are no counselling session in the s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, exists, select, update
+from sqlalchemy import CursorResult, Table, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -19,7 +21,7 @@ from casework.calls.rules import FINAL_STATUSES, advance
 from casework.cases import family
 from casework.cases import service as cases
 from casework.cases.models import Case
-from casework.cases.opening import open_case
+from casework.cases.opening import PhoneCase, open_case, open_phone_cases
 from casework.enums import CallStatus, CaseChannel, CaseStatus, Need, NoCaseReason
 from core import audit, case_owned
 from core.audit import Actor
@@ -72,6 +74,70 @@ def register_incoming_call(
             raise
         return existing
     return call
+
+
+@dataclass(frozen=True)
+class NewCall:
+    """What a new incoming call stores, worked out before the write transaction (`new_call`)."""
+
+    call_sid: str
+    from_number: str | None
+    to_number: str | None
+    now: datetime
+    year: int  # the case number's year: the local year of `now`
+    callback_needed: bool
+
+
+def new_call(
+    *, call_sid: str, from_number: str | None, to_number: str | None, now: datetime, zone: ZoneInfo,
+    callback_needed: bool = False,
+) -> NewCall:  # fmt: skip
+    """The rows of a new call, prepared outside the transaction (parsing numbers is not free)."""
+    return NewCall(
+        call_sid=call_sid, from_number=try_e164(from_number), to_number=try_e164(to_number), now=now,
+        year=now.astimezone(zone).year, callback_needed=callback_needed,
+    )  # fmt: skip
+
+
+_CALL = cast(Table, Call.__table__)
+_INSERT_CALLS = insert(_CALL).returning(_CALL.c.id, sort_by_parameter_order=True)
+_INSERT_CALL_EVENT = insert(cast(Table, CallEvent.__table__))
+
+
+def store_new_call(db: Session, call: NewCall) -> int:
+    """Store a call Twilio announces for the first time, with its new case (`store_new_calls`); its id."""
+    return store_new_calls(db, [call])[0]
+
+
+def store_new_calls(db: Session, new_calls: Sequence[NewCall]) -> list[int]:
+    """Store calls Twilio announces for the first time, each with its new case: five SQL statements however
+    many calls (a group commit writes the calls arriving together: `core.group_commit`), no ORM unit of
+    work, nothing read first (the incoming webhook's hot path). Returns the calls' ids in order.
+
+    The same rows as `register_incoming_call`, plus `needs_callback` when `callback_needed`. A CallSid
+    already stored (Twilio's retry, the same webhook twice at once) raises IntegrityError on the call's unique
+    CallSid: the caller rolls back and goes the way of `register_incoming_call`, which finds that call.
+    """
+    case_ids = open_phone_cases(
+        db, [PhoneCase(year=call.year, now=call.now, caller_phone=call.from_number,
+                       callback_needed=call.callback_needed) for call in new_calls],
+    )  # fmt: skip
+    rows = [
+        {
+            "call_sid": call.call_sid, "case_id": case_id, "from_number": call.from_number,
+            "to_number": call.to_number, "status": CallStatus.RINGING, "started_at": call.now,
+            "created_at": call.now, "updated_at": call.now,
+        }
+        for call, case_id in zip(new_calls, case_ids, strict=True)
+    ]  # fmt: skip
+    connection = db.connection()  # plain Core statements (see casework.cases.opening.take_numbers)
+    call_ids = [int(call_id) for call_id in connection.execute(_INSERT_CALLS, rows).scalars()]
+    events = [
+        {"call_id": call_id, "source": "incoming", "status": CallStatus.RINGING.value, "at": call.now}
+        for call_id, call in zip(call_ids, new_calls, strict=True)
+    ]
+    connection.execute(_INSERT_CALL_EVENT, events)
+    return call_ids
 
 
 def set_need(call: Call, need: Need, *, now: datetime) -> None:

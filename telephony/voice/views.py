@@ -4,10 +4,12 @@ callbacks, fallback) and the staff route that plays a voicemail."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -15,7 +17,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from casework.calls import service as calls
@@ -27,6 +31,7 @@ from core import audit, web
 from core.context import context_of
 from core.db import describe_error, transaction
 from core.formats import ascii_int
+from core.group_commit import GroupCommit
 from core.settings import Settings
 from core.web import DB, CurrentStaff, actor
 from telephony.voice import rules, service, texts
@@ -119,14 +124,64 @@ def _nobody(request: Request, call: Call) -> Response:
     return twiml(voice_twiml.voicemail(_settings(request).public_base_url, lead=lead))
 
 
+@lru_cache(maxsize=8)
+def _first_menu(base: str) -> str:
+    """The greeting and menu every caller hears first: the same TwiML for every call, built once."""
+    return str(voice_twiml.menu(base, attempt=1, greet=True))
+
+
+_intakes: WeakKeyDictionary[sessionmaker[Session], GroupCommit[calls.NewCall, int]] = WeakKeyDictionary()
+_intakes_lock = threading.Lock()
+
+
+def _intake(request: Request) -> GroupCommit[calls.NewCall, int]:
+    """The app's writer of new calls: the calls arriving together are committed together."""
+    factory = context_of(request).sessionmaker
+    with _intakes_lock:
+        intake = _intakes.get(factory)
+        if intake is None:
+            intake = _intakes[factory] = GroupCommit(factory, calls.store_new_calls, name="fluxx-call-intake")
+        return intake
+
+
 @webhooks.post("/incoming")
-def incoming(request: Request, db: DB, form: TwilioForm) -> Response:
-    call = _call(request, db, form)
+async def incoming(request: Request, form: TwilioForm) -> Response:
+    """A new call: a new case, and the menu (or, when closed, the voicemail).
+
+    The hot path of the busiest hour. SQLite has one writer, so the write transaction holds nothing but
+    the inserts of `calls.store_new_call`: the answer, the opening hours and the numbers are worked out
+    before it, no row is read first (a CallSid already stored fails the insert; see below), and the calls
+    that arrive together are committed together by one writer thread (`core.group_commit`) while this
+    request waits on the event loop.
+    """
+    call_sid = str(form.get("CallSid") or "")
+    if not call_sid:
+        raise NoCallSid()
+    settings = _settings(request)
     now = web.now(request)
-    if not _hours(request).is_open(now):
-        calls.needs_callback(call, now=now)
-        return twiml(voice_twiml.voicemail(_settings(request).public_base_url, lead=_closed_lead(request, now)))
-    return twiml(voice_twiml.menu(_settings(request).public_base_url, attempt=1, greet=True))
+    is_open = _hours(request).is_open(now)
+    if is_open:
+        answer = Response(content=_first_menu(settings.public_base_url), media_type="text/xml")
+    else:
+        answer = twiml(voice_twiml.voicemail(settings.public_base_url, lead=_closed_lead(request, now)))
+    new = calls.new_call(
+        call_sid=call_sid, from_number=str(form.get("From") or ""), to_number=str(form.get("To") or ""),
+        now=now, zone=settings.zone, callback_needed=not is_open,
+    )  # fmt: skip
+    try:
+        await _intake(request).write(new)
+    except IntegrityError:
+        # Twilio's retry of a call already stored, or the same webhook twice at once: that call and its
+        # case exist; find them (`register_incoming_call`) and store nothing new.
+        await run_in_threadpool(_known_call, request, form, now=now, is_open=is_open)
+    return answer
+
+
+def _known_call(request: Request, form: FormData, *, now: datetime, is_open: bool) -> None:
+    with transaction(context_of(request).sessionmaker) as db:
+        call = _call(request, db, form)
+        if not is_open:
+            calls.needs_callback(call, now=now)
 
 
 @webhooks.post("/menu")

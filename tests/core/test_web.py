@@ -330,3 +330,21 @@ def test_pages_static_files_and_webhooks_keep_their_headers(client):
     assert unsigned.status_code == 403
     _assert_security_headers(unsigned)
     assert "fluxx_csrf" not in unsigned.cookies  # webhooks get no CSRF cookie
+
+
+def test_the_login_check_holds_no_write_transaction_into_the_route(app, client, db):
+    """On SQLite a transaction holds the one write lock; the login check (one thread of the pool) must not keep
+    it while the route waits for another thread, which under load the webhooks waiting for the lock hold."""
+    from core.web import DB, CurrentStaff
+
+    seen: dict[str, bool] = {}
+
+    @app.get("/test-transaction-state")
+    def probe(db: DB, staff: CurrentStaff) -> dict[str, bool]:
+        seen["in_transaction"] = db.in_transaction()
+        return seen
+
+    login(client, make_staff(db))
+    response = client.get("/test-transaction-state")
+    assert response.status_code == 200
+    assert seen == {"in_transaction": False}

@@ -1,0 +1,125 @@
+"""Group commit: one writer thread stores the rows of all waiting requests in one transaction.
+
+SQLite has one writer at a time. With one transaction per request, fifty callers at once queue for the
+write lock, and each of them needs the interpreter's lock (the GIL) to do its short part: the holder of
+the write lock waits for the GIL behind the other threads, and every handover costs more than the
+write itself. Here a request hands its prepared rows to the writer and waits (on the event loop, not in
+a thread); the writer takes everything that has arrived meanwhile and commits it together. A request
+learns its own result, or the error of its transaction, exactly as if it had written alone:
+
+- the batch commits: every request gets its result;
+- the batch fails with an IntegrityError (one request's row collides, e.g. a CallSid Twilio retried):
+  each request is written again on its own, so only the colliding one gets the error;
+- any other error (the database is gone): every request of the batch gets it, nothing is half-written.
+
+The writer thread starts with the first request and ends after a second without work. It is one more
+writer among the others (`core.db.transaction`): on SQLite it takes the same write lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Generic, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db import transaction
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_BATCH = 200
+IDLE_SECONDS = 1.0
+
+
+class GroupCommit(Generic[T, R]):
+    """Write items of type T with `work(db, items) -> results` (one result per item, in order)."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        work: Callable[[Session, Sequence[T]], Sequence[R]],
+        *,
+        name: str,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self.factory = factory
+        self.work = work
+        self.name = name
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[tuple[T, Future[R]]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, item: T) -> Future[R]:
+        """Queue one item; the future holds its result or the error of its transaction."""
+        future: Future[R] = Future()
+        self._queue.put((item, future))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+        return future
+
+    async def write(self, item: T) -> R:
+        """`submit` for a coroutine: waits without holding a thread. A request cancelled meanwhile does not
+        cancel its write (shielded): its rows are written with the others, nobody waits for the result."""
+        return await asyncio.shield(asyncio.wrap_future(self.submit(item)))
+
+    def _run(self) -> None:
+        try:
+            while True:
+                try:
+                    first = self._queue.get(timeout=IDLE_SECONDS)
+                except queue.Empty:
+                    with self._lock:
+                        if self._queue.empty():  # `submit` starts a new writer after this one has gone
+                            self._thread = None
+                            return
+                    continue
+                batch = [first]
+                while len(batch) < self.max_batch:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                self._commit(batch)
+        finally:
+            with self._lock:  # a writer that died of an unexpected error is replaced by the next `submit`
+                if self._thread is threading.current_thread():
+                    self._thread = None
+
+    def _commit(self, batch: list[tuple[T, Future[R]]]) -> None:
+        try:
+            with transaction(self.factory) as db:
+                results = self.work(db, [item for item, _ in batch])
+        except IntegrityError as exc:
+            if len(batch) == 1:
+                _settle(batch[0][1], exception=exc)
+                return
+            for entry in batch:  # whose row collided: each on its own
+                self._commit([entry])
+            return
+        except BaseException as exc:
+            for _, future in batch:  # every waiting request raises it
+                _settle(future, exception=exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            _settle(future, result=result)
+
+
+def _settle(future: Future[R], *, result: R | None = None, exception: BaseException | None = None) -> None:
+    """Hand a request its outcome; one that was cancelled meanwhile wants none (and must not stop the writer)."""
+    if future.done():
+        return
+    if exception is not None:
+        future.set_exception(exception)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]

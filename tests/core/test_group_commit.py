@@ -1,0 +1,98 @@
+"""Group commit: the rows of requests arriving together are committed together, each learns its own outcome."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from casework.cases.models import YearlyCounter
+from core.db import make_sessionmaker
+from core.group_commit import GroupCommit
+
+
+class Recorder:
+    """Writes one counter row per item (scope = the item); the first batch waits until released."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.release = threading.Event()
+        self.started = threading.Event()
+
+    def work(self, db: Session, items: Sequence[str]) -> list[str]:
+        self.batches.append(list(items))
+        if len(self.batches) == 1:
+            self.started.set()
+            assert self.release.wait(10)
+        for item in items:
+            if item == "broken":
+                raise OperationalError("INSERT", None, Exception("database is gone"))
+            db.add(YearlyCounter(scope=item, year=2026, last_value=1))
+            db.flush()
+        return [f"stored {item}" for item in items]
+
+
+def _scopes(engine: Engine) -> list[str]:
+    with Session(engine) as db:
+        return sorted(db.scalars(select(YearlyCounter.scope)))
+
+
+def test_requests_waiting_together_are_committed_in_one_transaction_each_with_its_own_result(engine: Engine) -> None:
+    recorder = Recorder()
+    writer = GroupCommit(make_sessionmaker(engine), recorder.work, name="test-writer")
+    first = writer.submit("first")
+    assert recorder.started.wait(10)
+    waiting = [writer.submit(f"call-{n}") for n in range(5)]
+    recorder.release.set()
+    assert first.result(10) == "stored first"
+    assert [future.result(10) for future in waiting] == [f"stored call-{n}" for n in range(5)]
+    assert recorder.batches == [["first"], [f"call-{n}" for n in range(5)]]
+    assert _scopes(engine) == sorted(["first", *(f"call-{n}" for n in range(5))])
+
+
+def test_a_colliding_row_fails_only_its_own_request(engine: Engine) -> None:
+    recorder = Recorder()
+    writer = GroupCommit(make_sessionmaker(engine), recorder.work, name="test-writer")
+    first = writer.submit("first")
+    assert recorder.started.wait(10)
+    others = [writer.submit("a"), writer.submit("first"), writer.submit("b")]  # "first" exists by then
+    recorder.release.set()
+    assert first.result(10) == "stored first"
+    assert others[0].result(10) == "stored a"
+    with pytest.raises(IntegrityError):
+        others[1].result(10)
+    assert others[2].result(10) == "stored b"
+    assert recorder.batches[1] == ["a", "first", "b"], "written together first, then each on its own"
+    assert _scopes(engine) == ["a", "b", "first"]
+
+
+def test_a_failed_transaction_fails_every_request_of_its_batch_and_writes_nothing(engine: Engine) -> None:
+    recorder = Recorder()
+    writer = GroupCommit(make_sessionmaker(engine), recorder.work, name="test-writer")
+    first = writer.submit("first")
+    assert recorder.started.wait(10)
+    batch = [writer.submit("a"), writer.submit("broken"), writer.submit("b")]
+    recorder.release.set()
+    first.result(10)
+    for future in batch:
+        with pytest.raises(OperationalError):
+            future.result(10)
+    assert _scopes(engine) == ["first"]
+    assert writer.submit("later").result(10) == "stored later", "the writer goes on after a failed batch"
+
+
+def test_a_request_cancelled_while_waiting_neither_stops_the_writer_nor_loses_its_row(engine: Engine) -> None:
+    recorder = Recorder()
+    writer = GroupCommit(make_sessionmaker(engine), recorder.work, name="test-writer")
+    first = writer.submit("first")
+    assert recorder.started.wait(10)
+    gone = writer.submit("gone")
+    assert gone.cancel(), "Twilio hung up: the waiting request was cancelled"
+    recorder.release.set()
+    assert first.result(10) == "stored first"
+    assert writer.submit("next").result(10) == "stored next", "the writer goes on"
+    assert _scopes(engine) == ["first", "gone", "next"]
