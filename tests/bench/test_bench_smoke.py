@@ -12,6 +12,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The scripts bring their own SQLite databases and servers (PostgreSQL only with FLUXX_BENCH_POSTGRES_URL, which the
+# smoke runs leave empty): the PostgreSQL run of the suite would only run the same again.
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("FLUXX_TEST_DATABASE_URL")), reason="the benchmarks' smoke runs are in the SQLite suite"
+)
+
 
 def run_script(tmp_path: Path, *args: str) -> str:
     env = {**os.environ, "FLUXX_BENCH_RESULTS": str(tmp_path / "results"), "QUICK": "1",
