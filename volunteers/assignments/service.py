@@ -30,7 +30,7 @@ from core.errors import DomainError
 from core.phone import display, is_mobile
 from core.worker import schedule_once
 from messaging.service import queue_sms
-from volunteers.assignments import briefing, rules
+from volunteers.assignments import rules
 from volunteers.assignments import texts as staff_texts
 from volunteers.assignments.models import Assignment, AssignmentSource, AssignmentStatus, HoursReport
 from volunteers.outreach import late as late_yeses
@@ -214,9 +214,9 @@ def care_persons(db: Session, *, case_id: int) -> list[CarePerson]:
 
 
 def briefing_of(persons: list[CarePerson]) -> str:
-    """The carer's sentence about `persons` (`briefing.carer_briefing`: names, ages, allergies; no diagnosis)."""
-    return briefing.carer_briefing(
-        [briefing.PersonFacts(p.label, p.age_label, p.special_requirements, p.need_description) for p in persons]
+    """The carer's sentence about `persons` (`rules.carer_briefing`: names, ages, allergies; no diagnosis)."""
+    return rules.carer_briefing(
+        [rules.PersonFacts(p.label, p.age_label, p.special_requirements, p.need_description) for p in persons]
     )
 
 

@@ -115,13 +115,13 @@ def assigned(
     persons: str = "",
 ) -> str:
     """To the volunteer whose yes won: time, address, who they look after (`persons`, the sentence
-    `volunteers.assignments.briefing.carer_briefing` builds: first names, ages, allergies, never a
+    `volunteers.assignments.rules.carer_briefing` builds: first names, ages, allergies, never a
     diagnosis), the family's contact, how to withdraw and how to report hours.
 
-    Two or three segments (at most four with long allergies of four children) on purpose: everything needed on the way to the family sits in one
-    message, which the phone shows as one; two separate SMS may arrive out of order or one of them not
-    at all. Address and name keep their spelling (`gsm7_safe` without letters): a name with "ł" costs
-    a UCS-2 SMS rather than a misspelt doorbell.
+    Two or three segments (four at most, with long allergies of four children) on purpose: everything
+    needed on the way to the family sits in one message, which the phone shows as one; two separate SMS
+    may arrive out of order or one of them not at all. Address and name keep their spelling (`gsm7_safe`
+    without letters): a name with "ł" costs a UCS-2 SMS rather than a misspelt doorbell.
     """
     kind = gsm7_safe(kind_label.strip())
     phone = f", {contact_phone.strip()}" if contact_phone.strip() else ""

@@ -92,7 +92,12 @@ def _render(
 
 
 def _live(
-    request: Request, db: DB, staff: CurrentStaff, job: CareJob, *, candidates_left: int,
+    request: Request,
+    db: DB,
+    staff: CurrentStaff,
+    job: CareJob,
+    *,
+    candidates_left: int,
     typed: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the live part of the job page shows: the job's one state, who has it, the late yeses, the search

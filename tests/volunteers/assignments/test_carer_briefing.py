@@ -13,8 +13,13 @@ from messaging.models import Message
 from tests.factories import make_staff
 from tests.volunteers.builders import offered_job
 from volunteers.assignments import service as assignments
-from volunteers.assignments.rules import REMINDER_HOUR
-from volunteers.assignments.briefing import PERSONS_NAMED, SPECIAL_CHARS, PersonFacts, carer_briefing
+from volunteers.assignments.rules import (
+    PERSONS_NAMED,
+    REMINDER_HOUR,
+    SPECIAL_CHARS,
+    PersonFacts,
+    carer_briefing,
+)
 from volunteers.outreach import texts
 from volunteers.outreach.rules import is_gsm7, sms_segments
 
