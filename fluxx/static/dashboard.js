@@ -42,7 +42,10 @@
     var playing = Array.prototype.some.call(box.getElementsByTagName("audio"), function (audio) {
       return !audio.paused;
     });
-    return playing || (active && box.contains(active) && active.tagName !== "A");
+    // Nor under a form refused with a message at its field (the job page's search form): the new markup
+    // would drop the message and what was typed before it is corrected and sent again.
+    var refused = box.querySelector("[aria-invalid='true']");
+    return playing || refused !== null || (active && box.contains(active) && active.tagName !== "A");
   }
   function loggedOut(response) {
     // The session has ended. The dashboard (data-on-logout="login") goes to the login page, which says

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from casework.cases import service as cases
-from casework.cases.models import Case
+from casework.cases.models import CarePerson, Case
 from casework.enums import HoursStatus, JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
@@ -208,8 +208,21 @@ def _tell_family(db: Session, *, job: CareJob, volunteer: Volunteer, now: dateti
     queue_sms(db, to=case.caller_phone or "", body=body, now=now, case_id=case.id, job_id=job.id)
 
 
+def care_persons(db: Session, *, case_id: int) -> list[CarePerson]:
+    """Who is cared for in a case, in the order the case records them (the job page, the carer's SMS)."""
+    return list(db.scalars(select(CarePerson).where(CarePerson.case_id == case_id).order_by(CarePerson.id)))
+
+
+def briefing_of(persons: list[CarePerson]) -> str:
+    """The carer's sentence about `persons` (`rules.carer_briefing`: names, ages, allergies; no diagnosis)."""
+    return rules.carer_briefing(
+        [rules.PersonFacts(p.label, p.age_label, p.special_requirements, p.need_description) for p in persons]
+    )
+
+
 def assigned_text(db: Session, job: CareJob) -> str:
-    """The SMS to the assigned volunteer: time, address, the family's contact, how to withdraw."""
+    """The SMS to the assigned volunteer: time, address, who they look after, the family's contact, how to
+    withdraw."""
     case = db.get_one(Case, job.case_id)
     return texts.assigned(
         job.kind.label,
@@ -219,6 +232,7 @@ def assigned_text(db: Session, job: CareJob) -> str:
         contact_name=(case.caller_name or "").strip() or staff_texts.FAMILY,
         contact_phone=display(case.caller_phone) if case.caller_phone else "",
         code=job.code,
+        persons=briefing_of(care_persons(db, case_id=case.id)),
     )
 
 

@@ -1,4 +1,5 @@
-"""The outreach forms on the job page: wave size and interval as typed by staff, German messages per field."""
+"""The outreach forms on the job page: wave size and interval as typed by staff, German messages per field,
+the limits the page states beside each field, and what the forms show (their defaults or what was typed)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from volunteers.outreach.rules import OutreachPolicy
 
 WAVE_SIZE = (1, 50)
 INTERVAL_MINUTES = (5, 240)
+LIMITS = {"wave_size": WAVE_SIZE, "interval": INTERVAL_MINUTES}  # stated beside the fields before submitting
+DEFAULT_WAVE_SIZE, DEFAULT_INTERVAL = 5, 15
+KEPT_CHARS = 12  # of a refused value shown again in its field (the form is bounded before parsing anyway)
 
 
 class FormErrors(FieldErrors, ValueError):
@@ -43,3 +47,20 @@ def parse_widen(form: Mapping[str, str]) -> int:
     if errors:
         raise FormErrors(errors)
     return size
+
+
+def kept(form: Mapping[str, str]) -> dict[str, str]:
+    """What was typed into the search forms, shown again in the fields after a refusal."""
+    return {name: form[name].strip()[:KEPT_CHARS] for name in LIMITS if name in form}
+
+
+def defaults(wave_size: int | None, typed: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The values of the start form (`wave_size`, `interval`) and of the widen form (`widen_size`: twice the
+    running search's waves, at most the limit), or what was `typed` before a refusal."""
+    widened = min(wave_size * 2, WAVE_SIZE[1]) if wave_size else DEFAULT_WAVE_SIZE
+    values = {"wave_size": str(DEFAULT_WAVE_SIZE), "interval": str(DEFAULT_INTERVAL), "widen_size": str(widened)}
+    if typed:
+        values.update(typed)
+        if "wave_size" in typed:
+            values["widen_size"] = typed["wave_size"]
+    return values

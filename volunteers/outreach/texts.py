@@ -112,20 +112,24 @@ def assigned(
     contact_phone: str,
     code: str,
     zone: ZoneInfo = BERLIN,
+    persons: str = "",
 ) -> str:
-    """To the volunteer whose yes won: time, address, the family's contact, how to withdraw and how to
-    report hours.
+    """To the volunteer whose yes won: time, address, who they look after (`persons`, the sentence
+    `volunteers.assignments.rules.carer_briefing` builds: first names, ages, allergies, never a
+    diagnosis), the family's contact, how to withdraw and how to report hours.
 
-    Two (rarely three) segments on purpose: everything needed on the way to the family sits in one
-    message, which the phone shows as one; two separate SMS may arrive out of order or one of them not
-    at all. Address and name keep their spelling (`gsm7_safe` without letters): a name with "ł" costs
-    a UCS-2 SMS rather than a misspelt doorbell.
+    Two or three segments (four at most, with long allergies of four children) on purpose: everything
+    needed on the way to the family sits in one message, which the phone shows as one; two separate SMS
+    may arrive out of order or one of them not at all. Address and name keep their spelling (`gsm7_safe`
+    without letters): a name with "ł" costs a UCS-2 SMS rather than a misspelt doorbell.
     """
     kind = gsm7_safe(kind_label.strip())
+    phone = f", {contact_phone.strip()}" if contact_phone.strip() else ""
     return (
         f"Fluxx: Danke, Einsatz {code} ist Ihrer! {kind} {window_de(starts_at, ends_at, zone)} Uhr, "
         f"{gsm7_safe(address.strip(), letters=False)}. "
-        f"Kontakt: {gsm7_safe(contact_name.strip(), letters=False)}, {contact_phone.strip()}. "
+        f"{persons.strip() + ' ' if persons.strip() else ''}"
+        f"Kontakt: {gsm7_safe(contact_name.strip(), letters=False)}{phone}. "
         f"Falls Sie doch nicht können: ABSAGE {code}. "
         f"Danach Stunden melden, z. B. STUNDEN {code} 3,5"
     )

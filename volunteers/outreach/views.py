@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from casework.jobs import service as jobs
+from casework.jobs.forms import describe_requirements
 from casework.jobs.models import CareJob
 from core import audit, flash, web
 from core.db import refusable
@@ -50,6 +51,7 @@ def _render(
     status: int = 200,
     notice: str = "",
     releasing: int | None = None,
+    typed: dict[str, str] | None = None,
 ) -> Response:
     local = zone(request)
     ranked: list[Any] = []
@@ -63,11 +65,20 @@ def _render(
     checked: list[Any] = []
     if q and not not_matchable:  # without a municipality there is nothing to check against
         checked = [(v, matching.explain(db, v, job, zone=local)) for v in outreach.lookup(db, text=q)]
-    live = _live(request, db, staff, job, candidates_left=left)
+    live = _live(request, db, staff, job, candidates_left=left, typed=typed)
+    family = assignments.care_persons(db, case_id=job.case_id)
     return web.render(
         request,
         "volunteers/job_search.html",
         status_code=status,
+        family=family,
+        carer_briefing=assignments.briefing_of(family),
+        job_requirements=describe_requirements(job.requirements),
+        error_targets={  # the summary's links: the field each message stands at
+            "wave_size": "wave_size" if live["view"].can_start else "widen_size",
+            "reason": f"reason-{releasing}",
+            "volunteer_id": "ranked",  # a hidden field: the list it was chosen from
+        },
         ranked=ranked,
         candidates_left=left,
         not_matchable=not_matchable,
@@ -80,9 +91,18 @@ def _render(
     )
 
 
-def _live(request: Request, db: DB, staff: CurrentStaff, job: CareJob, *, candidates_left: int) -> dict[str, Any]:
+def _live(
+    request: Request,
+    db: DB,
+    staff: CurrentStaff,
+    job: CareJob,
+    *,
+    candidates_left: int,
+    typed: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """What the live part of the job page shows: the job's one state, who has it, the late yeses, the search
-    and every person asked (`volunteers.outreach.page.load`, the pure rule `volunteers.outreach.state`)."""
+    and every person asked (`volunteers.outreach.page.load`, the pure rule `volunteers.outreach.state`); the
+    search forms with what was `typed` after a refused submit, else their defaults (`forms.defaults`)."""
     now = web.now(request)
     shown = page.load(db, job=job, now=now, candidates_left=candidates_left)
     return {
@@ -95,6 +115,8 @@ def _live(request: Request, db: DB, staff: CurrentStaff, job: CareJob, *, candid
         "state_detail": texts.state_detail(shown.view, now, zone(request)),
         "person_line": lambda person: texts.person_line(person, now, zone(request)),
         "can_manage": staff.has_role(StaffRole.COORDINATOR),
+        "search_form": forms.defaults(shown.wave_size, typed),
+        "limits": forms.LIMITS,
     }
 
 
@@ -158,9 +180,11 @@ def _act(
     command: Callable[[], str | None],
     *,
     releasing: int | None = None,
+    posted: FormFields | None = None,
 ) -> Response:
     """Run one service command; a refusal shows the page again with the German reason. The command
-    returns where to go next, or None for the search on the job page."""
+    returns where to go next, or None for the search on the job page; a refused search form shows again with
+    what was typed (`posted`)."""
     try:
         with refusable(db):  # nothing of a refused command stays
             target = command()
@@ -168,7 +192,8 @@ def _act(
         job = jobs.require_job(db, job_id=job.id)  # again with its case and municipality, which the page names
         errors = exc.errors if isinstance(exc, forms.FormErrors) else {"form": str(exc)}
         status = 422 if "form" not in errors else 409
-        return _render(request, db, staff, job, errors=errors, status=status, releasing=releasing)
+        typed = forms.kept(fields(posted)) if posted is not None else None
+        return _render(request, db, staff, job, errors=errors, status=status, releasing=releasing, typed=typed)
     return RedirectResponse(target or f"/jobs/{job.id}#search", status_code=303)
 
 
@@ -180,7 +205,7 @@ def start_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int, p
         policy = forms.parse_start(fields(posted))
         outreach.start(db, job=job, policy=policy, staff=staff, now=web.now(request), ip=client_ip(request))
 
-    return _act(request, db, staff, job, start)
+    return _act(request, db, staff, job, start, posted=posted)
 
 
 @coordinators.post("/jobs/{job_id}/outreach/cancel", dependencies=[CSRF])
@@ -201,7 +226,7 @@ def widen_outreach(request: Request, db: DB, staff: CurrentStaff, job_id: int, p
         size = forms.parse_widen(fields(posted))
         outreach.widen(db, job=job, staff=staff, now=web.now(request), wave_size=size, ip=client_ip(request))
 
-    return _act(request, db, staff, job, widen)
+    return _act(request, db, staff, job, widen, posted=posted)
 
 
 @coordinators.post("/jobs/{job_id}/assign", dependencies=[CSRF])
