@@ -73,9 +73,7 @@ def test_slot_and_absence_together_are_still_one_rule_the_time_window():
 
 def test_going_only_to_a_neighbouring_municipality_is_an_area_near_miss():
     found = miss(facts(municipality_ids=frozenset({SEHNDE, HEMMINGEN})))
-    assert found == rules.Miss(
-        MissKind.AREA, "fährt nur in die Nachbarkommunen Hemmingen, Sehnde, nicht nach Laatzen"
-    )
+    assert found == rules.Miss(MissKind.AREA, "fährt nur in die Nachbarkommunen Hemmingen, Sehnde, nicht nach Laatzen")
     assert miss(facts(municipality_ids=frozenset({SEHNDE}))).reason == (
         "fährt nur in die Nachbarkommune Sehnde, nicht nach Laatzen"
     )
