@@ -108,8 +108,7 @@ def test_asking_the_same_near_miss_twice_is_refused_with_a_german_reason(client,
     assert again.status_code == 409
     assert (
         "Tina Zeitfenster lässt sich nicht direkt anfragen: nicht verfügbar Fr 14:00–18:00, "
-        "hat dieses Angebot schon bekommen."
-        in again.text
+        "hat dieses Angebot schon bekommen." in again.text
     )
     assert len(db.scalars(select(Offer).where(Offer.job_id == job.id)).all()) == 1
 
