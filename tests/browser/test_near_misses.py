@@ -11,6 +11,7 @@ from casework.reference.models import Municipality
 from core.models import StaffRole
 from messaging.models import Message
 from tests.browser.login import log_in
+from tests.browser.test_accessibility import blocking_violations
 from tests.browser.test_job_truth import SLOW, text_in
 from tests.factories import make_staff
 from tests.volunteers.outreach.helpers import FRIDAY, carers, job_in_laatzen
@@ -38,6 +39,7 @@ def test_a_job_nobody_fits_shows_near_misses_and_one_is_asked_directly(page, liv
         "Kommune: fährt nur in die Nachbarkommune Sehnde, nicht nach Laatzen"
     )
     expect(page.locator("#near-miss-list")).not_to_contain_text("Weit Weg")  # two rules: not a near miss
+    assert blocking_violations(page) == []
 
     page.get_by_role("button", name="Tina Zeitfenster direkt per SMS anfragen").click()
 
