@@ -78,7 +78,6 @@ MISS_KIND = {
     "certificate": "Führungszeugnis",
     "skill": "Fähigkeit",
 }
-NOBODY_FITS = "Niemand passt zu diesem Einsatz: eine SMS-Suche fände niemanden."
 
 
 def neighbour_only(near: list[str], municipality: str) -> str:
