@@ -108,6 +108,7 @@ ACTION_LABELS = {
     "case.erase": "Personenbezogene Daten des Falls auf Antrag gelöscht (Art. 17 DSGVO)",
     "volunteer.erase": "Ehrenamtliche Person auf Antrag anonymisiert (Art. 17 DSGVO)",
     "assignment.family_informed": "Familie über die Absage einer ehrenamtlichen Person informiert",
+    "offer.direct": "Einsatz einer ehrenamtlichen Person direkt per SMS angeboten (niemand passte)",
 }
 
 

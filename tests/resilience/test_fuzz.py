@@ -190,6 +190,7 @@ FORM_PAGES = {
     "/konto/passwort": "/konto/passwort",
     "/login/passwort-vergessen": "/login/passwort-vergessen",
     "/admin/auskunft": "/admin/auskunft",
+    "/jobs/{job_id}/near-misses/ask": "/jobs/{job_id}",
 }
 STAFF_POSTS = [
     "/login", "/logout", "/duty", "/admin/staff", "/admin/staff/{staff_id}/active", "/admin/partners", "/cases/new",
@@ -214,6 +215,7 @@ STAFF_POSTS = [
     "/login/neues-passwort", "/admin/partners/{partner_id}", "/admin/partners/municipalities/{municipality_id}",
     "/admin/auskunft", "/admin/auskunft/export.pdf", "/admin/auskunft/export.json", "/admin/auskunft/loeschen",
     "/jobs/{job_id}/late/{late_yes_id}/assign", "/assignments/{assignment_id}/family-informed",
+    "/jobs/{job_id}/near-misses/ask",
 ]  # fmt: skip
 
 

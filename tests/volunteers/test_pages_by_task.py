@@ -28,8 +28,10 @@ def test_the_job_page_lists_its_facts_shows_its_status_as_a_badge_and_starting_t
     assert fact("Art", "Kinderbetreuung") in page
     assert fact("Gebraucht", "1 Person") in page
     assert '<span class="kern-badge kern-badge--warning" id="job-status"><span class="kern-label">Offen</span>' in page
-    assert primary_buttons(page) == ["Betreuung per SMS suchen"]
+    assert primary_buttons(page) == []  # nobody fits: no SMS search to start (issue 21, point 6)
     assert "Noch niemand eingeteilt." in page and "<li" not in page[page.index('id="ranked"') :].split("</section>")[0]
+    carers(db, 1)
+    assert primary_buttons(client.get(f"/jobs/{job.id}").text) == ["Betreuung per SMS suchen"]
 
 
 def test_a_running_search_shows_its_state_and_the_offers_as_badges(client, db, engine, clock):

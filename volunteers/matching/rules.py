@@ -11,11 +11,21 @@ inside one weekly slot of that weekday. A slot stored until 23:59 means until mi
 certificates and the weekly maximum use the local dates of the window: a certificate must be valid on
 its last day, an absence on any day of it excludes, and the week is the ISO week (Monday to Sunday) of
 the local start.
+
+Distance: the registry records the municipalities a volunteer goes to, not where they live. A volunteer who goes
+only to the job's municipality is nearest (band 0), one who goes only there and to its neighbours next (band 1),
+one who also goes further away last (band 2): `distance_band`, from the hand-made table `NEIGHBOURS`.
+
+Near misses (`near_miss`): when nobody fits, staff see who fails on exactly one rule they could bend by asking:
+the time window (weekly slots or an absence), the municipality (goes only to a neighbouring one), a police
+certificate that expired in the `CERTIFICATE_GRACE` before the job, or one missing skill. Anyone inactive,
+opted out, without consent, busy at that time, at their weekly maximum, or already asked is never a near miss.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import enum
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -75,6 +85,8 @@ class JobNeeds:
     week_ends_at: datetime
     languages: tuple[str, ...]
     """German names of the languages the family asked for ("Türkisch"): fit, not a condition."""
+    neighbour_ids: frozenset[int] = frozenset()
+    """The municipalities that border the job's (`NEIGHBOURS`): distance and near misses."""
 
 
 def needs_of(
@@ -87,6 +99,7 @@ def needs_of(
     starts_at: datetime,
     ends_at: datetime,
     zone: ZoneInfo = BERLIN,
+    neighbour_ids: Iterable[int] = (),
 ) -> JobNeeds:
     """What a volunteer must bring for this job. Unknown requirement keys are ignored."""
     if municipality_id is None:
@@ -114,6 +127,7 @@ def needs_of(
         week_starts_at=_utc_midnight(monday, zone),
         week_ends_at=_utc_midnight(monday + timedelta(days=7), zone),
         languages=tuple(dict.fromkeys(languages)),
+        neighbour_ids=frozenset(neighbour_ids) - {municipality_id},
     )
 
 
@@ -234,6 +248,8 @@ class Candidate:
     first_aid_until: date | None = None
     languages: tuple[str, ...] = field(default=())
     """The job's wanted languages this volunteer speaks."""
+    distance_band: int = 0
+    """0: goes only to the job's municipality, 1: only there and to its neighbours, 2: further too."""
 
     @property
     def language_matches(self) -> int:
@@ -253,6 +269,8 @@ Direction = Literal["asc", "desc"]
 RANK_ORDER: Sequence[tuple[str, Direction]] = (
     # Fit first where the family asked for it: a carer who speaks their language.
     ("language_matches", "desc"),
+    # Distance: whoever goes only to the job's municipality, then only there and to its neighbours, then the rest.
+    ("distance_band", "asc"),
     # Fairness: whoever has never been assigned, then whoever was assigned least recently.
     ("never_assigned", "desc"),
     ("last_assigned_at", "asc"),
@@ -290,3 +308,142 @@ def reason_line(candidate: Candidate, needs: JobNeeds, zone: ZoneInfo = BERLIN) 
     else:
         parts.append(texts.last_assigned(candidate.last_assigned_at.astimezone(zone).date()))
     return ", ".join(parts)
+
+
+# --- distance in the Region Hannover --------------------------------------------------------------------
+
+# Which of the 21 municipalities of the Region Hannover share a border. Hand-made from the Region's map of its
+# municipalities (region-hannover.de, "Städte und Gemeinden") and the "Nachbargemeinden" of each municipality's
+# Wikipedia article; written down by hand, not fetched. Borders with places outside the Region do not matter
+# here. Each pair is listed once; `neighbours_of` reads it both ways. If a pair is missing, that volunteer only
+# ranks one band lower: a check against the map is welcome.
+NEIGHBOURS: tuple[tuple[str, str], ...] = (
+    ("Hannover", "Langenhagen"), ("Hannover", "Isernhagen"), ("Hannover", "Lehrte"), ("Hannover", "Sehnde"),
+    ("Hannover", "Laatzen"), ("Hannover", "Hemmingen"), ("Hannover", "Ronnenberg"), ("Hannover", "Gehrden"),
+    ("Hannover", "Seelze"), ("Hannover", "Garbsen"),
+    ("Langenhagen", "Garbsen"), ("Langenhagen", "Wedemark"), ("Langenhagen", "Isernhagen"),
+    ("Isernhagen", "Wedemark"), ("Isernhagen", "Burgwedel"), ("Isernhagen", "Burgdorf"), ("Isernhagen", "Lehrte"),
+    ("Burgwedel", "Wedemark"), ("Burgwedel", "Burgdorf"),
+    ("Burgdorf", "Lehrte"), ("Burgdorf", "Uetze"),
+    ("Uetze", "Lehrte"),
+    ("Lehrte", "Sehnde"),
+    ("Sehnde", "Laatzen"),
+    ("Laatzen", "Hemmingen"), ("Laatzen", "Pattensen"),
+    ("Hemmingen", "Pattensen"), ("Hemmingen", "Ronnenberg"),
+    ("Pattensen", "Ronnenberg"), ("Pattensen", "Wennigsen (Deister)"), ("Pattensen", "Springe"),
+    ("Ronnenberg", "Wennigsen (Deister)"), ("Ronnenberg", "Gehrden"), ("Ronnenberg", "Seelze"),
+    ("Gehrden", "Wennigsen (Deister)"), ("Gehrden", "Barsinghausen"), ("Gehrden", "Seelze"),
+    ("Wennigsen (Deister)", "Barsinghausen"), ("Wennigsen (Deister)", "Springe"),
+    ("Barsinghausen", "Springe"), ("Barsinghausen", "Wunstorf"), ("Barsinghausen", "Seelze"),
+    ("Seelze", "Garbsen"), ("Seelze", "Wunstorf"),
+    ("Garbsen", "Wunstorf"), ("Garbsen", "Neustadt am Rübenberge"), ("Garbsen", "Wedemark"),
+    ("Wunstorf", "Neustadt am Rübenberge"),
+    ("Neustadt am Rübenberge", "Wedemark"),
+)  # fmt: skip
+
+
+def neighbours_of(municipality: str) -> frozenset[str]:
+    """The names of the municipalities bordering `municipality` (none for a name the table does not know)."""
+    return frozenset(b if a == municipality else a for a, b in NEIGHBOURS if municipality in (a, b))
+
+
+def distance_band(municipality_ids: Iterable[int], needs: JobNeeds) -> int:
+    """0: the volunteer goes only to the job's municipality; 1: only there and to its neighbours; 2: further."""
+    areas = set(municipality_ids)
+    if areas <= {needs.municipality_id}:
+        return 0
+    if areas <= {needs.municipality_id} | needs.neighbour_ids:
+        return 1
+    return 2
+
+
+# --- near misses: nobody fits, who almost does ------------------------------------------------------------
+
+
+class MissKind(enum.StrEnum):
+    TIME = "time"  # outside their weekly slots, or absent
+    AREA = "area"  # goes only to a neighbouring municipality
+    CERTIFICATE = "certificate"  # police certificate expired shortly before the job
+    SKILL = "skill"  # one skill missing
+
+    @property
+    def label(self) -> str:
+        return texts.MISS_KIND[self.value]
+
+
+CERTIFICATE_GRACE = timedelta(days=92)
+"""A certificate that ran out at most about three months before the job's last day is a near miss."""
+NEAR_MISSES_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    kind: MissKind
+    reason: str  # German, for staff: "nicht verfügbar Sa 09:00–13:00"
+
+
+def near_miss(
+    volunteer: VolunteerFacts, needs: JobNeeds, *, area_names: Mapping[int, str], zone: ZoneInfo = BERLIN
+) -> Miss | None:
+    """The one rule this volunteer fails for the job, if it is exactly one that staff could bend by asking them
+    (see the module's docstring); None if they fit, fail a rule that cannot be bent, or fail more than one.
+    `area_names`: the names of the municipalities, for the reason of an area miss."""
+    hard = (
+        not volunteer.is_active
+        or not volunteer.sms_opt_in
+        or not volunteer.has_consent
+        or volunteer.busy
+        or (volunteer.max_jobs_per_week is not None and volunteer.jobs_that_week >= volunteer.max_jobs_per_week)
+        or volunteer.this_job is not None
+        or volunteer.offered
+    )
+    if hard:
+        return None
+    misses: list[Miss | None] = []  # None: a failed rule that no near miss covers
+    missing = [skill for skill in needs.skills if skill not in volunteer.skills]
+    if len(missing) == 1:
+        misses.append(Miss(MissKind.SKILL, texts.missing_skill(missing[0].label)))
+    elif missing:
+        misses.append(None)
+    if needs.certificate is not None:
+        misses.extend(_certificate_miss(volunteer, needs.certificate, needs.last_day))
+    if needs.municipality_id not in volunteer.municipality_ids:
+        near = sorted(area_names.get(i, "") for i in volunteer.municipality_ids & needs.neighbour_ids)
+        misses.append(Miss(MissKind.AREA, texts.neighbour_only(near, needs.municipality)) if near else None)
+    time_reasons = [
+        texts.not_available(piece.weekday, piece.start, piece.end)
+        for piece in needs.pieces
+        if not covered(piece, volunteer.slots)
+    ] + [
+        texts.absent_until(ends_on)
+        for starts_on, ends_on in volunteer.absences
+        if starts_on <= needs.last_day and ends_on >= needs.first_day
+    ]
+    if time_reasons:
+        misses.append(Miss(MissKind.TIME, ", ".join(time_reasons)))
+    return misses[0] if len(misses) == 1 else None
+
+
+def _certificate_miss(volunteer: VolunteerFacts, kind: CertificateKind, on: date) -> list[Miss | None]:
+    dates = [until for held, until in volunteer.certificates if held == kind and until is not None]
+    if dates and max(dates) >= on:
+        return []
+    if dates and max(dates) >= on - CERTIFICATE_GRACE:
+        return [Miss(MissKind.CERTIFICATE, texts.certificate_expired(max(dates)))]
+    return [None]
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    volunteer_id: int
+    name: str
+    miss: Miss
+    distance_band: int
+    last_assigned_at: datetime | None
+
+
+def near_miss_key(near: NearMiss) -> tuple[object, ...]:
+    """Nearest first (`distance_band`; an area miss is one band further), then fairness as for candidates."""
+    band = near.distance_band + (1 if near.miss.kind is MissKind.AREA else 0)
+    last = near.last_assigned_at
+    return (band, last is not None, last.timestamp() if last is not None else 0.0, near.volunteer_id)

@@ -22,6 +22,7 @@ from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.matching import rules
 from volunteers.matching.rules import BERLIN, Candidate, JobNeeds, Slot, VolunteerFacts
 from volunteers.outreach.models import Offer
+from volunteers.registry import service as registry
 from volunteers.registry.models import (
     Volunteer,
     VolunteerAbsence,
@@ -39,6 +40,8 @@ DEFAULT_LIMIT = 50
 def needs_for(db: Session, job: CareJob, zone: ZoneInfo = BERLIN) -> JobNeeds:
     """The job's needs (rules.needs_of); raises rules.JobNotMatchable without a municipality."""
     municipality = db.get(Municipality, job.municipality_id) if job.municipality_id is not None else None
+    near = rules.neighbours_of(municipality.name) if municipality else frozenset()
+    neighbour_ids = db.scalars(select(Municipality.id).where(Municipality.name.in_(near))).all() if near else []
     return rules.needs_of(
         job_id=job.id,
         kind=job.kind,
@@ -48,6 +51,7 @@ def needs_for(db: Session, job: CareJob, zone: ZoneInfo = BERLIN) -> JobNeeds:
         starts_at=job.starts_at,
         ends_at=job.ends_at,
         zone=zone,
+        neighbour_ids=neighbour_ids,
     )
 
 
@@ -69,6 +73,7 @@ def rank_for(db: Session, needs: JobNeeds, *, limit: int | None = DEFAULT_LIMIT)
             certificate_until=row.certificate_until,
             first_aid_until=row.first_aid_until,
             languages=tuple(language for language in needs.languages if language in (row.languages or "").split("\n")),
+            distance_band=row.distance_band,
         )
         for row in db.execute(query)
     ]
@@ -90,8 +95,10 @@ def candidate_query(needs: JobNeeds) -> Select[Any]:
     certificate_until = _latest_certificate(needs.certificate, None) if needs.certificate else literal(None)
     first_aid_until = _latest_certificate(CertificateKind.FIRST_AID, needs.last_day)
     spoken = _spoken_languages(needs.languages)
+    band = _distance_band(needs)
     columns = {
         "language_matches": func.coalesce(_count_languages(needs.languages), 0),
+        "distance_band": band,
         "never_assigned": case((v.last_assigned_at.is_(None), 1), else_=0),
         "last_assigned_at": v.last_assigned_at,
         "has_first_aid": case((first_aid_until.is_(None), 0), else_=1),
@@ -108,37 +115,34 @@ def candidate_query(needs: JobNeeds) -> Select[Any]:
             certificate_until.label("certificate_until"),
             first_aid_until.label("first_aid_until"),
             spoken.label("languages"),
+            band.label("distance_band"),
         )
         .where(*hard_filters(needs))
         .order_by(*order)
     )
 
 
+def _distance_band(needs: JobNeeds) -> Any:
+    """rules.distance_band in SQL: 0, 1 or 2 from the municipalities the volunteer goes to."""
+    near = {needs.municipality_id} | needs.neighbour_ids
+    elsewhere = exists().where(
+        VolunteerArea.volunteer_id == Volunteer.id, VolunteerArea.municipality_id != needs.municipality_id
+    )
+    further = exists().where(VolunteerArea.volunteer_id == Volunteer.id, VolunteerArea.municipality_id.not_in(near))
+    return case((~elsewhere, 0), (~further, 1), else_=2)
+
+
 def hard_filters(needs: JobNeeds) -> list[ColumnElement[bool]]:
     """The SQL of rules.exclusion_reasons: a volunteer passes all of these exactly when it gives none."""
     v = Volunteer
     filters: list[ColumnElement[bool]] = [
-        v.is_active.is_(True),
-        v.sms_opt_in.is_(True),
-        v.consent_at.is_not(None),
         exists().where(VolunteerArea.volunteer_id == v.id, VolunteerArea.municipality_id == needs.municipality_id),
         ~exists().where(
             VolunteerAbsence.volunteer_id == v.id,
             VolunteerAbsence.ends_on >= needs.first_day,
             VolunteerAbsence.starts_on <= needs.last_day,
         ),
-        ~exists().where(Offer.volunteer_id == v.id, Offer.job_id == needs.job_id),
-        ~exists().where(Assignment.volunteer_id == v.id, Assignment.job_id == needs.job_id),
-        ~select(Assignment.id)
-        .join(CareJob, CareJob.id == Assignment.job_id)
-        .where(
-            Assignment.volunteer_id == v.id,
-            Assignment.status == AssignmentStatus.ACTIVE,
-            CareJob.starts_at < needs.ends_at,
-            CareJob.ends_at > needs.starts_at,
-        )
-        .exists(),
-        or_(v.max_jobs_per_week.is_(None), _jobs_that_week(needs) < v.max_jobs_per_week),
+        *_unbendable_filters(needs),
     ]
     filters += [
         exists().where(VolunteerSkill.volunteer_id == v.id, VolunteerSkill.skill == skill) for skill in needs.skills
@@ -161,6 +165,29 @@ def hard_filters(needs: JobNeeds) -> list[ColumnElement[bool]]:
             )
         )
     return filters
+
+
+def _unbendable_filters(needs: JobNeeds) -> list[ColumnElement[bool]]:
+    """The rules no near miss may fail (rules.near_miss): active, SMS allowed, not asked or assigned for this job,
+    free at that time, under their weekly maximum."""
+    v = Volunteer
+    return [
+        v.is_active.is_(True),
+        v.sms_opt_in.is_(True),
+        v.consent_at.is_not(None),
+        ~exists().where(Offer.volunteer_id == v.id, Offer.job_id == needs.job_id),
+        ~exists().where(Assignment.volunteer_id == v.id, Assignment.job_id == needs.job_id),
+        ~select(Assignment.id)
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .where(
+            Assignment.volunteer_id == v.id,
+            Assignment.status == AssignmentStatus.ACTIVE,
+            CareJob.starts_at < needs.ends_at,
+            CareJob.ends_at > needs.starts_at,
+        )
+        .exists(),
+        or_(v.max_jobs_per_week.is_(None), _jobs_that_week(needs) < v.max_jobs_per_week),
+    ]
 
 
 def _jobs_that_week(needs: JobNeeds) -> Any:
@@ -247,4 +274,62 @@ def facts_of(db: Session, volunteer: Volunteer, needs: JobNeeds) -> VolunteerFac
         busy=tuple(busy),
         offered=bool(offered),
         this_job=None if this_job is None else ("released" if this_job == AssignmentStatus.RELEASED else "assigned"),
+    )
+
+
+NEAR_MISS_SCAN = 200  # volunteers looked at for near misses, nearest and fairest first
+
+
+def near_misses(
+    db: Session,
+    needs: JobNeeds,
+    *,
+    limit: int = rules.NEAR_MISSES_SHOWN,
+    scan: int = NEAR_MISS_SCAN,
+    zone: ZoneInfo = BERLIN,
+) -> list[rules.NearMiss]:
+    """Who fails the job on exactly one rule staff could bend by asking (rules.near_miss), nearest first, at most
+    `limit`. Bounded: one query reads at most `scan` volunteers with their rows, who go to the job's municipality
+    or a neighbour and pass the rules no near miss may fail (so their facts need no further queries)."""
+    near = {needs.municipality_id} | needs.neighbour_ids
+    query = (
+        select(Volunteer)
+        .where(
+            *_unbendable_filters(needs),
+            exists().where(VolunteerArea.volunteer_id == Volunteer.id, VolunteerArea.municipality_id.in_(near)),
+        )
+        .order_by(
+            _distance_band(needs).asc(),
+            case((Volunteer.last_assigned_at.is_(None), 0), else_=1),
+            Volunteer.last_assigned_at.asc(),
+            Volunteer.id.asc(),
+        )
+        .limit(scan)
+    )
+    names = {
+        row.id: row.name
+        for row in db.execute(select(Municipality.id, Municipality.name).where(Municipality.id.in_(near)))
+    }
+    found: list[rules.NearMiss] = []
+    for volunteer in db.scalars(registry.with_rows(query)):
+        facts = _row_facts(volunteer)
+        miss = rules.near_miss(facts, needs, area_names=names, zone=zone)
+        if miss is not None:
+            band = rules.distance_band(facts.municipality_ids, needs)
+            found.append(rules.NearMiss(volunteer.id, volunteer.name, miss, band, volunteer.last_assigned_at))
+    return sorted(found, key=rules.near_miss_key)[:limit]
+
+
+def _row_facts(volunteer: Volunteer) -> VolunteerFacts:
+    """A volunteer's own rows as matching sees them; their jobs are left out (the caller's query checked those)."""
+    return VolunteerFacts(
+        is_active=volunteer.is_active,
+        has_consent=volunteer.consent_at is not None,
+        sms_opt_in=volunteer.sms_opt_in,
+        skills=frozenset(volunteer.skills),
+        municipality_ids=frozenset(area.municipality_id for area in volunteer.areas),
+        slots=tuple(Slot(s.weekday, s.start_time, s.end_time) for s in volunteer.availability),
+        absences=tuple((a.starts_on, a.ends_on) for a in volunteer.absences),
+        certificates=tuple((c.kind, c.valid_until) for c in volunteer.certificates),
+        max_jobs_per_week=volunteer.max_jobs_per_week,
     )

@@ -70,3 +70,18 @@ def speaks(languages: list[str]) -> str:
 
 def last_assigned(on: date) -> str:
     return f"zuletzt im Einsatz am {day(on)}"
+
+
+MISS_KIND = {
+    "time": "Zeit",
+    "area": "Kommune",
+    "certificate": "Führungszeugnis",
+    "skill": "Fähigkeit",
+}
+
+
+def neighbour_only(near: list[str], municipality: str) -> str:
+    """The reason of an area near miss: "fährt nur in die Nachbarkommune Seelze, nicht nach Garbsen"."""
+    if len(near) == 1:
+        return f"fährt nur in die Nachbarkommune {near[0]}, nicht nach {municipality}"
+    return f"fährt nur in die Nachbarkommunen {', '.join(near)}, nicht nach {municipality}"

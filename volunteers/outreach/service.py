@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
+from casework.cases import service as cases
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
 from casework.jobs.rules import WAITING_FOR_CARER
@@ -30,6 +31,7 @@ from core.phone import try_e164
 from core.worker import Handler, schedule_once
 from messaging.service import queue_sms
 from volunteers.assignments.models import Assignment, AssignmentStatus
+from volunteers.matching import rules as matching_rules
 from volunteers.matching import service as matching
 from volunteers.matching.rules import Candidate, JobNotMatchable
 from volunteers.outreach import rules, texts
@@ -365,3 +367,45 @@ def _audit(
 ) -> None:
     actor = Actor(staff_id=staff.id, ip=ip, now=now)
     audit.record(db, actor, action=action, object_type="care_job", object_id=job.id, case_id=job.case_id, detail=detail)
+
+
+def ask_directly(
+    db: Session, *, job: CareJob, volunteer_id: int, staff: Staff, now: datetime, ip: str | None = None
+) -> Offer:
+    """Send one near miss (`matching.near_misses`) the job's offer SMS, when nobody fits (coordinators): an offer
+    like a wave's (wave 0, asked by hand), so their "JA 4821" is decided like any yes, under the job lock,
+    and never books a job twice. Checked again under the job's lock: the job still waits and has room, and the
+    volunteer is still a near miss or fits (free at that time, never asked for this job). Audited."""
+    _require(staff, StaffRole.COORDINATOR)
+    cases.lock_case_of_job(db, job_id=job.id)
+    job = db.scalars(
+        select(CareJob).where(CareJob.id == job.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    if job.status not in WAITING_FOR_CARER or now >= job.starts_at:
+        raise OutreachError(texts.DIRECT_JOB_CLOSED)
+    if active_assignments(db, job_id=job.id) >= max(job.carers_needed, 1):
+        raise OutreachError(texts.DIRECT_JOB_FULL)
+    volunteer = db.scalars(registry.with_rows(select(Volunteer).where(Volunteer.id == volunteer_id))).one_or_none()
+    if volunteer is None:
+        raise OutreachError(texts.DIRECT_UNKNOWN)
+    try:
+        needs = matching.needs_for(db, job)
+    except JobNotMatchable as exc:
+        raise OutreachError(str(exc)) from exc
+    facts = matching.facts_of(db, volunteer, needs)
+    fits = not matching_rules.exclusion_reasons(facts, needs)
+    if not fits and matching_rules.near_miss(facts, needs, area_names={}) is None:
+        raise OutreachError(texts.direct_not_near(volunteer.name, matching_rules.exclusion_reasons(facts, needs)))
+    municipality = db.get(Municipality, job.municipality_id) if job.municipality_id is not None else None
+    body = texts.offer(
+        job.kind.label, municipality.name if municipality else "", job.district, job.starts_at, job.ends_at, job.code
+    )
+    message = queue_sms(db, to=volunteer.phone, body=body, now=now, job_id=job.id, volunteer_id=volunteer.id)
+    offer = Offer(job_id=job.id, volunteer_id=volunteer.id, wave=0, status=OfferStatus.SENT, sent_at=now,
+                  message_id=message.id)  # fmt: skip
+    db.add(offer)
+    db.flush()
+    actor = Actor(staff_id=staff.id, ip=ip, now=now)
+    audit.record(db, actor, action="offer.direct", object_type="care_job", object_id=job.id, case_id=job.case_id,
+                 detail={"volunteer_id": volunteer.id})  # fmt: skip
+    return offer

@@ -334,3 +334,17 @@ def still_free(code: str, starts_at: datetime, zone: ZoneInfo = BERLIN) -> str:
     """After a withdrawal, to those whose yes came late: the job is free again; the first yes wins."""
     when = f"{day_de(starts_at, zone)} {clock_de(starts_at, zone)} Uhr"
     return f"Fluxx: Einsatz {code} ({when}) ist wieder frei. Können Sie noch? Antwort: JA {code} oder NEIN {code}"
+
+
+DIRECT_JOB_CLOSED = "Der Einsatz wartet auf keine Betreuung mehr oder hat schon begonnen."
+DIRECT_JOB_FULL = "Der Einsatz ist schon besetzt."
+DIRECT_UNKNOWN = "Diese Person ist nicht als Ehrenamtliche eingetragen."
+
+
+def direct_not_near(name: str, reasons: list[str]) -> str:
+    """Refusing a direct offer: the volunteer is no longer a near miss (asked, busy, or more than one rule)."""
+    return f"{name} lässt sich nicht direkt anfragen: {', '.join(reasons)}."
+
+
+def asked_directly(name: str) -> str:
+    return f"Angebot per SMS an {name} gesendet. Eine Zusage („JA …“) wird entschieden wie jede andere."

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from casework.jobs import service as jobs
 from casework.jobs.forms import describe_requirements
 from casework.jobs.models import CareJob
+from casework.jobs.rules import WAITING_FOR_CARER
 from core import audit, flash, web
 from core.db import refusable
 from core.formats import ascii_int
@@ -65,8 +66,15 @@ def _render(
     checked: list[Any] = []
     if q and not not_matchable:  # without a municipality there is nothing to check against
         checked = [(v, matching.explain(db, v, job, zone=local)) for v in outreach.lookup(db, text=q)]
-    live = _live(request, db, staff, job, candidates_left=left, typed=typed)
+    nobody_fits = not not_matchable and left == 0 and job.status in WAITING_FOR_CARER
+    live = _live(request, db, staff, job, candidates_left=left, nobody_fits=nobody_fits, typed=typed)
     family = assignments.care_persons(db, case_id=job.case_id)
+    near_misses = matching.near_misses(db, needs, zone=local) if nobody_fits and live["view"].can_assign else []
+    if near_misses:
+        audit.viewed(
+            db, actor(request, staff), action="job.view", object_type="care_job", object_id=job.id,
+            case_id=job.case_id, detail={"near_misses": [near.volunteer_id for near in near_misses]},
+        )  # fmt: skip
     return web.render(
         request,
         "volunteers/job_search.html",
@@ -87,6 +95,7 @@ def _render(
         notice=notice,
         releasing=releasing,
         errors=errors,
+        near_misses=near_misses,
         **live,
     )
 
@@ -98,6 +107,7 @@ def _live(
     job: CareJob,
     *,
     candidates_left: int,
+    nobody_fits: bool,
     typed: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the live part of the job page shows: the job's one state, who has it, the late yeses, the search
@@ -117,7 +127,18 @@ def _live(
         "can_manage": staff.has_role(StaffRole.COORDINATOR),
         "search_form": forms.defaults(shown.wave_size, typed),
         "limits": forms.LIMITS,
+        "nobody_fits": nobody_fits,  # no SMS search or widening offered: it would find nobody
     }
+
+
+def _nobody_fits(request: Request, db: DB, job: CareJob) -> bool:
+    """No volunteer fits the job who has not been asked (one COUNT), while it waits for a carer."""
+    if job.status not in WAITING_FOR_CARER:
+        return False
+    try:
+        return matching.count_for(db, matching.needs_for(db, job, zone(request))) == 0
+    except JobNotMatchable:
+        return False
 
 
 def _candidates_left(request: Request, db: DB, job: CareJob) -> int:
@@ -153,7 +174,8 @@ def job_live(request: Request, db: DB, staff: CurrentStaff, job_id: int) -> Resp
     a late yes or the next wave shows without reload. An audited view of the volunteers it names, written
     like the dashboard's: again only when other volunteers are shown, or after audit.POLL_REPEAT."""
     job = jobs.require_job(db, job_id=job_id)
-    live = _live(request, db, staff, job, candidates_left=_candidates_left(request, db, job))
+    live = _live(request, db, staff, job, candidates_left=_candidates_left(request, db, job),
+                 nobody_fits=_nobody_fits(request, db, job))  # fmt: skip
     audit.viewed(
         db, actor(request, staff), action="job.view", object_type="care_job", object_id=job.id, case_id=job.case_id,
         detail={"volunteers": sorted(live["shown"].volunteers)}, repeat_after=audit.POLL_REPEAT,
@@ -299,3 +321,22 @@ def family_informed(
         return flash.add(response, request, str(exc))
     response = RedirectResponse(web.safe_next(back), status_code=303)
     return flash.add(response, request, assignment_texts.family_informed(job.code))
+
+
+@coordinators.post("/jobs/{job_id}/near-misses/ask", dependencies=[CSRF])
+def ask_near_miss(request: Request, db: DB, staff: CurrentStaff, job_id: int, posted: FormFields) -> Response:
+    """ "Direkt anfragen" beside a near miss when nobody fits: that one person gets the offer SMS
+    (`outreach.ask_directly`, audited); their yes is decided like any yes, so the job is never booked twice."""
+    job = jobs.require_job(db, job_id=job_id)
+    asked: list[str] = []
+
+    def ask() -> str:
+        volunteer_id = assignment_forms.parse_assign(fields(posted))
+        offer = outreach.ask_directly(
+            db, job=job, volunteer_id=volunteer_id, staff=staff, now=web.now(request), ip=client_ip(request)
+        )
+        asked.append(db.get_one(Volunteer, offer.volunteer_id).name)
+        return f"/jobs/{job.id}#asked"
+
+    response = _act(request, db, staff, job, ask)
+    return flash.add(response, request, texts.asked_directly(asked[0])) if asked else response
