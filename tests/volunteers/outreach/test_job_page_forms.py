@@ -62,6 +62,7 @@ def test_a_job_of_a_case_without_people_says_so_and_links_to_the_case(client, db
 
 
 def test_the_start_form_states_its_limits_before_anything_is_sent(client, db):
+    carers(db, 1)  # someone fits: the search is offered
     job = job_in_laatzen(db)
     login(client, make_staff(db))
 
@@ -74,6 +75,7 @@ def test_the_start_form_states_its_limits_before_anything_is_sent(client, db):
 
 
 def test_a_wrong_start_shows_the_summary_the_message_at_each_field_and_keeps_the_input(client, db):
+    carers(db, 1)  # someone fits: the search is offered
     job = job_in_laatzen(db)
     csrf = login(client, make_staff(db))
 
@@ -96,6 +98,7 @@ def test_a_wrong_start_shows_the_summary_the_message_at_each_field_and_keeps_the
 
 
 def test_a_kept_value_is_bounded_and_escaped(client, db):
+    carers(db, 1)  # someone fits: the search is offered
     job = job_in_laatzen(db)
     csrf = login(client, make_staff(db))
 
