@@ -83,19 +83,24 @@ def _value(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _apply(row: object, wanted: dict[str, object]) -> dict[str, list[object]]:
+    """Set the fields of `row` that differ from `wanted`; each changed field with its value before and after."""
+    changed = {field: [_value(getattr(row, field)), _value(value)] for field, value in wanted.items()
+               if getattr(row, field) != value}  # fmt: skip
+    for field in changed:
+        setattr(row, field, wanted[field])
+    return changed
+
+
 def update_partner(db: Session, *, partner_id: int, details: PartnerDetails, actor: audit.Actor) -> list[str]:
     """Name, membership and employees of a partner company; the changed fields (audited with before and after: an
     organisation's facts, no person's). Issued bills keep the rate they were made with."""
     partner = get_partner(db, partner_id)
-    wanted = {"name": details.name, "active_from": details.active_from, "active_until": details.active_until,
-              "employees": details.employees}  # fmt: skip
-    changed = {field: (_value(getattr(partner, field)), _value(value)) for field, value in wanted.items()
-               if getattr(partner, field) != value}  # fmt: skip
+    changed = _apply(partner, {"name": details.name, "active_from": details.active_from,
+                               "active_until": details.active_until, "employees": details.employees})  # fmt: skip
     if changed:
-        for field in changed:
-            setattr(partner, field, wanted[field])
         audit.record(db, actor, action="partner.edit", object_type="partner", object_id=partner.id, case_id=None,
-                     detail={"changes": {field: list(pair) for field, pair in changed.items()}})  # fmt: skip
+                     detail={"changes": changed})  # fmt: skip
     return list(changed)
 
 
@@ -104,14 +109,9 @@ def update_municipality(
 ) -> list[str]:
     """A municipality's partner period and residents; the changed fields (audited with before and after)."""
     town = get_municipality(db, municipality_id)
-    wanted = {"partner_from": details.partner_from, "partner_until": details.partner_until,
-              "residents": details.residents}  # fmt: skip
-    changed = {field: (_value(getattr(town, field)), _value(value)) for field, value in wanted.items()
-               if getattr(town, field) != value}  # fmt: skip
+    changed = _apply(town, {"partner_from": details.partner_from, "partner_until": details.partner_until,
+                            "residents": details.residents})  # fmt: skip
     if changed:
-        for field in changed:
-            setattr(town, field, wanted[field])
-        detail = {"changes": {field: list(pair) for field, pair in changed.items()}}
         audit.record(db, actor, action="municipality.edit", object_type="municipality", object_id=town.id,
-                     case_id=None, detail=detail)  # fmt: skip
+                     case_id=None, detail={"changes": changed})  # fmt: skip
     return list(changed)

@@ -84,16 +84,26 @@ def _export_name(now: datetime, suffix: str) -> str:
     return f"auskunft-{now:%Y-%m-%d}.{suffix}"
 
 
-@router.post("/export.pdf", dependencies=[CSRF])
-def export_pdf(request: Request, db: DB, staff: CurrentStaff, posted: FormFields) -> Response:
+def _exported(
+    request: Request, db: DB, staff: CurrentStaff, posted: FormFields, *, action: str
+) -> tuple[rules.Query, service.Subject, datetime] | Response:
+    """What an export holds (its download audited as `action`), or the German refusal of a bad query."""
     try:
         query = _query(fields(posted))
     except rules.BadQuery as exc:
         return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
     subject = service.find(db, query)
-    now = web.now(request)
-    audit.record(db, actor(request, staff), action="subject.export_pdf", object_type="subject", object_id=None,
-                 case_id=None, detail=_audited(subject))  # fmt: skip
+    audit.record(db, actor(request, staff), action=action, object_type="subject", object_id=None, case_id=None,
+                 detail=_audited(subject))  # fmt: skip
+    return query, subject, web.now(request)
+
+
+@router.post("/export.pdf", dependencies=[CSRF])
+def export_pdf(request: Request, db: DB, staff: CurrentStaff, posted: FormFields) -> Response:
+    exported = _exported(request, db, staff, posted, action="subject.export_pdf")
+    if isinstance(exported, Response):
+        return exported
+    query, subject, now = exported
     document = pdf.render(service.readable(subject, web.zone(request)), searched=service.searched(query),
                           kept_bills=subject.kept_bills, zone=web.zone(request), generated_at=now)  # fmt: skip
     disposition = f'attachment; filename="{_export_name(now, "pdf")}"'
@@ -102,14 +112,10 @@ def export_pdf(request: Request, db: DB, staff: CurrentStaff, posted: FormFields
 
 @router.post("/export.json", dependencies=[CSRF])
 def export_json(request: Request, db: DB, staff: CurrentStaff, posted: FormFields) -> Response:
-    try:
-        query = _query(fields(posted))
-    except rules.BadQuery as exc:
-        return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
-    subject = service.find(db, query)
-    now = web.now(request)
-    audit.record(db, actor(request, staff), action="subject.export_json", object_type="subject", object_id=None,
-                 case_id=None, detail=_audited(subject))  # fmt: skip
+    exported = _exported(request, db, staff, posted, action="subject.export_json")
+    if isinstance(exported, Response):
+        return exported
+    _, subject, now = exported
     body = json.dumps(service.export(subject, generated_at=now), ensure_ascii=False, indent=2)
     disposition = f'attachment; filename="{_export_name(now, "json")}"'
     return Response(body, media_type="application/json; charset=utf-8", headers={"Content-Disposition": disposition})
