@@ -10,6 +10,7 @@ and sessions follow in batches of their own (`steps`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from casework.calls.models import Call
 from casework.cases.models import Case
 from casework.cases.rules import CLOSED_STATUSES
 from core import audit, case_owned
+from core.batches import gap_for
 from core.db import transaction
 from core.models import LoginFailure, StaffSession
 from messaging.gateway import RecordingGone, Recordings
@@ -288,10 +290,17 @@ def forget_voicemail(db: Session, *, call_id: int, sid: str, now: datetime) -> i
 def purge(
     factory: sessionmaker[Session], *, now: datetime, days: int, today: date, progress: Progress | None = None,
     batch: int = rules.BATCH, limit: int | None = None, recordings: Recordings | None = None, voicemail_days: int = 30,
+    gap: float | None = None, sleep: Callable[[float], None] = time.sleep,
 ) -> Report:  # fmt: skip
     """Purge everything due, `batch` cases per short transaction (at most `limit` of each kind). Voicemails
     first, when `recordings` (where they are deleted) is given. Safe to run again at any time, also after being
-    killed: it carries on."""
+    killed: it carries on.
+
+    Between two transactions it leaves the database to the others for `gap` seconds (on SQLite, whose one
+    writer the calls need: `core.batches.gap_for`, as every long write does), so that a call waiting for the
+    writer gets it before the next batch does."""
+    pause = gap_for(factory) if gap is None else gap
+    wrote = False
     report = Report()
     if recordings is not None:
         report.counts[Kind.VOICEMAILS], _kept = delete_voicemails(factory, recordings, now=now, days=voicemail_days,
@@ -306,8 +315,11 @@ def purge(
                 ids = step.ids(db, after, size)
             if not ids:
                 break
+            if wrote and pause:
+                sleep(pause)  # let the waiting writers in: calls, staff, the worker
             with transaction(factory) as db:
                 done = step.apply(db, ids)
+            wrote = True
             report.counts[step.kind] += done
             after = ids[-1]
             if progress is not None:

@@ -65,6 +65,7 @@ def _closed_case(db, *, closed_at=T0, status=CaseStatus.CLOSED_NO_NEED, **overri
 def _purge(engine, **kwargs) -> service.Report:
     """The purge as the command runs it (voicemails first; in simulation they live nowhere else)."""
     kwargs.setdefault("recordings", SimulatedRecordings())
+    kwargs.setdefault("gap", 0)  # the pause between batches is tested on its own (and under load)
     return service.purge(make_sessionmaker(engine), now=NOW, days=DAYS, today=TODAY, **kwargs)
 
 
@@ -236,3 +237,19 @@ def test_the_command_counts_in_a_dry_run_then_purges(db, installation):
     assert db.get_one(Case, old.id).anonymised_at is not None and db.get_one(Case, old.id).caller_phone is None
     again = installation.run("retention", "purge")
     assert "Geschlossene Fälle anonymisieren: 0" in again.stdout
+
+
+def test_on_sqlite_the_purge_leaves_the_writer_to_the_calls_between_two_batches(engine, db):
+    for _ in range(5):
+        _closed_case(db)
+    db.commit()
+    pauses: list[float] = []
+    batches: list[Kind] = []
+
+    report = _purge(engine, batch=2, gap=None, sleep=pauses.append, progress=lambda kind, _done: batches.append(kind))
+
+    assert report.counts[Kind.CASES] == 5
+    written = [kind for kind in batches if kind != Kind.VOICEMAILS]
+    assert written.count(Kind.CASES) == 3  # 2 + 2 + 1
+    # A pause between every two transactions, none before the first; PostgreSQL locks rows and needs none.
+    assert pauses == ([0.1] * (len(written) - 1) if engine.dialect.name == "sqlite" else [])

@@ -47,7 +47,7 @@ VOLUNTEER_PHONE = "+4917612345678"
 
 
 def _purge(engine, **kwargs) -> service.Report:
-    return service.purge(make_sessionmaker(engine), now=NOW, days=DAYS, today=TODAY, **kwargs)
+    return service.purge(make_sessionmaker(engine), now=NOW, days=DAYS, today=TODAY, **({"gap": 0} | kwargs))
 
 
 def _reply(db, job, volunteer, body: str) -> Message:
