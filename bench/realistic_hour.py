@@ -46,6 +46,7 @@ from bench.common import (
     verdict,
     workdir,
 )
+from bench.data import insert_cases
 from core import auth
 from core.db import make_engine, make_sessionmaker
 from core.models import StaffRole
@@ -132,7 +133,7 @@ class Traffic:
                 await self.timed("staff: dashboard poll", client.get("/dashboard/live",
                                                                      headers={"X-Fluxx-Background": "1"}))  # fmt: skip
                 if tick % 3 == 0:
-                    await self.timed("staff: case page", client.get(f"/cases/{1 + tick % 20}"))
+                    await self.timed("staff: case page", client.get(f"/cases/{1 + tick % CASES_BROWSED}"))
                 tick += 1
                 await asyncio.sleep(3)
 
@@ -157,8 +158,14 @@ async def play(base: str, scale: int, seconds: float, staff_id: int, emails: lis
     return traffic
 
 
+CASES_BROWSED = 20
+"""The staff open these earlier cases (ids 1 to 20), written before the hour starts: a case made by the hour's
+first call may not exist yet when the first case page is asked for."""
+
+
 def prepare(url: str) -> tuple[int, list[str]]:
     engine = make_engine(url)
+    insert_cases(engine, CASES_BROWSED, first=datetime(2025, 1, 2, tzinfo=UTC), last=datetime(2025, 12, 30, tzinfo=UTC))
     now = datetime.now(UTC)
     emails = ["beratung1@bench.example", "beratung2@bench.example"]
     with make_sessionmaker(engine)() as db:
