@@ -9,6 +9,7 @@ and the plan stays index-driven at 100,000 volunteers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -260,16 +261,8 @@ def facts_of(db: Session, volunteer: Volunteer, needs: JobNeeds) -> VolunteerFac
         select(Assignment.status).where(Assignment.volunteer_id == volunteer.id, Assignment.job_id == needs.job_id)
     )
     offered = db.scalar(select(exists().where(Offer.volunteer_id == volunteer.id, Offer.job_id == needs.job_id)))
-    return VolunteerFacts(
-        is_active=volunteer.is_active,
-        has_consent=volunteer.consent_at is not None,
-        sms_opt_in=volunteer.sms_opt_in,
-        skills=frozenset(volunteer.skills),
-        municipality_ids=frozenset(area.municipality_id for area in volunteer.areas),
-        slots=tuple(Slot(s.weekday, s.start_time, s.end_time) for s in volunteer.availability),
-        absences=tuple((a.starts_on, a.ends_on) for a in volunteer.absences),
-        certificates=tuple((c.kind, c.valid_until) for c in volunteer.certificates),
-        max_jobs_per_week=volunteer.max_jobs_per_week,
+    return replace(
+        _row_facts(volunteer),
         jobs_that_week=that_week,
         busy=tuple(busy),
         offered=bool(offered),
