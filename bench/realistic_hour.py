@@ -119,14 +119,19 @@ class Traffic:
                   "Body": "Hallo, ich kann morgen leider nicht."}  # fmt: skip
         await self.post(client, "sms: incoming", "/twilio/sms/incoming", params)
 
-    async def staff(self, email: str, seconds: float) -> None:
-        async with httpx.AsyncClient(base_url=self.base, timeout=30) as client:
-            page = await client.get("/login")
-            token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
-            assert token, "no login form"
-            login = await client.post("/login", data={"email": email, "password": PASSWORD,
-                                                      "csrf_token": token.group(1), "next": "/"})  # fmt: skip
-            assert login.status_code == 303, login.status_code
+    async def log_in(self, email: str) -> httpx.AsyncClient:
+        """A staff member's browser, logged in (before the hour: they start their shift, not mid-call)."""
+        client = httpx.AsyncClient(base_url=self.base, timeout=30)
+        page = await client.get("/login")
+        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+        assert token, "no login form"
+        login = await client.post("/login", data={"email": email, "password": PASSWORD,
+                                                  "csrf_token": token.group(1), "next": "/"})  # fmt: skip
+        assert login.status_code == 303, login.status_code
+        return client
+
+    async def staff(self, client: httpx.AsyncClient, seconds: float) -> None:
+        try:
             end = time.monotonic() + seconds
             tick = 0
             while time.monotonic() < end:
@@ -136,6 +141,8 @@ class Traffic:
                     await self.timed("staff: case page", client.get(f"/cases/{1 + tick % CASES_BROWSED}"))
                 tick += 1
                 await asyncio.sleep(3)
+        finally:
+            await client.aclose()
 
 
 async def play(base: str, scale: int, seconds: float, staff_id: int, emails: list[str]) -> Traffic:
@@ -145,8 +152,9 @@ async def play(base: str, scale: int, seconds: float, staff_id: int, emails: lis
     calls = max(1, round(rate * seconds))
     pause = 1.0  # a caller's pause between two steps (a minute, compressed with the hour)
     limits = httpx.Limits(max_connections=500, max_keepalive_connections=100)
+    browsers = [await traffic.log_in(email) for email in emails]
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        tasks = [asyncio.create_task(traffic.staff(email, seconds)) for email in emails]
+        tasks = [asyncio.create_task(traffic.staff(browser, seconds)) for browser in browsers]
         at = 0.0
         start = time.monotonic()
         for n in range(calls):

@@ -148,12 +148,14 @@ def serve(
     from core.worker import run_forever
     from fluxx import wiring
     from fluxx.factory import create_app
+    from fluxx.warm import warm_up
     from messaging.sender import sender_for
 
     settings = _settings()
     _configure_logging()
     web_app = create_app(settings)
     app_context: AppContext = web_app.state.context
+    warm_up(app_context.templates, now=system_clock())  # before the first caller, not during their call
     stop = threading.Event()
     _stop_on_signals(stop)
     thread: threading.Thread | None = None
