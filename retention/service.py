@@ -1,9 +1,11 @@
 """The retention purge (rules in `retention.rules`): what is due, and purging it in short transactions.
 
-Cases are anonymised a short batch per transaction, each under its row lock and marked `anonymised_at` in
-the same transaction as its data: a purge killed half-way leaves every case either untouched or done, and the next run
-carries on with the rest. The columns come from the one list of what a case owns (`core.case_owned`: each
-floor declares its personal columns there), so a new table with personal data is purged once it is declared.
+Cases are anonymised a short batch per transaction (`rules.BATCH`), set-wise: the batch's cases still due are locked
+and checked again in one query, then every table is written in one statement for all of them, and the cases are
+marked `anonymised_at` in the same transaction as their data: a purge killed half-way leaves every case either
+untouched or done, and the next run carries on with the rest. The columns come from the one list of what a case
+owns (`core.case_owned`: each floor declares its personal columns there), so a new table with personal data is
+purged once it is declared.
 The SMS exchanged with volunteers about a job, deactivated volunteers (`retention.volunteers.service`), login failures
 and sessions follow in batches of their own (`steps`).
 """
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import JSON, ColumnElement, and_, delete, exists, func, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.models import Bill, SepaMandate
@@ -35,8 +37,10 @@ from retention.volunteers import service as volunteer_purge
 from volunteers.registry.models import Volunteer
 
 # What a case row itself holds about people (the tables it owns declare theirs in core.case_owned).
+# (The reversed digits of the number too: the ORM keeps them in step with the number, a bulk UPDATE does not.)
 CASE_COLUMNS = (
-    "caller_name", "caller_phone", "caller_name_search", "callback_outcome", "district", "address", "employer_name",
+    "caller_name", "caller_phone", "caller_phone_reversed", "caller_name_search", "callback_outcome", "district",
+    "address", "employer_name",
 )  # fmt: skip
 # Kept with the bill until its retention period ends (`rules.bill_expired`), then anonymised as Kind.BILLS.
 BILL_TABLES = (Bill, SepaMandate)
@@ -112,60 +116,69 @@ def _old_session(cutoff: datetime) -> Any:
     return or_(StaffSession.ended_at < cutoff, StaffSession.last_seen_at < cutoff)
 
 
-def _owned_updates(case_id: int, *, with_bills: bool) -> Iterator[Any]:
+def _owned_updates(case_ids: list[int], *, with_bills: bool) -> Iterator[Any]:
+    """One UPDATE per declared table: its personal columns blanked in the rows of these cases."""
     for declared in case_owned.tables():
         if not declared.anonymise or (declared.model in BILL_TABLES) != with_bills:
             continue
         table = declared.model.__table__
         values = {name: _blank(table.c[name]) for name in declared.anonymise}
-        yield update(table).where(table.c.case_id == case_id).values(**values)
+        yield update(table).where(table.c.case_id.in_(case_ids)).values(**values)
 
 
-def anonymise_case(db: Session, *, case_id: int, now: datetime, today: date, days: int) -> bool:
-    """Anonymise one closed case, if it is still due (another run may have done it meanwhile). Its bill data
-    goes too when none of its bills is still within the retention period; else `anonymise_bills` takes it
-    later. Returns whether the case was anonymised."""
-    query = select(Case).where(Case.id == case_id, *_due_cases(now, days)).with_for_update()
-    case = db.scalars(query.execution_options(populate_existing=True)).one_or_none()
-    if case is None:
-        return False
-    _anonymise(db, case, now=now, today=today)
-    return True
+def anonymise_cases(db: Session, case_ids: list[int], *, now: datetime, today: date, days: int) -> int:
+    """Anonymise those of these closed cases still due (another run may have done some meanwhile), set-wise: they
+    are locked and checked again in one query, then each table is written in one statement. Their bill data goes
+    too where none of their bills is still within the retention period; else `anonymise_bills` takes it later.
+    Returns how many were anonymised. For the purge's own transaction: no ORM object of theirs is in the session
+    (none is brought up to date)."""
+    query = select(Case.id).where(Case.id.in_(case_ids), *_due_cases(now, days)).order_by(Case.id)
+    due = list(db.scalars(query.with_for_update()))
+    _anonymise(db, due, now=now, today=today, synchronize=False)
+    return len(due)
 
 
 def erase_case(db: Session, *, case_id: int, now: datetime, today: date) -> bool:
     """Anonymise one case now, whatever its age (an erasure request, Art. 17 DSGVO); bill data still within
     its retention period stays, as in the purge. The caller deletes the case's voicemails at Twilio first
     (`forget_voicemail`). Returns whether there was anything left to anonymise."""
-    query = select(Case).where(Case.id == case_id).with_for_update()
-    case = db.scalars(query.execution_options(populate_existing=True)).one()
-    if case.anonymised_at is not None and db.scalar(select(_bills_kept(today)).where(Case.id == case_id)):
+    anonymised_at = db.execute(select(Case.anonymised_at).where(Case.id == case_id).with_for_update()).scalar_one()
+    if anonymised_at is not None and db.scalar(select(_bills_kept(today)).where(Case.id == case_id)):
         return False
-    _anonymise(db, case, now=now, today=today)
+    # The erasure has read the case into its session: the case object there is brought up to date.
+    _anonymise(db, [case_id], now=now, today=today, synchronize="fetch")
     return True
 
 
-def _anonymise(db: Session, case: Case, *, now: datetime, today: date) -> None:
-    with_bills = not db.scalar(select(_bills_kept(today)).where(Case.id == case.id))
-    for statement in _owned_updates(case.id, with_bills=False):
+def _anonymise(db: Session, case_ids: list[int], *, now: datetime, today: date, synchronize: str | bool) -> None:
+    """Blank the personal columns of these cases (locked by the caller) and of every table they own; the bill
+    tables only for the cases none of whose bills is still within its retention period."""
+    if not case_ids:
+        return
+    kept = select(Bill.case_id).where(Bill.case_id.in_(case_ids), Bill.issue_date > rules.latest_issue_kept(today))
+    billed = set(db.scalars(kept.distinct()))
+    for statement in _owned_updates(case_ids, with_bills=False):
         db.execute(statement)
-    if with_bills:
-        for statement in _owned_updates(case.id, with_bills=True):
+    expired = [case_id for case_id in case_ids if case_id not in billed]
+    if expired:
+        for statement in _owned_updates(expired, with_bills=True):
             db.execute(statement)
-    for name in CASE_COLUMNS:
-        setattr(case, name, _blank(Case.__table__.c[name]))
-    case.anonymised_at = case.anonymised_at or now
-    db.flush()
+    values = {name: _blank(Case.__table__.c[name]) for name in CASE_COLUMNS}
+    statement = update(Case).where(Case.id.in_(case_ids))
+    now_utc = literal(now, Case.__table__.c.anonymised_at.type)  # stored as the column stores it (UTC)
+    statement = statement.values(**values, anonymised_at=func.coalesce(Case.anonymised_at, now_utc))
+    db.execute(statement.execution_options(synchronize_session=synchronize))
 
 
-def anonymise_bills(db: Session, *, case_id: int, today: date) -> bool:
-    """The bill data of an anonymised case whose bills have all outlived their retention period."""
-    query = select(Case.id).where(Case.id == case_id, *_bills_due(today)).with_for_update()
-    if db.scalar(query) is None:
-        return False
-    for statement in _owned_updates(case_id, with_bills=True):
-        db.execute(statement)
-    return True
+def anonymise_bills(db: Session, case_ids: list[int], *, today: date) -> int:
+    """The bill data of those of these anonymised cases whose bills have all outlived their retention period
+    (checked again under their row locks); how many cases."""
+    query = select(Case.id).where(Case.id.in_(case_ids), *_bills_due(today)).order_by(Case.id)
+    due = list(db.scalars(query.with_for_update()))
+    if due:
+        for statement in _owned_updates(due, with_bills=True):
+            db.execute(statement)
+    return len(due)
 
 
 @dataclass(frozen=True)
@@ -203,16 +216,13 @@ def steps(*, now: datetime, days: int, today: date) -> tuple[Step, ...]:
     cutoff = rules.login_cutoff(now)
 
     def case(db: Session, ids: list[int]) -> int:
-        return sum(anonymise_case(db, case_id=case_id, now=now, today=today, days=days) for case_id in ids)
+        return anonymise_cases(db, ids, now=now, today=today, days=days)
 
     def bill(db: Session, ids: list[int]) -> int:
-        return sum(anonymise_bills(db, case_id=case_id, today=today) for case_id in ids)
+        return anonymise_bills(db, ids, today=today)
 
     def volunteer(db: Session, ids: list[int]) -> int:
-        return sum(
-            volunteer_purge.anonymise_volunteer(db, volunteer_id=ident, now=now, condition=volunteers_due)
-            for ident in ids
-        )
+        return volunteer_purge.anonymise_volunteers(db, ids, now=now, condition=volunteers_due)
 
     def replies(db: Session, ids: list[int]) -> int:
         return volunteer_purge.blank_replies(db, ids, anonymised)
@@ -232,7 +242,8 @@ def steps(*, now: datetime, days: int, today: date) -> tuple[Step, ...]:
 def purge_some(db: Session, *, now: datetime, days: int, today: date, batch: int = rules.BATCH) -> tuple[Report, bool]:
     """One bounded step of the purge inside the caller's transaction (the worker's nightly task): at most
     `batch` cases (volunteers, ...) of each kind and ten times as many SMS, login failures and sessions. Returns
-    what was done and whether more is due."""
+    what was done and whether more is due. The rows are written set-wise: ORM objects of theirs the session
+    holds are not brought up to date (the task's session holds none)."""
     report = Report()
     more = False
     for step in steps(now=now, days=days, today=today):
@@ -244,8 +255,8 @@ def purge_some(db: Session, *, now: datetime, days: int, today: date, batch: int
 
 
 def delete_voicemails(
-    factory: sessionmaker[Session], recordings: Recordings, *, now: datetime, days: int, batch: int = rules.BATCH,
-    limit: int | None = None,
+    factory: sessionmaker[Session], recordings: Recordings, *, now: datetime, days: int,
+    batch: int = rules.VOICEMAIL_BATCH, limit: int | None = None,
 ) -> tuple[int, int]:  # fmt: skip
     """Delete the voicemails left more than `days` ago: first at Twilio, outside any transaction (no lock is
     held across the network), then our reference to it, with an audit entry in the case. A recording Twilio
@@ -303,8 +314,9 @@ def purge(
     wrote = False
     report = Report()
     if recordings is not None:
-        report.counts[Kind.VOICEMAILS], _kept = delete_voicemails(factory, recordings, now=now, days=voicemail_days,
-                                                                  batch=batch, limit=limit)  # fmt: skip
+        report.counts[Kind.VOICEMAILS], _kept = delete_voicemails(
+            factory, recordings, now=now, days=voicemail_days, batch=min(batch, rules.VOICEMAIL_BATCH), limit=limit
+        )
         if progress is not None:
             progress(Kind.VOICEMAILS, report.counts[Kind.VOICEMAILS])
     for step in steps(now=now, days=days, today=today):

@@ -72,7 +72,7 @@ class VoicemailSweeper:
         if now < self.next_at:
             return 0
         deleted, _kept = service.delete_voicemails(
-            self.factory, self.recordings, now=now, days=self.days, limit=rules.BATCH
+            self.factory, self.recordings, now=now, days=self.days, limit=rules.VOICEMAIL_BATCH
         )
-        self.next_at = now if deleted >= rules.BATCH else next_night(now, self.zone)
+        self.next_at = now if deleted >= rules.VOICEMAIL_BATCH else next_night(now, self.zone)
         return deleted

@@ -61,7 +61,7 @@ def test_the_worker_purges_in_batches_through_the_night_then_schedules_the_next(
     while worker.run_once(factory, clock=clock, handlers=task_handlers()):
         rounds += 1
         clock.advance(seconds=5)
-    assert rounds == 3  # 20 + 20 + 5 cases, each a short transaction of its own
+    assert rounds == 3  # BATCH + BATCH + 5 cases, each a short transaction of its own
     db.expire_all()
     assert db.scalar(select(func.count()).where(Case.anonymised_at.is_(None))) == 0
     tasks = _tasks(db)

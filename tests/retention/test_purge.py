@@ -21,8 +21,8 @@ from casework.calls.models import Call
 from casework.cases.models import CarePerson, Case, CaseNote
 from casework.enums import CaseStatus, Need
 from casework.jobs.models import CareJob
-from core import audit
-from core.db import make_sessionmaker
+from core import audit, case_owned
+from core.db import make_sessionmaker, transaction
 from core.models import AuditEvent, LoginFailure, StaffSession
 from core.settings import install_secret
 from messaging.gateway import SimulatedRecordings
@@ -167,13 +167,13 @@ def test_a_purge_stopped_half_way_and_run_again_ends_where_one_run_ends(db, engi
     assert all(_personal(db, case.id) == expected for case in cases)
 
 
-def _billed_case(db, engine, issued_at: datetime):
+def _billed_case(db, engine, issued_at: datetime, reference: str = "FLUXX-1"):
     case = _closed_case(db, closed_at=issued_at)
     worked(db, case, hours="3.5", at=issued_at - timedelta(days=20))
     month = (issued_at - timedelta(days=20)).astimezone(BERLIN).date().replace(day=1)
     actor = audit.Actor(staff_id=None, ip=None, now=issued_at)
     bills.issue_month(make_sessionmaker(engine), month=month, terms=Terms(BERLIN, 14), actor=actor)
-    db.add(SepaMandate(case_id=case.id, reference="FLUXX-1", holder="Ayşe Yılmaz", iban="DE89370400440532013000",
+    db.add(SepaMandate(case_id=case.id, reference=reference, holder="Ayşe Yılmaz", iban="DE89370400440532013000",
                        bic=None, signed_on=date(2026, 11, 1), created_at=T0))  # fmt: skip
     db.commit()
     return case
@@ -210,6 +210,65 @@ def test_a_case_whose_bills_have_expired_loses_the_bill_data_with_the_rest(db, e
     db.expire_all()
     bill = db.scalars(select(Bill).where(Bill.case_id == case.id)).one()
     assert bill.debtor_name is None and db.get_one(Case, case.id).anonymised_at == NOW
+
+
+def _owned_personal(db, case_id: int) -> dict[str, list[tuple[object, ...]]]:
+    """The personal columns of every row in every table the case owns, per table (from the one declared list)."""
+    db.expire_all()
+    found = {}
+    for declared in case_owned.tables():
+        if declared.anonymise:
+            table = declared.model.__table__
+            columns = select(*(table.c[name] for name in declared.anonymise)).where(table.c.case_id == case_id)
+            found[declared.table_name] = [tuple(row) for row in db.execute(columns.order_by(table.c.id))]
+    return found
+
+
+def _blank(rows: list[tuple[object, ...]]) -> bool:
+    return all(value in (None, "", {}) for row in rows for value in row)
+
+
+def test_a_batch_anonymises_its_cases_still_due_in_every_table_they_own_and_skips_those_done_or_reopened_since(
+    db, engine
+):
+    """The batch is written set-wise: the ids read before it began are checked again under their locks, so a case
+    reopened or anonymised (an erasure) in between is neither written nor counted; the bill tables only for the
+    cases whose bills have all outlived their period."""
+    plain = [_closed_case(db) for _ in range(2)]
+    kept = _billed_case(db, engine, T0, reference="FLUXX-1")  # bill issued 2026: kept until 2035
+    expired = _billed_case(db, engine, datetime(2016, 3, 1, 9, tzinfo=UTC), reference="FLUXX-2")
+    reopened, erased = _closed_case(db), _closed_case(db)
+    factory = make_sessionmaker(engine)
+    assert service.delete_voicemails(factory, SimulatedRecordings(), now=NOW, days=30) == (6, 0)
+    step = service.steps(now=NOW, days=DAYS, today=TODAY)[0]
+    assert step.kind == Kind.CASES
+    with factory() as read:
+        ids = step.ids(read, 0, rules.BATCH)
+    everyone = [*plain, kept, expired, reopened, erased]
+    assert ids == sorted(case.id for case in everyone)
+
+    # Meanwhile: a counsellor reopens one case, an erasure anonymises another an hour earlier than the purge.
+    db.get_one(Case, reopened.id).status, db.get_one(Case, reopened.id).closed_at = CaseStatus.IN_COUNSELLING, None
+    db.commit()
+    untouched = (_personal(db, reopened.id), _owned_personal(db, reopened.id))
+    with transaction(factory) as other:
+        assert service.erase_case(other, case_id=erased.id, now=NOW - timedelta(hours=1), today=TODAY)
+    with transaction(factory) as batch:
+        assert step.apply(batch, ids) == 4
+
+    for case in (*plain, kept, expired):
+        owned = _owned_personal(db, case.id)
+        for table, rows in owned.items():
+            if table in ("bill", "sepa_mandate") and case is not expired:
+                continue
+            assert rows and _blank(rows), (case.id, table)  # every declared table has rows here: none is missed
+        assert _personal(db, case.id)["case"] == [None] * len(service.CASE_COLUMNS)
+        assert db.get_one(Case, case.id).anonymised_at == NOW
+    assert not _blank(_owned_personal(db, kept.id)["bill"])  # its bill is within its period: it stays ...
+    assert not _blank(_owned_personal(db, kept.id)["sepa_mandate"])  # ... and its mandate with it
+    assert (_personal(db, reopened.id), _owned_personal(db, reopened.id)) == untouched
+    assert db.get_one(Case, reopened.id).anonymised_at is None and db.get_one(Case, reopened.id).caller_name
+    assert db.get_one(Case, erased.id).anonymised_at == NOW - timedelta(hours=1)  # done once, by the erasure
 
 
 @pytest.fixture

@@ -197,7 +197,7 @@ def test_a_volunteers_erasure_keeps_the_anonymous_hours_of_past_assignments(db, 
     db.expire_all()
     person = db.get_one(Volunteer, volunteer.id)
     assert (person.name, person.notes, person.is_active, person.anonymised_at) == ("", None, False, actor.now)
-    assert person.phone != "+4917699887766"
+    assert person.phone != "+4917699887766" and person.deactivated_at == actor.now  # it was active until now
     hours = db.scalars(select(HoursReport.hours).where(HoursReport.assignment_id == report.assignment_id)).all()
     assert [str(h) for h in hours] == ["3.50"]
     assert service.find(db, rules.parse("Petra Schulz")).empty

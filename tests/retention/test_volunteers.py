@@ -16,7 +16,7 @@ from casework.enums import CaseStatus
 from casework.jobs.models import CareJob
 from casework.reference.models import Municipality
 from core import audit
-from core.db import make_sessionmaker
+from core.db import make_sessionmaker, transaction
 from core.models import AuditEvent
 from core.settings import install_secret
 from messaging.models import Message
@@ -24,6 +24,7 @@ from messaging.rules import MessageDirection, MessageStatus
 from messaging.service import queue_sms
 from retention import service
 from retention.rules import Kind
+from retention.volunteers import service as volunteer_purge
 from retention.volunteers.service import phone_placeholder
 from tests.billing.helpers import family, worked
 from tests.factories import T0, make_volunteer
@@ -173,6 +174,36 @@ def test_the_dry_run_counts_volunteers_and_a_stopped_purge_carries_on(db, engine
     assert _purge(engine, batch=2).counts[Kind.VOLUNTEERS] == 2
     db.expire_all()
     assert [db.get_one(Volunteer, v.id).name for v in people] == [""] * 5
+
+
+def test_a_batch_anonymises_its_volunteers_still_due_and_skips_those_back_or_erased_since(db, engine):
+    """The volunteers are written set-wise: the ids read before the batch are checked again under their locks."""
+    due = [_deactivated(db, phone=f"+4917600000{n:03d}") for n in range(3)]
+    back, erased = _deactivated(db, phone="+4917600000100"), _deactivated(db, phone="+4917600000101")
+    factory = make_sessionmaker(engine)
+    step = next(step for step in service.steps(now=NOW, days=DAYS, today=TODAY) if step.kind == Kind.VOLUNTEERS)
+    with factory() as read:
+        ids = step.ids(read, 0, 100)
+    assert ids == sorted(v.id for v in (*due, back, erased))
+
+    db.get_one(Volunteer, back.id).is_active = True  # meanwhile: back on the team ...
+    db.commit()
+    with transaction(factory) as other:  # ... and another one erased an hour earlier
+        assert volunteer_purge.anonymise_volunteer(other, volunteer_id=erased.id, now=NOW - timedelta(hours=1))
+    with transaction(factory) as batch:
+        assert step.apply(batch, ids) == 3
+
+    db.expire_all()
+    for volunteer in due:
+        after = db.get_one(Volunteer, volunteer.id)
+        assert (after.name, after.phone, after.notes) == ("", phone_placeholder(volunteer.id), None)
+        assert after.anonymised_at == NOW and after.deactivated_at == T0 and not after.is_active
+        assert _count(db, VolunteerCertificate, volunteer.id) == 0
+        assert _count(db, VolunteerAvailability, volunteer.id) == 0
+    kept = db.get_one(Volunteer, back.id)
+    assert (kept.name, kept.phone, kept.anonymised_at, kept.is_active) == ("Petra Schulz", back.phone, None, True)
+    assert _count(db, VolunteerCertificate, back.id) == 1
+    assert db.get_one(Volunteer, erased.id).anonymised_at == NOW - timedelta(hours=1)
 
 
 def test_the_nightly_step_anonymises_volunteers_in_bounded_batches(db, engine):
