@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/yes_storm.py
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/case_search.py
+	$(BIN)/python bench/bill_run.py
 	$(BIN)/python bench/purge_under_calls.py
 	$(BIN)/python bench/report.py
 

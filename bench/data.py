@@ -7,14 +7,20 @@ driver's executemany in batches of 20,000 (SQLite) or with COPY (PostgreSQL), by
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Engine, Table, text
+from sqlalchemy import Engine, Table, insert, select, text
 
+from billing.models import SepaMandate
+from billing.tariff.rules import DEFAULT_RATES, amount
 from casework.cases.models import Case
-from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
+from casework.enums import Affiliation, CaseChannel, CaseStatus, HoursStatus, JobKind, JobStatus, Need
+from casework.jobs.models import CareJob
 from casework.search.rules import name_key
+from volunteers.assignments.models import Assignment, AssignmentSource, AssignmentStatus, HoursReport
+from volunteers.registry.models import Volunteer
 
 FIRST_NAMES = ["Elif", "Anna", "Jonas", "Mehmet", "Sophie", "Lukas", "Marie", "Ali", "Lena", "Paul", "Fatma",
                "Noah", "Emma", "Leon", "Mia", "Finn", "Hannah", "Ben", "Lea", "Elias", "Zeynep", "Tim"]  # fmt: skip
@@ -100,3 +106,56 @@ def insert_cases(
         ))  # fmt: skip
         if engine.dialect.name == "postgresql":
             connection.execute(text('ANALYZE "case"'))
+
+
+def insert_billable_month(
+    engine: Engine, cases: int, *, month: date, mandate_every: int = 4, seed: int = 2026
+) -> tuple[int, Decimal]:
+    """`cases` cases, each with one to three jobs in `month` done by a volunteer, their hours confirmed (every
+    `mandate_every`-th case with a SEPA mandate): what the monthly bill run bills. The bills' count and total."""
+    rng = random.Random(seed)
+    first = datetime(month.year, month.month, 1, tzinfo=UTC)
+    insert_cases(engine, cases, first=first - timedelta(days=60), last=first)
+    standard = DEFAULT_RATES[Affiliation.NONE]  # the seeded care rate: the bench cases record no reduction
+    now = first + timedelta(days=40)
+    with engine.begin() as connection:
+        case_ids = list(connection.scalars(select(Case.id).order_by(Case.id)))
+        volunteers = max(1, len(case_ids) // 10)
+        connection.execute(insert(Volunteer), [
+            {"name": f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]}",
+             "phone": f"+4917{n:09d}", "created_at": now, "updated_at": now}
+            for n in range(volunteers)
+        ])  # fmt: skip
+        volunteer_ids = list(connection.scalars(select(Volunteer.id).order_by(Volunteer.id)))
+        jobs = []
+        for n, case_id in enumerate(case_ids):
+            for k in range(n % 3 + 1):
+                starts = first + timedelta(days=(n + 7 * k) % 28, hours=7 + k)  # 8:00 local and later
+                jobs.append({
+                    "case_id": case_id, "kind": JobKind.CHILD_CARE if n % 2 else JobKind.ELDER_CARE,
+                    "starts_at": starts, "ends_at": starts + timedelta(hours=3), "carers_needed": 1,
+                    "code": f"{len(jobs) % 10_000:04d}", "active_code": None, "status": JobStatus.COMPLETED,
+                    "created_at": starts - timedelta(days=7), "updated_at": starts,
+                })  # fmt: skip
+        connection.execute(insert(CareJob), jobs)
+        job_ids = list(connection.scalars(select(CareJob.id).order_by(CareJob.id)))
+        connection.execute(insert(Assignment), [
+            {"job_id": job_id, "volunteer_id": volunteer_ids[i % len(volunteer_ids)],
+             "status": AssignmentStatus.COMPLETED, "source": AssignmentSource.SMS,
+             "assigned_at": job["starts_at"] - timedelta(days=5), "completed_at": job["ends_at"]}
+            for i, (job_id, job) in enumerate(zip(job_ids, jobs, strict=True))
+        ])  # fmt: skip
+        assignment_ids = list(connection.scalars(select(Assignment.id).order_by(Assignment.id)))
+        hours = [Decimal(rng.choice(["1.50", "2.00", "2.25", "3.00", "4.75"])) for _ in assignment_ids]
+        connection.execute(insert(HoursReport), [
+            {"assignment_id": assignment_id, "hours": spent, "source": "sms", "status": HoursStatus.CONFIRMED,
+             "reported_at": job["ends_at"], "confirmed_at": job["ends_at"] + timedelta(days=1)}
+            for assignment_id, spent, job in zip(assignment_ids, hours, jobs, strict=True)
+        ])  # fmt: skip
+        connection.execute(insert(SepaMandate), [
+            {"case_id": case_id, "holder": "Kontoinhaberin Bench", "iban": "DE89370400440532013000",
+             "bic": "COBADEFFXXX", "reference": f"BENCH-{case_id}", "signed_on": month - timedelta(days=90),
+             "created_at": now - timedelta(days=90)}
+            for n, case_id in enumerate(case_ids) if n % mandate_every == 0
+        ])  # fmt: skip
+    return len(case_ids), sum((amount(spent, standard) for spent in hours), Decimal(0))

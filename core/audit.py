@@ -6,11 +6,12 @@ never the personal data itself, so the log does not become a second copy of the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from core.models import AuditEvent, Staff
@@ -145,6 +146,25 @@ def record(
     db.add(event)
     db.flush()
     return event
+
+
+def record_all(
+    db: Session,
+    actor: Actor,
+    *,
+    action: str,
+    object_type: str,
+    objects: Sequence[tuple[int | None, int | None, dict[str, Any] | None]],
+) -> None:
+    """Append one audit event per (object_id, case_id, detail) in the current transaction, in one INSERT of
+    many rows (a bulk write such as the monthly bill run: no objects to read back)."""
+    if not objects:
+        return
+    db.connection().execute(insert(AuditEvent), [
+        {"at": actor.now, "staff_id": actor.staff_id, "action": action, "object_type": object_type,
+         "object_id": object_id, "case_id": case_id, "detail": detail or {}, "ip": actor.ip}
+        for object_id, case_id, detail in objects
+    ])  # fmt: skip
 
 
 def viewed(

@@ -378,9 +378,9 @@ def bills_issue(
     label = rules.month_label(first)
     with typer.progressbar(length=1, label=f"Rechnungen {label}", file=sys.stderr) as bar:
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int) -> None:  # after each transaction of a few cases
             bar.length = total
-            bar.update(1)
+            bar.update(done - bar.pos)
 
         run = issue_month(
             factory, month=first, terms=Terms(settings.zone, settings.billing_payment_days), actor=actor,

@@ -76,6 +76,16 @@ def test_purge_benchmark_purges_every_due_case_while_calls_come_in(tmp_path: Pat
     assert int(cells[2].replace(",", "")) > 0, "calls came in meanwhile"
 
 
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
+def test_bill_run_benchmark_bills_every_case_once_while_calls_come_in(tmp_path: Path) -> None:
+    out = run_script(tmp_path, "bench/bill_run.py", "--cases", "30", "--connections", "2", "--before-seconds", "1")
+    row = next(line for line in out.splitlines() if line.startswith("| SQLite |"))
+    cells = [cell.strip() for cell in row.split("|")[1:-1]]
+    assert cells[1:3] == ["30", "30"], "one bill per case, with the right total and distinct numbers"
+    assert int(cells[6].replace(",", "")) > 0, "calls came in meanwhile"
+    assert (tmp_path / "results" / "6b-bill-run.md").exists()
+
+
 def test_report_assembles_the_sections_into_the_benchmarks_page(tmp_path: Path) -> None:
     results = tmp_path / "results"
     results.mkdir()

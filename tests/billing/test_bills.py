@@ -96,6 +96,35 @@ def test_a_case_without_billable_hours_gets_no_bill_and_takes_no_number(db, engi
     assert db.scalar(select(Bill.case_id)) == paying.id
 
 
+def test_the_run_issues_several_cases_per_transaction_in_case_order_and_reports_progress_in_cases(
+    db, engine, monkeypatch
+):
+    monkeypatch.setattr(bills, "CASES_PER_TRANSACTION", 2)
+    cases = [family(db, caller_name=f"Familie {n}") for n in range(5)]
+    for case in cases[:2] + cases[3:]:
+        worked(db, case, hours="2")
+    worked(db, cases[2], kind=JobKind.DRIVING)  # no driving rate: in a transaction, but no bill and no number
+    worked(db, cases[4], hours="1", at=NOVEMBER + timedelta(days=1), volunteer=make_volunteer(db, name="Jonas Weber"))
+    progress: list[tuple[int, int]] = []
+
+    run = bills.issue_month(make_sessionmaker(engine), month=MONTH, terms=TERMS, actor=ACTOR,
+                            progress=lambda done, total: progress.append((done, total)))  # fmt: skip
+
+    assert progress == [(2, 5), (4, 5), (5, 5)]
+    assert [(b.number, b.case_id, b.total) for b in run.bills] == [
+        ("R-2026-00001", cases[0].id, Decimal("10.00")), ("R-2026-00002", cases[1].id, Decimal("10.00")),
+        ("R-2026-00003", cases[3].id, Decimal("10.00")), ("R-2026-00004", cases[4].id, Decimal("15.00")),
+    ]  # fmt: skip
+    assert run.unbilled_cases == 1
+    db.expire_all()
+    assert [ln.volunteer_first_name for ln in _lines(db, "R-2026-00004")] == ["Petra", "Jonas"]
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "bill.issue").order_by(AuditEvent.id)).all()
+    assert [(e.object_id, e.case_id, e.detail["number"], e.detail["lines"]) for e in events] == [
+        (b.id, b.case_id, b.number, 2 if b.case_id == cases[4].id else 1) for b in run.bills
+    ]
+    assert bills.issue_month(make_sessionmaker(engine), month=MONTH, terms=TERMS, actor=ACTOR).bills == []
+
+
 def test_driving_is_billed_once_an_admin_sets_a_driving_rate(db, engine):
     case = family(db)
     worked(db, case, kind=JobKind.DRIVING, hours="1.5")
