@@ -12,16 +12,20 @@ from sqlalchemy import select, text
 
 from casework.cases.models import Case
 from casework.search.rules import parse_query
-from casework.search.service import CaseFilters, filter_conditions
+from casework.search.service import CaseFilters, filter_conditions, search_condition
 from tests.factories import make_case
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def plan(db, typed: str) -> list[str]:
-    """The plan of the case list's first page for `typed`, one line per step."""
+    """The plan of the case list's first page for `typed`, one line per step (PostgreSQL: the search alone)."""
     dialect = db.get_bind().dialect.name
-    where = filter_conditions(CaseFilters(query=parse_query(typed)), BERLIN, dialect)
+    if dialect == "sqlite":
+        where = filter_conditions(CaseFilters(query=parse_query(typed)), BERLIN, dialect)
+    else:
+        # The test table is empty: PostgreSQL would read it by any index the other conditions offer.
+        where = [search_condition(parse_query(typed), dialect)]
     query = select(Case.id).where(*where).order_by(Case.opened_at.desc(), Case.id.desc()).limit(51)
     compiled = str(query.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
     if dialect == "sqlite":
