@@ -45,6 +45,10 @@ class Case(Base):
         UniqueConstraint("year", "seq"),
         Index("ix_case_status_opened_at", "status", "opened_at"),
         Index("ix_case_opened_at_id", "opened_at", "id"),
+        # Six digits typed into the search are also a case number without its year (`seq`), ORed with a
+        # phone prefix or the last digits: with an index of its own each part is an index lookup (SQLite's
+        # multi-index OR) instead of a walk through every case (unique (year, seq) cannot serve seq alone).
+        Index("ix_case_seq", "seq"),
         # Search and list filters stay index scans with a million cases. On PostgreSQL the pattern
         # operator class lets `LIKE 'prefix%'` use the index whatever the database collation is.
         Index(
