@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100 if quick() else 1_000)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument(
-        "--before-seconds", type=float, default=3 if quick() else 10,
+        "--before-seconds", type=float, default=1 if quick() else 10,
         help="calls alone first, for how long: their p99 without the run, on the same machine at the same time",
     )  # fmt: skip
     args = parser.parse_args()

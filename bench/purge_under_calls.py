@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument(
         "--max-seconds",
         type=float,
-        default=30 if quick() else 150,
+        default=30 if quick() else 240,
         help="stop the purge after this long (it carries on when run again); the calls' figures stand",
     )
     args = parser.parse_args()
