@@ -168,3 +168,25 @@ def test_asking_directly_after_the_start_is_refused(db, coordinator):
     db.commit()
     with pytest.raises(outreach.OutreachError):
         outreach.ask_directly(db, job=job, volunteer_id=near.id, staff=coordinator, now=NOW)
+
+
+def test_the_distance_band_in_sql_is_the_one_the_rules_give_for_every_mix_of_areas(db):
+    job = job_in_laatzen(db)
+    needs = matching.needs_for(db, job)
+    laatzen, sehnde, hannover = mid(db, "Laatzen"), mid(db, "Sehnde"), mid(db, "Hannover")
+    wunstorf, uetze = mid(db, "Wunstorf"), mid(db, "Uetze")
+    mixes = [
+        [laatzen], [laatzen, sehnde], [laatzen, sehnde, hannover], [laatzen, wunstorf],
+        [laatzen, sehnde, wunstorf], [laatzen, wunstorf, uetze], [laatzen, hannover, uetze],
+    ]  # fmt: skip
+    areas = {}
+    for n, mix in enumerate(mixes):
+        [volunteer] = carers(db, 1, name=f"Mischung {n}", municipality_ids=mix)
+        areas[volunteer.id] = mix
+
+    ranked = matching.rank(db, job, limit=None)
+
+    assert {c.volunteer_id: c.distance_band for c in ranked} == {
+        volunteer_id: rules.distance_band(mix, needs) for volunteer_id, mix in areas.items()
+    }
+    assert sorted(c.distance_band for c in ranked) == [0, 1, 1, 2, 2, 2, 2]
