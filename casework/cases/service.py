@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from casework.cases import rules as lifecycle
@@ -321,5 +321,27 @@ def caller_history(db: Session, *, case: Case) -> CallerHistory:
 
 
 def earlier_case_counts(db: Session, cases: list[Case]) -> dict[int, int]:
-    """Earlier-case counts for dashboard entries; one indexed count per entry (a page shows few)."""
-    return {case.id: count_earlier(db, phone=case.caller_phone, before=case) for case in cases}
+    """Earlier-case counts for dashboard entries, as count_earlier gives them, in one statement (a count per
+    entry was 30 to 60 statements per dashboard poll): each entry's case joined to the earlier cases of its
+    number, through the caller_phone index."""
+    counts = dict.fromkeys((case.id for case in cases), 0)
+    ids = [case.id for case in cases if case.caller_phone]
+    if not ids:
+        return counts
+    earlier = aliased(Case)
+    query = (
+        select(Case.id, func.count(earlier.id))
+        .join(
+            earlier,
+            and_(
+                earlier.caller_phone == Case.caller_phone,
+                earlier.opened_at <= Case.opened_at,
+                earlier.id != Case.id,
+                earlier.merged_into_id.is_(None),
+            ),
+        )
+        .where(Case.id.in_(ids))
+        .group_by(Case.id)
+    )
+    counts.update({case_id: count for case_id, count in db.execute(query)})
+    return counts

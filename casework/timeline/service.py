@@ -70,10 +70,7 @@ def short_name(name: str) -> str:
     return parts[0] if len(parts) < 2 else f"{' '.join(parts[:-1])} {parts[-1][0]}."
 
 
-def _status_entries(db: Session, case: Case, names: dict[int, str]) -> list[Entry]:
-    # Newest first also among changes in the same second (the timeline's sort keeps this order for ties).
-    query = select(CaseStatusChange).where(CaseStatusChange.case_id == case.id)
-    changes = db.scalars(query.order_by(CaseStatusChange.id.desc()))
+def _status_entries(changes: Sequence[CaseStatusChange], names: dict[int, str]) -> list[Entry]:
     return [
         Entry(
             c.at,
@@ -87,8 +84,7 @@ def _status_entries(db: Session, case: Case, names: dict[int, str]) -> list[Entr
     ]
 
 
-def _note_entries(db: Session, case: Case, names: dict[int, str]) -> list[Entry]:
-    notes = db.scalars(select(CaseNote).where(CaseNote.case_id == case.id))
+def _note_entries(notes: Sequence[CaseNote], names: dict[int, str]) -> list[Entry]:
     return [Entry(n.created_at, "note", "Notiz", n.body, names.get(n.author_id or 0)) for n in notes]
 
 
@@ -162,13 +158,18 @@ def for_case(
     they get no entry of their own.
     """
     job_ids = [job.id for job in case.jobs]
-    people = {n.author_id for n in db.scalars(select(CaseNote).where(CaseNote.case_id == case.id))}
-    people |= set(db.scalars(select(CaseStatusChange.changed_by_id).where(CaseStatusChange.case_id == case.id)))
+    # Read once: the authors' names are looked up before the entries are made.
+    notes = list(db.scalars(select(CaseNote).where(CaseNote.case_id == case.id)))
+    # Newest first also among changes in the same second (the timeline's sort keeps this order for ties).
+    changes_query = select(CaseStatusChange).where(CaseStatusChange.case_id == case.id)
+    changes = list(db.scalars(changes_query.order_by(CaseStatusChange.id.desc())))
+    people = {n.author_id for n in notes}
+    people |= {c.changed_by_id for c in changes}
     people |= {call.accepted_by_id for call in case.calls}
     names = staff_names(db, people)
     entries = (
-        _status_entries(db, case, names)
-        + _note_entries(db, case, names)
+        _status_entries(changes, names)
+        + _note_entries(notes, names)
         + _call_entries(case, names, now)
         + _job_entries(case)
         + _sms_entries(db, case, job_ids, set(grouped_messages))

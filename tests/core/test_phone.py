@@ -40,3 +40,12 @@ def test_the_cache_keeps_short_texts_only() -> None:
     with pytest.raises(InvalidPhoneNumber):
         to_e164(long_text)
     assert phone._e164.cache_info().currsize == 1
+
+
+def test_shown_numbers_are_remembered_for_short_texts_only() -> None:
+    phone._display.cache_clear()
+    assert phone.display("+4915123456789") == "0151 23456789"
+    assert phone.display("+4915123456789") == "0151 23456789"
+    assert phone._display.cache_info().hits == 1
+    assert phone.display("x" * (phone.CACHED_LENGTH + 1)) == "x" * (phone.CACHED_LENGTH + 1)  # not a number
+    assert phone._display.cache_info().currsize == 1

@@ -285,3 +285,29 @@ def test_a_locked_case_is_read_as_the_other_transaction_left_it(engine, db):
 
     assert cases.get_case(db, case_id=case.id, for_update=True).status == CaseStatus.COMPLETED
     db.rollback()
+
+
+def test_the_dashboards_earlier_case_counts_match_each_cases_own_count_in_one_statement(db):
+    from sqlalchemy import event
+
+    from casework.cases import service as case_service
+
+    first = make_case(db, opened_at=T0, caller_phone=PHONE)
+    second = make_case(db, opened_at=T0 + timedelta(hours=1), caller_phone=PHONE)
+    make_case(db, opened_at=T0 + timedelta(hours=2), caller_phone=PHONE, merged_into_id=first.id)  # not counted
+    same_time = make_case(db, opened_at=T0 + timedelta(hours=1), caller_phone=PHONE)  # counts the other one
+    merged = make_case(db, opened_at=T0 + timedelta(hours=3), caller_phone=PHONE, merged_into_id=second.id)
+    other = make_case(db, opened_at=T0 + timedelta(hours=4), caller_phone="+495119999999")
+    withheld = make_case(db, opened_at=T0 + timedelta(hours=5), caller_phone=None)
+    shown = [first, second, same_time, merged, other, withheld]
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.get_bind(), "before_cursor_execute", listener)
+    try:
+        counts = case_service.earlier_case_counts(db, shown)
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", listener)
+    assert counts == {case.id: case_service.count_earlier(db, phone=case.caller_phone, before=case) for case in shown}
+    assert counts == {first.id: 0, second.id: 2, same_time.id: 2, merged.id: 3, other.id: 0, withheld.id: 0}
+    assert len(statements) == 1
+    assert case_service.earlier_case_counts(db, [withheld]) == {withheld.id: 0}
