@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import pytest
-from babel.dates import format_datetime
 
-from core import formats
 from core.formats import count_de, plural_de, weekday_datetime_de, window_de
 from core.phone import display
 
@@ -65,14 +62,3 @@ def test_counts_take_the_singular_only_for_one(count, shown):
 def test_plural_gives_only_the_word():
     assert plural_de(1, "Einsatz wartet", "Einsätze warten") == "Einsatz wartet"
     assert plural_de(3, "Einsatz wartet", "Einsätze warten") == "Einsätze warten"
-
-
-@pytest.mark.parametrize("fmt", ["dd.MM.yyyy, HH:mm", "dd.MM.yyyy", "HH:mm", "EEE, dd.MM.yyyy, HH:mm"])
-def test_times_are_written_as_babel_writes_them(fmt):
-    """The digits-only patterns skip Babel (for speed): the same text for any moment, zone and naive value."""
-    zones = [formats.BERLIN, ZoneInfo("UTC"), ZoneInfo("America/New_York")]
-    moments = [datetime(2026, 3, 29, 0, 59, tzinfo=UTC) + timedelta(minutes=37 * n) for n in range(200)]
-    moments += [datetime(2026, 10, 25, 0, 30), datetime(999, 1, 2, 3, 4, tzinfo=UTC), datetime(2026, 12, 31, 23, 5)]
-    for n, moment in enumerate(moments):
-        zone = zones[n % len(zones)]
-        assert formats.datetime_de(moment, zone, fmt) == format_datetime(moment, fmt, tzinfo=zone, locale="de_DE")
