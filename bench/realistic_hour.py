@@ -3,7 +3,7 @@
 The design gives no figure for Hannover's busiest hour; we assume BUSIEST_HOUR_CALLS calls (with a
 sixth of them leaving a voicemail instead of reaching staff) and as many SMS. That hour's traffic times the
 scale (10×; nationwide 80×) is played 60 times faster (an hour in a minute) for `--seconds` (60: the whole
-hour; QUICK plays its first 6 s at the same rate), each call's steps in order with a
+hour; QUICK plays its first 4 s at the same rate), each call's steps in order with a
 caller's pauses between them (incoming → menu → the staff leg's screening → its answer → dial result →
 status callback), arriving at random (Poisson). Two staff members work at their real pace meanwhile:
 the dashboard's poll every 3 s and a case page every 10 s. Open loop (requests go out on time whether or
@@ -189,7 +189,7 @@ def prepare(url: str) -> tuple[int, list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=6 if quick() else 60)
+    parser.add_argument("--seconds", type=float, default=4 if quick() else 60)
     parser.add_argument("--scales", type=int, nargs="+", default=[10, 80])
     args = parser.parse_args()
     results: dict[str, dict[str, tuple[list[float], int]]] = {}
