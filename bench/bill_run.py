@@ -89,6 +89,8 @@ def main() -> None:
                 try:
                     alone = wrk(f"{BASE}:{port}", lua_script(f"{BASE}:{port}", PATH, 30_000, 2),
                                 connections=args.connections, seconds=args.before_seconds)  # fmt: skip
+                    # Bodies of their own: each wrk run starts at the first body, and CallSids sent again would be
+                    # Twilio's retries (answered without a new case), not new calls.
                     script = lua_script(f"{BASE}:{port}", PATH, 30_000, 2)
                     load = wrk(f"{BASE}:{port}", script, connections=args.connections, seconds=600, until=run)
                 finally:

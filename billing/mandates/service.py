@@ -28,16 +28,12 @@ class MandateError(DomainError):
 
 
 def active(db: Session, *, case_id: int) -> SepaMandate | None:
-    return db.scalar(
-        select(SepaMandate)
-        .where(SepaMandate.case_id == case_id, SepaMandate.revoked_at.is_(None))
-        .order_by(SepaMandate.id.desc())
-        .limit(1)
-    )
+    """The case's active mandate (the latest, should there be more than one), or None."""
+    return active_of(db, case_ids=[case_id]).get(case_id)
 
 
 def active_of(db: Session, *, case_ids: Collection[int]) -> dict[int, SepaMandate]:
-    """The active mandate of each of the cases that has one (the latest, as `active`), in one query."""
+    """The active mandate of each of the cases that has one (the latest), in one query."""
     rows = db.scalars(
         select(SepaMandate)
         .where(SepaMandate.case_id.in_(case_ids), SepaMandate.revoked_at.is_(None))
