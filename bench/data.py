@@ -15,10 +15,10 @@ from sqlalchemy import Engine, Table, insert, select, text
 
 from billing.models import SepaMandate
 from billing.tariff.rules import DEFAULT_RATES, amount
-from casework.cases.models import Case
+from casework.cases.models import Case, CaseNameWord
 from casework.enums import Affiliation, CaseChannel, CaseStatus, HoursStatus, JobKind, JobStatus, Need
 from casework.jobs.models import CareJob
-from casework.search.rules import name_key
+from casework.search.rules import name_key, name_words
 from volunteers.assignments.models import Assignment, AssignmentSource, AssignmentStatus, HoursReport
 from volunteers.registry.models import Volunteer
 
@@ -78,25 +78,18 @@ def insert_cases(
     first = first or datetime(2015, 1, 1, tzinfo=UTC)
     last = last or datetime(2026, 11, 30, tzinfo=UTC)
     rows = case_rows(count, first=first, last=last, closed_only=closed_only)
-    columns = ", ".join(COLUMNS)
-    indexes = list(cast(Table, Case.__table__).indexes)  # built once after the load: much faster than row by row
+    with engine.connect() as connection:
+        before = connection.scalar(text('SELECT coalesce(max(id), 0) FROM "case"'))
+    # Indexes are built once after the load: much faster than row by row.
+    indexes = [*cast(Table, Case.__table__).indexes, *cast(Table, CaseNameWord.__table__).indexes]
     for index in indexes:
         index.drop(engine)
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if engine.dialect.name == "postgresql":
-            with cursor.copy(f'COPY "case" ({columns}) FROM STDIN') as copy:  # type: ignore[attr-defined]
-                for row in rows:
-                    copy.write_row([value.replace(tzinfo=UTC) if isinstance(value, datetime) else value
-                                    for value in row])  # fmt: skip
-        else:
-            marks = ", ".join("?" for _ in COLUMNS)
-            for start in range(0, len(rows), BATCH):
-                cursor.executemany(f'INSERT INTO "case" ({columns}) VALUES ({marks})', rows[start : start + BATCH])
-        raw.commit()
-    finally:
-        raw.close()
+    _bulk(engine, "case", COLUMNS, rows)
+    # The names' words, as the services write them (casework.cases.models.CaseNameWord).
+    with engine.connect() as connection:
+        named = connection.execute(text(f'SELECT id, caller_name_search FROM "case" WHERE id > {int(before)}')).all()
+    words = [(case_id, suffix) for case_id, key in named for suffix in name_words(key)]
+    _bulk(engine, "case_name_word", ("case_id", "suffix"), words)
     for index in indexes:
         index.create(engine)
     with engine.begin() as connection:
@@ -106,6 +99,27 @@ def insert_cases(
         ))  # fmt: skip
         if engine.dialect.name == "postgresql":
             connection.execute(text('ANALYZE "case"'))
+            connection.execute(text("ANALYZE case_name_word"))
+
+
+def _bulk(engine: Engine, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    """`rows` into `table`: COPY on PostgreSQL, executemany in batches on SQLite; one transaction."""
+    names = ", ".join(columns)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row([value.replace(tzinfo=UTC) if isinstance(value, datetime) else value
+                                    for value in row])  # fmt: skip
+        else:
+            marks = ", ".join("?" for _ in columns)
+            for start in range(0, len(rows), BATCH):
+                cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows[start : start + BATCH])
+        raw.commit()
+    finally:
+        raw.close()
 
 
 def insert_billable_month(

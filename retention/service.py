@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from billing.models import Bill, SepaMandate
 from casework.calls.models import Call
-from casework.cases.models import Case
+from casework.cases.models import NAME_WORDS, Case
 from casework.cases.rules import CLOSED_STATUSES
 from core import audit, case_owned
 from core.batches import gap_for
@@ -163,6 +163,7 @@ def _anonymise(db: Session, case_ids: list[int], *, now: datetime, today: date, 
     if expired:
         for statement in _owned_updates(expired, with_bills=True):
             db.execute(statement)
+    db.execute(delete(NAME_WORDS).where(NAME_WORDS.c.case_id.in_(case_ids)))  # the name's words go with the name
     values = {name: _blank(Case.__table__.c[name]) for name in CASE_COLUMNS}
     statement = update(Case).where(Case.id.in_(case_ids))
     now_utc = literal(now, Case.__table__.c.anonymised_at.type)  # stored as the column stores it (UTC)

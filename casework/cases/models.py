@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    Connection,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    event,
+    insert,
+    inspect,
+)
 from sqlalchemy.engine.default import DefaultExecutionContext
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from casework.cases.rules import age_text
 from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
-from casework.search.rules import reversed_digits
+from casework.search.rules import name_words, reversed_digits
 from core.case_owned import CaseOwned, Counts, OnMerge
 from core.db import Base
 
@@ -142,6 +154,49 @@ def _keep_reversed_digits(target: Case, value: str | None, _old: object, _initia
     target.caller_phone_reversed = reversed_digits(value)
 
 
+class CaseNameWord(Base):
+    """A case's searchable name from one of its words on (`casework.search.rules.name_words`): "lena maria müller",
+    "maria müller", "müller". Searching the start of any word of a name ("Müller" finds "Lena Müller") is then an
+    index range here; on the case table it is `LIKE '% müller%'`, which reads every case (a rare name at a million
+    cases: 0.5 s, bench/case_search.py). Kept in step with `Case.caller_name_search` by the mapper events below
+    (every ORM write) and by the writers that bypass the ORM: the history (`fluxx.history.rows`), the anonymisation
+    (`retention.service`, which deletes the rows), migration 0023 and the benchmark data."""
+
+    __tablename__ = "case_name_word"
+    # Covering: a search reads the case ids from the index alone.
+    __table_args__ = (
+        Index("ix_case_name_word_suffix", "suffix", "case_id", postgresql_ops={"suffix": "varchar_pattern_ops"}),
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
+    suffix: Mapped[str] = mapped_column(String(160), primary_key=True)
+
+
+NAME_WORDS = cast(Table, CaseNameWord.__table__)  # for the Core statements that keep it in step
+
+
+def name_word_rows(case_id: int, key: str | None) -> list[dict[str, object]]:
+    """The `case_name_word` rows of a case whose searchable name is `key`."""
+    return [{"case_id": case_id, "suffix": suffix} for suffix in name_words(key)]
+
+
+@event.listens_for(Case, "after_insert")
+def _insert_name_words(_mapper: Mapper[Case], connection: Connection, target: Case) -> None:
+    """A case written through the ORM (opened by hand, from a call, in the tests) gets its name's words."""
+    if rows := name_word_rows(target.id, target.caller_name_search):
+        connection.execute(insert(NAME_WORDS), rows)
+
+
+@event.listens_for(Case, "after_update")
+def _replace_name_words(_mapper: Mapper[Case], connection: Connection, target: Case) -> None:
+    """Whoever changes a case's name through the ORM (the case form, a merge) also replaces its words."""
+    if not inspect(target).attrs.caller_name_search.history.has_changes():
+        return
+    connection.execute(delete(NAME_WORDS).where(NAME_WORDS.c.case_id == target.id))
+    if rows := name_word_rows(target.id, target.caller_name_search):
+        connection.execute(insert(NAME_WORDS), rows)
+
+
 class CarePerson(Base):
     """Who needs care in a case; minimised: first name or initials, age or need."""
 
@@ -209,4 +264,7 @@ CASE_OWNED = (
     ),
     CaseOwned(CareWindow, OnMerge.MOVE, Counts.CONTENT),
     CaseOwned(CaseStatusChange, OnMerge.KEEP, Counts.NOTHING),  # every case has one from its opening
+    # A merged case keeps its name's words (the target's are written when it takes the name over); the
+    # anonymisation deletes them (retention.service) rather than blanking a key.
+    CaseOwned(CaseNameWord, OnMerge.KEEP, Counts.NOTHING),
 )

@@ -60,6 +60,14 @@ def name_key(name: str | None) -> str | None:
     return " ".join(name.split()).casefold()
 
 
+def name_words(key: str | None) -> list[str]:
+    """The searchable name from each of its words on: `lena maria müller` → `lena maria müller`, `maria müller`,
+    `müller`. A search for the start of any word of the name is then the start of one of these (an index range on
+    `case_name_word`, where `LIKE '% müller%'` on the case table reads every case)."""
+    words = (key or "").split(" ")
+    return [" ".join(words[start:]) for start in range(len(words)) if words[start]]
+
+
 def reversed_digits(phone: str | None) -> str | None:
     """The stored search form of a number's end: `+4915123456789` → `9876543215194`."""
     digits = re.sub(r"\D", "", phone or "")

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from casework.callbacks import service as callbacks
-from casework.cases.models import Case
+from casework.cases.models import Case, CaseNameWord
 from casework.enums import CaseStatus, Need
 from casework.reference.models import Municipality
 from casework.search.rules import DEFAULT_CASE_SORT, NEED_RANK, STATUS_RANK, SearchQuery, prefix_upper_bound
@@ -30,6 +30,11 @@ from core.sorting import Sort
 PAGE_SIZE = 50
 UNASSIGNED = -1  # counsellor filter value for "nobody yet"
 INDEXED_SORTS = ("opened", "number")  # the orders an index of the case table holds
+# Up to this many cases whose name has a word starting with the search, the list reads them through the name
+# words' index (`case_name_word`) and sorts them; a more common name is found by walking the cases newest first,
+# where 50 matches come soon (reading 2,000 matches to sort them costs what a walk to 50 of them does at a million
+# cases, bench/case_search.py).
+NAME_WORDS_CAP = 2000
 
 
 @dataclass(frozen=True)
@@ -147,8 +152,16 @@ def _prefix(column: Any, prefix: str, dialect: str) -> ColumnElement[bool]:
     return and_(column >= prefix, column < prefix_upper_bound(prefix))
 
 
-def search_condition(query: SearchQuery, dialect: str) -> ColumnElement[bool] | None:
-    """The ORed criteria of a search query, or None when nothing was searched."""
+def few_name_matches(db: Session, prefix: str) -> bool:
+    """Whether fewer than `NAME_WORDS_CAP` case names have a word starting with `prefix` (counted in the index)."""
+    matches = select(CaseNameWord.case_id).where(_prefix(CaseNameWord.suffix, prefix, db.get_bind().dialect.name))
+    counted = select(func.count()).select_from(matches.limit(NAME_WORDS_CAP).subquery())
+    return (db.scalar(counted) or 0) < NAME_WORDS_CAP
+
+
+def search_condition(query: SearchQuery, dialect: str, *, name_by_words: bool = False) -> ColumnElement[bool] | None:
+    """The ORed criteria of a search query, or None when nothing was searched. `name_by_words`: a name is looked
+    up in the name words' index (`few_name_matches`), not by testing each case's name."""
     parts: list[ColumnElement[bool]] = []
     if query.number:
         parts.append(Case.number == query.number)
@@ -159,7 +172,11 @@ def search_condition(query: SearchQuery, dialect: str) -> ColumnElement[bool] | 
     if query.phone_suffix_reversed:
         # The last digits of a number: a prefix of the reversed digits, an index range scan too.
         parts.append(_prefix(Case.caller_phone_reversed, query.phone_suffix_reversed, dialect))
-    if query.name_prefix:
+    if query.name_prefix and name_by_words:
+        # The start of the name or of a later word ("Müller" finds "Lena Müller"): one index range.
+        words = select(CaseNameWord.case_id).where(_prefix(CaseNameWord.suffix, query.name_prefix, dialect))
+        parts.append(Case.id.in_(words))
+    elif query.name_prefix:
         parts.append(_prefix(Case.caller_name_search, query.name_prefix, dialect))
         # A later word of the name too ("Müller" finds "Lena Müller"): not indexed, but only for names.
         parts.append(Case.caller_name_search.contains(" " + query.name_prefix, autoescape=True))
@@ -171,7 +188,7 @@ def local_day_start(day: date, zone: ZoneInfo) -> datetime:
 
 
 def filter_conditions(
-    filters: CaseFilters, zone: ZoneInfo, dialect: str, sort: Sort = DEFAULT_CASE_SORT
+    filters: CaseFilters, zone: ZoneInfo, dialect: str, sort: Sort = DEFAULT_CASE_SORT, *, name_by_words: bool = False
 ) -> list[ColumnElement[bool]]:
     # Merged cases live on in their target. Not `merged_into_id IS NULL` on SQLite: without statistics (the app
     # never runs ANALYZE) it read every case through that index and sorted them (2 s for the first page of
@@ -201,7 +218,7 @@ def filter_conditions(
         where.append(Case.opened_at >= local_day_start(filters.opened_from, zone))
     if filters.opened_until:
         where.append(Case.opened_at < local_day_start(filters.opened_until + timedelta(days=1), zone))
-    if (search := search_condition(filters.query, dialect)) is not None:
+    if (search := search_condition(filters.query, dialect, name_by_words=name_by_words)) is not None:
         where.append(search)
     return where
 
@@ -224,7 +241,8 @@ def list_cases(
     if sort != DEFAULT_CASE_SORT:
         return _sorted_page(db, filters=filters, zone=zone, after=after, limit=limit, sort=sort)
     dialect = db.get_bind().dialect.name
-    query = select(Case).where(*filter_conditions(filters, zone, dialect))
+    by_words = _name_by_words(db, filters)
+    query = select(Case).where(*filter_conditions(filters, zone, dialect, name_by_words=by_words))
     if isinstance(after, Cursor):
         query = query.where(tuple_(Case.opened_at, Case.id) < (after.opened_at, after.id))
     query = query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit + 1)
@@ -239,13 +257,19 @@ def list_cases(
     )
 
 
+def _name_by_words(db: Session, filters: CaseFilters) -> bool:
+    prefix = filters.query.name_prefix
+    return bool(prefix) and few_name_matches(db, prefix or "")
+
+
 def _sorted_page(
     db: Session, *, filters: CaseFilters, zone: ZoneInfo, after: Cursor | SortCursor | None, limit: int, sort: Sort
 ) -> CasePage:
     """A page in another order than the default: keyset over (value missing, value, id)."""
     dialect = db.get_bind().dialect.name
     value, nullable = sort_key(sort.key)
-    query = select(Case, value).where(*filter_conditions(filters, zone, dialect, sort))
+    by_words = _name_by_words(db, filters)
+    query = select(Case, value).where(*filter_conditions(filters, zone, dialect, sort, name_by_words=by_words))
     if isinstance(after, SortCursor):
         query = query.where(_after(value, nullable, after, sort.descending))
     order = [value.desc(), Case.id.desc()] if sort.descending else [value.asc(), Case.id.asc()]

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, select
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, inspect, select
 
 from billing.models import Bill, SepaMandate
 from casework.callbacks.models import CallbackAttempt
@@ -13,7 +13,7 @@ from casework.callbacks.rules import CallbackOutcome
 from casework.calls import service as calls
 from casework.calls.models import Call
 from casework.cases import family
-from casework.cases.models import CarePerson, CareWindow, CaseNote, CaseStatusChange
+from casework.cases.models import CarePerson, CareWindow, CaseNameWord, CaseNote, CaseStatusChange
 from casework.enums import CaseStatus, NoCaseReason
 from casework.jobs.models import CareJob
 from core import case_owned
@@ -62,7 +62,7 @@ def test_the_app_connects_the_list_and_the_decisions_stand():
     assert {declared.model for declared in CASE_OWNED.content()} == {Call, CaseNote, CarePerson, CareWindow,
                                                                       CareJob, Bill, SepaMandate}  # fmt: skip
     assert {d.model for d in CASE_OWNED if d.counts == Counts.ACTIVITY} == {Message, CallbackAttempt}
-    for model in (AuditEvent, StaffNotice, CaseStatusChange):
+    for model in (AuditEvent, StaffNotice, CaseStatusChange, CaseNameWord):
         assert CASE_OWNED.find(model).on_merge == OnMerge.KEEP and CASE_OWNED.find(model).counts == Counts.NOTHING
     with pytest.raises(KeyError):
         CASE_OWNED.find(Base)
@@ -90,6 +90,7 @@ def _one_row(db, model, case, staff):
         AuditEvent: lambda: AuditEvent(at=T0, action="case.view", object_type="case", object_id=case.id,
                                        case_id=case.id, detail={}),
         StaffNotice: lambda: StaffNotice(staff_id=staff.id, text="Hinweis", case_id=case.id, created_at=T0),
+        CaseNameWord: lambda: CaseNameWord(case_id=case.id, suffix="quirin"),
     }  # fmt: skip
     row = rows[model]()
     db.add(row)
@@ -102,12 +103,15 @@ def test_a_merge_moves_every_table_declared_to_move_and_keeps_the_others(db):
     target = make_case(db, opened_at=T0, caller_phone=PHONE, status=CaseStatus.IN_COUNSELLING)
     source = make_case(db, opened_at=T0 + timedelta(days=1), caller_phone=PHONE)
     rows = [(declared, _one_row(db, declared.model, source, anna)) for declared in CASE_OWNED]
-    keys = [(declared, row.id) for declared, row in rows]
+    # Each row by its primary key (a name word's is (case_id, suffix): it stays, as its table is declared to).
+    keys = [
+        (declared, [(c, getattr(row, c.key)) for c in inspect(declared.model).primary_key]) for declared, row in rows
+    ]
     family.merge(db, source_id=source.id, target_id=target.id, actor=Actor(staff_id=anna.id, ip=None, now=T0))
     db.commit()
     db.expire_all()
-    for declared, row_id in keys:
-        owner = db.scalar(select(declared.model.case_id).where(declared.model.id == row_id))
+    for declared, key in keys:
+        owner = db.scalar(select(declared.model.case_id).where(*[column == value for column, value in key]))
         expected = target.id if declared.on_merge == OnMerge.MOVE else source.id
         assert owner == expected, declared.table_name
 

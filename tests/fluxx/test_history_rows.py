@@ -148,6 +148,8 @@ def _snapshot(db: Session, before: dict[str, int]) -> dict[str, list[dict[str, A
         query = select(table)
         if "id" in table.c:
             query = query.where(table.c.id > before.get(table.name, 0))
+        elif table.name == "case_name_word":  # keyed by its case: the words of the cases written since
+            query = query.where(table.c.case_id > before.get("case", 0))
         elif table.name != "yearly_counter":
             continue
         found[table.name] = [dict(row._mapping) for row in db.execute(query.order_by(*table.primary_key.columns))]
