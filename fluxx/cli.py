@@ -148,7 +148,7 @@ def serve(
     from core.worker import run_forever
     from fluxx import wiring
     from fluxx.factory import create_app
-    from fluxx.warm import warm_up
+    from fluxx.warm import freeze, warm_pages, warm_up
     from messaging.sender import sender_for
 
     settings = _settings()
@@ -156,6 +156,8 @@ def serve(
     web_app = create_app(settings)
     app_context: AppContext = web_app.state.context
     warm_up(app_context.templates, now=system_clock())  # before the first caller, not during their call
+    warm_pages(web_app)
+    freeze()  # last: what the warm-up made stays too
     stop = threading.Event()
     _stop_on_signals(stop)
     thread: threading.Thread | None = None
