@@ -91,6 +91,7 @@ def measure(
     server: Server, base: str, path: str, *, connections: int, seconds: float, bodies: int
 ) -> tuple[Load, float]:
     script = lua_script(base, path, bodies, 2)
+    server.reset_peak()
     cpu = server.cpu_seconds()
     load = common.wrk(base, script, connections=connections, seconds=seconds)
     return load, (server.cpu_seconds() - cpu) / max(load.requests, 1) * 1000
@@ -148,7 +149,8 @@ def main() -> None:
     headers = ["server", "requests/s", "p50", "p95", "p99", "menus", "fault answers", "other", "server CPU/request",
                "peak RSS", "of “+ one commit”", "of bare stack", "target"]  # fmt: skip
     body = (
-        f"{args.connections} concurrent connections, {args.seconds:g} s each, every request a new signed CallSid.\n"
+        f"{args.connections} concurrent connections, {args.seconds:g} s each, every request a new signed CallSid; "
+        "peak RSS: the most the server held during that load (its start-up not counted).\n"
         "Target: at least half of “+ one commit”, p99 ≤ 50 ms, zero fault answers; peak RSS ≤ 200 MB.\n\n"
         + common.markdown_table(headers, rows) + "\n\n" + "\n".join(f"- {note}" for note in notes)
     )  # fmt: skip
