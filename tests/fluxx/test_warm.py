@@ -56,12 +56,13 @@ def test_the_staff_pages_are_shown_once_and_nothing_is_written(app, db, engine):
     make_staff(db)
     case = make_case(db, caller_name="Lena Müller", caller_phone="+495111234567")
     make_job(db, case)
-    before, compiled = _written(db), len(engine._compiled_cache)
+    before = _written(db)
     db.rollback()
+    engine._compiled_cache.clear()  # the tests share an engine: what earlier tests compiled is cached already
     assert warm_pages(app)
     assert _written(db) == before  # not even the audit of having looked
     # Their statements are compiled and cached now, where the first staff request would have paid for it.
-    assert len(engine._compiled_cache) > compiled + 20
+    assert len(engine._compiled_cache) > 20
 
 
 def test_without_staff_there_is_nothing_to_show(app, db):
