@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import math
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -35,6 +36,10 @@ from core.phone import is_mobile, to_e164
 hasher = PasswordHasher()
 # Verifying against this keeps the time of a login for an unknown email equal to a real one.
 _DUMMY_HASH = hasher.hash("not a password of anybody")
+# Each hash or check holds the hasher's memory (64 MiB at the default parameters) while it runs. Unbounded, fifty
+# login attempts at once would take 3 GiB of a small machine; the others wait their turn (bench/notes.md, memory).
+HASHING_AT_ONCE = 2
+_hashing = threading.BoundedSemaphore(HASHING_AT_ONCE)
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -95,12 +100,14 @@ def password_problem(password: str) -> str | None:
 
 
 def hash_password(password: str) -> str:
-    return hasher.hash(password)
+    with _hashing:
+        return hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return hasher.verify(password_hash, password)
+        with _hashing:
+            return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -1,3 +1,4 @@
+import threading
 from datetime import timedelta
 from functools import partial
 
@@ -135,3 +136,24 @@ def test_sessions_expire_when_idle_or_too_old(db):
 
 def test_roles_are_ordered():
     assert StaffRole.ADMIN.rank > StaffRole.COORDINATOR.rank > StaffRole.COUNSELLOR.rank
+
+
+def test_at_most_two_passwords_are_hashed_at_once_the_others_wait_their_turn():
+    # Each argon2 hash or check holds 64 MiB while it runs: fifty login attempts at once must not take 3 GiB.
+    assert auth.HASHING_AT_ONCE == 2
+    stored = auth.hash_password("ein langes Passwort")
+    for _ in range(auth.HASHING_AT_ONCE):
+        auth._hashing.acquire()  # two checks are running
+    results: list[bool] = []
+    third = threading.Thread(target=lambda: results.append(auth.verify_password(stored, "ein langes Passwort")))
+    third.start()
+    try:
+        third.join(timeout=0.2)
+        assert third.is_alive() and results == []  # waits for a turn
+    finally:
+        auth._hashing.release()
+    third.join(timeout=10)
+    auth._hashing.release()
+    assert results == [True]
+    assert auth.verify_password(stored, "falsch") is False  # a wrong password gives its turn back too
+    assert auth.verify_password(stored, "ein langes Passwort") and auth.verify_password("kein hash", "x") is False
