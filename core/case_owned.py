@@ -42,6 +42,8 @@ class CaseOwned:
     counts: Counts
     anonymise: tuple[str, ...] = ()  # columns holding personal data, blanked by the retention purge
     content_unless: str | None = None  # a row with this column set is no content (a call marked "kein Fall")
+    # Rows only derived from the case's personal data (its name's words): the purge deletes them instead.
+    anonymise_deletes: bool = False
 
     @property
     def table_name(self) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from billing.models import Bill, SepaMandate
 from casework.calls.models import Call
-from casework.cases.models import NAME_WORDS, Case
+from casework.cases.models import Case
 from casework.cases.rules import CLOSED_STATUSES
 from core import audit, case_owned
 from core.batches import gap_for
@@ -117,11 +117,17 @@ def _old_session(cutoff: datetime) -> Any:
 
 
 def _owned_updates(case_ids: list[int], *, with_bills: bool) -> Iterator[Any]:
-    """One UPDATE per declared table: its personal columns blanked in the rows of these cases."""
+    """One statement per declared table: its personal columns blanked in the rows of these cases, or the rows
+    deleted where they hold nothing but what the case's personal data gave them."""
     for declared in case_owned.tables():
-        if not declared.anonymise or (declared.model in BILL_TABLES) != with_bills:
+        if (declared.model in BILL_TABLES) != with_bills:
             continue
         table = declared.model.__table__
+        if declared.anonymise_deletes:
+            yield delete(table).where(table.c.case_id.in_(case_ids))
+            continue
+        if not declared.anonymise:
+            continue
         values = {name: _blank(table.c[name]) for name in declared.anonymise}
         yield update(table).where(table.c.case_id.in_(case_ids)).values(**values)
 
@@ -163,7 +169,6 @@ def _anonymise(db: Session, case_ids: list[int], *, now: datetime, today: date, 
     if expired:
         for statement in _owned_updates(expired, with_bills=True):
             db.execute(statement)
-    db.execute(delete(NAME_WORDS).where(NAME_WORDS.c.case_id.in_(case_ids)))  # the name's words go with the name
     values = {name: _blank(Case.__table__.c[name]) for name in CASE_COLUMNS}
     statement = update(Case).where(Case.id.in_(case_ids))
     now_utc = literal(now, Case.__table__.c.anonymised_at.type)  # stored as the column stores it (UTC)

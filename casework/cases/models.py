@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
@@ -160,7 +161,7 @@ class CaseNameWord(Base):
     index range here; on the case table it is `LIKE '% müller%'`, which reads every case (a rare name at a million
     cases: 0.5 s, bench/case_search.py). Kept in step with `Case.caller_name_search` by the mapper events below
     (every ORM write) and by the writers that bypass the ORM: the history (`fluxx.history.rows`), the anonymisation
-    (`retention.service`, which deletes the rows), migration 0023 and the benchmark data."""
+    (`retention.service` deletes the rows: `anonymise_deletes` below), migration 0023 and the benchmark data."""
 
     __tablename__ = "case_name_word"
     # Covering: a search reads the case ids from the index alone.
@@ -175,16 +176,18 @@ class CaseNameWord(Base):
 NAME_WORDS = cast(Table, CaseNameWord.__table__)  # for the Core statements that keep it in step
 
 
-def name_word_rows(case_id: int, key: str | None) -> list[dict[str, object]]:
-    """The `case_name_word` rows of a case whose searchable name is `key`."""
-    return [{"case_id": case_id, "suffix": suffix} for suffix in name_words(key)]
+def write_name_words(connection: Connection, cases: Iterable[tuple[int, str | None]]) -> int:
+    """Insert the `case_name_word` rows of these (case id, searchable name) pairs; how many rows."""
+    rows = [{"case_id": case_id, "suffix": suffix} for case_id, key in cases for suffix in name_words(key)]
+    if rows:
+        connection.execute(insert(NAME_WORDS), rows)
+    return len(rows)
 
 
 @event.listens_for(Case, "after_insert")
 def _insert_name_words(_mapper: Mapper[Case], connection: Connection, target: Case) -> None:
     """A case written through the ORM (opened by hand, from a call, in the tests) gets its name's words."""
-    if rows := name_word_rows(target.id, target.caller_name_search):
-        connection.execute(insert(NAME_WORDS), rows)
+    write_name_words(connection, [(target.id, target.caller_name_search)])
 
 
 @event.listens_for(Case, "after_update")
@@ -193,8 +196,7 @@ def _replace_name_words(_mapper: Mapper[Case], connection: Connection, target: C
     if not inspect(target).attrs.caller_name_search.history.has_changes():
         return
     connection.execute(delete(NAME_WORDS).where(NAME_WORDS.c.case_id == target.id))
-    if rows := name_word_rows(target.id, target.caller_name_search):
-        connection.execute(insert(NAME_WORDS), rows)
+    write_name_words(connection, [(target.id, target.caller_name_search)])
 
 
 class CarePerson(Base):
@@ -265,6 +267,6 @@ CASE_OWNED = (
     CaseOwned(CareWindow, OnMerge.MOVE, Counts.CONTENT),
     CaseOwned(CaseStatusChange, OnMerge.KEEP, Counts.NOTHING),  # every case has one from its opening
     # A merged case keeps its name's words (the target's are written when it takes the name over); the
-    # anonymisation deletes them (retention.service) rather than blanking a key.
-    CaseOwned(CaseNameWord, OnMerge.KEEP, Counts.NOTHING),
+    # anonymisation deletes them with the name rather than blanking a key.
+    CaseOwned(CaseNameWord, OnMerge.KEEP, Counts.NOTHING, anonymise_deletes=True),
 )

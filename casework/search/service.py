@@ -259,7 +259,7 @@ def list_cases(
 
 def _name_by_words(db: Session, filters: CaseFilters) -> bool:
     prefix = filters.query.name_prefix
-    return bool(prefix) and few_name_matches(db, prefix or "")
+    return prefix is not None and few_name_matches(db, prefix)
 
 
 def _sorted_page(

@@ -30,7 +30,7 @@ from billing.tariff.rules import Eligibility, Membership, Rate
 from billing.tariff.service import service_of
 from casework.calls.models import Call, CallEvent
 from casework.cases.forms import CASE_FIELDS
-from casework.cases.models import CarePerson, Case, CaseNameWord, CaseStatusChange, name_word_rows
+from casework.cases.models import CarePerson, Case, CaseStatusChange, write_name_words
 from casework.cases.opening import case_number
 from casework.enums import Affiliation, BillStatus, CallStatus, CaseChannel, CaseStatus, HoursStatus, JobStatus
 from casework.jobs.models import CareJob
@@ -88,12 +88,10 @@ def write(db: Session, items: Sequence[moments.Numbered], ctx: Context) -> int:
     """Insert the rows of `items` (in bulk, a statement per table); returns how many rows were written."""
     cases = [_case(item, ctx) for item in items]
     case_ids = _returning(db, Case, cases)
-    words = [
-        row
-        for case, cid in zip(cases, case_ids, strict=True)
-        for row in name_word_rows(cid, case["caller_name_search"])
-    ]
-    _plain(db, CaseNameWord, words)  # a bulk insert fires no mapper event: the name's words are written here
+    # A bulk insert fires no mapper event: the names' words are written here.
+    words = write_name_words(
+        db.connection(), zip(case_ids, (case["caller_name_search"] for case in cases), strict=True)
+    )
     call_ids = _returning(db, Call, [_call(item.story, cid, ctx) for item, cid in zip(items, case_ids, strict=True)])
     audit, changes, events, persons = _Audit(), [], [], []
     for item, case_id, call_id in zip(items, case_ids, call_ids, strict=True):
@@ -120,7 +118,7 @@ def write(db: Session, items: Sequence[moments.Numbered], ctx: Context) -> int:
             )
     _plain(db, CallEvent, events)
     _plain(db, CarePerson, persons)
-    rows = len(cases) + len(words) + len(call_ids) + len(events) + len(persons)
+    rows = len(cases) + words + len(call_ids) + len(events) + len(persons)
     rows += _jobs(db, items, case_ids, ctx, audit, changes)
     _plain(db, CaseStatusChange, changes)
     _plain(db, AuditEvent, audit.rows)

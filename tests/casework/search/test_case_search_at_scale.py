@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert, select
 
-from casework.cases.models import Case, CaseNameWord, name_word_rows
+from casework.cases.models import Case, write_name_words
 from casework.enums import Affiliation, CaseChannel, CaseStatus, Need
 from casework.reference.models import Municipality
 from casework.search.rules import name_key, parse_query
@@ -57,9 +57,7 @@ def many_cases(db):
     for row in rows:
         row["id"] = ids[row["number"]]
     # A bulk insert fires no mapper event: the names' words are written as the history writes them.
-    words = [word for row in rows for word in name_word_rows(row["id"], row["caller_name_search"])]
-    for start in range(0, len(words), 20_000):
-        db.execute(insert(CaseNameWord), words[start : start + 20_000])
+    write_name_words(db.connection(), ((row["id"], row["caller_name_search"]) for row in rows))
     db.commit()
     return rows
 
