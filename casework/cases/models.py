@@ -82,6 +82,12 @@ class Case(Base):
         Index("ix_case_counsellor_id_opened_at", "counsellor_id", "opened_at"),
         Index("ix_case_municipality_id_opened_at", "municipality_id", "opened_at"),
         Index("ix_case_need_opened_at", "need", "opened_at"),
+        # Covering for the statistics (reporting.statistics.service.figure_cells): a period's sessions by need,
+        # municipality and partner are counted from the index alone, not from the wide case rows.
+        Index(
+            "ix_case_statistics",
+            "opened_at", "merged_into_id", "channel", "status", "need", "municipality_id", "partner_id",
+        ),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)

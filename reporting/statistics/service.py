@@ -22,6 +22,7 @@ from sqlalchemy import (
     FunctionElement,
     Select,
     and_,
+    bindparam,
     case,
     distinct,
     exists,
@@ -115,6 +116,27 @@ def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) 
 def _seconds_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
     return f"extract(epoch from ({later} - {earlier}))"
+
+
+class unindexed(FunctionElement[Any]):  # noqa: N801
+    """A column SQLite must not look up through an index (`+column`): the query is to be driven by another table.
+    PostgreSQL's planner weighs both sides by their statistics and gets the column as it is."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(next(iter(element.clauses)), **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(next(iter(element.clauses)), **kw)}"
 
 
 # --- Grouping ------------------------------------------------------------------------------------------------
@@ -312,11 +334,13 @@ def jobs(db: Session, scope: Scope) -> Jobs:
         .where(Assignment.status.in_(WENT), CareJob.status != JobStatus.CANCELLED, scope.within(CareJob.starts_at))
     )
     first_at = select(func.min(Assignment.assigned_at)).where(Assignment.job_id == CareJob.id).scalar_subquery()
+    # From the jobs to their cases: there are far fewer jobs than cases, and SQLite would otherwise walk every case
+    # of the period looking for jobs (150 ms over a million cases with not one job).
     seconds = db.scalar(
         select(func.avg(seconds_between(first_at, Case.opened_at)))
         .select_from(CareJob)
         .join(Case, Case.id == CareJob.case_id)
-        .where(scope.within(Case.opened_at), counselling_condition())
+        .where(scope.within(unindexed(Case.opened_at)), counselling_condition())
     )
     average = None if seconds is None else (Decimal(str(seconds)) / 3600).quantize(Decimal("0.1"))
     return Jobs(planned or 0, filled or 0, active or 0, average)
@@ -459,6 +483,192 @@ def _labels(db: Session, scope: Scope, by: By, keys: set[Key]) -> list[tuple[Key
     return found_m or ([("", "Gesamt")] if by is By.TOTAL else [])
 
 
+# --- All figures and breakdowns at once (the page) -----------------------------------------------------------
+#
+# `breakdown` asks each figure once per breakdown, and the case figures once per month: thirty passes over the
+# period's cases. The page instead counts each figure once, grouped by everything a breakdown can ask (local
+# month, need, municipality, partner company while a partner, partner municipality while one), and adds the
+# groups up in Python. The conditions are the same as the figures' above.
+
+FIGURE_NAMES = ("counselling_sessions", "emergencies", "care_hours", "driving_services", "concrete_need_cases")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The figures of one group: (month, need, municipality, partner company, partner municipality) -> values.
+
+    `seen` tells which figures had rows in the group at all (a care job's confirmed hours can add up to
+    nothing): a breakdown lists a key when any figure had a row for it, as `breakdown` does."""
+
+    month: str
+    need: str | None
+    municipality_id: int | None
+    company_id: int | None  # the case's partner company if the moment lies in its partnership, else None
+    resident_id: int | None  # the case's municipality if the moment lies in its partnership, else None
+    values: tuple[int, int, Decimal, int, int]
+    seen: tuple[bool, bool, bool, bool, bool]
+
+
+def _need_key(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value.value if isinstance(value, enum.Enum) else value)
+
+
+def _group_keys(db: Session, scope: Scope, when: Any) -> list[Any]:
+    """Need, municipality, the partner company while a partner and the municipality while a partner at `when`."""
+    company = case((_membership(db, scope, By.PARTNER_COMPANY, when), Case.partner_id), else_=None)
+    resident = case((_membership(db, scope, By.PARTNER_MUNICIPALITY, when), Case.municipality_id), else_=None)
+    return [Case.need, Case.municipality_id, company, resident]
+
+
+def figure_cells(db: Session, scope: Scope, *, keyed: bool = True, sessions_known: int | None = None) -> list[Cell]:
+    """Every figure of the period grouped for all breakdowns (or, not `keyed`, only the totals): the sessions
+    one range query per local month over the index on opened_at (unless `sessions_known` gives their total), the
+    rest driven by the period's care jobs."""
+    cells: list[Cell] = []
+
+    def add(month: str, keys: Sequence[Any], values: list[Any], seen: list[bool]) -> None:
+        need, municipality, company, resident = keys if keyed else (None, None, None, None)
+        cells.append(Cell(month, _need_key(need), municipality, company, resident, tuple(values), tuple(seen)))  # type: ignore[arg-type]
+
+    # Counselling sessions: per local month, exact across summer time as `_grouped` counts them.
+    keys = _group_keys(db, scope, Case.opened_at) if keyed else []
+    low, high = bindparam("low", type_=Case.opened_at.type), bindparam("high", type_=Case.opened_at.type)
+    sessions = select(*keys, func.count()).where(counselling_condition(), Case.opened_at >= low, Case.opened_at < high)
+    if keys:
+        sessions = sessions.group_by(*keys)
+    months = rules.month_bounds(scope.span, scope.zone) if keyed else [("", *scope.bounds)]
+    if sessions_known is not None and not keyed:
+        months = []
+        add("", (), [sessions_known, 0, Decimal(0), 0, 0], [True, False, False, False, False])
+    for month, lo, hi in months:
+        for row in db.execute(sessions, {"low": lo, "high": hi}):
+            if row[-1]:
+                add(month, row[:-1], [row[-1], 0, Decimal(0), 0, 0], [True, False, False, False, False])
+
+    def month_of(when: Any) -> list[Any]:
+        return [local_text(db, scope, when, sqlite="%Y-%m", postgresql="YYYY-MM")] if keyed else []
+
+    # Emergencies and concrete need: counselling cases with a care job arranged (not cancelled), of which those
+    # with one done. A done care job is an arranged one, so the cases with one are among these.
+    arranged = select(CareJob.case_id).where(CareJob.kind.in_(CARE_KINDS), CareJob.status != JobStatus.CANCELLED)
+    done_care = exists().where(CareJob.case_id == Case.id, CareJob.kind.in_(CARE_KINDS), job_done(scope.now))
+    grouping = month_of(Case.opened_at) + keys
+    needing = select(*grouping, func.count(), func.count(case((done_care, 1)))).where(
+        Case.id.in_(arranged), scope.within(Case.opened_at), counselling_condition()
+    )
+    for row in db.execute(needing.group_by(*grouping) if grouping else needing):
+        month, found = (row[0], row[1:-2]) if keyed else ("", ())
+        concrete, emergencies = row[-2] or 0, row[-1] or 0
+        if concrete:
+            add(month, found, [0, emergencies, Decimal(0), 0, concrete], [False, emergencies > 0, False, False, True])
+
+    # Care hours and driving services, by the job's start.
+    job_keys = _group_keys(db, scope, CareJob.starts_at) if keyed else []
+    grouping = month_of(CareJob.starts_at) + job_keys
+    hours = (
+        select(*grouping, func.count(), func.sum(HoursReport.hours))
+        .select_from(HoursReport)
+        .join(Assignment, Assignment.id == HoursReport.assignment_id)
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .join(Case, Case.id == CareJob.case_id)
+        .where(
+            HoursReport.status == HoursStatus.CONFIRMED,
+            CareJob.kind.in_(CARE_KINDS),
+            scope.within(CareJob.starts_at),
+        )
+    )
+    for row in db.execute(hours.group_by(*grouping) if grouping else hours):
+        month, found = (row[0], row[1:-2]) if keyed else ("", ())
+        if row[-2]:
+            add(month, found, [0, 0, Decimal(row[-1] or 0), 0, 0], [False, False, True, False, False])
+    driving = (
+        select(*grouping, func.count())
+        .select_from(CareJob)
+        .join(Case, Case.id == CareJob.case_id)
+        .where(CareJob.kind == JobKind.DRIVING, job_done(scope.now), scope.within(CareJob.starts_at))
+    )
+    for row in db.execute(driving.group_by(*grouping) if grouping else driving):
+        month, found = (row[0], row[1:-1]) if keyed else ("", ())
+        if row[-1]:
+            add(month, found, [0, 0, Decimal(0), row[-1], 0], [False, False, False, True, False])
+    return cells
+
+
+def _key_of(cell: Cell, by: By) -> tuple[bool, Key]:
+    """The cell's key in a breakdown, and whether the cell counts there at all."""
+    if by is By.TOTAL:
+        return True, ""
+    if by is By.MONTH:
+        return True, cell.month
+    if by is By.NEED:
+        return True, cell.need
+    if by is By.MUNICIPALITY:
+        return True, cell.municipality_id
+    if by is By.PARTNER_COMPANY:
+        return cell.company_id is not None, cell.company_id
+    return cell.resident_id is not None, cell.resident_id
+
+
+def _summed(cells: Sequence[Cell], by: By) -> tuple[dict[Key, list[Any]], set[Key]]:
+    sums: dict[Key, list[Any]] = {}
+    seen: set[Key] = set()
+    for cell in cells:
+        counts, key = _key_of(cell, by)
+        if not counts:
+            continue
+        found = sums.setdefault(key, [0, 0, Decimal(0), 0, 0])
+        for i, value in enumerate(cell.values):
+            found[i] += value
+        if any(cell.seen):
+            seen.add(key)
+    return sums, seen
+
+
+def _rows_of(db: Session, scope: Scope, by: By, cells: Sequence[Cell]) -> list[Row]:
+    """`breakdown(db, scope, by)` from the cells."""
+    sums, seen = _summed(cells, by)
+    if by is By.TOTAL:
+        seen.add("")
+    zero = [0, 0, Decimal(0), 0, 0]
+    return [Row(key, label, *sums.get(key, zero)) for key, label in _labels(db, scope, by, seen)]
+
+
+def _sessions_before(db: Session, before: Scope, scope: Scope, cells: Sequence[Cell]) -> int:
+    """The counselling sessions of `before` (the year before), taking the months it shares with `scope` from the
+    scope's cells and counting only the rest: over all years the two periods share eleven of twelve years."""
+    start, end = before.bounds
+    by_month, _ = _summed(cells, By.MONTH)
+    shared = [
+        (month, lo, hi) for month, lo, hi in rules.month_bounds(scope.span, scope.zone) if start <= lo < hi <= end
+    ]
+    total: int = sum(by_month.get(month, [0])[0] for month, _, _ in shared)
+    rest = [(start, shared[0][1]), (shared[-1][2], end)] if shared else [(start, end)]
+    for lo, hi in rest:
+        if lo < hi:
+            total += count_counselling(db, where=[Case.opened_at >= lo, Case.opened_at < hi])
+    return total
+
+
+def _totals_of(db: Session, scope: Scope, cells: Sequence[Cell]) -> Totals:
+    """`totals(db, scope)` from the cells."""
+    sums, _ = _summed(cells, By.TOTAL)
+    sessions, emergencies, hours, driving, concrete = sums.get("", [0, 0, Decimal(0), 0, 0])
+    job_figures = jobs(db, scope)
+    return Totals(
+        counselling_sessions=sessions,
+        emergencies=emergencies,
+        care_hours=hours,
+        driving_services=driving,
+        concrete_need_cases=concrete,
+        jobs=job_figures.planned,
+        jobs_filled=job_figures.filled,
+        volunteers_active=job_figures.volunteers_active,
+        average_hours_to_assignment=job_figures.average_hours_to_assignment,
+    )
+
+
 # --- Coverage: the network on a day --------------------------------------------------------------------------
 
 
@@ -527,15 +737,21 @@ class Report:
     coverage: Coverage
 
 
+BREAKDOWNS = (By.MONTH, By.NEED, By.MUNICIPALITY, By.PARTNER_COMPANY, By.PARTNER_MUNICIPALITY)
+
+
 def report(db: Session, scope: Scope, *, day: date) -> Report:
-    """Everything the page, its CSV files and the annual report show: a dozen aggregate queries."""
+    """Everything the page, its CSV files and the annual report show, each figure counted once for all of its
+    breakdowns (`figure_cells`); the same rows and totals as `totals` and `breakdown` give one by one."""
     by_hour, by_weekday = calls_by_hour(db, scope)
-    kinds = (By.MONTH, By.NEED, By.MUNICIPALITY, By.PARTNER_COMPANY, By.PARTNER_MUNICIPALITY)
+    cells = figure_cells(db, scope)
+    before = scope.year_before()
+    sessions_before = _sessions_before(db, before, scope, cells)
     return Report(
         scope,
-        totals(db, scope),
-        totals(db, scope.year_before()),
-        {by: breakdown(db, scope, by) for by in kinds},
+        _totals_of(db, scope, cells),
+        _totals_of(db, before, figure_cells(db, before, keyed=False, sessions_known=sessions_before)),
+        {by: _rows_of(db, scope, by, cells) for by in BREAKDOWNS},
         by_hour,
         by_weekday,
         coverage(db, day),
