@@ -115,20 +115,33 @@ def active_of(db: Session, *, job_id: int, volunteer_id: int) -> Assignment | No
     )
 
 
-def accept(db: Session, *, offer: Offer, now: datetime, reminder_hour: int, message_id: int | None = None) -> Outcome:
+def accept(
+    db: Session,
+    *,
+    offer: Offer,
+    now: datetime,
+    reminder_hour: int,
+    message_id: int | None = None,
+    seen_taken: bool = False,
+) -> Outcome:
     """A volunteer's yes to `offer`: it wins while the job waits, has not started and has room. A yes that
-    cannot win is kept on the job as a late yes (`volunteers.outreach.late`), unless the job was cancelled."""
+    cannot win is kept on the job as a late yes (`volunteers.outreach.late`), unless the job was cancelled.
+
+    `seen_taken`: the sender's offer was found closed, the job filled a moment ago. Such a yes is decided
+    under a shared lock first (`_too_late`), beside the other late ones, and only takes the job's exclusive
+    lock if the job turns out to have room after all."""
+    if seen_taken:
+        late = _too_late(db, offer=offer, now=now, message_id=message_id)
+        if late is not None:
+            return late
     job = lock_job(db, offer.job_id)
     db.refresh(offer)  # a second yes of the same volunteer may have been decided while we waited
     held = active_of(db, job_id=job.id, volunteer_id=offer.volunteer_id)
     if held is not None:
         return Outcome(held, already_held=True)
     offer.answered_at = now
-    open_for_yes = job.status in WAITING_FOR_CARER and not offer_expired(now=now, starts_at=job.starts_at)
-    if not open_for_yes or rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed):
-        offer.status = OfferStatus.TOO_LATE
-        if job.status != JobStatus.CANCELLED:
-            late_yeses.record(db, job_id=job.id, volunteer_id=offer.volunteer_id, now=now, message_id=message_id)
+    if not _open_for_yes(db, job=job, now=now):
+        _keep_late(db, job=job, offer=offer, now=now, message_id=message_id)
         return Outcome(None)
     offer.status = OfferStatus.ACCEPTED
     volunteer = db.get_one(Volunteer, offer.volunteer_id)
@@ -136,6 +149,49 @@ def accept(db: Session, *, offer: Offer, now: datetime, reminder_hour: int, mess
     return Outcome(
         _assign(db, job=job, volunteer=volunteer, source=AssignmentSource.SMS, actor=actor, reminder_hour=reminder_hour)
     )
+
+
+def _open_for_yes(db: Session, *, job: CareJob, now: datetime) -> bool:
+    """Whether a yes can win now: the job waits for a carer, has not started and has room."""
+    if job.status not in WAITING_FOR_CARER or offer_expired(now=now, starts_at=job.starts_at):
+        return False
+    return not rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed)
+
+
+def _keep_late(db: Session, *, job: CareJob, offer: Offer, now: datetime, message_id: int | None) -> None:
+    offer.status, offer.answered_at = OfferStatus.TOO_LATE, now
+    if job.status != JobStatus.CANCELLED:
+        late_yeses.record(db, job_id=job.id, volunteer_id=offer.volunteer_id, now=now, message_id=message_id)
+
+
+def _too_late(db: Session, *, offer: Offer, now: datetime, message_id: int | None) -> Outcome | None:
+    """Decide a yes to a job that was seen taken under a shared lock of its case's and its own row (FOR SHARE,
+    in the order of `lock_job`), or return None when, under that lock, the job has room after all.
+
+    A storm of yeses ("JA 4821" from two hundred volunteers within a second) then no longer queues on the job's
+    exclusive lock for a decision that changes nothing: the late ones are kept side by side. Whatever changes
+    the job's carers takes the exclusive lock and waits for them, so a carer withdrawing right now sees every
+    late yes decided here and asks it again (`resume_search`). When the job has room (a withdrawal committed
+    between the sender's first look and the lock), the savepoint is rolled back, which releases the shared
+    locks (PostgreSQL releases the row locks taken after a savepoint it rolls back to), and the yes is decided
+    under the exclusive lock like any other. On SQLite the transaction is the one writer anyway."""
+    savepoint = db.begin_nested()
+    case_id = db.scalar(select(CareJob.case_id).where(CareJob.id == offer.job_id))
+    db.execute(select(Case.id).where(Case.id == case_id).with_for_update(read=True))
+    shared = select(CareJob).where(CareJob.id == offer.job_id).with_for_update(read=True)
+    job = db.scalars(shared.execution_options(populate_existing=True)).one()
+    # Unlike `accept`, the offer is not read again: a late yes answers it (TOO_LATE) whatever it says now, and
+    # a yes of the same volunteer that won meanwhile is found as their active assignment.
+    held = active_of(db, job_id=job.id, volunteer_id=offer.volunteer_id)
+    if held is not None:
+        savepoint.commit()
+        return Outcome(held, already_held=True)
+    if _open_for_yes(db, job=job, now=now):
+        savepoint.rollback()
+        return None
+    _keep_late(db, job=job, offer=offer, now=now, message_id=message_id)
+    savepoint.commit()
+    return Outcome(None)
 
 
 def assign_by_hand(

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
+from core.db import insert_on_conflict
 from messaging.service import queue_sms
 from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.outreach import texts
@@ -26,23 +26,16 @@ from volunteers.registry.models import Volunteer
 
 def record(
     db: Session, *, job_id: int, volunteer_id: int, now: datetime, message_id: int | None, code_given: str | None = None
-) -> LateYes:
+) -> None:
     """Keep a late yes on the job; the same yes again (a second SMS) keeps the first one's time.
 
-    A yes with a wrong code is recorded without the job lock: the same SMS twice at the same moment may both
-    try to insert, and the unique constraint turns the second into the first (in a savepoint, so the rest of
-    the message's transaction stays)."""
-    query = select(LateYes).where(LateYes.job_id == job_id, LateYes.volunteer_id == volunteer_id)
-    found = db.scalar(query)
-    if found is not None:
-        return found
-    late = LateYes(job_id=job_id, volunteer_id=volunteer_id, said_at=now, message_id=message_id, code_given=code_given)
-    try:
-        with db.begin_nested():
-            db.add(late)
-    except IntegrityError:
-        return db.scalars(query).one()
-    return late
+    One statement (INSERT … ON CONFLICT DO NOTHING on the job and volunteer): late yeses are decided side by
+    side under a shared job lock (`assignments._too_late`) and a yes with a wrong code without the job lock,
+    so the same SMS twice at the same moment may both arrive here; the second keeps the first row."""
+    statement = insert_on_conflict(db, LateYes).values(
+        job_id=job_id, volunteer_id=volunteer_id, said_at=now, message_id=message_id, code_given=code_given
+    )
+    db.connection().execute(statement.on_conflict_do_nothing(index_elements=[LateYes.job_id, LateYes.volunteer_id]))
 
 
 def of_job(db: Session, *, job_id: int) -> list[LateYes]:

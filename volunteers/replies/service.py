@@ -121,7 +121,7 @@ def handle_reply(
             code, offer = closed
             yes = Context(volunteer, message, Decision(Action.ACCEPT, code=code), Situation({code: offer}, {}), now,
                           reminder_hour)  # fmt: skip
-            return _accept(db, yes)
+            return _accept(db, yes, seen_taken=True)
         if decision.action is Action.UNKNOWN_CODE and decision.code is not None:
             _keep_wrong_code(db, volunteer=volunteer, message=message, code=decision.code, now=now)
     act = ACTIONS.get(decision.action)
@@ -190,15 +190,16 @@ class Context:
         return self.decision.code or ""
 
 
-def _accept(db: Session, ctx: Context) -> str:
-    ctx.message.handled_at = ctx.now
+def _accept(db: Session, ctx: Context, *, seen_taken: bool = False) -> str:
     offer = ctx.situation.offers[ctx.code]
     outcome = assignments.accept(
-        db, offer=offer, now=ctx.now, reminder_hour=ctx.reminder_hour, message_id=ctx.message.id
-    )
+        db, offer=offer, now=ctx.now, reminder_hour=ctx.reminder_hour, message_id=ctx.message.id,
+        seen_taken=seen_taken,
+    )  # fmt: skip
     # Linked only after the job row is locked: writing the link first would take a key-share lock on
-    # the job row, and two yeses waiting for each other's lock would deadlock on PostgreSQL.
-    ctx.message.job_id = offer.job_id
+    # the job row, and two yeses waiting for each other's lock would deadlock on PostgreSQL. Marked handled
+    # here too, so that the message is written once, after the decision.
+    ctx.message.job_id, ctx.message.handled_at = offer.job_id, ctx.now
     if outcome.already_held:
         return reply_texts.already_assigned(ctx.code)
     if outcome.assignment is None:
