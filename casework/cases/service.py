@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -328,8 +329,16 @@ def earlier_case_counts(db: Session, cases: list[Case]) -> dict[int, int]:
     ids = [case.id for case in cases if case.caller_phone]
     if not ids:
         return counts
-    earlier = aliased(Case)
-    query = (
+    counts.update({case_id: count for case_id, count in db.execute(_earlier_counts(), {"ids": ids})})
+    return counts
+
+
+@cache
+def _earlier_counts() -> Select[int, int]:
+    """The statement of `earlier_case_counts`, built once: building it (an alias of the wide case table) took
+    a tenth of a dashboard poll's CPU."""
+    earlier = aliased(Case, name="earlier")
+    return (
         select(Case.id, func.count(earlier.id))
         .join(
             earlier,
@@ -340,8 +349,6 @@ def earlier_case_counts(db: Session, cases: list[Case]) -> dict[int, int]:
                 earlier.merged_into_id.is_(None),
             ),
         )
-        .where(Case.id.in_(ids))
+        .where(Case.id.in_(bindparam("ids", expanding=True)))
         .group_by(Case.id)
     )
-    counts.update({case_id: count for case_id, count in db.execute(query)})
-    return counts

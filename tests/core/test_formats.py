@@ -62,3 +62,17 @@ def test_counts_take_the_singular_only_for_one(count, shown):
 def test_plural_gives_only_the_word():
     assert plural_de(1, "Einsatz wartet", "Einsätze warten") == "Einsatz wartet"
     assert plural_de(3, "Einsatz wartet", "Einsätze warten") == "Einsätze warten"
+
+
+def test_remembered_texts_keep_apart_zones_and_patterns_and_stay_bounded():
+    from zoneinfo import ZoneInfo
+
+    from core.formats import _formatted, datetime_de, time_de
+
+    moment = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # 01:30 in Berlin, summer time begins at 02:00
+    assert datetime_de(moment) == "29.03.2026, 01:30"
+    assert time_de(moment) == "01:30"
+    assert datetime_de(moment, ZoneInfo("Europe/London")) == "29.03.2026, 00:30"
+    later = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # after the change: 03:30 summer time
+    assert time_de(later) == "03:30" and time_de(moment) == "01:30"
+    assert _formatted.cache_info().maxsize == 8192
