@@ -175,6 +175,13 @@ class Scope:
     def year_before(self) -> Scope:
         return Scope(self.span.year_before(), self.zone, self.now)
 
+    def between(self, start: datetime, end: datetime) -> Scope:
+        """The same scope cut to the instants [start, end) (for counting its totals only: months and partner
+        windows still follow the span)."""
+        cut = Scope(self.span, self.zone, self.now)
+        object.__setattr__(cut, "bounds", (start, end))
+        return cut
+
 
 def _membership(db: Session, scope: Scope, by: By, when: Any) -> ColumnElement[bool]:
     """Cases counted for a partner: its employees' (or residents') while it was a partner, within the period."""
@@ -344,6 +351,45 @@ def jobs(db: Session, scope: Scope) -> Jobs:
     )
     average = None if seconds is None else (Decimal(str(seconds)) / 3600).quantize(Decimal("0.1"))
     return Jobs(planned or 0, filled or 0, active or 0, average)
+
+
+def jobs_of(db: Session, scopes: Sequence[Scope]) -> list[Jobs]:
+    """`jobs(db, scope)` for each of `scopes` (the period and the year before), each statement counting all of them
+    in one pass over the jobs of any of them: over all years the two periods share eleven of twelve years. The time
+    to assignment takes each job's first assignment from one grouped pass over the assignments, not one probe per
+    job."""
+    if not scopes:
+        return []
+    starts = [scope.within(CareJob.starts_at) for scope in scopes]
+    planned = select(
+        *(func.count(case((within, 1))) for within in starts),
+        *(func.count(case((and_(within, _carer_went()), 1))) for within in starts),
+    ).where(CareJob.status != JobStatus.CANCELLED, or_(*starts))
+    counts = db.execute(planned).one()
+    active = db.execute(
+        select(*(func.count(distinct(case((within, Assignment.volunteer_id)))) for within in starts))
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .where(Assignment.status.in_(WENT), CareJob.status != JobStatus.CANCELLED, or_(*starts))
+    ).one()
+    first = (
+        select(Assignment.job_id.label("job_id"), func.min(Assignment.assigned_at).label("first_at"))
+        .group_by(Assignment.job_id)
+        .subquery()
+    )
+    opened = [scope.within(unindexed(Case.opened_at)) for scope in scopes]
+    waited = seconds_between(first.c.first_at, Case.opened_at)
+    seconds = db.execute(
+        select(*(func.avg(case((within, waited))) for within in opened))
+        .select_from(CareJob)
+        .join(Case, Case.id == CareJob.case_id)
+        .join(first, first.c.job_id == CareJob.id)
+        .where(or_(*opened), counselling_condition())
+    ).one()
+    found = []
+    for n in range(len(scopes)):
+        average = None if seconds[n] is None else (Decimal(str(seconds[n])) / 3600).quantize(Decimal("0.1"))
+        found.append(Jobs(counts[n] or 0, counts[len(scopes) + n] or 0, active[n] or 0, average))
+    return found
 
 
 def calls_by_hour(db: Session, scope: Scope) -> tuple[list[int], list[int]]:
@@ -522,10 +568,9 @@ def _group_keys(db: Session, scope: Scope, when: Any) -> list[Any]:
     return [Case.need, Case.municipality_id, company, resident]
 
 
-def figure_cells(db: Session, scope: Scope, *, keyed: bool = True, sessions_known: int | None = None) -> list[Cell]:
+def figure_cells(db: Session, scope: Scope, *, keyed: bool = True) -> list[Cell]:
     """Every figure of the period grouped for all breakdowns (or, not `keyed`, only the totals): the sessions
-    one range query per local month over the index on opened_at (unless `sessions_known` gives their total), the
-    rest driven by the period's care jobs."""
+    one range query per local month over the index on opened_at, the rest driven by the period's care jobs."""
     cells: list[Cell] = []
 
     def add(month: str, keys: Sequence[Any], values: list[Any], seen: list[bool]) -> None:
@@ -539,9 +584,6 @@ def figure_cells(db: Session, scope: Scope, *, keyed: bool = True, sessions_know
     if keys:
         sessions = sessions.group_by(*keys)
     months = rules.month_bounds(scope.span, scope.zone) if keyed else [("", *scope.bounds)]
-    if sessions_known is not None and not keyed:
-        months = []
-        add("", (), [sessions_known, 0, Decimal(0), 0, 0], [True, False, False, False, False])
     for month, lo, hi in months:
         for row in db.execute(sessions, {"low": lo, "high": hi}):
             if row[-1]:
@@ -635,27 +677,33 @@ def _rows_of(db: Session, scope: Scope, by: By, cells: Sequence[Cell]) -> list[R
     return [Row(key, label, *sums.get(key, zero)) for key, label in _labels(db, scope, by, seen)]
 
 
-def _sessions_before(db: Session, before: Scope, scope: Scope, cells: Sequence[Cell]) -> int:
-    """The counselling sessions of `before` (the year before), taking the months it shares with `scope` from the
-    scope's cells and counting only the rest: over all years the two periods share eleven of twelve years."""
+def _figures_before(db: Session, before: Scope, scope: Scope, cells: Sequence[Cell]) -> list[Any]:
+    """The five figures' totals of `before` (the year before), taking the months it shares with `scope` from the
+    scope's cells and counting only the rest: over all years the two periods share eleven of twelve years. Every
+    figure is counted by a local month's range (sessions, emergencies and concrete need by the case's opening,
+    hours and driving by the job's start), so a shared month's cells are exactly its part of the year before."""
     start, end = before.bounds
     by_month, _ = _summed(cells, By.MONTH)
     shared = [
         (month, lo, hi) for month, lo, hi in rules.month_bounds(scope.span, scope.zone) if start <= lo < hi <= end
     ]
-    total: int = sum(by_month.get(month, [0])[0] for month, _, _ in shared)
+    total: list[Any] = [0, 0, Decimal(0), 0, 0]
+    for month, _, _ in shared:
+        for i, value in enumerate(by_month.get(month, ())):
+            total[i] += value
     rest = [(start, shared[0][1]), (shared[-1][2], end)] if shared else [(start, end)]
     for lo, hi in rest:
         if lo < hi:
-            total += count_counselling(db, where=[Case.opened_at >= lo, Case.opened_at < hi])
+            for cell in figure_cells(db, before.between(lo, hi), keyed=False):
+                for i, value in enumerate(cell.values):
+                    total[i] += value
     return total
 
 
-def _totals_of(db: Session, scope: Scope, cells: Sequence[Cell]) -> Totals:
-    """`totals(db, scope)` from the cells."""
-    sums, _ = _summed(cells, By.TOTAL)
-    sessions, emergencies, hours, driving, concrete = sums.get("", [0, 0, Decimal(0), 0, 0])
-    job_figures = jobs(db, scope)
+def _totals_of(figures: Sequence[Any], job_figures: Jobs) -> Totals:
+    """`totals(db, scope)` from the five figures' totals (`_summed(cells, By.TOTAL)` or `_figures_before`) and the
+    jobs' (`jobs_of`)."""
+    sessions, emergencies, hours, driving, concrete = figures
     return Totals(
         counselling_sessions=sessions,
         emergencies=emergencies,
@@ -746,11 +794,11 @@ def report(db: Session, scope: Scope, *, day: date) -> Report:
     by_hour, by_weekday = calls_by_hour(db, scope)
     cells = figure_cells(db, scope)
     before = scope.year_before()
-    sessions_before = _sessions_before(db, before, scope, cells)
+    now_jobs, before_jobs = jobs_of(db, [scope, before])
     return Report(
         scope,
-        _totals_of(db, scope, cells),
-        _totals_of(db, before, figure_cells(db, before, keyed=False, sessions_known=sessions_before)),
+        _totals_of(_summed(cells, By.TOTAL)[0].get("", [0, 0, Decimal(0), 0, 0]), now_jobs),
+        _totals_of(_figures_before(db, before, scope, cells), before_jobs),
         {by: _rows_of(db, scope, by, cells) for by in BREAKDOWNS},
         by_hour,
         by_weekday,
