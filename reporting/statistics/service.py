@@ -453,18 +453,15 @@ class Totals:
 
 
 def totals(db: Session, scope: Scope) -> Totals:
-    job_figures = jobs(db, scope)
-    return Totals(
-        counselling_sessions=counselling_sessions(db, scope).get("", 0),
-        emergencies=emergencies(db, scope).get("", 0),
-        care_hours=care_hours(db, scope).get("", Decimal(0)),
-        driving_services=driving_services(db, scope).get("", 0),
-        concrete_need_cases=concrete_need_cases(db, scope).get("", 0),
-        jobs=job_figures.planned,
-        jobs_filled=job_figures.filled,
-        volunteers_active=job_figures.volunteers_active,
-        average_hours_to_assignment=job_figures.average_hours_to_assignment,
-    )
+    """The period's totals, each figure by its own query (`report` counts them once for all breakdowns)."""
+    figures = [
+        counselling_sessions(db, scope).get("", 0),
+        emergencies(db, scope).get("", 0),
+        care_hours(db, scope).get("", Decimal(0)),
+        driving_services(db, scope).get("", 0),
+        concrete_need_cases(db, scope).get("", 0),
+    ]
+    return _totals_of(figures, jobs(db, scope))
 
 
 @dataclass(frozen=True)
