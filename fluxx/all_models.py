@@ -9,6 +9,7 @@ import casework.reference.models  # noqa: F401
 import core.models  # noqa: F401
 import core.notices  # noqa: F401
 import messaging.models  # noqa: F401
+import reporting.statistics.models  # noqa: F401
 import volunteers.assignments.models  # noqa: F401
 import volunteers.outreach.models  # noqa: F401
 import volunteers.registry.models  # noqa: F401

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from billing.bills.pdf import FONT, FONTS
 from core.formats import date_de, number_de
 from reporting.statistics import chart, service
+from reporting.statistics.months import report
 from reporting.statistics.rules import Span
 from reporting.statistics.service import Scope, Table
 from reporting.statistics.texts import DEFINITIONS, MORE
@@ -71,7 +72,7 @@ def render(db: Session, *, year: int, zone: tzinfo, now: datetime) -> bytes:
     span = Span(date(year, 1, 1), date(year, 12, 31))
     today = now.astimezone(zone).date()
     day = min(span.last, today)
-    found = service.report(db, Scope(span, zone, now), day=day)
+    found = report(db, Scope(span, zone, now), day=day)
     tables = {table.name: table for table in service.tables(found)}
     pdf = _Report(year)
     pdf.add_page()

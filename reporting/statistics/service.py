@@ -328,6 +328,27 @@ class Jobs:
     average_hours_to_assignment: Decimal | None
 
 
+def first_assignments() -> Any:
+    """Each job's first assignment (`job_id`, `first_at`), from one grouped pass over the assignments."""
+    return (
+        select(Assignment.job_id.label("job_id"), func.min(Assignment.assigned_at).label("first_at"))
+        .group_by(Assignment.job_id)
+        .subquery()
+    )
+
+
+def whole_seconds(later: Any, earlier: Any) -> ColumnElement[float]:
+    """Whole seconds between two timestamps: sums of them are exact, however they are added up (by month)."""
+    return func.round(seconds_between(later, earlier))
+
+
+def average_hours(seconds: Any, jobs: int) -> Decimal | None:
+    """The average time to assignment in hours, one decimal, from the sum of whole seconds over `jobs`."""
+    if not jobs:
+        return None
+    return (Decimal(int(seconds)) / jobs / 3600).quantize(Decimal("0.1"))
+
+
 def jobs(db: Session, scope: Scope) -> Jobs:
     """Jobs of the period, how many were filled, the volunteers who went, and the time from call to assignment."""
     planned, filled = db.execute(
@@ -343,53 +364,14 @@ def jobs(db: Session, scope: Scope) -> Jobs:
     first_at = select(func.min(Assignment.assigned_at)).where(Assignment.job_id == CareJob.id).scalar_subquery()
     # From the jobs to their cases: there are far fewer jobs than cases, and SQLite would otherwise walk every case
     # of the period looking for jobs (150 ms over a million cases with not one job).
-    seconds = db.scalar(
-        select(func.avg(seconds_between(first_at, Case.opened_at)))
+    seconds = whole_seconds(first_at, Case.opened_at)
+    total, count = db.execute(
+        select(func.sum(seconds), func.count(seconds))
         .select_from(CareJob)
         .join(Case, Case.id == CareJob.case_id)
         .where(scope.within(unindexed(Case.opened_at)), counselling_condition())
-    )
-    average = None if seconds is None else (Decimal(str(seconds)) / 3600).quantize(Decimal("0.1"))
-    return Jobs(planned or 0, filled or 0, active or 0, average)
-
-
-def jobs_of(db: Session, scopes: Sequence[Scope]) -> list[Jobs]:
-    """`jobs(db, scope)` for each of `scopes` (the period and the year before), each statement counting all of them
-    in one pass over the jobs of any of them: over all years the two periods share eleven of twelve years. The time
-    to assignment takes each job's first assignment from one grouped pass over the assignments, not one probe per
-    job."""
-    if not scopes:
-        return []
-    starts = [scope.within(CareJob.starts_at) for scope in scopes]
-    planned = select(
-        *(func.count(case((within, 1))) for within in starts),
-        *(func.count(case((and_(within, _carer_went()), 1))) for within in starts),
-    ).where(CareJob.status != JobStatus.CANCELLED, or_(*starts))
-    counts = db.execute(planned).one()
-    active = db.execute(
-        select(*(func.count(distinct(case((within, Assignment.volunteer_id)))) for within in starts))
-        .join(CareJob, CareJob.id == Assignment.job_id)
-        .where(Assignment.status.in_(WENT), CareJob.status != JobStatus.CANCELLED, or_(*starts))
     ).one()
-    first = (
-        select(Assignment.job_id.label("job_id"), func.min(Assignment.assigned_at).label("first_at"))
-        .group_by(Assignment.job_id)
-        .subquery()
-    )
-    opened = [scope.within(unindexed(Case.opened_at)) for scope in scopes]
-    waited = seconds_between(first.c.first_at, Case.opened_at)
-    seconds = db.execute(
-        select(*(func.avg(case((within, waited))) for within in opened))
-        .select_from(CareJob)
-        .join(Case, Case.id == CareJob.case_id)
-        .join(first, first.c.job_id == CareJob.id)
-        .where(or_(*opened), counselling_condition())
-    ).one()
-    found = []
-    for n in range(len(scopes)):
-        average = None if seconds[n] is None else (Decimal(str(seconds[n])) / 3600).quantize(Decimal("0.1"))
-        found.append(Jobs(counts[n] or 0, counts[len(scopes) + n] or 0, active[n] or 0, average))
-    return found
+    return Jobs(planned or 0, filled or 0, active or 0, average_hours(total or 0, count))
 
 
 def calls_by_hour(db: Session, scope: Scope) -> tuple[list[int], list[int]]:
@@ -674,32 +656,8 @@ def _rows_of(db: Session, scope: Scope, by: By, cells: Sequence[Cell]) -> list[R
     return [Row(key, label, *sums.get(key, zero)) for key, label in _labels(db, scope, by, seen)]
 
 
-def _figures_before(db: Session, before: Scope, scope: Scope, cells: Sequence[Cell]) -> list[Any]:
-    """The five figures' totals of `before` (the year before), taking the months it shares with `scope` from the
-    scope's cells and counting only the rest: over all years the two periods share eleven of twelve years. Every
-    figure is counted by a local month's range (sessions, emergencies and concrete need by the case's opening,
-    hours and driving by the job's start), so a shared month's cells are exactly its part of the year before."""
-    start, end = before.bounds
-    by_month, _ = _summed(cells, By.MONTH)
-    shared = [
-        (month, lo, hi) for month, lo, hi in rules.month_bounds(scope.span, scope.zone) if start <= lo < hi <= end
-    ]
-    total: list[Any] = [0, 0, Decimal(0), 0, 0]
-    for month, _, _ in shared:
-        for i, value in enumerate(by_month.get(month, ())):
-            total[i] += value
-    rest = [(start, shared[0][1]), (shared[-1][2], end)] if shared else [(start, end)]
-    for lo, hi in rest:
-        if lo < hi:
-            for cell in figure_cells(db, before.between(lo, hi), keyed=False):
-                for i, value in enumerate(cell.values):
-                    total[i] += value
-    return total
-
-
 def _totals_of(figures: Sequence[Any], job_figures: Jobs) -> Totals:
-    """`totals(db, scope)` from the five figures' totals (`_summed(cells, By.TOTAL)` or `_figures_before`) and the
-    jobs' (`jobs_of`)."""
+    """`totals(db, scope)` from the five figures' totals (`_summed(cells, By.TOTAL)`) and the jobs'."""
     sessions, emergencies, hours, driving, concrete = figures
     return Totals(
         counselling_sessions=sessions,
@@ -783,24 +741,6 @@ class Report:
 
 
 BREAKDOWNS = (By.MONTH, By.NEED, By.MUNICIPALITY, By.PARTNER_COMPANY, By.PARTNER_MUNICIPALITY)
-
-
-def report(db: Session, scope: Scope, *, day: date) -> Report:
-    """Everything the page, its CSV files and the annual report show, each figure counted once for all of its
-    breakdowns (`figure_cells`); the same rows and totals as `totals` and `breakdown` give one by one."""
-    by_hour, by_weekday = calls_by_hour(db, scope)
-    cells = figure_cells(db, scope)
-    before = scope.year_before()
-    now_jobs, before_jobs = jobs_of(db, [scope, before])
-    return Report(
-        scope,
-        _totals_of(_summed(cells, By.TOTAL)[0].get("", [0, 0, Decimal(0), 0, 0]), now_jobs),
-        _totals_of(_figures_before(db, before, scope, cells), before_jobs),
-        {by: _rows_of(db, scope, by, cells) for by in BREAKDOWNS},
-        by_hour,
-        by_weekday,
-        coverage(db, day),
-    )
 
 
 def _count(value: int) -> str:

@@ -15,7 +15,7 @@ from core.formats import ascii_int
 from core.models import StaffRole
 from core.spreadsheet import csv_bytes
 from core.web import DB, CurrentStaff, actor
-from reporting.statistics import annual, chart, rules, service, texts
+from reporting.statistics import annual, chart, months, rules, service, texts
 from reporting.statistics.rules import PRESETS, Span
 from reporting.statistics.service import By, Scope
 
@@ -60,7 +60,7 @@ def statistics_page(
     on, problem = _day(request, day)
     if problem:
         errors["day"] = problem
-    found = service.report(db, scope, day=on)
+    found = months.report(db, scope, day=on)
     audit.viewed(
         db,
         actor(request, staff),
@@ -127,7 +127,7 @@ def export_csv(
     if errors or problem:
         message = next(iter(errors.values()), problem)
         return Response(message, status_code=422, media_type="text/plain; charset=utf-8")
-    found = {t.name: t for t in service.tables(service.report(db, scope, day=on))}
+    found = {t.name: t for t in service.tables(months.report(db, scope, day=on))}
     if table not in found:
         return Response("Diese Tabelle gibt es nicht.", status_code=404, media_type="text/plain; charset=utf-8")
     chosen = found[table]

@@ -18,8 +18,9 @@ from casework.cases.models import Case
 from casework.enums import CaseChannel, CaseStatus, HoursStatus, JobKind, JobStatus, Need, NoCaseReason
 from casework.jobs.models import CareJob
 from casework.reference.models import Municipality, Partner
+from reporting.statistics.months import report
 from reporting.statistics.rules import Span
-from reporting.statistics.service import BREAKDOWNS, By, Scope, breakdown, report, totals
+from reporting.statistics.service import BREAKDOWNS, By, Scope, breakdown, totals
 from tests.factories import make_volunteer
 from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
 
