@@ -119,6 +119,14 @@ def _voicemail_sweeper(factory: sessionmaker[Session], settings: Settings) -> An
     )
 
 
+def _statistics_keeper(factory: sessionmaker[Session], settings: Settings) -> Any:
+    """The worker's counting of ended months ahead of the statistics page (`reporting.statistics.tasks`)."""
+    from core.clock import system_clock
+    from reporting.statistics.tasks import StatisticsKeeper
+
+    return StatisticsKeeper(factory, clock=system_clock, zone=settings.zone)
+
+
 def _refuse_unhandled_tasks(factory: sessionmaker[Session], handlers: Mapping[str, Any]) -> None:
     """The worker does not start while tasks wait that nobody would run (an older or newer release's):
     they would fail one by one, unnoticed. The operator learns which kinds and ends the command."""
@@ -168,6 +176,7 @@ def serve(
         _schedule_retention(factory, settings)
         sms = sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS)
         voicemails = _voicemail_sweeper(factory, settings)
+        statistics = _statistics_keeper(factory, settings)
         thread = threading.Thread(
             target=run_forever,
             kwargs={
@@ -175,7 +184,7 @@ def serve(
                 "clock": system_clock,
                 "handlers": app_context.handlers,
                 "stop": stop,
-                "pollers": [sms, voicemails],
+                "pollers": [sms, voicemails, statistics],
             },  # fmt: skip
             name="fluxx-worker",
             daemon=True,
@@ -198,7 +207,7 @@ def serve(
 def worker(
     poll: Annotated[float, typer.Option(help="Sekunden zwischen zwei Blicken in die Warteschlange.")] = 1.0,
 ) -> None:
-    """Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen). Endet sauber bei SIGTERM."""
+    """Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen, Statistik). Endet sauber bei SIGTERM."""
     from core import installation
     from core.clock import system_clock
     from core.worker import run_forever
@@ -217,7 +226,9 @@ def worker(
     typer.echo("Worker läuft. Beenden mit Strg+C oder SIGTERM.")
     sms = sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS)
     voicemails = _voicemail_sweeper(factory, settings)
-    run_forever(factory, clock=system_clock, handlers=handlers, stop=stop, poll_seconds=poll, pollers=[sms, voicemails])
+    statistics = _statistics_keeper(factory, settings)
+    pollers = [sms, voicemails, statistics]
+    run_forever(factory, clock=system_clock, handlers=handlers, stop=stop, poll_seconds=poll, pollers=pollers)
 
 
 @db_app.command("upgrade")

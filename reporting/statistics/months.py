@@ -32,20 +32,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Table, and_, bindparam, case, func, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from casework.cases.models import Case
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
 from core.clock import day_start
+from core.db import transaction
 from reporting.statistics import rules
 from reporting.statistics.models import StatisticsMonth
-from reporting.statistics.rules import Span
+from reporting.statistics.rules import FIRST_DAY, Span
 from reporting.statistics.service import (
     BREAKDOWNS,
     WENT,
@@ -413,6 +415,63 @@ def _store(db: Session, fresh: dict[str, MonthFigures], read: dict[str, int]) ->
                 )
     except OperationalError:
         return
+
+
+# --- Kept ahead by the worker -----------------------------------------------------------------------------
+
+KEEP_BATCH = 12  # months counted per round of the worker's keeper: a year of a million cases in about a second
+
+
+def stale(db: Session, *, zone: ZoneInfo, now: datetime) -> list[str]:
+    """The ended months since the year before the statistics began whose figures are not kept or no longer hold
+    at `now`, the newest first (the page asks for those most)."""
+    local = now.astimezone(zone)
+    this_month = date(local.year, local.month, 1)
+    if this_month <= FIRST_DAY:
+        return []
+    # From the year before the first (the page compares every period with the year before it).
+    names = keepable(Scope(Span(FIRST_DAY.replace(year=FIRST_DAY.year - 1), this_month - timedelta(days=1)), zone, now))
+    rows = db.execute(
+        select(
+            StatisticsMonth.month,
+            StatisticsMonth.counted,
+            StatisticsMonth.changes,
+            StatisticsMonth.valid_from,
+            StatisticsMonth.valid_until,
+        ).where(StatisticsMonth.month.in_(names))
+    )
+    holding = {
+        month
+        for month, counted_at, changes, since, until in rows
+        if counted_at is not None
+        and counted_at == changes
+        and (since is None or since <= now)
+        and (until is None or now < until)
+    }
+    return [month for month in reversed(names) if month not in holding]
+
+
+def keep(factory: sessionmaker[Session], *, zone: ZoneInfo, now: datetime, limit: int = KEEP_BATCH) -> tuple[int, int]:
+    """Count up to `limit` stale months and keep them: (months counted, stale months left).
+
+    Three short units of work, as the worker must not hold SQLite's one writer while it counts: the months' rows
+    created and their `changes` read; the counting (reads only); the figures kept where `changes` is unchanged."""
+    with factory() as db:
+        months = stale(db, zone=zone, now=now)
+    batch = months[:limit]
+    if not batch:
+        return 0, 0
+    spans = sorted((_month_span(month) for month in batch), key=lambda span: span.first)
+    scope = Scope(Span(spans[0].first, spans[-1].last), zone, now)
+    with transaction(factory) as db:
+        read = _changes(db, batch, scope)
+    fresh: dict[str, MonthFigures] = {}
+    with factory() as db:
+        for span in _runs(spans):
+            fresh.update(counted(db, Scope(span, zone, now)))
+    with transaction(factory) as db:
+        _store(db, fresh, read)
+    return len(batch), len(months) - len(batch)
 
 
 # --- The page's report -------------------------------------------------------------------------------------

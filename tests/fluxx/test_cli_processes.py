@@ -156,7 +156,7 @@ def migrated(engine: Engine, tmp_path: Path) -> Installation:
 HELP = {
     (): "Fluxxfon: Anrufe, Fälle und Einsätze der Fluxx-Notfallbetreuung.",
     ("serve",): "Den Webdienst starten (Twilio-Webhooks und Oberfläche für Mitarbeitende).",
-    ("worker",): "Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen).",
+    ("worker",): "Hintergrundarbeit ausführen (SMS-Versand, Einsatz-Wellen, Erinnerungen, Statistik).",
     ("db", "upgrade"): "Die Datenbank auf den neuesten Stand der Migrationen bringen.",
     ("staff", "create"): "Ein Konto für Mitarbeitende anlegen.",
     ("volunteers", "import"): "Ehrenamtliche aus einer Datei importieren.",

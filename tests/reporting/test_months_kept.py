@@ -26,6 +26,7 @@ from reporting.statistics.models import StatisticsMonth
 from reporting.statistics.months import report
 from reporting.statistics.rules import Span
 from reporting.statistics.service import BREAKDOWNS, Scope, breakdown, counselling_condition, totals
+from reporting.statistics.tasks import EVERY, StatisticsKeeper
 from tests.reporting.test_report_counts_once import BERLIN, NOW, _history
 from volunteers.assignments.models import Assignment, AssignmentStatus, HoursReport
 
@@ -400,3 +401,43 @@ def test_reports_and_writers_at_once_stay_exact(engine, db):
     assert not failures
     db.expire_all()
     _assert_exact(db)
+
+
+def test_the_worker_keeps_ended_months_ahead_of_the_page(engine, db, monkeypatch):
+    """The keeper counts every ended month since 2014 a batch at a time; the page then counts only the current
+    month. A later change to a past month is counted again at the keeper's next round, that month alone."""
+    _history(db, random.Random(9))
+    db.commit()
+    factory = make_sessionmaker(engine)
+    now = [NOW]
+    keeper = StatisticsKeeper(factory, clock=lambda: now[0], zone=BERLIN)
+    rounds = []
+    for _ in range(30):
+        rounds.append(keeper("test"))
+        if keeper.next_at and keeper.next_at - now[0] == EVERY:
+            break
+        now[0] = keeper.next_at  # the pause between batches, as the worker waits it
+    ended = 12 * (2026 - 2014) + 10  # January 2014 (the year before the first) to October 2026
+    assert sum(rounds) == ended and max(rounds) == months.KEEP_BATCH
+    assert keeper("test") == 0  # nothing due before its next round
+    with factory() as fresh:
+        assert months.stale(fresh, zone=BERLIN, now=now[0]) == []
+        assert len(_kept_months(fresh)) == ended
+
+    spans: list[Span] = []
+    count = months.counted
+    monkeypatch.setattr(months, "counted", lambda db, scope: spans.append(scope.span) or count(db, scope))
+    db.expire_all()
+    _assert_exact(db, now[0])
+    assert set(spans) == {Span(date(2026, 11, 1), date(2026, 11, 30))}  # the current month, for all years
+
+    with transaction(factory) as writer:
+        _hours_in(writer, "2025-06")
+    with factory() as fresh:
+        assert months.stale(fresh, zone=BERLIN, now=now[0]) == ["2025-06"]
+    spans.clear()
+    now[0] += EVERY
+    assert keeper("test") == 1
+    assert spans == [Span(date(2025, 6, 1), date(2025, 6, 30))]
+    db.expire_all()
+    _assert_exact(db, now[0])
