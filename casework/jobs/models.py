@@ -25,7 +25,8 @@ class CareJob(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     kind: Mapped[JobKind]
-    starts_at: Mapped[datetime]
+    # Indexed: the statistics count a month's jobs by their start (reporting.statistics.months).
+    starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
     district: Mapped[str | None] = mapped_column(String(80))

@@ -66,7 +66,9 @@ from reporting.statistics.service import (
     coverage,
     figure_cells,
     first_assignments,
+    job_start,
     local_text,
+    short_span,
     unindexed,
     whole_seconds,
 )
@@ -152,7 +154,7 @@ def counted(db: Session, scope: Scope) -> dict[str, MonthFigures]:
         return local_text(db, scope, when, sqlite="%Y-%m", postgresql="YYYY-MM")
 
     starts = month_of(CareJob.starts_at)
-    arranged = and_(CareJob.status != JobStatus.CANCELLED, scope.within(CareJob.starts_at))
+    arranged = and_(CareJob.status != JobStatus.CANCELLED, scope.within(job_start(scope)))
     jobs: dict[str, tuple[int, int]] = {
         month: (planned, filled)
         for month, planned, filled in db.execute(
@@ -169,18 +171,25 @@ def counted(db: Session, scope: Scope) -> dict[str, MonthFigures]:
     for month, volunteer_id in db.execute(went):
         volunteers[month].add(volunteer_id)
     opened = month_of(Case.opened_at)
-    first = first_assignments()
-    waited = {
-        month: (int(total or 0), count)
-        for month, total, count in db.execute(
+    if short_span(scope):  # the period's cases, their jobs, each job's first assignment through the indexes
+        first_at = select(func.min(Assignment.assigned_at)).where(Assignment.job_id == CareJob.id).scalar_subquery()
+        seconds = whole_seconds(first_at, Case.opened_at)
+        waiting = (
+            select(opened, func.sum(seconds), func.count(seconds))
+            .select_from(Case)
+            .join(CareJob, CareJob.case_id == Case.id)
+            .where(scope.within(Case.opened_at), counselling_condition())
+        )
+    else:  # the jobs, each job's first assignment from one pass over all assignments
+        first = first_assignments()
+        waiting = (
             select(opened, func.sum(whole_seconds(first.c.first_at, Case.opened_at)), func.count())
             .select_from(CareJob)
             .join(Case, Case.id == CareJob.case_id)
             .join(first, first.c.job_id == CareJob.id)
             .where(scope.within(unindexed(Case.opened_at)), counselling_condition())
-            .group_by(opened)
         )
-    }
+    waited = {month: (int(total or 0), count) for month, total, count in db.execute(waiting.group_by(opened))}
     calls = _calls(db, scope)
     windows = _windows(db, scope, starts, opened)
     found = {}
@@ -237,13 +246,14 @@ def _windows(db: Session, scope: Scope, starts: Any, opened: Any) -> dict[str, t
             )
 
     live = CareJob.status != JobStatus.CANCELLED
-    narrow(db.execute(select(starts, ended, ahead).where(live, scope.within(CareJob.starts_at)).group_by(starts)))
+    started = scope.within(job_start(scope))
+    narrow(db.execute(select(starts, ended, ahead).where(live, started).group_by(starts)))
     narrow(
         db.execute(
             select(opened, ended, ahead)
             .select_from(CareJob)
             .join(Case, Case.id == CareJob.case_id)
-            .where(live, scope.within(unindexed(Case.opened_at)))
+            .where(live, scope.within(Case.opened_at if short_span(scope) else unindexed(Case.opened_at)))
             .group_by(opened)
         )
     )

@@ -328,6 +328,18 @@ class Jobs:
     average_hours_to_assignment: Decimal | None
 
 
+def short_span(scope: Scope) -> bool:
+    """Whether the period is a year or less: then the statistics' queries go from its own rows through the
+    indexes (on the cases' opening and the jobs' start), not in a pass over every job and assignment."""
+    return len(rules.months_of(scope.span)) <= 12
+
+
+def job_start(scope: Scope) -> Any:
+    """The jobs' start as the statistics' queries of `scope` filter on it: through its index for a year or less;
+    over longer periods SQLite reads every job faster in one pass than through the index."""
+    return CareJob.starts_at if short_span(scope) else unindexed(CareJob.starts_at)
+
+
 def first_assignments() -> Any:
     """Each job's first assignment (`job_id`, `first_at`), from one grouped pass over the assignments."""
     return (
@@ -573,11 +585,17 @@ def figure_cells(db: Session, scope: Scope, *, keyed: bool = True) -> list[Cell]
 
     # Emergencies and concrete need: counselling cases with a care job arranged (not cancelled), of which those
     # with one done. A done care job is an arranged one, so the cases with one are among these.
-    arranged = select(CareJob.case_id).where(CareJob.kind.in_(CARE_KINDS), CareJob.status != JobStatus.CANCELLED)
+    arranged_jobs = and_(CareJob.kind.in_(CARE_KINDS), CareJob.status != JobStatus.CANCELLED)
+    # A year or less (a month the worker keeps, the current month): probe the period's cases for a job. Longer:
+    # one pass over all arranged jobs beats a probe for each of the period's cases.
+    if short_span(scope):
+        arranged: ColumnElement[bool] = exists().where(CareJob.case_id == Case.id, arranged_jobs)
+    else:
+        arranged = Case.id.in_(select(CareJob.case_id).where(arranged_jobs))
     done_care = exists().where(CareJob.case_id == Case.id, CareJob.kind.in_(CARE_KINDS), job_done(scope.now))
     grouping = month_of(Case.opened_at) + keys
     needing = select(*grouping, func.count(), func.count(case((done_care, 1)))).where(
-        Case.id.in_(arranged), scope.within(Case.opened_at), counselling_condition()
+        arranged, scope.within(Case.opened_at), counselling_condition()
     )
     for row in db.execute(needing.group_by(*grouping) if grouping else needing):
         month, found = (row[0], row[1:-2]) if keyed else ("", ())
@@ -597,7 +615,7 @@ def figure_cells(db: Session, scope: Scope, *, keyed: bool = True) -> list[Cell]
         .where(
             HoursReport.status == HoursStatus.CONFIRMED,
             CareJob.kind.in_(CARE_KINDS),
-            scope.within(CareJob.starts_at),
+            scope.within(job_start(scope)),
         )
     )
     for row in db.execute(hours.group_by(*grouping) if grouping else hours):
@@ -608,7 +626,7 @@ def figure_cells(db: Session, scope: Scope, *, keyed: bool = True) -> list[Cell]
         select(*grouping, func.count())
         .select_from(CareJob)
         .join(Case, Case.id == CareJob.case_id)
-        .where(CareJob.kind == JobKind.DRIVING, job_done(scope.now), scope.within(CareJob.starts_at))
+        .where(CareJob.kind == JobKind.DRIVING, job_done(scope.now), scope.within(job_start(scope)))
     )
     for row in db.execute(driving.group_by(*grouping) if grouping else driving):
         month, found = (row[0], row[1:-1]) if keyed else ("", ())

@@ -145,12 +145,15 @@ def _job_moved(db: Session) -> None:
 
 
 def _assignment_released(db: Session) -> None:
+    """The only carer who went to a job of 2025 released: the job is no longer filled."""
+    went = [AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED]
+    carers = select(func.count(Assignment.id)).where(Assignment.job_id == CareJob.id, Assignment.status.in_(went))
     found = db.scalars(
         select(Assignment.id)
         .join(CareJob, CareJob.id == Assignment.job_id)
-        .where(
-            _in_2025(CareJob.starts_at), Assignment.status.in_([AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED])
-        )
+        .where(_in_2025(CareJob.starts_at), CareJob.status != JobStatus.CANCELLED, Assignment.status.in_(went))
+        .where(carers.correlate(CareJob).scalar_subquery() == 1)
+        .order_by(Assignment.id)
     ).first()
     db.execute(update(Assignment).where(Assignment.id == found).values(status=AssignmentStatus.RELEASED))
 
@@ -342,7 +345,8 @@ def test_triggers_watch_every_table_a_figure_reads(db):
         rows = db.execute(
             text(
                 "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-                " WHERE t.tgname LIKE 'statistics_%'"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE t.tgname LIKE 'statistics_%' AND n.nspname = current_schema()"
             )
         ).all()
         found: dict[str, int] = {}

@@ -117,6 +117,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('statistics_month', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_statistics_month_starts_at'), ['starts_at'], unique=False)
+    with op.batch_alter_table('care_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_care_job_starts_at'), ['starts_at'], unique=False)
     postgresql = op.get_bind().dialect.name == 'postgresql'
     for statement in _postgresql() if postgresql else _sqlite():
         op.execute(statement)
@@ -132,6 +134,8 @@ def downgrade() -> None:
         else:
             for event in ('insert', 'delete', 'update'):
                 op.execute(f'DROP TRIGGER statistics_{table}_{event}')
+    with op.batch_alter_table('care_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_care_job_starts_at'))
     with op.batch_alter_table('statistics_month', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_statistics_month_starts_at'))
     op.drop_table('statistics_month')
