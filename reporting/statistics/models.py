@@ -23,8 +23,10 @@ class StatisticsMonth(Base):
     __tablename__ = "statistics_month"
 
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # `2026-03`
-    starts_at: Mapped[datetime] = mapped_column(index=True)  # the first instant of the local month, UTC
-    ends_at: Mapped[datetime]  # the first instant after it
+    starts_at: Mapped[datetime]  # the first instant of the local month, UTC
+    # The first instant after it. Indexed: a trigger looks up the months of a moment (`ends_at > :moment AND
+    # starts_at <= :moment`); for the hotline's writes, all in the current month, the index finds no row at once.
+    ends_at: Mapped[datetime] = mapped_column(index=True)
     changes: Mapped[int] = mapped_column(default=0)
     counted: Mapped[int | None]  # `changes` when the figures were counted; NULL: never counted
     valid_from: Mapped[datetime | None]  # NULL: since ever

@@ -3,8 +3,9 @@
 Counting twelve years of cases, jobs, assignments and hours took 8 s over a million cases. A month that has
 ended (Europe/Berlin) is counted once (`counted`) and kept in `statistics_month` with everything the page needs
 of it: its figure cells for all breakdowns, its jobs, the volunteers who went, the time to assignment as a sum,
-and its calls by weekday and hour. The current month and the parts of months at a period's edges are counted
-live, each time.
+and its calls by weekday and hour. The worker counts ended and changed months ahead of the page (`keep`,
+`tasks.StatisticsKeeper`); the page counts a month itself only where none is kept that still holds, and the
+current month and the parts of months at a period's edges live, each time.
 
 Kept figures are used only while they still hold:
 

@@ -23,7 +23,8 @@ class StatisticsKeeper:
 
     def __init__(self, factory: sessionmaker[Session], *, clock: Clock, zone: ZoneInfo) -> None:
         self.factory, self.clock, self.zone = factory, clock, zone
-        self.next_at: datetime | None = None
+        # Not at start-up: a server (re)started in a busy hour answers calls first.
+        self.next_at: datetime | None = clock() + EVERY
 
     def __call__(self, me: str) -> int:
         now = self.clock()

@@ -61,7 +61,7 @@ def _bump(table: str, row: str) -> str:
     _, instants = TABLES[table]
     if not instants:  # a partner window: every month's partner figures may change
         return 'UPDATE statistics_month SET changes = changes + 1'
-    terms = [f'(starts_at <= {at} AND ends_at > {at})' for at in instants]
+    terms = [f'(ends_at > {at} AND starts_at <= {at})' for at in instants]
     if table == 'case':  # the case's need, municipality and partner group its jobs' figures too
         first, last = CASE_JOBS
         terms.append(f'(ends_at > {first} AND starts_at <= {last})')
@@ -116,7 +116,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('month', name=op.f('pk_statistics_month'))
     )
     with op.batch_alter_table('statistics_month', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_statistics_month_starts_at'), ['starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_statistics_month_ends_at'), ['ends_at'], unique=False)
     with op.batch_alter_table('care_job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_care_job_starts_at'), ['starts_at'], unique=False)
     postgresql = op.get_bind().dialect.name == 'postgresql'
@@ -137,5 +137,5 @@ def downgrade() -> None:
     with op.batch_alter_table('care_job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_care_job_starts_at'))
     with op.batch_alter_table('statistics_month', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_statistics_month_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_statistics_month_ends_at'))
     op.drop_table('statistics_month')
