@@ -41,6 +41,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from casework.calls.models import Call
 from casework.cases.models import Case
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
@@ -115,7 +116,9 @@ class MonthFigures:
         }
 
     @staticmethod
-    def of_json(month: str, found: dict[str, Any], valid_from: datetime | None, valid_until: datetime | None):  # type: ignore[no-untyped-def]
+    def of_json(
+        month: str, found: dict[str, Any], valid_from: datetime | None, valid_until: datetime | None
+    ) -> MonthFigures:
         cells = tuple(
             Cell(
                 month,
@@ -214,8 +217,6 @@ def counted(db: Session, scope: Scope) -> dict[str, MonthFigures]:
 
 def _calls(db: Session, scope: Scope) -> dict[str, list[int]]:
     """Inbound calls by month, local weekday and hour (`service.calls_by_hour`, per month)."""
-    from casework.calls.models import Call
-
     postgresql = db.get_bind().dialect.name == "postgresql"
     # SQLite's %w counts from Sunday (0), PostgreSQL's ID from Monday (1).
     key = local_text(db, scope, Call.started_at, sqlite="%Y-%m %w %H", postgresql="YYYY-MM ID HH24")

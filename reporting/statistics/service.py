@@ -175,13 +175,6 @@ class Scope:
     def year_before(self) -> Scope:
         return Scope(self.span.year_before(), self.zone, self.now)
 
-    def between(self, start: datetime, end: datetime) -> Scope:
-        """The same scope cut to the instants [start, end) (for counting its totals only: months and partner
-        windows still follow the span)."""
-        cut = Scope(self.span, self.zone, self.now)
-        object.__setattr__(cut, "bounds", (start, end))
-        return cut
-
 
 def _membership(db: Session, scope: Scope, by: By, when: Any) -> ColumnElement[bool]:
     """Cases counted for a partner: its employees' (or residents') while it was a partner, within the period."""
@@ -559,29 +552,31 @@ def _group_keys(db: Session, scope: Scope, when: Any) -> list[Any]:
     return [Case.need, Case.municipality_id, company, resident]
 
 
-def figure_cells(db: Session, scope: Scope, *, keyed: bool = True) -> list[Cell]:
-    """Every figure of the period grouped for all breakdowns (or, not `keyed`, only the totals): the sessions
-    one range query per local month over the index on opened_at, the rest driven by the period's care jobs."""
+def figure_cells(db: Session, scope: Scope) -> list[Cell]:
+    """Every figure of the period grouped by local month and for all breakdowns: the sessions one range query per
+    local month over the index on opened_at, the rest grouped by the local month of the case's opening or the
+    job's start."""
     cells: list[Cell] = []
 
     def add(month: str, keys: Sequence[Any], values: list[Any], seen: list[bool]) -> None:
-        need, municipality, company, resident = keys if keyed else (None, None, None, None)
+        need, municipality, company, resident = keys
         cells.append(Cell(month, _need_key(need), municipality, company, resident, tuple(values), tuple(seen)))  # type: ignore[arg-type]
 
     # Counselling sessions: per local month, exact across summer time as `_grouped` counts them.
-    keys = _group_keys(db, scope, Case.opened_at) if keyed else []
+    keys = _group_keys(db, scope, Case.opened_at)
     low, high = bindparam("low", type_=Case.opened_at.type), bindparam("high", type_=Case.opened_at.type)
-    sessions = select(*keys, func.count()).where(counselling_condition(), Case.opened_at >= low, Case.opened_at < high)
-    if keys:
-        sessions = sessions.group_by(*keys)
-    months = rules.month_bounds(scope.span, scope.zone) if keyed else [("", *scope.bounds)]
-    for month, lo, hi in months:
+    sessions = (
+        select(*keys, func.count())
+        .where(counselling_condition(), Case.opened_at >= low, Case.opened_at < high)
+        .group_by(*keys)
+    )
+    for month, lo, hi in rules.month_bounds(scope.span, scope.zone):
         for row in db.execute(sessions, {"low": lo, "high": hi}):
             if row[-1]:
                 add(month, row[:-1], [row[-1], 0, Decimal(0), 0, 0], [True, False, False, False, False])
 
     def month_of(when: Any) -> list[Any]:
-        return [local_text(db, scope, when, sqlite="%Y-%m", postgresql="YYYY-MM")] if keyed else []
+        return [local_text(db, scope, when, sqlite="%Y-%m", postgresql="YYYY-MM")]
 
     # Emergencies and concrete need: counselling cases with a care job arranged (not cancelled), of which those
     # with one done. A done care job is an arranged one, so the cases with one are among these.
@@ -597,14 +592,14 @@ def figure_cells(db: Session, scope: Scope, *, keyed: bool = True) -> list[Cell]
     needing = select(*grouping, func.count(), func.count(case((done_care, 1)))).where(
         arranged, scope.within(Case.opened_at), counselling_condition()
     )
-    for row in db.execute(needing.group_by(*grouping) if grouping else needing):
-        month, found = (row[0], row[1:-2]) if keyed else ("", ())
+    for row in db.execute(needing.group_by(*grouping)):
+        month, found = row[0], row[1:-2]
         concrete, emergencies = row[-2] or 0, row[-1] or 0
         if concrete:
             add(month, found, [0, emergencies, Decimal(0), 0, concrete], [False, emergencies > 0, False, False, True])
 
     # Care hours and driving services, by the job's start.
-    job_keys = _group_keys(db, scope, CareJob.starts_at) if keyed else []
+    job_keys = _group_keys(db, scope, CareJob.starts_at)
     grouping = month_of(CareJob.starts_at) + job_keys
     hours = (
         select(*grouping, func.count(), func.sum(HoursReport.hours))
@@ -618,8 +613,8 @@ def figure_cells(db: Session, scope: Scope, *, keyed: bool = True) -> list[Cell]
             scope.within(job_start(scope)),
         )
     )
-    for row in db.execute(hours.group_by(*grouping) if grouping else hours):
-        month, found = (row[0], row[1:-2]) if keyed else ("", ())
+    for row in db.execute(hours.group_by(*grouping)):
+        month, found = row[0], row[1:-2]
         if row[-2]:
             add(month, found, [0, 0, Decimal(row[-1] or 0), 0, 0], [False, False, True, False, False])
     driving = (
@@ -628,8 +623,8 @@ def figure_cells(db: Session, scope: Scope, *, keyed: bool = True) -> list[Cell]
         .join(Case, Case.id == CareJob.case_id)
         .where(CareJob.kind == JobKind.DRIVING, job_done(scope.now), scope.within(job_start(scope)))
     )
-    for row in db.execute(driving.group_by(*grouping) if grouping else driving):
-        month, found = (row[0], row[1:-1]) if keyed else ("", ())
+    for row in db.execute(driving.group_by(*grouping)):
+        month, found = row[0], row[1:-1]
         if row[-1]:
             add(month, found, [0, 0, Decimal(0), row[-1], 0], [False, False, False, True, False])
     return cells
