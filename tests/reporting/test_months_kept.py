@@ -80,13 +80,13 @@ def test_past_months_are_kept_and_the_next_view_counts_only_the_current_month(db
 
 
 def _case_need(db: Session) -> None:
-    case = db.scalars(select(Case).where(_in_2025(Case.opened_at), counselling_condition())).first()
+    case = db.scalars(select(Case).where(_in_2025(Case.opened_at), counselling_condition()).order_by(Case.id)).first()
     case.need = Need.CHILD_CARE if case.need != Need.CHILD_CARE else None  # type: ignore[union-attr]
 
 
 def _case_merged(db: Session) -> None:
     target, merged = db.scalars(
-        select(Case.id).where(_in_2025(Case.opened_at), Case.merged_into_id.is_(None)).limit(2)
+        select(Case.id).where(_in_2025(Case.opened_at), Case.merged_into_id.is_(None)).order_by(Case.id).limit(2)
     ).all()
     db.execute(update(Case).where(Case.id == merged).values(merged_into_id=target))
 
@@ -107,7 +107,7 @@ def _case_deleted(db: Session) -> None:
         .where(_in_2025(Case.opened_at), Case.merged_into_id.is_(None))
         .where(~select(CareJob.id).where(CareJob.case_id == Case.id).exists())
         .where(~select(Call.id).where(Call.case_id == Case.id).exists())
-        .where(~select(Case.id).where(Case.merged_into_id == Case.id).correlate(None).exists())
+        .order_by(Case.id)
     ).first()
     db.execute(update(Case).where(Case.merged_into_id == found).values(merged_into_id=None))
     db.execute(delete(Case).where(Case.id == found))
@@ -132,13 +132,17 @@ def _call_no_case(db: Session) -> None:
 
 
 def _job_cancelled(db: Session) -> None:
-    job = db.scalars(select(CareJob).where(_in_2025(CareJob.starts_at), CareJob.status != JobStatus.CANCELLED)).first()
+    job = db.scalars(
+        select(CareJob).where(_in_2025(CareJob.starts_at), CareJob.status != JobStatus.CANCELLED).order_by(CareJob.id)
+    ).first()
     job.status = JobStatus.CANCELLED  # type: ignore[union-attr]
 
 
 def _job_moved(db: Session) -> None:
     found = db.scalars(
-        select(CareJob.id).where(_in_2025(CareJob.starts_at), CareJob.status != JobStatus.CANCELLED)
+        select(CareJob.id)
+        .where(_in_2025(CareJob.starts_at), CareJob.status != JobStatus.CANCELLED)
+        .order_by(CareJob.id)
     ).first()
     later = datetime(2024, 3, 5, 9, tzinfo=UTC)
     db.execute(update(CareJob).where(CareJob.id == found).values(starts_at=later, ends_at=later + timedelta(hours=2)))
@@ -158,34 +162,26 @@ def _assignment_released(db: Session) -> None:
     db.execute(update(Assignment).where(Assignment.id == found).values(status=AssignmentStatus.RELEASED))
 
 
-def _hours_confirmed(db: Session) -> None:
-    found = db.scalars(
+def _care_hours_of_2025(db: Session, *, confirmed: bool) -> int | None:
+    """The first hours report (of more than nothing) of a care job starting in 2025, confirmed or not."""
+    status = HoursReport.status == HoursStatus.CONFIRMED
+    return db.scalars(
         select(HoursReport.id)
         .join(Assignment, Assignment.id == HoursReport.assignment_id)
         .join(CareJob, CareJob.id == Assignment.job_id)
-        .where(
-            _in_2025(CareJob.starts_at),
-            CareJob.kind.in_([JobKind.CHILD_CARE, JobKind.ELDER_CARE]),
-            HoursReport.status != HoursStatus.CONFIRMED,
-            HoursReport.hours > 0,
-        )
+        .where(_in_2025(CareJob.starts_at), CareJob.kind.in_([JobKind.CHILD_CARE, JobKind.ELDER_CARE]))
+        .where(status if confirmed else ~status, HoursReport.hours > 0)
+        .order_by(HoursReport.id)
     ).first()
+
+
+def _hours_confirmed(db: Session) -> None:
+    found = _care_hours_of_2025(db, confirmed=False)
     db.execute(update(HoursReport).where(HoursReport.id == found).values(status=HoursStatus.CONFIRMED))
 
 
 def _hours_deleted(db: Session) -> None:
-    found = db.scalars(
-        select(HoursReport.id)
-        .join(Assignment, Assignment.id == HoursReport.assignment_id)
-        .join(CareJob, CareJob.id == Assignment.job_id)
-        .where(
-            _in_2025(CareJob.starts_at),
-            CareJob.kind.in_([JobKind.CHILD_CARE, JobKind.ELDER_CARE]),
-            HoursReport.status == HoursStatus.CONFIRMED,
-            HoursReport.hours > 0,
-        )
-    ).first()
-    db.execute(delete(HoursReport).where(HoursReport.id == found))
+    db.execute(delete(HoursReport).where(HoursReport.id == _care_hours_of_2025(db, confirmed=True)))
 
 
 def _partner_window(db: Session) -> None:
@@ -233,7 +229,9 @@ def test_every_write_marks_its_months_changed(db, change):
 
 def test_a_job_whose_end_passes_recounts_its_month(db):
     _history(db, random.Random(5))
-    case = db.scalars(select(Case).where(_in_2025(Case.opened_at), Case.merged_into_id.is_(None))).first()
+    case = db.scalars(
+        select(Case).where(_in_2025(Case.opened_at), Case.merged_into_id.is_(None)).order_by(Case.id)
+    ).first()
     starts = datetime(2025, 5, 5, 8, tzinfo=UTC)
     ends = NOW + timedelta(days=3)  # a long driving service, from May 2025 until after `now`
     job = CareJob(
