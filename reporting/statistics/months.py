@@ -82,6 +82,11 @@ WATCHED = ('"case"', "call", "care_job", "assignment", "hours_report", "partner"
 LOCK_TIMEOUT = "100ms"  # creating rows waits this long for the writers in flight, else the month is not kept
 
 
+def _holds(since: datetime | None, until: datetime | None, now: datetime) -> bool:
+    """Whether figures counted for the window [since, until) (None: unbounded) hold at `now`."""
+    return (since is None or since <= now) and (until is None or now < until)
+
+
 @dataclass(frozen=True)
 class MonthFigures:
     """Everything the page shows of one month (or of the part of it in a period)."""
@@ -97,9 +102,7 @@ class MonthFigures:
     valid_until: datetime | None
 
     def holds_at(self, now: datetime) -> bool:
-        return (self.valid_from is None or self.valid_from <= now) and (
-            self.valid_until is None or now < self.valid_until
-        )
+        return _holds(self.valid_from, self.valid_until, now)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -455,10 +458,7 @@ def stale(db: Session, *, zone: ZoneInfo, now: datetime) -> list[str]:
     holding = {
         month
         for month, counted_at, changes, since, until in rows
-        if counted_at is not None
-        and counted_at == changes
-        and (since is None or since <= now)
-        and (until is None or now < until)
+        if counted_at is not None and counted_at == changes and _holds(since, until, now)
     }
     return [month for month in reversed(names) if month not in holding]
 
