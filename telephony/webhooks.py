@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Mapping
-from typing import Annotated
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
+import anyio.to_thread
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from starlette.datastructures import FormData, UploadFile
 from twilio.request_validator import RequestValidator
 from twilio.twiml import TwiML
@@ -18,6 +22,7 @@ from core.context import context_of
 from core.settings import Settings
 
 log = logging.getLogger("fluxx.telephony")
+T = TypeVar("T")
 
 
 def public_url(settings: Settings, request: Request) -> str:
@@ -95,6 +100,49 @@ TwilioForm = Annotated[FormData, Depends(verified_twilio_form)]
 def twiml(response: TwiML) -> Response:
     """TwiML as Twilio wants it: XML declaration first, text/xml."""
     return Response(content=str(response), media_type="text/xml")
+
+
+# How many webhook units of work run at once. The server has one interpreter: more threads only take turns
+# on it, and each turn costs. A yes storm (bench/yes_storm.py: 200 "JA" within a second, PostgreSQL) on the
+# anyio pool's 40 threads: server CPU 5.9–8.1 ms per answer, p99 0.6–1.5 s; on 8 threads 5.2–5.6 ms, p99
+# 0.4–1.1 s; on 2–4 threads 3.8–5.2 ms, p99 0.09–0.3 s (bench/notes.md). Requests beyond these wait on the
+# event loop, where waiting costs nothing.
+WEBHOOK_THREADS = 2
+_webhook_threads: RunVar[CapacityLimiter] = RunVar("fluxx_webhook_threads")
+
+
+def _webhook_limiter() -> CapacityLimiter:
+    """The webhooks' tokens: one set per event loop (the server has one; tests start many)."""
+    try:
+        return _webhook_threads.get()
+    except LookupError:
+        limiter = CapacityLimiter(WEBHOOK_THREADS)
+        _webhook_threads.set(limiter)
+        return limiter
+
+
+async def in_webhook_thread(work: Callable[[], T]) -> T:
+    """Run a webhook's blocking unit of work on the webhooks' own threads (`WEBHOOK_THREADS` at most), not in
+    the pool staff pages share: a burst of webhooks neither thrashes the interpreter nor waits behind a slow
+    staff page. Not cancelled when the client goes away: what it writes commits."""
+    return await anyio.to_thread.run_sync(work, limiter=_webhook_limiter())
+
+
+class WebhookRoute(APIRoute):
+    """A webhook route of FastAPI's (its dependencies and endpoint run in the shared thread pool) handled with
+    one of the webhooks' tokens held, so that at most `WEBHOOK_THREADS` webhook requests are worked on at once,
+    as `in_webhook_thread` does for the plain routes. The body is read before the token is taken: a client
+    that sends its body slowly holds no token while it does (at most `core.limits`' size)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            await request.body()  # kept by the request: the form is parsed from it
+            async with _webhook_limiter():
+                return await handle(request)
+
+        return limited
 
 
 def sign(token: str, url: str, params: dict[str, str]) -> str:

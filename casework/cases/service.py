@@ -125,15 +125,22 @@ def follow_jobs(db: Session, *, case_id: int, actor: Actor, job_id: int, event: 
     return target
 
 
-def lock_case_of_job(db: Session, *, job_id: int) -> int:
+def lock_case_of_job(db: Session, *, job_id: int, shared: bool = False) -> int:
     """Lock the row of the case `job_id` belongs to and return its id. Every path that changes a job's carers
     takes the case lock before the job's (as closing a case does: the case, then its jobs), so the two never
-    wait for each other in opposite order."""
-    case_id = db.scalar(select(CareJob.case_id).where(CareJob.id == job_id))
+    wait for each other in opposite order. `shared`: FOR SHARE, for a decision that changes no carers (a late
+    yes, `volunteers.assignments.service`) beside others of its kind. One statement: the case is found by the
+    job in a subquery, whose row is not locked."""
+    case_id = db.scalar(_case_of_job_locked(shared), {"job_id": job_id})
     if case_id is None:
         raise NotFound("Diesen Einsatz gibt es nicht.")
-    db.execute(select(Case.id).where(Case.id == case_id).with_for_update())
     return case_id
+
+
+@cache
+def _case_of_job_locked(shared: bool) -> Select[int]:
+    case_of_job = select(CareJob.case_id).where(CareJob.id == bindparam("job_id")).scalar_subquery()
+    return select(Case.id).where(Case.id == case_of_job).with_for_update(read=shared)
 
 
 def advance_if_allowed(db: Session, *, case: Case, target: CaseStatus, actor: Actor) -> bool:

@@ -16,7 +16,6 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -36,7 +35,7 @@ from core.settings import Settings
 from core.web import DB, CurrentStaff, actor
 from telephony.voice import rules, service, texts
 from telephony.voice import twiml as voice_twiml
-from telephony.webhooks import TwilioForm, twiml, verified_twilio_form
+from telephony.webhooks import TwilioForm, WebhookRoute, twiml, verified_twilio_form
 
 log = logging.getLogger("fluxx.telephony")
 
@@ -49,7 +48,7 @@ class NoCallSid(Exception):
 CALLBACKS = ("/twilio/voice/status", "/twilio/voice/recording")
 
 
-class TwimlRoute(APIRoute):
+class TwimlRoute(WebhookRoute):
     """A voice request Twilio would never send (no CallSid, a mangled query of our own URL) still gets TwiML:
     any 4xx makes Twilio play its own English error to the caller. The signature check's 403 stays."""
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, distinct, exists, func, select
+from sqlalchemy import BindParameter, ColumnElement, Integer, Select, and_, bindparam, distinct, exists, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -116,6 +116,24 @@ def active_of(db: Session, *, job_id: int, volunteer_id: int) -> Assignment | No
     )
 
 
+@dataclass(frozen=True)
+class Carers:
+    """A job's active assignments, read with one fresh query under its lock: how many, and the sender's own."""
+
+    active: int
+    held: Assignment | None
+
+
+def _carers(db: Session, *, job_id: int, volunteer_id: int) -> Carers:
+    found = list(db.scalars(_ACTIVE_ON_JOB, {"job_id": job_id}))
+    return Carers(len(found), next((a for a in found if a.volunteer_id == volunteer_id), None))
+
+
+_ACTIVE_ON_JOB = select(Assignment).where(
+    Assignment.job_id == bindparam("job_id"), Assignment.status == AssignmentStatus.ACTIVE
+)
+
+
 def accept(
     db: Session,
     *,
@@ -137,11 +155,11 @@ def accept(
             return late
     job = lock_job(db, offer.job_id)
     db.refresh(offer)  # a second yes of the same volunteer may have been decided while we waited
-    held = active_of(db, job_id=job.id, volunteer_id=offer.volunteer_id)
-    if held is not None:
-        return Outcome(held, already_held=True)
+    carers = _carers(db, job_id=job.id, volunteer_id=offer.volunteer_id)
+    if carers.held is not None:
+        return Outcome(carers.held, already_held=True)
     offer.answered_at = now
-    if not _open_for_yes(db, job=job, now=now):
+    if not _open_for_yes(job=job, now=now, active=carers.active):
         _keep_late(db, job=job, offer=offer, now=now, message_id=message_id)
         return Outcome(None)
     offer.status = OfferStatus.ACCEPTED
@@ -152,11 +170,11 @@ def accept(
     )
 
 
-def _open_for_yes(db: Session, *, job: CareJob, now: datetime) -> bool:
-    """Whether a yes can win now: the job waits for a carer, has not started and has room."""
+def _open_for_yes(*, job: CareJob, now: datetime, active: int) -> bool:
+    """Whether a yes can win now: the job waits for a carer, has not started and has room (`active` carers)."""
     if job.status not in WAITING_FOR_CARER or offer_expired(now=now, starts_at=job.starts_at):
         return False
-    return not rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed)
+    return not rules.is_full(active=active, needed=job.carers_needed)
 
 
 def _keep_late(db: Session, *, job: CareJob, offer: Offer, now: datetime, message_id: int | None) -> None:
@@ -177,22 +195,28 @@ def _too_late(db: Session, *, offer: Offer, now: datetime, message_id: int | Non
     locks (PostgreSQL releases the row locks taken after a savepoint it rolls back to), and the yes is decided
     under the exclusive lock like any other. On SQLite the transaction is the one writer anyway."""
     savepoint = db.begin_nested()
-    case_id = db.scalar(select(CareJob.case_id).where(CareJob.id == offer.job_id))
-    db.execute(select(Case.id).where(Case.id == case_id).with_for_update(read=True))
-    shared = select(CareJob).where(CareJob.id == offer.job_id).with_for_update(read=True)
-    job = db.scalars(shared.execution_options(populate_existing=True)).one()
+    cases.lock_case_of_job(db, job_id=offer.job_id, shared=True)
+    job = db.scalars(_JOB_SHARED, {"job_id": offer.job_id}).one()
     # Unlike `accept`, the offer is not read again: a late yes answers it (TOO_LATE) whatever it says now, and
     # a yes of the same volunteer that won meanwhile is found as their active assignment.
-    held = active_of(db, job_id=job.id, volunteer_id=offer.volunteer_id)
-    if held is not None:
+    carers = _carers(db, job_id=job.id, volunteer_id=offer.volunteer_id)
+    if carers.held is not None:
         savepoint.commit()
-        return Outcome(held, already_held=True)
-    if _open_for_yes(db, job=job, now=now):
+        return Outcome(carers.held, already_held=True)
+    if _open_for_yes(job=job, now=now, active=carers.active):
         savepoint.rollback()
         return None
+    savepoint.commit()  # the locks stay until the transaction ends; the late yes is written after the savepoint
     _keep_late(db, job=job, offer=offer, now=now, message_id=message_id)
-    savepoint.commit()
     return Outcome(None)
+
+
+_JOB_SHARED = (
+    select(CareJob)
+    .where(CareJob.id == bindparam("job_id"))
+    .with_for_update(read=True)
+    .execution_options(populate_existing=True)
+)
 
 
 def assign_by_hand(
@@ -605,16 +629,17 @@ def codes_awaiting_hours(db: Session, *, volunteer_id: int, now: datetime) -> fr
     """The codes of the jobs whose hours this volunteer still owes: an active assignment, the job's window
     over, the job not cancelled, no hours confirmed (a report waiting for staff may still be corrected). With
     exactly one, an hours SMS may leave out the code (`volunteers.replies.rules.resolve`)."""
-    confirmed = exists().where(HoursReport.assignment_id == Assignment.id, HoursReport.status == HoursStatus.CONFIRMED)
     query = (
         select(CareJob.code)
         .join(Assignment, Assignment.job_id == CareJob.id)
-        .where(
-            Assignment.volunteer_id == volunteer_id,
-            Assignment.status == AssignmentStatus.ACTIVE,
-            CareJob.ends_at <= now,
-            CareJob.status != JobStatus.CANCELLED,
-            ~confirmed,
-        )
-    )
+        .where(Assignment.volunteer_id == volunteer_id, Assignment.status == AssignmentStatus.ACTIVE,
+               awaiting_hours(now))
+    )  # fmt: skip
     return frozenset(db.scalars(query))
+
+
+def awaiting_hours(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """Whether the hours of an active assignment (`Assignment` joined to its `CareJob`) are still owed at `now`:
+    the job's window over, the job not cancelled, no hours confirmed."""
+    confirmed = exists().where(HoursReport.assignment_id == Assignment.id, HoursReport.status == HoursStatus.CONFIRMED)
+    return and_(CareJob.ends_at <= now, CareJob.status != JobStatus.CANCELLED, ~confirmed)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
-from core.db import insert_on_conflict
+from core.db import insert_or_skip
 from messaging.service import queue_sms
 from volunteers.assignments.models import Assignment, AssignmentStatus
 from volunteers.outreach import texts
@@ -32,10 +32,9 @@ def record(
     One statement (INSERT … ON CONFLICT DO NOTHING on the job and volunteer): late yeses are decided side by
     side under a shared job lock (`assignments._too_late`) and a yes with a wrong code without the job lock,
     so the same SMS twice at the same moment may both arrive here; the second keeps the first row."""
-    statement = insert_on_conflict(db, LateYes).values(
-        job_id=job_id, volunteer_id=volunteer_id, said_at=now, message_id=message_id, code_given=code_given
-    )
-    db.connection().execute(statement.on_conflict_do_nothing(index_elements=[LateYes.job_id, LateYes.volunteer_id]))
+    row = {"job_id": job_id, "volunteer_id": volunteer_id, "said_at": now, "message_id": message_id,
+           "code_given": code_given}  # fmt: skip
+    db.connection().execute(insert_or_skip(db, LateYes, on=("job_id", "volunteer_id")), row)
 
 
 def of_job(db: Session, *, job_id: int) -> list[LateYes]:

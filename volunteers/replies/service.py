@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from casework.enums import JobStatus
@@ -54,26 +54,49 @@ CLOSED_BY_FILLING = (OfferStatus.SENT, OfferStatus.EXPIRED, OfferStatus.TOO_LATE
 @dataclass(frozen=True)
 class Situation:
     """The sender's open offers and active assignments, by job code, and the codes of the jobs among
-    those that are over and wait for their hours."""
+    those that are over and wait for their hours. `closed`: the sender's offers that no longer wait for
+    their answer on jobs that have not started, filled or waiting again (see `_closed_offer`)."""
 
     offers: dict[str, Offer]
     assignments: dict[str, Assignment]
     awaiting_hours: frozenset[str] = frozenset()
+    closed: tuple[tuple[str, JobStatus, Offer], ...] = ()
 
 
-def open_offers(db: Session, *, volunteer: Volunteer, now: datetime) -> dict[str, Offer]:
-    """Offers waiting for this volunteer's answer: sent, the job still waiting for a carer, not started."""
-    rows = db.execute(
-        select(CareJob.code, Offer)
-        .join(CareJob, CareJob.id == Offer.job_id)
-        .where(
-            Offer.volunteer_id == volunteer.id,
-            Offer.status == OfferStatus.SENT,
-            CareJob.status.in_(WAITING_FOR_CARER),
-            CareJob.starts_at > now,
-        )
+def situation_of(db: Session, *, volunteer: Volunteer, now: datetime) -> Situation:
+    """What the sender's SMS may be about, in two reads: their offers of jobs that have not started (open ones,
+    and the closed ones a yes may still be decided on), and their active assignments with whether each job
+    waits for their hours."""
+    offers: dict[str, Offer] = {}
+    closed = []
+    for code, status, offer in db.execute(_OFFERS, {"volunteer_id": volunteer.id, "now": now}):
+        if offer.status == OfferStatus.SENT and status in WAITING_FOR_CARER:
+            offers[code] = offer  # waiting for this volunteer's answer
+        closed.append((code, status, offer))
+    held: dict[str, Assignment] = {}
+    awaiting = set()
+    for code, assignment, owed in db.execute(_ASSIGNMENTS, {"volunteer_id": volunteer.id, "now": now}):
+        held[code] = assignment
+        if owed:
+            awaiting.add(code)
+    return Situation(offers, held, frozenset(awaiting), tuple(closed))
+
+
+_OFFERS = (
+    select(CareJob.code, CareJob.status, Offer)
+    .join(CareJob, CareJob.id == Offer.job_id)
+    .where(
+        Offer.volunteer_id == bindparam("volunteer_id"),
+        Offer.status.in_(CLOSED_BY_FILLING),  # SENT among them
+        CareJob.status.in_((JobStatus.FILLED, *WAITING_FOR_CARER)),
+        CareJob.starts_at > bindparam("now"),
     )
-    return {code: offer for code, offer in rows}
+)
+_ASSIGNMENTS = (
+    select(CareJob.code, Assignment, assignments.awaiting_hours(bindparam("now")).label("owed"))
+    .join(CareJob, CareJob.id == Assignment.job_id)
+    .where(Assignment.volunteer_id == bindparam("volunteer_id"), Assignment.status == AssignmentStatus.ACTIVE)
+)
 
 
 def active_assignments(db: Session, *, volunteer: Volunteer) -> dict[str, Assignment]:
@@ -106,17 +129,13 @@ def handle_reply(
         contact.opt_out(volunteer, now=now)
         expire_open_offers(db, volunteer=volunteer, now=now)
         return sms_texts.OPTED_OUT
-    situation = Situation(
-        open_offers(db, volunteer=volunteer, now=now),
-        active_assignments(db, volunteer=volunteer),
-        assignments.codes_awaiting_hours(db, volunteer_id=volunteer.id, now=now),
-    )
+    situation = situation_of(db, volunteer=volunteer, now=now)
     decision = resolve(reply, situation.offers, situation.assignments, situation.awaiting_hours)
     if decision.action is Action.CLARIFY and not (situation.offers or situation.assignments):
         # How to write JA 4821 helps nobody with nothing open ("Ich kann diese Woche nur vormittags").
         decision = Decision(Action.FORWARD_TO_STAFF)
     if reply.kind is ReplyKind.ACCEPT and decision.action in (Action.UNKNOWN_CODE, Action.NOTHING_OPEN):
-        closed = _closed_offer(db, volunteer=volunteer, code=decision.code, now=now)
+        closed = _closed_offer(situation, code=decision.code)
         if closed is not None:  # a yes to a job filled a moment ago (or free again): decided like any yes
             code, offer = closed
             yes = Context(volunteer, message, Decision(Action.ACCEPT, code=code), Situation({code: offer}, {}), now,
@@ -141,26 +160,14 @@ def handle_reply(
     return answer_for(decision)
 
 
-def _closed_offer(db: Session, *, volunteer: Volunteer, code: str | None, now: datetime) -> tuple[str, Offer] | None:
+def _closed_offer(situation: Situation, *, code: str | None) -> tuple[str, Offer] | None:
     """The code and offer of a job this volunteer was offered whose offer no longer waits: filled before their
     yes, or (with its code) waiting for a carer again after a withdrawal; for a bare yes the only filled one.
     The yes then goes through `assignments.accept` like any other: it wins if the job has room, else it is kept
-    as a late yes. Not for a job that has started."""
+    as a late yes. Not for a job that has started (`situation_of` reads none)."""
     waiting = (JobStatus.FILLED, *WAITING_FOR_CARER) if code is not None else (JobStatus.FILLED,)
-    query = (
-        select(CareJob.code, Offer)
-        .join(Offer, Offer.job_id == CareJob.id)
-        .where(
-            Offer.volunteer_id == volunteer.id,
-            Offer.status.in_(CLOSED_BY_FILLING),
-            CareJob.status.in_(waiting),
-            CareJob.starts_at > now,
-        )
-    )
-    if code is not None:
-        query = query.where(CareJob.code == code)
-    rows = db.execute(query.limit(2)).all()
-    return (rows[0][0], rows[0][1]) if len(rows) == 1 else None
+    found = [(c, offer) for c, status, offer in situation.closed if status in waiting and code in (None, c)]
+    return found[0] if len(found) == 1 else None
 
 
 def _keep_wrong_code(db: Session, *, volunteer: Volunteer, message: Message, code: str, now: datetime) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
+from messaging.models import Message, MessageDirection
 from telephony.webhooks import sign
 from tests.servers import served
 from tests.twilio_helpers import ACCOUNT_SID, HOTLINE
@@ -70,3 +71,35 @@ def test_fifty_yeses_at_once_on_sqlite_win_exactly_the_carers_needed(engine, db,
     if engine.dialect.name != "sqlite":
         pytest.skip("the PostgreSQL run has its own test")
     _fifty_yeses(db, app, settings, carers)
+
+
+def test_twilio_sending_the_same_yes_ten_times_at_once_stores_it_once_and_answers_it_once(db, app, settings):
+    """A retry of a webhook arriving while the first is handled: the message is inserted once (ON CONFLICT on
+    its MessageSid); the others store nothing and stay silent, on SQLite and on PostgreSQL."""
+    job, people = offered_job(db, volunteers=3, carers_needed=1)
+    params = {
+        "AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "7" * 32, "From": people[0].phone, "To": HOTLINE,
+        "Body": f"Ja {job.code}", "NumMedia": "0",
+    }  # fmt: skip
+    path = "/twilio/sms/incoming"
+    signature = sign(settings.webhook_auth_token, settings.public_base_url + path, params)
+
+    def post(base_url: str) -> str:
+        response = httpx.post(base_url + path, data=params, headers={"X-Twilio-Signature": signature}, timeout=30)
+        assert response.status_code == 200, response.text
+        return ET.fromstring(response.text).findtext("Message") or ""
+
+    with served(app) as url, ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: post(url), range(10)))
+    assert sorted(answers) == [""] * 9 + [max(answers)]
+    assert max(answers).startswith(f"Fluxx: Danke, Einsatz {job.code} ist Ihrer!")
+    db.expire_all()
+    stored = db.scalars(select(Message).where(Message.twilio_sid == params["MessageSid"])).all()
+    assert len(stored) == 1
+    assert (stored[0].job_id, stored[0].handled_at is not None) == (job.id, True)
+    replies = select(func.count()).where(
+        Message.direction == MessageDirection.OUTBOUND, Message.to_number == people[0].phone,
+        Message.body == max(answers),
+    )  # fmt: skip
+    assert db.scalar(replies) == 1
+    assert db.scalar(select(func.count()).where(Assignment.job_id == job.id)) == 1
