@@ -33,7 +33,7 @@ from core.settings import Settings
 from fluxx import wiring
 from messaging import texts as sms_texts
 from telephony.voice import twiml as voice_twiml
-from telephony.webhooks import twiml
+from telephony.webhooks import WEBHOOK_WAIT_SECONDS, WebhooksBusy, twiml
 
 
 class CsrfSeedAndFailures:
@@ -192,6 +192,14 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
                 request, 503, "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal."
             )
         return _failure(request, 500, "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.")
+
+    @app.exception_handler(WebhooksBusy)
+    async def _webhooks_busy(request: Request, _exc: WebhooksBusy) -> Response:
+        logging.getLogger("fluxx").error(
+            "no webhook thread free for %s s on %s: a database lock held far too long?", WEBHOOK_WAIT_SECONDS,
+            request.url.path,
+        )  # fmt: skip
+        return _failure(request, 503, "Der Dienst ist gerade überlastet. Bitte versuchen Sie es gleich noch einmal.")
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, _exc: ClientDisconnect) -> Response:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -108,24 +109,53 @@ def twiml(response: TwiML) -> Response:
 # 0.4–1.1 s; on 2–4 threads 3.8–5.2 ms, p99 0.09–0.3 s (bench/notes.md). Requests beyond these wait on the
 # event loop, where waiting costs nothing.
 WEBHOOK_THREADS = 2
+# How long a webhook waits for one of them. Twilio gives up after 15 s, and on SQLite the unit of work may then
+# wait up to 10 s for the writer (core.db.BUSY_TIMEOUT_SECONDS): a webhook queued longer gets the safe fallback
+# (`WebhooksBusy`) instead of Twilio's own error. In a yes storm the longest wait is under half a second.
+WEBHOOK_WAIT_SECONDS = 4.0
 _webhook_threads: RunVar[CapacityLimiter] = RunVar("fluxx_webhook_threads")
+_webhook_workers: RunVar[CapacityLimiter] = RunVar("fluxx_webhook_workers")
 
 
-def _webhook_limiter() -> CapacityLimiter:
-    """The webhooks' tokens: one set per event loop (the server has one; tests start many)."""
+class WebhooksBusy(Exception):
+    """Every webhook thread stayed taken for `WEBHOOK_WAIT_SECONDS` (a database lock held far too long): the app
+    answers as for a database error, callers with the fallback, texters with a request to resend."""
+
+
+def _webhook_limiter(*, threads: bool = False) -> CapacityLimiter:
+    """The webhooks' tokens (or, `threads`, the threads their holders run work on): one set per event loop (the
+    server has one; tests start many)."""
+    var = _webhook_workers if threads else _webhook_threads
     try:
-        return _webhook_threads.get()
+        return var.get()
     except LookupError:
         limiter = CapacityLimiter(WEBHOOK_THREADS)
-        _webhook_threads.set(limiter)
+        var.set(limiter)
         return limiter
+
+
+@asynccontextmanager
+async def _webhook_token() -> AsyncIterator[None]:
+    """One of the webhooks' tokens, held for the block; `WebhooksBusy` after `WEBHOOK_WAIT_SECONDS` without."""
+    limiter = _webhook_limiter()
+    try:
+        with anyio.fail_after(WEBHOOK_WAIT_SECONDS):
+            await limiter.acquire()
+    except TimeoutError:
+        raise WebhooksBusy() from None
+    try:
+        yield
+    finally:
+        limiter.release()
 
 
 async def in_webhook_thread(work: Callable[[], T]) -> T:
     """Run a webhook's blocking unit of work on the webhooks' own threads (`WEBHOOK_THREADS` at most), not in
     the pool staff pages share: a burst of webhooks neither thrashes the interpreter nor waits behind a slow
     staff page. Not cancelled when the client goes away: what it writes commits."""
-    return await anyio.to_thread.run_sync(work, limiter=_webhook_limiter())
+    async with _webhook_token():
+        # The token is held: the thread comes from a limiter of the same size that no webhook waits on.
+        return await anyio.to_thread.run_sync(work, limiter=_webhook_limiter(threads=True))
 
 
 class WebhookRoute(APIRoute):
@@ -139,7 +169,7 @@ class WebhookRoute(APIRoute):
 
         async def limited(request: Request) -> Response:
             await request.body()  # kept by the request: the form is parsed from it
-            async with _webhook_limiter():
+            async with _webhook_token():
                 return await handle(request)
 
         return limited

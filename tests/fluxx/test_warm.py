@@ -100,7 +100,8 @@ def test_what_start_up_made_is_left_out_of_later_collections() -> None:
         gone = weakref.ref(dropped)
         del dropped  # garbage of the start-up: collected first, not frozen
         frozen = freeze()
-        assert frozen == gc.get_freeze_count() > 10_000
+        # A frozen object freed by its reference count leaves the permanent generation: the count may only shrink.
+        assert frozen >= gc.get_freeze_count() > 10_000
         assert gone() is None
         assert not any(found is kept for found in gc.get_objects())  # out of the collector's sight
         assert kept.me is kept

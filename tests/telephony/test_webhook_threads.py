@@ -8,6 +8,7 @@ instead, and never for a slot a staff page holds.
 from __future__ import annotations
 
 import threading
+import xml.etree.ElementTree as ET
 
 import anyio
 import httpx
@@ -17,9 +18,11 @@ from sqlalchemy import select
 
 from casework.calls.models import Call
 from casework.cases.models import Case
+from messaging import texts as sms_texts
 from telephony import webhooks
 from telephony.sms import views as sms_views
 from telephony.voice import texts as voice_texts
+from telephony.voice import twiml as voice_twiml
 from telephony.webhooks import WEBHOOK_THREADS, in_webhook_thread, sign
 from tests.twilio_helpers import post_signed, voice_params
 
@@ -140,3 +143,43 @@ def test_a_voice_step_waits_for_a_webhook_token_and_is_answered_once_one_is_free
     db.expire_all()
     case_id = db.scalar(select(Call.case_id).where(Call.call_sid == params["CallSid"]))
     assert db.get_one(Case, case_id).callback_needed  # the call became a case to call back
+
+
+def test_a_webhook_that_waits_too_long_for_a_thread_gets_the_safe_answer_not_twilios_error(app, settings, monkeypatch):
+    """Both threads held far too long (a database lock that is never let go): a caller's next step hears the
+    fallback and a texter is asked to send again, before Twilio's 15 s run out."""
+    gate = threading.Event()
+    held = threading.Semaphore(0)
+
+    def hold() -> None:
+        held.release()
+        assert gate.wait(timeout=10)
+
+    def signed(path: str, params: dict[str, str]) -> dict[str, str]:
+        return {"X-Twilio-Signature": sign(settings.webhook_auth_token, settings.public_base_url + path, params)}
+
+    menu = voice_params("CA" + "6" * 32, Digits="1")
+    sms = {"MessageSid": "SM" + "6" * 32, "From": "+4917600000098", "To": "+4951116832110", "Body": "JA 4821"}
+
+    async def main() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        async with client, anyio.create_task_group() as group:
+            for _ in range(WEBHOOK_THREADS):
+                group.start_soon(in_webhook_thread, hold)
+            await anyio.wait_all_tasks_blocked()
+            for _ in range(WEBHOOK_THREADS):
+                assert held.acquire(timeout=10)
+            monkeypatch.setattr(webhooks, "WEBHOOK_WAIT_SECONDS", 0)  # no waiting out the seconds here
+            step = await client.post("/twilio/voice/menu", data=menu, headers=signed("/twilio/voice/menu", menu))
+            text = await client.post("/twilio/sms/incoming", data=sms, headers=signed("/twilio/sms/incoming", sms))
+            gate.set()
+        return step, text
+
+    step, text = anyio.run(main)
+    assert step.status_code == 200 and step.text == str(
+        voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
+                             hotline=settings.hotline_number)
+    )  # fmt: skip
+    assert text.status_code == 200
+    assert ET.fromstring(text.text).findtext("Message") == sms_texts.NOT_RECEIVED
