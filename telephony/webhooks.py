@@ -105,8 +105,8 @@ def twiml(response: TwiML) -> Response:
 
 # How many webhook units of work run at once. The server has one interpreter: more threads only take turns
 # on it, and each turn costs. A yes storm (bench/yes_storm.py: 200 "JA" within a second, PostgreSQL) on the
-# anyio pool's 40 threads: server CPU 5.9–8.1 ms per answer, p99 0.6–1.5 s; on 8 threads 5.2–5.6 ms, p99
-# 0.4–1.1 s; on 2–4 threads 3.8–5.2 ms, p99 0.09–0.3 s (bench/notes.md). Requests beyond these wait on the
+# anyio pool's 40 threads: server CPU 4.7–8.1 ms per answer, p99 0.56–1.5 s; on 8 threads 5.2–5.6 ms, p99
+# 0.37–1.1 s; on 2 threads 3.8–5.2 ms, p99 0.09–0.31 s (bench/notes.md). Requests beyond these wait on the
 # event loop, where waiting costs nothing.
 WEBHOOK_THREADS = 2
 # How long a webhook waits for one of them. Twilio gives up after 15 s, and on SQLite the unit of work may then

@@ -54,8 +54,9 @@ CLOSED_BY_FILLING = (OfferStatus.SENT, OfferStatus.EXPIRED, OfferStatus.TOO_LATE
 @dataclass(frozen=True)
 class Situation:
     """The sender's open offers and active assignments, by job code, and the codes of the jobs among
-    those that are over and wait for their hours. `closed`: the sender's offers that no longer wait for
-    their answer on jobs that have not started, filled or waiting again (see `_closed_offer`)."""
+    those that are over and wait for their hours. `closed`: every offer of theirs on a job that has not
+    started and is filled or waiting, whatever its answer so far (the open ones among them): where a yes the
+    open offers do not explain is looked for (`_closed_offer`)."""
 
     offers: dict[str, Offer]
     assignments: dict[str, Assignment]
