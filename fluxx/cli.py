@@ -108,23 +108,24 @@ def _schedule_retention(factory: sessionmaker[Session], settings: Settings) -> N
         schedule_nightly(db, now=system_clock(), zone=settings.zone, days=settings.retention_days)
 
 
-def _voicemail_sweeper(factory: sessionmaker[Session], settings: Settings) -> Any:
-    """The worker's nightly deletion of old voicemails, at Twilio and here (`retention.tasks.VoicemailSweeper`)."""
+def _pollers(factory: sessionmaker[Session], settings: Settings, stop: threading.Event) -> list[Any]:
+    """What the worker looks after besides its queue, in `fluxx worker` and in the worker of `fluxx serve`: the
+    SMS sender, the nightly deletion of old voicemails at Twilio and here (`retention.tasks.VoicemailSweeper`),
+    and the counting of ended months ahead of the statistics page (`reporting.statistics.tasks`)."""
     from core.clock import system_clock
+    from fluxx import wiring
     from messaging.gateway import recordings_for
+    from messaging.sender import sender_for
+    from reporting.statistics.tasks import StatisticsKeeper
     from retention.tasks import VoicemailSweeper
 
-    return VoicemailSweeper(
-        factory, recordings_for(settings), clock=system_clock, zone=settings.zone, days=settings.voicemail_days
-    )
-
-
-def _statistics_keeper(factory: sessionmaker[Session], settings: Settings) -> Any:
-    """The worker's counting of ended months ahead of the statistics page (`reporting.statistics.tasks`)."""
-    from core.clock import system_clock
-    from reporting.statistics.tasks import StatisticsKeeper
-
-    return StatisticsKeeper(factory, clock=system_clock, zone=settings.zone)
+    return [
+        sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS),
+        VoicemailSweeper(
+            factory, recordings_for(settings), clock=system_clock, zone=settings.zone, days=settings.voicemail_days
+        ),
+        StatisticsKeeper(factory, clock=system_clock, zone=settings.zone),
+    ]
 
 
 def _refuse_unhandled_tasks(factory: sessionmaker[Session], handlers: Mapping[str, Any]) -> None:
@@ -154,10 +155,8 @@ def serve(
     from core.clock import system_clock
     from core.context import AppContext
     from core.worker import run_forever
-    from fluxx import wiring
     from fluxx.factory import create_app
     from fluxx.warm import freeze, warm_pages, warm_up
-    from messaging.sender import sender_for
 
     settings = _settings()
     _configure_logging()
@@ -174,9 +173,6 @@ def serve(
         factory = app_context.sessionmaker
         _refuse_unhandled_tasks(factory, app_context.handlers)
         _schedule_retention(factory, settings)
-        sms = sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS)
-        voicemails = _voicemail_sweeper(factory, settings)
-        statistics = _statistics_keeper(factory, settings)
         thread = threading.Thread(
             target=run_forever,
             kwargs={
@@ -184,7 +180,7 @@ def serve(
                 "clock": system_clock,
                 "handlers": app_context.handlers,
                 "stop": stop,
-                "pollers": [sms, voicemails, statistics],
+                "pollers": _pollers(factory, settings, stop),
             },  # fmt: skip
             name="fluxx-worker",
             daemon=True,
@@ -212,7 +208,6 @@ def worker(
     from core.clock import system_clock
     from core.worker import run_forever
     from fluxx import wiring
-    from messaging.sender import sender_for
 
     settings = _settings()
     _configure_logging()
@@ -224,10 +219,7 @@ def worker(
     _refuse_unhandled_tasks(factory, handlers)
     _schedule_retention(factory, settings)
     typer.echo("Worker läuft. Beenden mit Strg+C oder SIGTERM.")
-    sms = sender_for(settings, factory, clock=system_clock, stop=stop, recipients=wiring.RECIPIENTS)
-    voicemails = _voicemail_sweeper(factory, settings)
-    statistics = _statistics_keeper(factory, settings)
-    pollers = [sms, voicemails, statistics]
+    pollers = _pollers(factory, settings, stop)
     run_forever(factory, clock=system_clock, handlers=handlers, stop=stop, poll_seconds=poll, pollers=pollers)
 
 

@@ -1,8 +1,15 @@
+import threading
+
 from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 from typer.testing import CliRunner
 
 from core.models import Staff, StaffRole
+from fluxx.cli import _pollers
 from fluxx.cli import app as cli
+from messaging.sender import OutboxSender
+from reporting.statistics.tasks import StatisticsKeeper
+from retention.tasks import VoicemailSweeper
 from volunteers.registry.models import Volunteer
 
 
@@ -117,3 +124,9 @@ def test_volunteers_import_of_a_clean_file_imports_all_and_a_missing_file_is_exp
     assert again.exit_code == 1 and "ist schon für Anna Müller eingetragen" in again.output
     missing = CliRunner().invoke(cli, ["volunteers", "import", str(tmp_path / "fehlt.csv")], env=_env(engine))
     assert missing.exit_code == 2 and "lässt sich nicht lesen" in missing.output
+
+
+def test_the_worker_and_the_servers_worker_look_after_the_same_three_things(engine, settings):
+    """`fluxx worker` and the worker inside `fluxx serve` take their pollers from one place."""
+    pollers = _pollers(sessionmaker(bind=engine), settings, threading.Event())
+    assert [type(poller) for poller in pollers] == [OutboxSender, VoicemailSweeper, StatisticsKeeper]
