@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import anyio
 import httpx
@@ -25,6 +28,15 @@ from telephony.voice import texts as voice_texts
 from telephony.voice import twiml as voice_twiml
 from telephony.webhooks import WEBHOOK_THREADS, in_webhook_thread, sign
 from tests.twilio_helpers import post_signed, voice_params
+
+T = TypeVar("T")
+
+
+def _run(main: Callable[[], Awaitable[T]]) -> T:
+    """Run `main` in an event loop on a thread of its own: the browser tests leave one running in this thread,
+    and anyio refuses to start another beside it (as `tests/telephony/test_webhooks.py` does)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, main).result()
 
 
 def test_no_more_than_the_webhook_threads_run_at_once_and_the_rest_wait_on_the_event_loop():
@@ -62,7 +74,7 @@ def test_no_more_than_the_webhook_threads_run_at_once_and_the_rest_wait_on_the_e
             gate.set()
         return results
 
-    assert sorted(anyio.run(main)) == [n * 10 for n in range(WEBHOOK_THREADS + 3)]
+    assert sorted(_run(main)) == [n * 10 for n in range(WEBHOOK_THREADS + 3)]
     assert sorted(started) == list(range(WEBHOOK_THREADS + 3))
 
 
@@ -76,7 +88,7 @@ def test_an_error_in_the_work_reaches_the_webhook_and_frees_its_thread():
         assert webhooks._webhook_threads.get().statistics().borrowed_tokens == 0
         assert await in_webhook_thread(lambda: "weiter") == "weiter"
 
-    anyio.run(main)
+    _run(main)
 
 
 def test_the_inbound_sms_webhook_does_its_unit_of_work_on_a_webhook_thread(client, settings, monkeypatch):
@@ -138,7 +150,7 @@ def test_a_voice_step_waits_for_a_webhook_token_and_is_answered_once_one_is_free
         assert answer[0].status_code == 200
         return answer[0].text
 
-    answer = anyio.run(main)
+    answer = _run(main)
     assert voice_texts.NOBODY_AVAILABLE in answer and "<Record" in answer  # nobody on duty here: the voicemail
     db.expire_all()
     case_id = db.scalar(select(Call.case_id).where(Call.call_sid == params["CallSid"]))
@@ -176,7 +188,7 @@ def test_a_webhook_that_waits_too_long_for_a_thread_gets_the_safe_answer_not_twi
             gate.set()
         return step, text
 
-    step, text = anyio.run(main)
+    step, text = _run(main)
     assert step.status_code == 200 and step.text == str(
         voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
                              hotline=settings.hotline_number)
