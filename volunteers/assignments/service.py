@@ -229,9 +229,10 @@ def assign_by_hand(
         raise AssignmentError(staff_texts.job_closed(job.code, job.status.label))
     if not volunteer.is_active:
         raise AssignmentError(staff_texts.volunteer_inactive(volunteer.name))
-    if active_of(db, job_id=job.id, volunteer_id=volunteer.id) is not None:
+    carers = _carers(db, job_id=job.id, volunteer_id=volunteer.id)
+    if carers.held is not None:
         raise AssignmentError(staff_texts.already_assigned(volunteer.name, job.code))
-    if rules.is_full(active=active_assignments(db, job_id=job.id), needed=job.carers_needed):
+    if rules.is_full(active=carers.active, needed=job.carers_needed):
         raise AssignmentError(staff_texts.job_full(job.code))
     offer = db.scalar(select(Offer).where(Offer.job_id == job.id, Offer.volunteer_id == volunteer.id))
     if offer is not None and offer.status in (OfferStatus.SENT, OfferStatus.TOO_LATE):
