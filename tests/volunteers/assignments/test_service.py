@@ -72,6 +72,17 @@ def test_assigning_by_hand_to_a_full_job_is_refused_in_german(db, clock):
         assignments.assign_by_hand(db, job=job, volunteer=second, actor=actor, reminder_hour=REMINDER_HOUR)
 
 
+def test_assigning_the_same_volunteer_twice_by_hand_is_refused_and_the_job_keeps_its_room(db, clock):
+    job, (first, second) = offered_job(db, volunteers=2, carers_needed=2)
+    actor = audit.Actor(staff_id=None, ip=None, now=clock())
+    assignments.assign_by_hand(db, job=job, volunteer=first, actor=actor, reminder_hour=REMINDER_HOUR)
+    with pytest.raises(assignments.AssignmentError, match=f"ist für Einsatz {job.code} schon eingeteilt"):
+        assignments.assign_by_hand(db, job=job, volunteer=first, actor=actor, reminder_hour=REMINDER_HOUR)
+    assert job.status != JobStatus.FILLED  # one of two carers
+    assignments.assign_by_hand(db, job=job, volunteer=second, actor=actor, reminder_hour=REMINDER_HOUR)
+    assert job.status == JobStatus.FILLED
+
+
 def test_a_released_volunteer_is_told_and_the_job_searches_again(db, clock):
     job, people = offered_job(db)
     assignment = accept_first(db, job, people, clock()).assignment
