@@ -98,19 +98,19 @@ def rows_for_job(db: Session, *, job_id: int) -> list[Row]:
 
 def waiting(db: Session, *, limit: int = 30) -> tuple[int, list[Waiting]]:
     """Reported hours no one confirmed yet, oldest first: how many, and the first `limit` of them."""
-    condition = HoursReport.status == HoursStatus.REPORTED
-    count = db.scalar(select(func.count()).select_from(HoursReport).where(condition)) or 0
+    # How many, counted over all of them before the limit (a window): one statement, not a count beside it.
     found = db.execute(
-        select(HoursReport, CareJob, Volunteer, Case.number)
+        select(HoursReport, CareJob, Volunteer, Case.number, func.count().over())
         .join(Assignment, Assignment.id == HoursReport.assignment_id)
         .join(CareJob, CareJob.id == Assignment.job_id)
         .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
         .join(Case, Case.id == CareJob.case_id)
-        .where(condition)
+        .where(HoursReport.status == HoursStatus.REPORTED)
         .order_by(HoursReport.reported_at, HoursReport.id)
         .limit(limit)
     ).all()
-    return count, [Waiting(report, job, volunteer, number) for report, job, volunteer, number in found]
+    count = found[0][4] if found else 0
+    return count, [Waiting(report, job, volunteer, number) for report, job, volunteer, number, _count in found]
 
 
 def _assignment_of_job(db: Session, *, job: CareJob, assignment_id: int) -> Assignment:

@@ -23,7 +23,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from casework.callbacks.models import CallbackAttempt
 from casework.callbacks.rules import CallbackOutcome
@@ -110,7 +110,7 @@ def known_family(db: Session, *, case: Case) -> KnownFamily | None:
 
 def known_families(db: Session, cases: Iterable[Case]) -> dict[int, KnownFamily]:
     """Case id → known family, for the dashboard's entries: the open cases of all their numbers in one query
-    (and their counsellors in a second), so the live dashboard polls without a query per call."""
+    with their counsellors), so the live dashboard polls without a query per call."""
     asking = [case for case in cases if case.caller_phone and case.merged_into_id is None]
     if not asking:
         return {}
@@ -119,7 +119,7 @@ def known_families(db: Session, cases: Iterable[Case]) -> dict[int, KnownFamily]
         .where(Case.caller_phone.in_({case.caller_phone for case in asking}), Case.status.in_(OPEN_STATUSES),
                not_merged(), Case.anonymised_at.is_(None))
         .order_by(Case.opened_at.desc(), Case.id.desc())
-        .options(selectinload(Case.counsellor))
+        .options(joinedload(Case.counsellor))
     ).all()  # fmt: skip
     by_phone: dict[str, list[Case]] = {}
     for open_case in open_cases:  # newest first, as open_case_of orders them

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from casework.callbacks import rules as callback_rules
 from casework.callbacks import service as callback_service
@@ -35,32 +35,33 @@ class DashboardSummary:
     unassigned_cases: int
     jobs_waiting: int
     jobs_unfilled: int  # the SMS search ended without enough carers: "keine Zusage"
-    on_duty: list[Staff]
+
+
+def _count(table: Any, *where: Any) -> Any:
+    return select(func.count()).select_from(table).where(*where).scalar_subquery()
 
 
 def summary(db: Session, *, staff: Staff) -> DashboardSummary:
-    """Counts of waiting work and the list of staff on duty."""
+    """Counts of waiting work, in one statement: the live dashboard asks every 3 s, and each round trip
+    waits its turn for the interpreter when the server is busy."""
     open_case = Case.status.in_(OPEN_STATUSES)
+    counts = db.execute(
+        select(
+            _count(Case, Case.callback_needed.is_(True)),
+            _count(Case, open_case),
+            _count(Case, open_case, Case.counsellor_id == staff.id),
+            _count(Case, open_case, Case.counsellor_id.is_(None)),
+            _count(CareJob, CareJob.status.in_(jobs_rules.WAITING_FOR_CARER)),
+            _count(CareJob, CareJob.status == JobStatus.UNFILLED),
+        )
+    ).one()
+    return DashboardSummary(*(count or 0 for count in counts))
 
-    def count(*where: object) -> int:
-        return db.scalar(select(func.count()).select_from(Case).where(*where)) or 0  # type: ignore[arg-type]
 
-    jobs_waiting = db.scalar(
-        select(func.count()).select_from(CareJob).where(CareJob.status.in_(jobs_rules.WAITING_FOR_CARER))
-    )
-    jobs_unfilled = db.scalar(select(func.count()).select_from(CareJob).where(CareJob.status == JobStatus.UNFILLED))
-    on_duty = db.scalars(
-        select(Staff).where(Staff.on_duty.is_(True), Staff.is_active.is_(True)).order_by(Staff.name)
-    ).all()
-    return DashboardSummary(
-        callbacks=count(Case.callback_needed.is_(True)),
-        open_cases=count(open_case),
-        my_open_cases=count(open_case, Case.counsellor_id == staff.id),
-        unassigned_cases=count(open_case, Case.counsellor_id.is_(None)),
-        jobs_waiting=jobs_waiting or 0,
-        jobs_unfilled=jobs_unfilled or 0,
-        on_duty=list(on_duty),
-    )
+def on_duty(db: Session) -> list[Staff]:
+    """The staff on duty, by name (the dashboard page names them; its live part does not)."""
+    query = select(Staff).where(Staff.on_duty.is_(True), Staff.is_active.is_(True)).order_by(Staff.name)
+    return list(db.scalars(query))
 
 
 LIST_LIMIT = 30
@@ -91,16 +92,49 @@ def _cases(db: Session, *where: Any, oldest_first: bool = False, options: tuple[
     return list(db.scalars(select(Case).where(*where).order_by(*order).limit(LIST_LIMIT).options(*options)))
 
 
-def _jobs(db: Session, *where: Any) -> list[CareJob]:
-    """Jobs by start, the soonest first; the job status says where the search stands (the volunteers
-    domain sets SEARCHING and UNFILLED), so case work need not know about outreach."""
-    query = select(CareJob).where(*where).order_by(CareJob.starts_at).limit(LIST_LIMIT)
-    return list(db.scalars(query.options(selectinload(CareJob.case))))
+def _open_cases(db: Session, *, staff: Staff) -> tuple[list[Case], list[Case]]:
+    """The person's own open cases and the open cases without counsellor, the newest first, up to LIST_LIMIT
+    each, in one statement (each list's own ORDER BY … LIMIT in a subquery, so each can take an index)."""
+    order = (Case.opened_at.desc(), Case.id.desc())
+
+    def newest(*where: Any) -> Any:
+        return select(Case.id).where(Case.status.in_(OPEN_STATUSES), *where).order_by(*order).limit(LIST_LIMIT)
+
+    mine, nobodys = newest(Case.counsellor_id == staff.id), newest(Case.counsellor_id.is_(None))
+    found = list(db.scalars(select(Case).where(or_(Case.id.in_(mine), Case.id.in_(nobodys))).order_by(*order)))
+    return [case for case in found if case.counsellor_id is not None], [c for c in found if c.counsellor_id is None]
+
+
+@dataclass(frozen=True)
+class _JobLists:
+    waiting: list[CareJob]
+    unfilled: list[CareJob]
+    searching: list[CareJob]
+
+
+def _jobs(db: Session) -> _JobLists:
+    """Jobs waiting for a carer, by start, the soonest first: all of them, those whose SMS search ended without
+    enough carers, and those searching now, up to LIST_LIMIT each, in one statement. The job status says
+    where the search stands (the volunteers domain sets SEARCHING and UNFILLED), so case work need not know
+    about outreach."""
+    order = (CareJob.starts_at, CareJob.id)
+
+    def soonest(*statuses: JobStatus) -> Any:
+        return select(CareJob.id).where(CareJob.status.in_(statuses)).order_by(*order).limit(LIST_LIMIT)
+
+    # The soonest of all waiting jobs come first among these, so the first LIST_LIMIT are that list.
+    kept = or_(*(CareJob.id.in_(soonest(*statuses)) for statuses in
+                 (jobs_rules.WAITING_FOR_CARER, (JobStatus.UNFILLED,), (JobStatus.SEARCHING,))))  # fmt: skip
+    jobs = list(db.scalars(select(CareJob).where(kept).order_by(*order).options(joinedload(CareJob.case))))
+    return _JobLists(
+        waiting=jobs[:LIST_LIMIT],
+        unfilled=[job for job in jobs if job.status == JobStatus.UNFILLED],
+        searching=[job for job in jobs if job.status == JobStatus.SEARCHING],
+    )
 
 
 def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> DashboardLists:
     """Calls to return, calls of today, my open cases, cases without counsellor, jobs waiting."""
-    open_case = Case.status.in_(OPEN_STATUSES)
     midnight = day_start(now.astimezone(zone).date(), zone)
     calls = list(
         db.scalars(
@@ -108,12 +142,14 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
             .where(Call.started_at >= midnight)
             .order_by(Call.started_at.desc(), Call.id.desc())
             .limit(LIST_LIMIT)
-            .options(selectinload(Call.case), selectinload(Call.accepted_by))
+            # Many-to-one, so joined in the same statement: one round trip instead of three.
+            .options(joinedload(Call.case), joinedload(Call.accepted_by))
         )
     )
     # The call-back box names the case's counsellor: loaded with the cases, not one query per entry.
-    callbacks = _cases(db, Case.callback_needed.is_(True), oldest_first=True, options=(selectinload(Case.counsellor),))
-    jobs = _jobs(db, CareJob.status.in_(jobs_rules.WAITING_FOR_CARER))
+    callbacks = _cases(db, Case.callback_needed.is_(True), oldest_first=True, options=(joinedload(Case.counsellor),))
+    jobs = _jobs(db)
+    mine, unassigned = _open_cases(db, staff=staff)
     shown = {case.id: case for case in callbacks + [c.case for c in calls if c.case is not None]}
     active = {case.id: callback_rules.active_claimer_id(case, now) for case in callbacks}
     names = staff_names(db, {staff_id for staff_id in active.values() if staff_id})
@@ -121,11 +157,11 @@ def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> Dashbo
     return DashboardLists(
         callbacks=callbacks,
         calls_today=calls,
-        my_cases=_cases(db, open_case, Case.counsellor_id == staff.id),
-        unassigned=_cases(db, open_case, Case.counsellor_id.is_(None)),
-        jobs_waiting=jobs,
-        jobs_unfilled=_jobs(db, CareJob.status == JobStatus.UNFILLED),
-        jobs_searching=_jobs(db, CareJob.status == JobStatus.SEARCHING),
+        my_cases=mine,
+        unassigned=unassigned,
+        jobs_waiting=jobs.waiting,
+        jobs_unfilled=jobs.unfilled,
+        jobs_searching=jobs.searching,
         history=cases.earlier_case_counts(db, list(shown.values())),
         claimers={case_id: names[staff_id] for case_id, staff_id in active.items() if staff_id},
         attempts=callback_service.attempt_summaries(db, case_ids=[case.id for case in callbacks]),

@@ -98,7 +98,7 @@ def dashboard_page(request: Request, db: DB, staff: CurrentStaff) -> Response:
     mine = notices.open_for(db, staff_id=staff.id)  # e.g. a colleague took over one's case
     context = _context(request, db, staff)
     _record(request, db, staff, context, poll=False)
-    return web.render(request, "casework/dashboard.html", notices=mine, **context)
+    return web.render(request, "casework/dashboard.html", notices=mine, on_duty=dashboard.on_duty(db), **context)
 
 
 @router.get("/dashboard/live")
