@@ -23,7 +23,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from casework.callbacks.models import CallbackAttempt
 from casework.callbacks.rules import CallbackOutcome
@@ -119,7 +119,10 @@ def known_families(db: Session, cases: Iterable[Case]) -> dict[int, KnownFamily]
         .where(Case.caller_phone.in_({case.caller_phone for case in asking}), Case.status.in_(OPEN_STATUSES),
                not_merged(), Case.anonymised_at.is_(None))
         .order_by(Case.opened_at.desc(), Case.id.desc())
-        .options(joinedload(Case.counsellor))
+        # Only what the dashboard names (it polls every 3 s); anything else raises rather than loading per row.
+        .options(load_only(Case.id, Case.number, Case.caller_phone, Case.caller_name, Case.opened_at,
+                           Case.counsellor_id, Case.status, Case.merged_into_id, Case.anonymised_at, raiseload=True),
+                 joinedload(Case.counsellor).load_only(Staff.id, Staff.name, raiseload=True))
     ).all()  # fmt: skip
     by_phone: dict[str, list[Case]] = {}
     for open_case in open_cases:  # newest first, as open_case_of orders them

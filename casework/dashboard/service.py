@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from casework.callbacks import rules as callback_rules
 from casework.callbacks import service as callback_service
@@ -41,20 +42,24 @@ def _count(table: Any, *where: Any) -> Any:
     return select(func.count()).select_from(table).where(*where).scalar_subquery()
 
 
-def summary(db: Session, *, staff: Staff) -> DashboardSummary:
-    """Counts of waiting work, in one statement: the live dashboard asks every 3 s, and each round trip
-    waits its turn for the interpreter when the server is busy."""
+@cache
+def _summary() -> Select[Any]:
+    """The counts of `summary` in one statement, built once (the live part asks every 3 s, and each round trip
+    waits its turn for the interpreter when the server is busy)."""
     open_case = Case.status.in_(OPEN_STATUSES)
-    counts = db.execute(
-        select(
-            _count(Case, Case.callback_needed.is_(True)),
-            _count(Case, open_case),
-            _count(Case, open_case, Case.counsellor_id == staff.id),
-            _count(Case, open_case, Case.counsellor_id.is_(None)),
-            _count(CareJob, CareJob.status.in_(jobs_rules.WAITING_FOR_CARER)),
-            _count(CareJob, CareJob.status == JobStatus.UNFILLED),
-        )
-    ).one()
+    return select(
+        _count(Case, Case.callback_needed.is_(True)),
+        _count(Case, open_case),
+        _count(Case, open_case, Case.counsellor_id == bindparam("staff_id")),
+        _count(Case, open_case, Case.counsellor_id.is_(None)),
+        _count(CareJob, CareJob.status.in_(jobs_rules.WAITING_FOR_CARER)),
+        _count(CareJob, CareJob.status == JobStatus.UNFILLED),
+    )
+
+
+def summary(db: Session, *, staff: Staff) -> DashboardSummary:
+    """Counts of waiting work."""
+    counts = db.execute(_summary(), {"staff_id": staff.id}).one()
     return DashboardSummary(*(count or 0 for count in counts))
 
 
@@ -87,21 +92,52 @@ class DashboardLists:
     live_calls: list[Call]  # "Anruf jetzt": ringing or in conversation right now, the newest first
 
 
-def _cases(db: Session, *where: Any, oldest_first: bool = False, options: tuple[Any, ...] = ()) -> list[Case]:
-    order = (Case.opened_at.asc(),) if oldest_first else (Case.opened_at.desc(), Case.id.desc())
-    return list(db.scalars(select(Case).where(*where).order_by(*order).limit(LIST_LIMIT).options(*options)))
+# What the lists show or decide by, and no more: the live part is polled every 3 s, and loading 30 rows of a
+# wide table as objects was most of a poll's time. A column not named here raises when read (raiseload), so a
+# page that starts to show one fails its tests instead of loading it again row by row.
+_CASE_SHOWN = (
+    Case.id, Case.number, Case.opened_at, Case.caller_name, Case.caller_phone, Case.need, Case.status,
+    Case.counsellor_id, Case.callback_needed, Case.callback_claimed_by_id, Case.callback_claimed_at,
+    Case.merged_into_id, Case.anonymised_at,
+)  # fmt: skip
+_STAFF_NAMED = (Staff.id, Staff.name)
 
 
-def _open_cases(db: Session, *, staff: Staff) -> tuple[list[Case], list[Case]]:
-    """The person's own open cases and the open cases without counsellor, the newest first, up to LIST_LIMIT
-    each, in one statement (each list's own ORDER BY … LIMIT in a subquery, so each can take an index)."""
+@cache
+def _callbacks() -> Select[Case]:
+    """Cases waiting for a call-back, the oldest first, with the counsellor the box names."""
+    return (
+        select(Case)
+        .where(Case.callback_needed.is_(True))
+        .order_by(Case.opened_at.asc(), Case.id.asc())
+        .limit(LIST_LIMIT)
+        .options(
+            load_only(*_CASE_SHOWN, raiseload=True),
+            joinedload(Case.counsellor).load_only(*_STAFF_NAMED, raiseload=True),
+        )
+    )
+
+
+@cache
+def _open_cases_statement() -> Select[Case]:
     order = (Case.opened_at.desc(), Case.id.desc())
 
     def newest(*where: Any) -> Any:
         return select(Case.id).where(Case.status.in_(OPEN_STATUSES), *where).order_by(*order).limit(LIST_LIMIT)
 
-    mine, nobodys = newest(Case.counsellor_id == staff.id), newest(Case.counsellor_id.is_(None))
-    found = list(db.scalars(select(Case).where(or_(Case.id.in_(mine), Case.id.in_(nobodys))).order_by(*order)))
+    mine, nobodys = newest(Case.counsellor_id == bindparam("staff_id")), newest(Case.counsellor_id.is_(None))
+    return (
+        select(Case)
+        .where(or_(Case.id.in_(mine), Case.id.in_(nobodys)))
+        .order_by(*order)
+        .options(load_only(*_CASE_SHOWN, raiseload=True))
+    )
+
+
+def _open_cases(db: Session, *, staff: Staff) -> tuple[list[Case], list[Case]]:
+    """The person's own open cases and the open cases without counsellor, the newest first, up to LIST_LIMIT
+    each, in one statement (each list's own ORDER BY … LIMIT in a subquery, so each can take an index)."""
+    found = list(db.scalars(_open_cases_statement(), {"staff_id": staff.id}))
     return [case for case in found if case.counsellor_id is not None], [c for c in found if c.counsellor_id is None]
 
 
@@ -112,11 +148,8 @@ class _JobLists:
     searching: list[CareJob]
 
 
-def _jobs(db: Session) -> _JobLists:
-    """Jobs waiting for a carer, by start, the soonest first: all of them, those whose SMS search ended without
-    enough carers, and those searching now, up to LIST_LIMIT each, in one statement. The job status says
-    where the search stands (the volunteers domain sets SEARCHING and UNFILLED), so case work need not know
-    about outreach."""
+@cache
+def _jobs_statement() -> Select[CareJob]:
     order = (CareJob.starts_at, CareJob.id)
 
     def soonest(*statuses: JobStatus) -> Any:
@@ -125,7 +158,24 @@ def _jobs(db: Session) -> _JobLists:
     # The soonest of all waiting jobs come first among these, so the first LIST_LIMIT are that list.
     kept = or_(*(CareJob.id.in_(soonest(*statuses)) for statuses in
                  (jobs_rules.WAITING_FOR_CARER, (JobStatus.UNFILLED,), (JobStatus.SEARCHING,))))  # fmt: skip
-    jobs = list(db.scalars(select(CareJob).where(kept).order_by(*order).options(joinedload(CareJob.case))))
+    return (
+        select(CareJob)
+        .where(kept)
+        .order_by(*order)
+        .options(
+            load_only(CareJob.id, CareJob.case_id, CareJob.code, CareJob.kind, CareJob.starts_at, CareJob.ends_at,
+                      CareJob.status, raiseload=True),
+            joinedload(CareJob.case).load_only(Case.id, Case.number, raiseload=True),
+        )
+    )  # fmt: skip
+
+
+def _jobs(db: Session) -> _JobLists:
+    """Jobs waiting for a carer, by start, the soonest first: all of them, those whose SMS search ended without
+    enough carers, and those searching now, up to LIST_LIMIT each, in one statement. The job status says
+    where the search stands (the volunteers domain sets SEARCHING and UNFILLED), so case work need not know
+    about outreach."""
+    jobs = list(db.scalars(_jobs_statement()))
     return _JobLists(
         waiting=jobs[:LIST_LIMIT],
         unfilled=[job for job in jobs if job.status == JobStatus.UNFILLED],
@@ -133,21 +183,31 @@ def _jobs(db: Session) -> _JobLists:
     )
 
 
+@cache
+def _calls_today() -> Select[Call]:
+    """Today's newest calls with their cases and who took them (many-to-one, so joined: one round trip)."""
+    return (
+        select(Call)
+        .where(Call.started_at >= bindparam("midnight"))
+        .order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(LIST_LIMIT)
+        .options(
+            load_only(
+                Call.id, Call.case_id, Call.from_number, Call.status, Call.accepted_by_id, Call.started_at,
+                Call.answered_at, Call.dial_status, Call.ended_at, Call.duration_seconds, Call.recording_sid,
+                Call.recording_duration_seconds, Call.no_case_reason, raiseload=True,
+            ),
+            joinedload(Call.case).load_only(*_CASE_SHOWN, raiseload=True),
+            joinedload(Call.accepted_by).load_only(*_STAFF_NAMED, raiseload=True),
+        )
+    )  # fmt: skip
+
+
 def lists(db: Session, *, staff: Staff, now: datetime, zone: ZoneInfo) -> DashboardLists:
     """Calls to return, calls of today, my open cases, cases without counsellor, jobs waiting."""
     midnight = day_start(now.astimezone(zone).date(), zone)
-    calls = list(
-        db.scalars(
-            select(Call)
-            .where(Call.started_at >= midnight)
-            .order_by(Call.started_at.desc(), Call.id.desc())
-            .limit(LIST_LIMIT)
-            # Many-to-one, so joined in the same statement: one round trip instead of three.
-            .options(joinedload(Call.case), joinedload(Call.accepted_by))
-        )
-    )
-    # The call-back box names the case's counsellor: loaded with the cases, not one query per entry.
-    callbacks = _cases(db, Case.callback_needed.is_(True), oldest_first=True, options=(joinedload(Case.counsellor),))
+    calls = list(db.scalars(_calls_today(), {"midnight": midnight}))
+    callbacks = list(db.scalars(_callbacks()))
     jobs = _jobs(db)
     mine, unassigned = _open_cases(db, staff=staff)
     shown = {case.id: case for case in callbacks + [c.case for c in calls if c.case is not None]}
