@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -15,11 +15,12 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, MutableHeaders
 
 from core import auth, badges, flash, formats, phone
@@ -255,14 +256,13 @@ def check_login(request: Request, db: Session, *, touch: bool) -> auth.SessionCh
     return check
 
 
-def current_staff(request: Request, db: DB) -> Staff:
-    """The logged-in staff member. The login check's transaction ends here: this dependency and the route run
-    in different threads of the thread pool, and on SQLite a transaction holds the one write lock; held
-    across the hop, it waited for a free thread while the threads waited for the lock (under load, every
-    call's webhook then waited its full 10 s: docs/benchmarks.md). The route's own work begins a new one."""
+def staff_of(request: Request, db: Session) -> Staff:
+    """The logged-in staff member, checked in the caller's transaction. Not logged in (or no longer): the
+    failed check's expiry is committed, and the app answers as for any staff page (login, or 401 for a poll).
+    A person who must change the password first gets only that page."""
     check = check_login(request, db, touch=request.headers.get(BACKGROUND_HEADER) != "1")
-    db.commit()
     if check.session is None:
+        db.commit()
         raise logged_out(check)
     request.state.staff = StaffView.of(check.session.staff)
     if check.session.staff.must_change_password and request.url.path != PASSWORD_PAGE:
@@ -270,7 +270,32 @@ def current_staff(request: Request, db: DB) -> Staff:
     return check.session.staff
 
 
+def current_staff(request: Request, db: DB) -> Staff:
+    """The logged-in staff member (`staff_of`). The login check's transaction ends here: this dependency and the
+    route run in different threads of the thread pool, and on SQLite a transaction holds the one write lock;
+    held across the hop, it waited for a free thread while the threads waited for the lock (under load, every
+    call's webhook then waited its full 10 s: docs/benchmarks.md). The route's own work begins a new one."""
+    try:
+        return staff_of(request, db)
+    finally:
+        db.commit()
+
+
 CurrentStaff = Annotated[Staff, Depends(current_staff)]
+
+
+async def staff_page(request: Request, page: Callable[[Request, Session, Staff], Response]) -> Response:
+    """A staff page asked for often (the dashboard's poll every 3 s, a case page) as one unit of work in one
+    thread of the pool: the login check (`staff_of`), the page and its audit in one transaction. The same page
+    as a route with `DB` and `CurrentStaff` as dependencies takes four hops between the event loop and the pool
+    and two transactions; in the busiest hour each hop and round trip waited its turn for the interpreter
+    behind the webhooks (bench/notes.md)."""
+    return await run_in_threadpool(_staff_page, request, page)
+
+
+def _staff_page(request: Request, page: Callable[[Request, Session, Staff], Response]) -> Response:
+    with transaction(context_of(request).sessionmaker) as db:
+        return page(request, db, staff_of(request, db))
 
 
 def require_role(role: StaffRole) -> Any:

@@ -34,7 +34,7 @@ from starlette.templating import Jinja2Templates
 
 from casework.cases.models import Case
 from casework.cases.views import render_case
-from casework.dashboard.views import dashboard_live
+from casework.dashboard.views import live_page
 from core.context import AppContext
 from core.models import Staff
 from core.web import StaffView
@@ -71,7 +71,7 @@ def warm_pages(app: FastAPI) -> bool:
                 {"type": "http", "app": app, "method": "GET", "path": "/", "headers": [], "query_string": b"",
                  "client": None, "state": {"staff": StaffView.of(staff)}}
             )  # fmt: skip
-            dashboard_live(request, db, staff)
+            live_page(request, db, staff)
             case_id = db.scalar(select(Case.id).where(Case.merged_into_id.is_(None)).order_by(Case.id.desc()).limit(1))
             if case_id is not None:
                 render_case(request, db, staff, case_id)

@@ -252,8 +252,9 @@ def _refused(request: Request, db: DB, staff: Staff, case_id: int, status_code: 
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
-    return render_case(request, db, staff, case_id)
+async def case_page(request: Request, case_id: int) -> Response:
+    """The case page, the staff page opened most after the dashboard: one unit of work in one thread."""
+    return await web.staff_page(request, lambda request, db, staff: render_case(request, db, staff, case_id))
 
 
 @router.post("/calls/{call_id}/add-to-open-case", dependencies=[CSRF])
