@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
@@ -35,7 +35,7 @@ from core.settings import Settings
 from core.web import DB, CurrentStaff, actor
 from telephony.voice import rules, service, texts
 from telephony.voice import twiml as voice_twiml
-from telephony.webhooks import TwilioForm, WebhookRoute, twiml, verified_twilio_form
+from telephony.webhooks import TwilioForm, WebhookRoute, in_webhook_thread, twiml, verified_twilio_form
 
 log = logging.getLogger("fluxx.telephony")
 
@@ -69,14 +69,74 @@ class TwimlRoute(WebhookRoute):
                 log.warning("unusable request to %s: %s", path, type(exc).__name__)
                 if path in CALLBACKS:
                     return twiml(voice_twiml.empty())
-                settings = _settings(request)
-                return twiml(voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
-                                                  hotline=settings.hotline_number))  # fmt: skip
+                return _fallback_twiml(request)
 
         return answer
 
 
+class BadQuery(Exception):
+    """A parameter of our own URL's query (`attempt`, `staff`) that is not what we put there."""
+
+
+def _fallback_twiml(request: Request) -> Response:
+    settings = _settings(request)
+    return twiml(voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
+                                      hotline=settings.hotline_number))  # fmt: skip
+
+
+def _query_int(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    number = ascii_int(raw)
+    if number is None:
+        raise BadQuery(name)
+    return number
+
+
+Step = Callable[[Request, Session, FormData], Response]
+
+
 webhooks = APIRouter(prefix="/twilio/voice", route_class=TwimlRoute)
+
+
+def _step(path: str) -> Callable[[Step], Step]:
+    """A voice step that works in the database, as a plain route like `incoming`: the signed form is read on the
+    event loop, the step runs in one transaction on the webhooks' threads (`in_webhook_thread`), one hop.
+
+    As FastAPI routes with the request's transaction as a dependency, the steps took three hops between the event
+    loop and the threads each (the dependency's start and end, the route), and FastAPI's dependency resolution on
+    the event loop: at 80× the event loop held a third of the server's interpreter time, and every hop and round
+    trip of a request waited for it (bench/notes.md). It answers as `TwimlRoute` does: a bad signature 403; no
+    CallSid or a mangled query of our own URL the fallback TwiML (a status callback an empty answer); a database
+    error the app's fallback (a status callback an empty answer, the reason in the log)."""
+    full = webhooks.prefix + path
+
+    def register(step: Step) -> Step:
+        async def endpoint(request: Request) -> Response:
+            form = await verified_twilio_form(request)
+            try:
+                return await in_webhook_thread(partial(_unit_of_work, step, request, form))
+            except SQLAlchemyError as exc:
+                if full not in CALLBACKS:
+                    raise  # the app's handler answers the caller with the fallback
+                log.error("database error on %s: %s", full, describe_error(exc))
+                return twiml(voice_twiml.empty())
+            except (NoCallSid, BadQuery) as exc:
+                log.warning("unusable request to %s: %s", full, type(exc).__name__)
+                return twiml(voice_twiml.empty()) if full in CALLBACKS else _fallback_twiml(request)
+
+        webhooks.add_route(full, endpoint, methods=["POST"])
+        return step
+
+    return register
+
+
+def _unit_of_work(step: Step, request: Request, form: FormData) -> Response:
+    with transaction(context_of(request).sessionmaker) as db:
+        return step(request, db, form)
+
+
 # Staff play voicemails through this authenticated route (see telephony.voice.service).
 router = APIRouter()
 
@@ -97,7 +157,7 @@ def _hotline_hours(opening_hours: str, zone: ZoneInfo) -> rules.HotlineHours:
     return rules.HotlineHours(opening_hours, zone)
 
 
-def _call(request: Request, db: DB, form: FormData) -> Call:
+def _call(request: Request, db: Session, form: FormData) -> Call:
     """The call this request is about; found by CallSid, created if an earlier step never reached us."""
     call_sid = str(form.get("CallSid") or "")
     if not call_sid:
@@ -162,8 +222,7 @@ async def incoming(request: Request) -> Response:
     settings = _settings(request)
     if not call_sid:
         log.warning("unusable request to %s: %s", request.url.path, NoCallSid.__name__)
-        return twiml(voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
-                                          hotline=settings.hotline_number))  # fmt: skip
+        return _fallback_twiml(request)
     now = web.now(request)
     is_open = _hours(request).is_open(now)
     if is_open:
@@ -193,8 +252,9 @@ def _known_call(request: Request, form: FormData, *, now: datetime, is_open: boo
             calls.needs_callback(call, now=now)
 
 
-@webhooks.post("/menu")
-def menu(request: Request, db: DB, form: TwilioForm, attempt: int = 1) -> Response:
+@_step("/menu")
+def menu(request: Request, db: Session, form: FormData) -> Response:
+    attempt = _query_int(request, "attempt", 1)
     call = _call(request, db, form)
     settings = _settings(request)
     choice = rules.menu_choice(str(form.get("Digits") or ""), str(form.get("SpeechResult") or ""))
@@ -212,9 +272,10 @@ def menu(request: Request, db: DB, form: TwilioForm, attempt: int = 1) -> Respon
     )  # fmt: skip
 
 
-@webhooks.post("/screen")
-def screen(request: Request, db: DB, form: TwilioForm, call: str = "", staff: int = 0) -> Response:
+@_step("/screen")
+def screen(request: Request, db: Session, form: FormData) -> Response:
     """Runs on the staff member's leg after they pick up: Twilio's CallSid here is that leg's."""
+    call, staff = request.query_params.get("call") or "", _query_int(request, "staff", 0)
     parent = calls.get_by_sid(db, call_sid=call)
     if parent is None:
         return twiml(voice_twiml.hangup())
@@ -228,8 +289,9 @@ def screen(request: Request, db: DB, form: TwilioForm, call: str = "", staff: in
     )  # fmt: skip
 
 
-@webhooks.post("/screen/answer")
-def screen_answer(request: Request, db: DB, form: TwilioForm, call: str = "", staff: int = 0) -> Response:
+@_step("/screen/answer")
+def screen_answer(request: Request, db: Session, form: FormData) -> Response:
+    call, staff = request.query_params.get("call") or "", _query_int(request, "staff", 0)
     parent = calls.get_by_sid(db, call_sid=call)
     if parent is None or str(form.get("Digits") or "") != "1":
         return twiml(voice_twiml.screen_result(accepted=False, taken_by_other=False))
@@ -237,8 +299,8 @@ def screen_answer(request: Request, db: DB, form: TwilioForm, call: str = "", st
     return twiml(voice_twiml.screen_result(accepted=won, taken_by_other=not won))
 
 
-@webhooks.post("/dial-result")
-def dial_result(request: Request, db: DB, form: TwilioForm) -> Response:
+@_step("/dial-result")
+def dial_result(request: Request, db: Session, form: FormData) -> Response:
     call = _call(request, db, form)
     calls.record_dial_result(db, call=call, dial_status=str(form.get("DialCallStatus") or ""), now=web.now(request))
     if call.accepted_by_id is not None:
@@ -255,8 +317,8 @@ def _recording(form: FormData) -> tuple[str, str, int | None] | None:
     return sid, url, ascii_int(duration)
 
 
-@webhooks.post("/voicemail")
-def voicemail(request: Request, db: DB, form: TwilioForm) -> Response:
+@_step("/voicemail")
+def voicemail(request: Request, db: Session, form: FormData) -> Response:
     call = _call(request, db, form)
     recording = _recording(form)
     if recording is None:
@@ -266,8 +328,8 @@ def voicemail(request: Request, db: DB, form: TwilioForm) -> Response:
     return twiml(voice_twiml.goodbye(texts.VOICEMAIL_THANKS))
 
 
-@webhooks.post("/recording")
-def recording_status(request: Request, db: DB, form: TwilioForm) -> Response:
+@_step("/recording")
+def recording_status(request: Request, db: Session, form: FormData) -> Response:
     recording = _recording(form)
     if recording is not None and str(form.get("RecordingStatus") or "completed") == "completed":
         sid, url, duration = recording
@@ -276,8 +338,8 @@ def recording_status(request: Request, db: DB, form: TwilioForm) -> Response:
     return twiml(voice_twiml.empty())
 
 
-@webhooks.post("/status")
-def status(request: Request, db: DB, form: TwilioForm) -> Response:
+@_step("/status")
+def status(request: Request, db: Session, form: FormData) -> Response:
     call = _call(request, db, form)
     reported = parse_call_status(str(form.get("CallStatus") or ""))
     if reported is not None:

@@ -118,3 +118,33 @@ def test_the_incoming_call_answers_with_the_security_headers_like_every_route(cl
     answer = post_signed(client, settings, "/twilio/voice/incoming", voice_params("CA42"))
     assert answer.status_code == 200 and "<Gather" in answer.text
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/twilio/voice/menu", "attempt=x"),
+        ("/twilio/voice/menu", "attempt=-5"),
+        ("/twilio/voice/screen", "call=CA1&staff=%C2%B2"),
+        ("/twilio/voice/screen/answer", "call=CA1&staff=99999999999999999999999"),
+        ("/twilio/voice/dial-result", ""),
+    ],
+)
+def test_a_step_with_a_mangled_query_or_no_call_sid_hears_the_fallback_and_nothing_is_stored(
+    client, settings, db, path, query
+):
+    """The voice steps are plain routes (telephony.voice.views._step): what FastAPI's validation refused before
+    still gets the fault message, never a 4xx (Twilio would play its own English error) and never a row."""
+    params = voice_params("" if not query else "CA" + "7" * 32, Digits="1")
+    answer = post_signed(client, settings, path, params, query=query)
+    fallback = voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
+                                    hotline=settings.hotline_number)  # fmt: skip
+    assert answer.status_code == 200 and answer.text == str(fallback)
+    assert db.scalar(select(func.count()).select_from(Call)) == 0
+
+
+@pytest.mark.parametrize("path", ["/twilio/voice/status", "/twilio/voice/recording"])
+def test_a_status_callback_without_a_call_sid_gets_an_empty_answer(client, settings, db, path):
+    answer = post_signed(client, settings, path, voice_params("", CallStatus="completed", RecordingUrl="https://x/RE1"))
+    assert answer.status_code == 200 and answer.text == str(voice_twiml.empty())
+    assert db.scalar(select(func.count()).select_from(Call)) == 0
