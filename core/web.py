@@ -276,9 +276,12 @@ def current_staff(request: Request, db: DB) -> Staff:
     held across the hop, it waited for a free thread while the threads waited for the lock (under load, every
     call's webhook then waited its full 10 s: docs/benchmarks.md). The route's own work begins a new one."""
     try:
-        return staff_of(request, db)
-    finally:
-        db.commit()
+        staff = staff_of(request, db)
+    except PasswordChangeRequired:
+        db.commit()  # the login's touch is kept, as for any page
+        raise
+    db.commit()
+    return staff
 
 
 CurrentStaff = Annotated[Staff, Depends(current_staff)]
