@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
@@ -57,21 +57,26 @@ class TwimlRoute(WebhookRoute):
         path = self.path
 
         async def answer(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except SQLAlchemyError as exc:
-                if path not in CALLBACKS:
-                    raise  # the app's handler answers the caller with the fallback
-                # A callback that answers TwiML is not a caller: an empty answer, and the reason in the log.
-                log.error("database error on %s: %s", path, describe_error(exc))
-                return twiml(voice_twiml.empty())
-            except (NoCallSid, RequestValidationError) as exc:
-                log.warning("unusable request to %s: %s", path, type(exc).__name__)
-                if path in CALLBACKS:
-                    return twiml(voice_twiml.empty())
-                return _fallback_twiml(request)
+            return await _answered(request, path, handle(request), unusable=(NoCallSid, RequestValidationError))
 
         return answer
+
+
+async def _answered(
+    request: Request, path: str, work: Awaitable[Response], *, unusable: tuple[type[Exception], ...]
+) -> Response:
+    """`work`'s answer; what a voice route answers when it cannot go on (`TwimlRoute`, `_step`)."""
+    try:
+        return await work
+    except SQLAlchemyError as exc:
+        if path not in CALLBACKS:
+            raise  # the app's handler answers the caller with the fallback
+        # A callback that answers TwiML is not a caller: an empty answer, and the reason in the log.
+        log.error("database error on %s: %s", path, describe_error(exc))
+        return twiml(voice_twiml.empty())
+    except unusable as exc:
+        log.warning("unusable request to %s: %s", path, type(exc).__name__)
+        return twiml(voice_twiml.empty()) if path in CALLBACKS else _fallback_twiml(request)
 
 
 class BadQuery(Exception):
@@ -115,16 +120,8 @@ def _step(path: str) -> Callable[[Step], Step]:
     def register(step: Step) -> Step:
         async def endpoint(request: Request) -> Response:
             form = await verified_twilio_form(request)
-            try:
-                return await in_webhook_thread(partial(_unit_of_work, step, request, form))
-            except SQLAlchemyError as exc:
-                if full not in CALLBACKS:
-                    raise  # the app's handler answers the caller with the fallback
-                log.error("database error on %s: %s", full, describe_error(exc))
-                return twiml(voice_twiml.empty())
-            except (NoCallSid, BadQuery) as exc:
-                log.warning("unusable request to %s: %s", full, type(exc).__name__)
-                return twiml(voice_twiml.empty()) if full in CALLBACKS else _fallback_twiml(request)
+            work = in_webhook_thread(partial(_unit_of_work, step, request, form))
+            return await _answered(request, full, work, unusable=(NoCallSid, BadQuery))
 
         webhooks.add_route(full, endpoint, methods=["POST"])
         return step
