@@ -231,7 +231,9 @@ def insert_on_conflict(db: Session, model: type[Any]) -> postgresql.Insert | sql
     return sqlite.insert(model)
 
 
-def insert_or_skip(db: Session, model: type[Base], *, on: tuple[str, ...], returning: str | None = None) -> Executable:
+def insert_or_skip(
+    db: Session, model: type[Base], *, on: tuple[str, ...], returning: str | tuple[str, ...] | None = None
+) -> Executable:
     """INSERT … ON CONFLICT (`on`) DO NOTHING [RETURNING `returning`], in the dialect of the session's database,
     built once per database kind and model: the row's values come as the execution's parameters. For the hot
     paths (an inbound SMS, a late yes), where building the statement anew cost more than running it."""
@@ -239,10 +241,15 @@ def insert_or_skip(db: Session, model: type[Base], *, on: tuple[str, ...], retur
 
 
 @cache
-def _insert_or_skip(dialect: str, model: type[Base], on: tuple[str, ...], returning: str | None) -> Executable:
+def _insert_or_skip(
+    dialect: str, model: type[Base], on: tuple[str, ...], returning: str | tuple[str, ...] | None
+) -> Executable:
     insert = postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
     statement = insert.on_conflict_do_nothing(index_elements=[getattr(model, key) for key in on])
-    return statement.returning(getattr(model, returning)) if returning else statement
+    if not returning:
+        return statement
+    keys = (returning,) if isinstance(returning, str) else returning
+    return statement.returning(*(getattr(model, key) for key in keys))
 
 
 def describe_error(exc: BaseException) -> str:

@@ -10,7 +10,12 @@ learns its own result, or the error of its transaction, exactly as if it had wri
 - the batch commits: every request gets its result;
 - the batch fails with an IntegrityError (one request's row collides, e.g. a CallSid Twilio retried):
   each request is written again on its own, so only the colliding one gets the error;
-- any other error (the database is gone): every request of the batch gets it, nothing is half-written.
+- any other error (the database is gone): every request of the batch gets it, nothing is half-written;
+  unless the writer was made to write each request alone on such errors too (`alone_on`): a writer whose
+  units of work take locks (an inbound SMS) must not let one request's lock timeout fail the others.
+
+A request that waited in the queue longer than the writer's `patience` (the batch before it held a lock far too
+long) is not written: it gets `Overdue`, and its webhook answers with its safe fallback before Twilio gives up.
 
 The writer thread starts with the first request and ends after a second without work. It is one more
 writer among the others (`core.db.transaction`): on SQLite it takes the same write lock.
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Generic, TypeVar
@@ -37,6 +43,10 @@ MAX_BATCH = 200
 IDLE_SECONDS = 1.0
 
 
+class Overdue(Exception):
+    """The request waited longer than the writer's `patience` for its turn; nothing of it was written."""
+
+
 class GroupCommit(Generic[T, R]):
     """Write items of type T with `work(db, items) -> results` (one result per item, in order)."""
 
@@ -47,19 +57,25 @@ class GroupCommit(Generic[T, R]):
         *,
         name: str,
         max_batch: int = MAX_BATCH,
+        alone_on: tuple[type[Exception], ...] = (IntegrityError,),
+        patience: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.factory = factory
         self.work = work
         self.name = name
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[T, Future[R]]] = queue.SimpleQueue()
+        self.alone_on = alone_on
+        self.patience = patience
+        self.clock = clock
+        self._queue: queue.SimpleQueue[tuple[T, Future[R], float]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def submit(self, item: T) -> Future[R]:
         """Queue one item; the future holds its result or the error of its transaction."""
         future: Future[R] = Future()
-        self._queue.put((item, future))
+        self._queue.put((item, future, self.clock()))
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
@@ -88,17 +104,29 @@ class GroupCommit(Generic[T, R]):
                         batch.append(self._queue.get_nowait())
                     except queue.Empty:
                         break
-                self._commit(batch)
+                batch = self._in_time(batch)
+                if batch:
+                    self._commit([(item, future) for item, future, _ in batch])
         finally:
             with self._lock:  # a writer that died of an unexpected error is replaced by the next `submit`
                 if self._thread is threading.current_thread():
                     self._thread = None
 
+    def _in_time(self, batch: list[tuple[T, Future[R], float]]) -> list[tuple[T, Future[R], float]]:
+        """The entries that have not waited longer than `patience`; the others are told so (`Overdue`)."""
+        if self.patience is None:
+            return batch
+        oldest = self.clock() - self.patience
+        for _, future, queued_at in batch:
+            if queued_at < oldest:
+                _settle(future, exception=Overdue())
+        return [entry for entry in batch if entry[2] >= oldest]
+
     def _commit(self, batch: list[tuple[T, Future[R]]]) -> None:
         try:
             with transaction(self.factory) as db:
                 results = self.work(db, [item for item, _ in batch])
-        except IntegrityError as exc:
+        except self.alone_on as exc:
             if len(batch) == 1:
                 _settle(batch[0][1], exception=exc)
                 return

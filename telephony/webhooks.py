@@ -107,7 +107,8 @@ def twiml(response: TwiML) -> Response:
 # on it, and each turn costs. A yes storm (bench/yes_storm.py: 200 "JA" within a second, PostgreSQL) on the
 # anyio pool's 40 threads: server CPU 4.7–8.1 ms per answer, p99 0.56–1.5 s; on 8 threads 5.2–5.6 ms, p99
 # 0.37–1.1 s; on 2 threads 3.8–5.2 ms, p99 0.09–0.31 s (bench/notes.md). Requests beyond these wait on the
-# event loop, where waiting costs nothing.
+# event loop, where waiting costs nothing. (Inbound SMS have since got a writer of their own, which handles
+# those arriving together in one transaction: `telephony.sms.views._intake`.)
 WEBHOOK_THREADS = 2
 # How long a webhook waits for one of them. Twilio gives up after 15 s, and on SQLite the unit of work may then
 # wait up to 10 s for the writer (core.db.BUSY_TIMEOUT_SECONDS): a webhook queued longer gets the safe fallback

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.phone import try_e164
@@ -17,6 +18,20 @@ def by_phone(db: Session, phone: str | None) -> Volunteer | None:
     if number is None:
         return None
     return db.scalar(select(Volunteer).where(Volunteer.phone == number))
+
+
+def by_phones(db: Session, phones: Iterable[str | None]) -> dict[str, Volunteer]:
+    """`by_phone` for many numbers in one query: each number as given (in any common format) to its volunteer;
+    numbers that are nobody's, or no phone number at all, are left out."""
+    numbers = {phone: try_e164(phone) for phone in set(phones) if phone}
+    wanted = {number for number in numbers.values() if number is not None}
+    if not wanted:
+        return {}
+    found = {volunteer.phone: volunteer for volunteer in db.scalars(_BY_PHONES, {"phones": sorted(wanted)})}
+    return {phone: found[number] for phone, number in numbers.items() if number in found}
+
+
+_BY_PHONES = select(Volunteer).where(Volunteer.phone.in_(bindparam("phones", expanding=True)))
 
 
 def recipient(db: Session, *, volunteer_id: int | None, phone: str) -> Volunteer | None:

@@ -8,6 +8,7 @@ The message log shows every SMS in and out, problems first to find, open inbound
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,54 +25,139 @@ from messaging import texts as sms_texts
 from messaging.models import Message
 from messaging.rules import MessageDirection, MessageStatus
 from volunteers import contact
+from volunteers.assignments import service as assignments
 from volunteers.registry.models import Volunteer
 from volunteers.replies import service as replies
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """An inbound SMS as Twilio's webhook gives it, with the moment it arrived. `reminder_hour`
+    (FLUXX_REMINDER_HOUR) goes with a volunteer's reply: a yes schedules the reminder."""
+
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+    now: datetime
+    reminder_hour: int
 
 
 def receive_sms(
     db: Session, *, sid: str, from_number: str, to_number: str, body: str, now: datetime, reminder_hour: int
 ) -> str | None:
-    """Log an inbound SMS and return the answer to send (None: stay silent). A repeat does nothing.
-    `reminder_hour` (FLUXX_REMINDER_HOUR) goes with a volunteer's reply: a yes schedules the reminder."""
-    volunteer = contact.by_phone(db, from_number)
-    message = _stored_inbound(
-        db, sid=sid, from_number=try_e164(from_number) or from_number, to_number=to_number, body=body, now=now,
-        volunteer_id=volunteer.id if volunteer else None,
-    )  # fmt: skip
-    if message is None:
-        return None  # Twilio's retry, or the same webhook handled at this moment by another request
-    if volunteer is not None:
-        answer = replies.handle_reply(db, volunteer=volunteer, message=message, now=now, reminder_hour=reminder_hour)
-    else:
-        answer = _answer_unknown(db, message=message, now=now)
-    if answer:
-        log_reply(db, to_message=message, body=answer, now=now)
-    return answer
+    """Log an inbound SMS and return the answer to send (None: stay silent). A repeat does nothing."""
+    return receive_many(db, [Inbound(sid, from_number, to_number, body, now, reminder_hour)])[0]
 
 
-def _stored_inbound(
-    db: Session, *, sid: str, from_number: str, to_number: str, body: str, now: datetime, volunteer_id: int | None
-) -> Message | None:
-    """The inbound message, stored; None if its MessageSid is stored already (or being stored right now).
+def receive_many(db: Session, inbound: Sequence[Inbound]) -> list[str | None]:
+    """`receive_sms` for SMS arriving together (the webhook's group commit, `telephony.sms.views`): each is
+    logged, handled and answered as if it had come alone, one after the other in this order.
 
-    One statement, INSERT … ON CONFLICT (twilio_sid) DO NOTHING RETURNING id, instead of looking the SID up
-    and inserting in a savepoint (four statements through the ORM: a yes storm's answers queued on them).
-    The row becomes the session's own object as if just loaded, so the reply's changes to it are updates."""
-    values: dict[str, object] = dict.fromkeys(_MESSAGE_COLUMNS)
-    values.update(
-        direction=MessageDirection.INBOUND, twilio_sid=sid or None, from_number=from_number, to_number=to_number,
-        body=body, status=MessageStatus.RECEIVED, attempts=0, volunteer_id=volunteer_id, created_at=now,
-        updated_at=now,
-    )  # fmt: skip
-    row = {key: value for key, value in values.items() if key != "id"}
-    message_id = db.connection().scalar(insert_or_skip(db, Message, on=("twilio_sid",), returning="id"), row)
-    if message_id is None:
-        return None
-    values["id"] = message_id
-    message = Message(**values)
-    make_transient_to_detached(message)
-    db.add(message)
-    return message
+    Written in runs of messages from different numbers: a run's senders are found with one query, its messages
+    stored with one statement and our answers logged with one, and each message is handled in turn
+    (`replies.handle_reply`). Two messages of the same sender are never in one run: the second is handled only
+    after the first is stored, handled and answered, as it reads them (`outbox.auto_answered_recently`, the
+    sender's offers)."""
+    answers: list[str | None] = []
+    for run in _runs(inbound):
+        answers.extend(_receive_run(db, run))
+    return answers
+
+
+def _runs(inbound: Sequence[Inbound]) -> list[list[Inbound]]:
+    """`inbound` cut into runs, in order, each without two messages from the same number."""
+    runs: list[list[Inbound]] = []
+    senders: set[str] = set()
+    for item in inbound:
+        sender = try_e164(item.from_number) or item.from_number
+        if not runs or sender in senders:
+            runs.append([])
+            senders = set()
+        runs[-1].append(item)
+        senders.add(sender)
+    return runs
+
+
+def _receive_run(db: Session, run: Sequence[Inbound]) -> list[str | None]:
+    volunteers = contact.by_phones(db, [item.from_number for item in run])
+    messages = _stored_inbound(db, run, volunteers)
+    # The volunteers' situations, read together. They stay true until a message of the run changes a job's carers
+    # (a yes that wins, a withdrawal, hours: each takes the job's exclusive lock); from then on each is read anew.
+    senders = {
+        volunteer.id: item.now
+        for item, message in zip(run, messages, strict=True)
+        if message is not None and (volunteer := volunteers.get(item.from_number)) is not None
+    }
+    situations = replies.situations_of(db, senders) if len(senders) > 1 else {}
+    locked = assignments.jobs_locked(db)
+    answers: list[str | None] = []
+    replies_to: list[tuple[Message, str, datetime]] = []
+    for item, message in zip(run, messages, strict=True):
+        if message is None:  # Twilio's retry, or the same webhook handled at this moment by another request
+            answers.append(None)
+            continue
+        volunteer = volunteers.get(item.from_number)
+        if volunteer is not None:
+            situation = situations.get(volunteer.id) if assignments.jobs_locked(db) == locked else None
+            answer = replies.handle_reply(
+                db, volunteer=volunteer, message=message, now=item.now, reminder_hour=item.reminder_hour,
+                situation=situation,
+            )  # fmt: skip
+        else:
+            answer = _answer_unknown(db, message=message, now=item.now)
+        answers.append(answer)
+        if answer:
+            replies_to.append((message, answer, item.now))
+    log_replies(db, replies_to)
+    return answers
+
+
+def _stored_inbound(db: Session, run: Sequence[Inbound], volunteers: dict[str, Volunteer]) -> list[Message | None]:
+    """The run's inbound messages, stored; None for one whose MessageSid is stored already (or being stored
+    right now, or earlier in the run).
+
+    One statement for the run, INSERT … ON CONFLICT (twilio_sid) DO NOTHING RETURNING id, twilio_sid, instead of
+    looking each SID up and inserting it in a savepoint (four statements each through the ORM: a yes storm's
+    answers queued on them). Each row becomes the session's own object as if just loaded, so the reply's
+    changes to it are updates."""
+    values: list[dict[str, object] | None] = []
+    sids: set[str] = set()
+    for item in run:
+        sid = item.sid or None
+        if sid is not None and sid in sids:
+            values.append(None)
+            continue
+        if sid is not None:
+            sids.add(sid)
+        volunteer = volunteers.get(item.from_number)
+        row: dict[str, object] = dict.fromkeys(_MESSAGE_COLUMNS)
+        row.update(
+            direction=MessageDirection.INBOUND, twilio_sid=sid, from_number=try_e164(item.from_number) or
+            item.from_number, to_number=item.to_number, body=item.body, status=MessageStatus.RECEIVED, attempts=0,
+            volunteer_id=volunteer.id if volunteer else None, created_at=item.now, updated_at=item.now,
+        )  # fmt: skip
+        del row["id"]
+        values.append(row)
+    statement = insert_or_skip(db, Message, on=("twilio_sid",), returning=("id", "twilio_sid"))
+    connection = db.connection()
+    with_sid = [row for row in values if row is not None and row["twilio_sid"] is not None]
+    stored = {sid: id_ for id_, sid in connection.execute(statement, with_sid)} if with_sid else {}
+    messages: list[Message | None] = []
+    for values_of in values:
+        message_id = None
+        if values_of is not None:
+            its_sid = values_of["twilio_sid"]
+            # No SID to collide on (not from Twilio): stored on its own.
+            message_id = connection.scalar(statement, values_of) if its_sid is None else stored.get(str(its_sid))
+        if values_of is None or message_id is None:
+            messages.append(None)
+            continue
+        message = Message(id=message_id, **values_of)
+        make_transient_to_detached(message)
+        db.add(message)
+        messages.append(message)
+    return messages
 
 
 _MESSAGE_COLUMNS = tuple(column.key for column in Message.__table__.columns)
@@ -85,15 +171,27 @@ def _answer_unknown(db: Session, *, message: Message, now: datetime) -> str | No
     return None if outbox.auto_answered_recently(db, message=message, now=now) else sms_texts.UNKNOWN_SENDER
 
 
-def log_reply(db: Session, *, to_message: Message, body: str, now: datetime) -> None:
-    """Keep our TwiML answer in the message log; Twilio sends it, so it never enters the outbox. One plain
-    insert on the session's connection: nothing reads the row back in this unit of work."""
-    reply = {
-        "direction": MessageDirection.OUTBOUND, "from_number": to_message.to_number,
-        "to_number": to_message.from_number, "body": body, "status": MessageStatus.SENT, "attempts": 0,
-        "volunteer_id": to_message.volunteer_id, "sent_at": now, "created_at": now, "updated_at": now,
-    }  # fmt: skip
-    db.connection().execute(_REPLY, reply)
+def log_replies(db: Session, answered: Sequence[tuple[Message, str, datetime]]) -> None:
+    """Keep our TwiML answers (to each message, its answer and when) in the message log; Twilio sends them, so
+    they never enter the outbox. One plain insert on the session's connection: nothing reads the rows back in
+    this unit of work."""
+    rows = [
+        {
+            "direction": MessageDirection.OUTBOUND,
+            "from_number": message.to_number,
+            "to_number": message.from_number,
+            "body": body,
+            "status": MessageStatus.SENT,
+            "attempts": 0,
+            "volunteer_id": message.volunteer_id,
+            "sent_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }  # fmt: skip
+        for message, body, now in answered
+    ]
+    if rows:
+        db.connection().execute(_REPLY, rows)
 
 
 _REPLY = insert(Message)

@@ -6,27 +6,33 @@ An inbound SMS is handed to `telephony.sms.service`, which dispatches it to the 
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import partial
+import threading
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.datastructures import FormData
 from twilio.twiml.messaging_response import MessagingResponse
 
 from core import audit, web
 from core.context import context_of
-from core.db import transaction
 from core.formats import ascii_int
+from core.group_commit import GroupCommit, Overdue
 from core.models import StaffRole
 from core.web import CSRF, DB, CurrentStaff, actor
 from messaging import service as delivery
 from messaging.models import Message
 from telephony.sms import service
 from telephony.sms.service import Show
-from telephony.webhooks import TwilioForm, WebhookRoute, in_webhook_thread, twiml, verified_twilio_form
+from telephony.webhooks import (
+    WEBHOOK_WAIT_SECONDS,
+    TwilioForm,
+    WebhookRoute,
+    WebhooksBusy,
+    twiml,
+    verified_twilio_form,
+)
 from volunteers.contact import RECIPIENTS
 
 webhooks = APIRouter(prefix="/twilio/sms", route_class=WebhookRoute)
@@ -46,33 +52,52 @@ async def incoming(request: Request) -> Response:
     """An inbound SMS: stored, handed to the domain that owns it, and answered in TwiML.
 
     A plain Starlette route, as `/twilio/voice/incoming` is: it needs nothing but the signed form, and
-    FastAPI's dependency resolution around it cost a yes storm's answers CPU they queued on. The unit of work
-    (`_receive`) runs on the webhooks' few threads (`in_webhook_thread`); a bad signature is refused with 403,
-    a database error reaches the app's handler."""
+    FastAPI's dependency resolution around it cost a yes storm's answers CPU they queued on. The SMS that
+    arrive together are handled together by one writer thread in one transaction (`core.group_commit`,
+    `service.receive_many`) while this request waits on the event loop. A bad signature is refused with 403; a
+    database error reaches the app's handler, which asks the sender to send again (nothing of that SMS was
+    stored), as it does after a wait longer than `WEBHOOK_WAIT_SECONDS` for the writer (`WebhooksBusy`)."""
     form = await verified_twilio_form(request)
     context = context_of(request)
-    answer = await in_webhook_thread(
-        partial(
-            _receive, context.sessionmaker, form, now=web.now(request), reminder_hour=context.settings.reminder_hour
-        ),
+    inbound = service.Inbound(
+        sid=_fitted(form.get("MessageSid") or form.get("SmsSid"), Message.twilio_sid),
+        from_number=_fitted(form.get("From"), Message.from_number),
+        to_number=_fitted(form.get("To"), Message.to_number),
+        body=str(form.get("Body", "")),
+        now=web.now(request),
+        reminder_hour=context.settings.reminder_hour,
     )
+    try:
+        answer = await _intake(context.sessionmaker).write(inbound)
+    except Overdue:
+        raise WebhooksBusy() from None
     response = MessagingResponse()
     if answer:
         response.message(answer)
     return twiml(response)
 
 
-def _receive(factory: sessionmaker[Session], form: FormData, *, now: datetime, reminder_hour: int) -> str | None:
-    with transaction(factory) as db:
-        return service.receive_sms(
-            db,
-            sid=_fitted(form.get("MessageSid") or form.get("SmsSid"), Message.twilio_sid),
-            from_number=_fitted(form.get("From"), Message.from_number),
-            to_number=_fitted(form.get("To"), Message.to_number),
-            body=str(form.get("Body", "")),
-            now=now,
-            reminder_hour=reminder_hour,
-        )
+# How many SMS one transaction handles at most. On SQLite it holds the one writer's lock meanwhile, which new
+# calls wait for: a few milliseconds each, so a full batch keeps them waiting well under 100 ms.
+SMS_BATCH = 16
+
+_intakes: WeakKeyDictionary[sessionmaker[Session], GroupCommit[service.Inbound, str | None]] = WeakKeyDictionary()
+_intakes_lock = threading.Lock()
+
+
+def _intake(factory: sessionmaker[Session]) -> GroupCommit[service.Inbound, str | None]:
+    """The app's writer of inbound SMS. Any error of a batch (one SMS's lock timeout, say) sends each of its SMS
+    through again on its own, so that only that one fails, as if it had come alone. An SMS that waited longer
+    than `WEBHOOK_WAIT_SECONDS` for its turn (the batch before it held a lock far too long) is not handled: its
+    sender is asked to send it again before Twilio gives up."""
+    with _intakes_lock:
+        intake = _intakes.get(factory)
+        if intake is None:
+            intake = _intakes[factory] = GroupCommit(
+                factory, service.receive_many, name="fluxx-sms-intake", max_batch=SMS_BATCH,
+                alone_on=(Exception,), patience=WEBHOOK_WAIT_SECONDS,
+            )  # fmt: skip
+        return intake
 
 
 webhooks.add_route(webhooks.prefix + "/incoming", incoming, methods=["POST"])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from casework.cases.models import YearlyCounter
 from core.db import make_sessionmaker
-from core.group_commit import GroupCommit
+from core.group_commit import GroupCommit, Overdue
 
 
 class Recorder:
@@ -96,3 +96,41 @@ def test_a_request_cancelled_while_waiting_neither_stops_the_writer_nor_loses_it
     assert first.result(10) == "stored first"
     assert writer.submit("next").result(10) == "stored next", "the writer goes on"
     assert _scopes(engine) == ["first", "gone", "next"]
+
+
+def test_a_writer_told_to_retry_alone_on_any_error_fails_only_the_broken_request(engine: Engine) -> None:
+    """The SMS writer's way (`alone_on=(Exception,)`): one message's lock timeout must not fail the others."""
+    recorder = Recorder()
+    writer = GroupCommit(make_sessionmaker(engine), recorder.work, name="test-writer", alone_on=(Exception,))
+    first = writer.submit("first")
+    assert recorder.started.wait(10)
+    batch = [writer.submit("a"), writer.submit("broken"), writer.submit("b")]
+    recorder.release.set()
+    assert first.result(10) == "stored first"
+    assert batch[0].result(10) == "stored a"
+    with pytest.raises(OperationalError):
+        batch[1].result(10)
+    assert batch[2].result(10) == "stored b"
+    assert recorder.batches[1:] == [["a", "broken", "b"], ["a"], ["broken"], ["b"]]
+    assert _scopes(engine) == ["a", "b", "first"]
+
+
+def test_a_request_that_waited_longer_than_the_patience_is_not_written(engine: Engine) -> None:
+    """A batch that holds the writer far too long (a lock): the requests queued meanwhile are told `Overdue` and
+    nothing of them is written; a request arriving after it is written as usual."""
+    clock = {"now": 100.0}
+    recorder = Recorder()
+    writer = GroupCommit(
+        make_sessionmaker(engine), recorder.work, name="test-writer", patience=4.0, clock=lambda: clock["now"]
+    )
+    first = writer.submit("first")
+    assert recorder.started.wait(10)
+    waiting = writer.submit("waited")
+    clock["now"] += 4.5
+    late_but_fresh = writer.submit("fresh")
+    recorder.release.set()
+    assert first.result(10) == "stored first"
+    with pytest.raises(Overdue):
+        waiting.result(10)
+    assert late_but_fresh.result(10) == "stored fresh"
+    assert _scopes(engine) == ["first", "fresh"]

@@ -1,4 +1,5 @@
-"""Webhooks run their units of work on a few threads of their own (`telephony.webhooks.in_webhook_thread`).
+"""Webhooks run their units of work on a few threads of their own (`telephony.webhooks.in_webhook_thread`),
+and inbound SMS on one writer of their own (`telephony.sms.views._intake`).
 
 One interpreter runs the server: forty threads taking turns on it cost each answer of a yes storm twice the
 CPU of a few (bench/notes.md). The webhooks' work waits on the event loop for one of `WEBHOOK_THREADS`
@@ -11,6 +12,7 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
 import anyio
@@ -21,13 +23,16 @@ from sqlalchemy import select
 
 from casework.calls.models import Call
 from casework.cases.models import Case
+from core.group_commit import GroupCommit
 from messaging import texts as sms_texts
+from messaging.models import Message, MessageDirection
 from telephony import webhooks
+from telephony.sms import service as sms_service
 from telephony.sms import views as sms_views
 from telephony.voice import texts as voice_texts
 from telephony.voice import twiml as voice_twiml
 from telephony.webhooks import WEBHOOK_THREADS, in_webhook_thread, sign
-from tests.twilio_helpers import post_signed, voice_params
+from tests.twilio_helpers import voice_params
 
 T = TypeVar("T")
 
@@ -91,28 +96,98 @@ def test_an_error_in_the_work_reaches_the_webhook_and_frees_its_thread():
     _run(main)
 
 
-def test_the_inbound_sms_webhook_does_its_unit_of_work_on_a_webhook_thread(client, settings, monkeypatch):
+def _blocking_receive_many(monkeypatch) -> tuple[list[list[str]], list[str], threading.Event, threading.Event]:
+    """`receive_many` recording each batch's bodies and thread; the first batch waits until released."""
+    batches: list[list[str]] = []
     threads: list[str] = []
-    original = sms_views._receive
+    started, release = threading.Event(), threading.Event()
+    original = sms_service.receive_many
 
-    def receive(*args, **kwargs):
+    def receive_many(db, inbound):
+        batches.append([item.body for item in inbound])
         threads.append(threading.current_thread().name)
-        return original(*args, **kwargs)
+        if len(batches) == 1:
+            started.set()
+            assert release.wait(10)
+        return original(db, inbound)
 
-    calls: list[object] = []
+    monkeypatch.setattr(sms_service, "receive_many", receive_many)
+    return batches, threads, started, release
 
-    async def spied(work):
-        calls.append(work)
-        return await in_webhook_thread(work)
 
-    monkeypatch.setattr(sms_views, "_receive", receive)
-    monkeypatch.setattr(sms_views, "in_webhook_thread", spied)
-    params = {"MessageSid": "SM" + "1" * 32, "From": "+4917600000099", "To": "+4951116832110", "Body": "Hallo"}
-    response = post_signed(client, settings, "/twilio/sms/incoming", params)
-    assert response.status_code == 200
-    assert "<Message>" in response.text  # an unknown number gets its polite answer
-    assert len(calls) == 1
-    assert threads and threads[0] != threading.main_thread().name
+def _text(settings, n: int) -> tuple[dict[str, str], dict[str, str]]:
+    """A signed inbound SMS from an unknown number: its form and headers."""
+    params = {"MessageSid": f"SM{n:032d}", "From": f"+491760000{n:04d}", "To": "+4951116832110", "Body": f"Hallo {n}"}
+    url = settings.public_base_url + "/twilio/sms/incoming"
+    return params, {"X-Twilio-Signature": sign(settings.webhook_auth_token, url, params)}
+
+
+def test_inbound_sms_arriving_together_are_handled_together_on_the_sms_writer(app, settings, monkeypatch):
+    """The SMS webhook hands its message to one writer thread (`core.group_commit`): the messages that arrive
+    while it works wait on the event loop, not on a thread, and are then handled in one transaction, each
+    answered as if it had come alone."""
+    batches, threads, started, release = _blocking_receive_many(monkeypatch)
+
+    async def main() -> dict[int, httpx.Response]:
+        answers: dict[int, httpx.Response] = {}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+
+            async def text(n: int) -> None:
+                params, headers = _text(settings, n)
+                answers[n] = await client.post("/twilio/sms/incoming", data=params, headers=headers)
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(text, 0)
+                assert await anyio.to_thread.run_sync(started.wait, 10)
+                for n in (1, 2, 3):
+                    group.start_soon(text, n)
+                await anyio.wait_all_tasks_blocked()
+                assert webhooks._webhook_limiter().statistics().borrowed_tokens == 0
+                release.set()
+        return answers
+
+    answers = _run(main)
+    assert batches == [["Hallo 0"], ["Hallo 1", "Hallo 2", "Hallo 3"]]
+    assert threads == ["fluxx-sms-intake"] * 2
+    for n in range(4):
+        assert answers[n].status_code == 200
+        assert ET.fromstring(answers[n].text).findtext("Message") == sms_texts.UNKNOWN_SENDER
+
+
+def test_an_sms_that_waited_too_long_for_the_writer_is_asked_to_be_sent_again_and_not_stored(
+    app, settings, db, monkeypatch
+):
+    """The batch before it held the writer far too long (a database lock): the sender is asked to send the SMS
+    again before Twilio gives up, and nothing of it is stored, so the second try is no duplicate."""
+    _batches, _threads, started, release = _blocking_receive_many(monkeypatch)
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(sms_views, "GroupCommit", partial(GroupCommit, clock=lambda: clock["now"]))
+
+    async def main() -> tuple[httpx.Response, httpx.Response]:
+        answers: dict[int, httpx.Response] = {}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+
+            async def text(n: int) -> None:
+                params, headers = _text(settings, n)
+                answers[n] = await client.post("/twilio/sms/incoming", data=params, headers=headers)
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(text, 0)
+                assert await anyio.to_thread.run_sync(started.wait, 10)
+                group.start_soon(text, 1)
+                await anyio.wait_all_tasks_blocked()
+                clock["now"] += webhooks.WEBHOOK_WAIT_SECONDS + 0.5
+                release.set()
+        return answers[0], answers[1]
+
+    handled, waited = _run(main)
+    assert ET.fromstring(handled.text).findtext("Message") == sms_texts.UNKNOWN_SENDER
+    assert waited.status_code == 200
+    assert ET.fromstring(waited.text).findtext("Message") == sms_texts.NOT_RECEIVED
+    stored = db.scalars(select(Message.body).where(Message.direction == MessageDirection.INBOUND)).all()
+    assert stored == ["Hallo 0"]
 
 
 def test_a_voice_step_waits_for_a_webhook_token_and_is_answered_once_one_is_free(app, settings, db):
@@ -157,9 +232,11 @@ def test_a_voice_step_waits_for_a_webhook_token_and_is_answered_once_one_is_free
     assert db.get_one(Case, case_id).callback_needed  # the call became a case to call back
 
 
-def test_a_webhook_that_waits_too_long_for_a_thread_gets_the_safe_answer_not_twilios_error(app, settings, monkeypatch):
+def test_a_voice_step_that_waits_too_long_for_a_thread_gets_the_safe_answer_not_twilios_error(
+    app, settings, monkeypatch
+):
     """Both threads held far too long (a database lock that is never let go): a caller's next step hears the
-    fallback and a texter is asked to send again, before Twilio's 15 s run out."""
+    fallback before Twilio's 15 s run out (an SMS waiting too long for its writer: the test above)."""
     gate = threading.Event()
     held = threading.Semaphore(0)
 
@@ -171,9 +248,8 @@ def test_a_webhook_that_waits_too_long_for_a_thread_gets_the_safe_answer_not_twi
         return {"X-Twilio-Signature": sign(settings.webhook_auth_token, settings.public_base_url + path, params)}
 
     menu = voice_params("CA" + "6" * 32, Digits="1")
-    sms = {"MessageSid": "SM" + "6" * 32, "From": "+4917600000098", "To": "+4951116832110", "Body": "JA 4821"}
 
-    async def main() -> tuple[httpx.Response, httpx.Response]:
+    async def main() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
         client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
         async with client, anyio.create_task_group() as group:
@@ -184,14 +260,11 @@ def test_a_webhook_that_waits_too_long_for_a_thread_gets_the_safe_answer_not_twi
                 assert held.acquire(timeout=10)
             monkeypatch.setattr(webhooks, "WEBHOOK_WAIT_SECONDS", 0)  # no waiting out the seconds here
             step = await client.post("/twilio/voice/menu", data=menu, headers=signed("/twilio/voice/menu", menu))
-            text = await client.post("/twilio/sms/incoming", data=sms, headers=signed("/twilio/sms/incoming", sms))
             gate.set()
-        return step, text
+        return step
 
-    step, text = _run(main)
+    step = _run(main)
     assert step.status_code == 200 and step.text == str(
         voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
                              hotline=settings.hotline_number)
     )  # fmt: skip
-    assert text.status_code == 200
-    assert ET.fromstring(text.text).findtext("Message") == sms_texts.NOT_RECEIVED

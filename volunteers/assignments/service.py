@@ -11,14 +11,14 @@ before it. Services flush, never commit; the request or worker job owns the tran
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Integer, Select, and_, bindparam, distinct, exists, func, select
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, distinct, exists, func, select
+from sqlalchemy.orm import Session, SessionTransaction, aliased, joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from casework.cases import service as cases
@@ -64,6 +64,9 @@ def lock_job(db: Session, job_id: int) -> CareJob:
     row is locked first (`cases.lock_case_of_job`): a change of carers may move the case (`cases.follow_jobs`),
     and closing a case locks the case before its jobs."""
     cases.lock_case_of_job(db, job_id=job_id)
+    state = _in_transaction(db)
+    state.closed_jobs.pop(job_id, None)  # its carers may change now
+    state.jobs_locked += 1
     query = select(CareJob).where(CareJob.id == job_id).with_for_update().execution_options(populate_existing=True)
     return db.scalars(query).one()
 
@@ -125,8 +128,16 @@ class Carers:
 
 
 def _carers(db: Session, *, job_id: int, volunteer_id: int) -> Carers:
-    found = list(db.scalars(_ACTIVE_ON_JOB, {"job_id": job_id}))
-    return Carers(len(found), next((a for a in found if a.volunteer_id == volunteer_id), None))
+    found = _active(db, job_id=job_id)
+    return Carers(len(found), _held(found, volunteer_id))
+
+
+def _active(db: Session, *, job_id: int) -> tuple[Assignment, ...]:
+    return tuple(db.scalars(_ACTIVE_ON_JOB, {"job_id": job_id}))
+
+
+def _held(active: tuple[Assignment, ...], volunteer_id: int) -> Assignment | None:
+    return next((assignment for assignment in active if assignment.volunteer_id == volunteer_id), None)
 
 
 _ACTIVE_ON_JOB = select(Assignment).where(
@@ -193,22 +204,72 @@ def _too_late(db: Session, *, offer: Offer, now: datetime, message_id: int | Non
     late yes decided here and asks it again (`resume_search`). When the job has room (a withdrawal committed
     between the sender's first look and the lock), the savepoint is rolled back, which releases the shared
     locks (PostgreSQL releases the row locks taken after a savepoint it rolls back to), and the yes is decided
-    under the exclusive lock like any other. On SQLite the transaction is the one writer anyway."""
-    savepoint = db.begin_nested()
-    cases.lock_case_of_job(db, job_id=offer.job_id, shared=True)
-    job = db.scalars(_JOB_SHARED, {"job_id": offer.job_id}).one()
-    # Unlike `accept`, the offer is not read again: a late yes answers it (TOO_LATE) whatever it says now, and
-    # a yes of the same volunteer that won meanwhile is found as their active assignment.
-    carers = _carers(db, job_id=job.id, volunteer_id=offer.volunteer_id)
-    if carers.held is not None:
-        savepoint.commit()
-        return Outcome(carers.held, already_held=True)
-    if _open_for_yes(job=job, now=now, active=carers.active):
-        savepoint.rollback()
-        return None
-    savepoint.commit()  # the locks stay until the transaction ends; the late yes is written after the savepoint
+    under the exclusive lock like any other. On SQLite the transaction is the one writer anyway.
+
+    A job found full (or no longer waiting) stays so while this transaction holds its shared lock and has not
+    changed its carers itself (`lock_job` forgets it): the next late yes to it in the same transaction (the
+    SMS that arrive together, `telephony.sms.service.receive_many`) is decided on what this one read."""
+    seen = _closed_jobs(db).get(offer.job_id)
+    if seen is None:
+        savepoint = db.begin_nested()
+        cases.lock_case_of_job(db, job_id=offer.job_id, shared=True)
+        job = db.scalars(_JOB_SHARED, {"job_id": offer.job_id}).one()
+        # Unlike `accept`, the offer is not read again: a late yes answers it (TOO_LATE) whatever it says now,
+        # and a yes of the same volunteer that won meanwhile is found as their active assignment.
+        active = _active(db, job_id=job.id)
+        if _held(active, offer.volunteer_id) is None and _open_for_yes(job=job, now=now, active=len(active)):
+            savepoint.rollback()
+            return None
+        savepoint.commit()  # the locks stay until the transaction ends; the late yes is written after the savepoint
+        if _closed(job=job, active=len(active)) and not db.in_nested_transaction():
+            _closed_jobs(db)[job.id] = (job, active)
+    else:
+        job, active = seen
+    held = _held(active, offer.volunteer_id)
+    if held is not None:
+        return Outcome(held, already_held=True)
     _keep_late(db, job=job, offer=offer, now=now, message_id=message_id)
     return Outcome(None)
+
+
+@dataclass
+class _InTransaction:
+    """What a transaction learnt about jobs, kept in its session (`_in_transaction`) until it ends."""
+
+    transaction: SessionTransaction | None
+    # The jobs it found closed to yeses under their shared lock (`_too_late`), with their active assignments.
+    closed_jobs: dict[int, tuple[CareJob, tuple[Assignment, ...]]] = field(default_factory=dict)
+    # How many times it took a job's exclusive lock (`lock_job`): every change of a job's carers takes one.
+    jobs_locked: int = 0
+
+
+def _in_transaction(db: Session) -> _InTransaction:
+    transaction = db.get_transaction()
+    state = db.info.get(_IN_TRANSACTION)
+    if not isinstance(state, _InTransaction) or state.transaction is not transaction:
+        state = db.info[_IN_TRANSACTION] = _InTransaction(transaction)
+    return state
+
+
+_IN_TRANSACTION = "fluxx.jobs_in_transaction"
+
+
+def _closed_jobs(db: Session) -> dict[int, tuple[CareJob, tuple[Assignment, ...]]]:
+    """The jobs this transaction found closed to yeses under their shared lock (`_too_late`), with their active
+    assignments. Not for a lock taken in a savepoint that may still be rolled back (`_too_late` keeps none then)."""
+    return _in_transaction(db).closed_jobs
+
+
+def jobs_locked(db: Session) -> int:
+    """How many times this transaction has taken a job's exclusive lock so far. While the count stays the same,
+    no job's carers changed in it: what was read about jobs and offers before is still what it would read now
+    (`telephony.sms.service.receive_many` relies on it for the situations it reads together)."""
+    return _in_transaction(db).jobs_locked
+
+
+def _closed(*, job: CareJob, active: int) -> bool:
+    """Whether no yes can win the job whatever the time: it no longer waits for a carer, or it is full."""
+    return job.status not in WAITING_FOR_CARER or rules.is_full(active=active, needed=job.carers_needed)
 
 
 _JOB_SHARED = (
@@ -639,7 +700,7 @@ def codes_awaiting_hours(db: Session, *, volunteer_id: int, now: datetime) -> fr
     return frozenset(db.scalars(query))
 
 
-def awaiting_hours(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+def awaiting_hours(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """Whether the hours of an active assignment (`Assignment` joined to its `CareJob`) are still owed at `now`:
     the job's window over, the job not cancelled, no hours confirmed."""
     confirmed = exists().where(HoursReport.assignment_id == Assignment.id, HoursReport.status == HoursStatus.CONFIRMED)

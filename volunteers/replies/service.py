@@ -18,12 +18,13 @@ someone who still holds a job (will they still go?).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from casework.enums import JobStatus
 from casework.jobs.models import CareJob
@@ -68,36 +69,65 @@ def situation_of(db: Session, *, volunteer: Volunteer, now: datetime) -> Situati
     """What the sender's SMS may be about, in two reads: their offers of jobs that have not started (open ones,
     and the closed ones a yes may still be decided on), and their active assignments with whether each job
     waits for their hours."""
-    offers: dict[str, Offer] = {}
-    closed = []
-    for code, status, offer in db.execute(_OFFERS, {"volunteer_id": volunteer.id, "now": now}):
+    return situations_of(db, {volunteer.id: now})[volunteer.id]
+
+
+def situations_of(db: Session, nows: Mapping[int, datetime]) -> dict[int, Situation]:
+    """`situation_of` for several senders in the same two reads (the SMS that arrive together,
+    `telephony.sms.service.receive_many`), each at its own moment: `nows` maps a volunteer's id to it."""
+    offers_query, assignments_query = _situation_queries(len(nows))
+    params: dict[str, object] = {}
+    for n, (volunteer_id, now) in enumerate(nows.items()):
+        params[f"volunteer_{n}"], params[f"now_{n}"] = volunteer_id, now
+    offers: dict[int, dict[str, Offer]] = {volunteer_id: {} for volunteer_id in nows}
+    closed: dict[int, list[tuple[str, JobStatus, Offer]]] = {volunteer_id: [] for volunteer_id in nows}
+    for code, status, offer in db.execute(offers_query, params):
         if offer.status == OfferStatus.SENT and status in WAITING_FOR_CARER:
-            offers[code] = offer  # waiting for this volunteer's answer
-        closed.append((code, status, offer))
-    held: dict[str, Assignment] = {}
-    awaiting = set()
-    for code, assignment, owed in db.execute(_ASSIGNMENTS, {"volunteer_id": volunteer.id, "now": now}):
-        held[code] = assignment
+            offers[offer.volunteer_id][code] = offer  # waiting for this volunteer's answer
+        closed[offer.volunteer_id].append((code, status, offer))
+    held: dict[int, dict[str, Assignment]] = {volunteer_id: {} for volunteer_id in nows}
+    awaiting: dict[int, set[str]] = {volunteer_id: set() for volunteer_id in nows}
+    for code, assignment, owed in db.execute(assignments_query, params):
+        held[assignment.volunteer_id][code] = assignment
         if owed:
-            awaiting.add(code)
-    return Situation(offers, held, frozenset(awaiting), tuple(closed))
+            awaiting[assignment.volunteer_id].add(code)
+    return {
+        volunteer_id: Situation(
+            offers[volunteer_id], held[volunteer_id], frozenset(awaiting[volunteer_id]), tuple(closed[volunteer_id])
+        )
+        for volunteer_id in nows
+    }
 
 
-_OFFERS = (
-    select(CareJob.code, CareJob.status, Offer)
-    .join(CareJob, CareJob.id == Offer.job_id)
-    .where(
-        Offer.volunteer_id == bindparam("volunteer_id"),
-        Offer.status.in_(CLOSED_BY_FILLING),  # SENT among them
-        CareJob.status.in_((JobStatus.FILLED, *WAITING_FOR_CARER)),
-        CareJob.starts_at > bindparam("now"),
+@lru_cache(maxsize=64)
+def _situation_queries(senders: int) -> tuple[Select[str, JobStatus, Offer], Select[str, Assignment, bool]]:
+    """The two reads of `situations_of` for `senders` senders, built once per number: the senders are the
+    parameters volunteer_0, volunteer_1, …, and each sender's rows are compared with its own moment (now_0,
+    now_1, …)."""
+    ids: list[BindParameter[int]] = [bindparam(f"volunteer_{n}") for n in range(senders)]
+    moments = [bindparam(f"now_{n}", type_=CareJob.starts_at.type) for n in range(senders)]
+
+    def now_of(volunteer_id: InstrumentedAttribute[int]) -> ColumnElement[datetime]:
+        if senders == 1:
+            return moments[0]
+        return case(*((volunteer_id == id_, moment) for id_, moment in zip(ids, moments, strict=True)))
+
+    offers = (
+        select(CareJob.code, CareJob.status, Offer)
+        .join(CareJob, CareJob.id == Offer.job_id)
+        .where(
+            Offer.volunteer_id.in_(ids),
+            Offer.status.in_(CLOSED_BY_FILLING),  # SENT among them
+            CareJob.status.in_((JobStatus.FILLED, *WAITING_FOR_CARER)),
+            CareJob.starts_at > now_of(Offer.volunteer_id),
+        )
     )
-)
-_ASSIGNMENTS = (
-    select(CareJob.code, Assignment, assignments.awaiting_hours(bindparam("now")).label("owed"))
-    .join(CareJob, CareJob.id == Assignment.job_id)
-    .where(Assignment.volunteer_id == bindparam("volunteer_id"), Assignment.status == AssignmentStatus.ACTIVE)
-)
+    held = (
+        select(CareJob.code, Assignment, assignments.awaiting_hours(now_of(Assignment.volunteer_id)).label("owed"))
+        .join(CareJob, CareJob.id == Assignment.job_id)
+        .where(Assignment.volunteer_id.in_(ids), Assignment.status == AssignmentStatus.ACTIVE)
+    )
+    return offers, held
 
 
 def active_assignments(db: Session, *, volunteer: Volunteer) -> dict[str, Assignment]:
@@ -119,10 +149,17 @@ def expire_open_offers(db: Session, *, volunteer: Volunteer, now: datetime) -> N
 
 
 def handle_reply(
-    db: Session, *, volunteer: Volunteer, message: Message, now: datetime, reminder_hour: int
+    db: Session,
+    *,
+    volunteer: Volunteer,
+    message: Message,
+    now: datetime,
+    reminder_hour: int,
+    situation: Situation | None = None,
 ) -> str | None:
     """Act on a volunteer's SMS; return the German answer, or None to stay silent. A yes that wins schedules
-    the carer's reminder at `reminder_hour` the evening before (FLUXX_REMINDER_HOUR)."""
+    the carer's reminder at `reminder_hour` the evening before (FLUXX_REMINDER_HOUR). `situation`: the sender's,
+    read with others' a moment ago (`situations_of`) and still true; else it is read here."""
     reply = parse(message.body)
     if reply.kind is ReplyKind.OPT_OUT:  # first, whatever is open
         if not active_assignments(db, volunteer=volunteer):
@@ -130,7 +167,8 @@ def handle_reply(
         contact.opt_out(volunteer, now=now)
         expire_open_offers(db, volunteer=volunteer, now=now)
         return sms_texts.OPTED_OUT
-    situation = situation_of(db, volunteer=volunteer, now=now)
+    if situation is None:
+        situation = situation_of(db, volunteer=volunteer, now=now)
     decision = resolve(reply, situation.offers, situation.assignments, situation.awaiting_hours)
     if decision.action is Action.CLARIFY and not (situation.offers or situation.assignments):
         # How to write JA 4821 helps nobody with nothing open ("Ich kann diese Woche nur vormittags").
