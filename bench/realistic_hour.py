@@ -37,12 +37,15 @@ from bench.common import (
     BASE,
     SECRET,
     fluxx_serve,
+    form_post,
     free_port,
     fresh_database,
     kinds,
     markdown_table,
     ms,
     quick,
+    raw_exchange,
+    raw_request,
     report,
     verdict,
     workdir,
@@ -61,89 +64,95 @@ PASSWORD = "ein langes Benchmarkpasswort"
 
 
 class Traffic:
+    """The hour's requests, each timed from sending it until its answer is read. Twilio's webhooks and the staff's
+    pages are sent with a few bytes of asyncio on a new connection each (`raw_exchange`), as Twilio sends them:
+    an HTTP client library took a third of a core for itself at 80×, on the two cores the server and the
+    database share."""
+
     def __init__(self, base: str) -> None:
         self.base = base
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
         self.token = Settings(_env_file=None, secret_key=SECRET, public_base_url=base).webhook_auth_token  # type: ignore[call-arg]
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.failures: dict[str, int] = defaultdict(int)
 
-    async def post(self, client: httpx.AsyncClient, route: str, path: str, params: dict[str, str],
-                   query: dict[str, object] | None = None) -> str:  # fmt: skip
-        url = self.base + path + (f"?{urlencode(query)}" if query else "")
-        headers = {"X-Twilio-Signature": sign(self.token, url, params),
-                   "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
-        return await self.timed(route, client.post(url, content=urlencode(params), headers=headers))
+    async def post(self, route: str, path: str, params: dict[str, str], query: dict[str, object] | None = None) -> str:
+        target = path + (f"?{urlencode(query)}" if query else "")
+        signature = sign(self.token, self.base + target, params)
+        request = form_post(self.host, self.port, target, urlencode(params).encode(), {"X-Twilio-Signature": signature})
+        return await self.timed(route, request)
 
-    async def timed(self, route: str, request: object) -> str:
+    async def get(self, route: str, path: str, headers: dict[str, str]) -> str:
+        return await self.timed(route, raw_request("GET", self.host, self.port, path, headers))
+
+    async def timed(self, route: str, request: bytes) -> str:
         start = time.perf_counter()
         try:
-            response = await request  # type: ignore[misc]
-        except httpx.HTTPError:
+            status, text = await raw_exchange(self.host, self.port, request)
+        except (OSError, asyncio.IncompleteReadError):
             self.failures[route] += 1
             return ""
         self.latencies[route].append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200 or "technische St" in response.text:
+        if status != 200 or "technische St" in text:
             self.failures[route] += 1
-        return str(response.text)
+        return text
 
-    async def call(self, client: httpx.AsyncClient, n: int, staff_id: int, rng: random.Random, pause: float) -> None:
+    async def call(self, n: int, staff_id: int, rng: random.Random, pause: float) -> None:
         sid = f"CA{uuid.uuid4().hex}"
         caller = {"AccountSid": "AC" + "0" * 32, "CallSid": sid, "From": f"+4915{rng.randrange(10**9):09d}",
                   "To": "+4951116832110", "CallStatus": "ringing", "Direction": "inbound"}  # fmt: skip
-        await self.post(client, "voice: incoming", "/twilio/voice/incoming", caller)
+        await self.post("voice: incoming", "/twilio/voice/incoming", caller)
         await asyncio.sleep(pause)
-        await self.post(client, "voice: menu choice", "/twilio/voice/menu", caller | {"Digits": "1"}, {"attempt": 1})
+        await self.post("voice: menu choice", "/twilio/voice/menu", caller | {"Digits": "1"}, {"attempt": 1})
         await asyncio.sleep(pause)
         if n % 6 == 5:  # nobody picks up: the voicemail
-            await self.post(client, "voice: dial result", "/twilio/voice/dial-result",
+            await self.post("voice: dial result", "/twilio/voice/dial-result",
                             caller | {"DialCallStatus": "no-answer"})  # fmt: skip
             recording = {"RecordingUrl": f"https://api.twilio.com/Recordings/RE{uuid.uuid4().hex}",
                          "RecordingDuration": "20"}  # fmt: skip
             await asyncio.sleep(pause)
-            await self.post(client, "voice: voicemail", "/twilio/voice/voicemail", caller | recording)
+            await self.post("voice: voicemail", "/twilio/voice/voicemail", caller | recording)
         else:
             leg = caller | {"CallSid": f"CA{uuid.uuid4().hex}", "Direction": "outbound-dial"}
             where = {"call": sid, "staff": staff_id}
-            await self.post(client, "voice: screening", "/twilio/voice/screen", leg, where)
+            await self.post("voice: screening", "/twilio/voice/screen", leg, where)
             await asyncio.sleep(pause)
-            await self.post(client, "voice: screening answer", "/twilio/voice/screen/answer", leg | {"Digits": "1"},
+            await self.post("voice: screening answer", "/twilio/voice/screen/answer", leg | {"Digits": "1"},
                             where)  # fmt: skip
             await asyncio.sleep(pause)
-            await self.post(client, "voice: dial result", "/twilio/voice/dial-result",
+            await self.post("voice: dial result", "/twilio/voice/dial-result",
                             caller | {"DialCallStatus": "completed", "DialCallDuration": "300"})  # fmt: skip
-        await self.post(client, "voice: status callback", "/twilio/voice/status",
+        await self.post("voice: status callback", "/twilio/voice/status",
                         caller | {"CallStatus": "completed", "CallDuration": "320"})  # fmt: skip
 
-    async def sms(self, client: httpx.AsyncClient, rng: random.Random) -> None:
+    async def sms(self, rng: random.Random) -> None:
         params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": "AC" + "0" * 32,
                   "From": f"+49176{rng.randrange(10**8):08d}", "To": "+4951116832110",
                   "Body": "Hallo, ich kann morgen leider nicht."}  # fmt: skip
-        await self.post(client, "sms: incoming", "/twilio/sms/incoming", params)
+        await self.post("sms: incoming", "/twilio/sms/incoming", params)
 
-    async def log_in(self, email: str) -> httpx.AsyncClient:
-        """A staff member's browser, logged in (before the hour: they start their shift, not mid-call)."""
-        client = httpx.AsyncClient(base_url=self.base, timeout=30)
-        page = await client.get("/login")
-        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
-        assert token, "no login form"
-        login = await client.post("/login", data={"email": email, "password": PASSWORD,
-                                                  "csrf_token": token.group(1), "next": "/"})  # fmt: skip
-        assert login.status_code == 303, login.status_code
-        return client
+    async def log_in(self, email: str) -> dict[str, str]:
+        """A staff member's browser, logged in (before the hour: they start their shift, not mid-call): the
+        headers its page requests carry (the session cookie)."""
+        async with httpx.AsyncClient(base_url=self.base, timeout=30) as client:
+            page = await client.get("/login")
+            token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+            assert token, "no login form"
+            login = await client.post("/login", data={"email": email, "password": PASSWORD,
+                                                      "csrf_token": token.group(1), "next": "/"})  # fmt: skip
+            assert login.status_code == 303, login.status_code
+            return {"Cookie": "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.cookies.jar)}
 
-    async def staff(self, client: httpx.AsyncClient, seconds: float) -> None:
-        try:
-            end = time.monotonic() + seconds
-            tick = 0
-            while time.monotonic() < end:
-                await self.timed("staff: dashboard poll", client.get("/dashboard/live",
-                                                                     headers={"X-Fluxx-Background": "1"}))  # fmt: skip
-                if tick % 3 == 0:
-                    await self.timed("staff: case page", client.get(f"/cases/{1 + tick % CASES_BROWSED}"))
-                tick += 1
-                await asyncio.sleep(3)
-        finally:
-            await client.aclose()
+    async def staff(self, browser: dict[str, str], seconds: float) -> None:
+        end = time.monotonic() + seconds
+        tick = 0
+        while time.monotonic() < end:
+            await self.get("staff: dashboard poll", "/dashboard/live", browser | {"X-Fluxx-Background": "1"})
+            if tick % 3 == 0:
+                await self.get("staff: case page", f"/cases/{1 + tick % CASES_BROWSED}", browser)
+            tick += 1
+            await asyncio.sleep(3)
 
 
 async def play(
@@ -155,19 +164,17 @@ async def play(
     rate = BUSIEST_HOUR_CALLS * scale / HOUR_PLAYED_IN  # calls per second
     calls = max(1, round(rate * seconds))
     pause = 1.0  # a caller's pause between two steps (a minute, compressed with the hour)
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=100)
     browsers = [await traffic.log_in(email) for email in emails]
     logged_in()
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        tasks = [asyncio.create_task(traffic.staff(browser, seconds)) for browser in browsers]
-        at = 0.0
-        start = time.monotonic()
-        for n in range(calls):
-            at += rng.expovariate(rate)
-            await asyncio.sleep(max(0.0, start + at - time.monotonic()))
-            tasks.append(asyncio.create_task(traffic.call(client, n, staff_id, rng, pause)))
-            tasks.append(asyncio.create_task(traffic.sms(client, rng)))
-        await asyncio.gather(*tasks)
+    tasks = [asyncio.create_task(traffic.staff(browser, seconds)) for browser in browsers]
+    at = 0.0
+    start = time.monotonic()
+    for n in range(calls):
+        at += rng.expovariate(rate)
+        await asyncio.sleep(max(0.0, start + at - time.monotonic()))
+        tasks.append(asyncio.create_task(traffic.call(n, staff_id, rng, pause)))
+        tasks.append(asyncio.create_task(traffic.sms(rng)))
+    await asyncio.gather(*tasks)
     return traffic
 
 
