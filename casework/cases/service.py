@@ -67,7 +67,9 @@ def set_status(
 ) -> None:
     """Move a case to `target` if the rules allow it; records the change and the audit event (`because`: what
     moved it, when not a person's choice, e.g. {"job_id": 7, "event": "assignment"})."""
-    lifecycle.check_transition(case.status, target, jobs_searching=jobs_searching(db, case_id=case.id))
+    # The jobs still searching stop only a case from closing: counted only then (not for a call taken, say).
+    searching = 0 if lifecycle.is_open(target) else jobs_searching(db, case_id=case.id)
+    lifecycle.check_transition(case.status, target, jobs_searching=searching)
     previous = case.status
     case.status = target
     case.updated_at = actor.now
