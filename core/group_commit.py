@@ -47,6 +47,10 @@ class Overdue(Exception):
     """The request waited longer than the writer's `patience` for its turn; nothing of it was written."""
 
 
+# A queued request: its item, the future its result goes to, and when it was queued (`GroupCommit.clock`).
+_Entry = tuple[T, Future[R], float]
+
+
 class GroupCommit(Generic[T, R]):
     """Write items of type T with `work(db, items) -> results` (one result per item, in order)."""
 
@@ -68,7 +72,7 @@ class GroupCommit(Generic[T, R]):
         self.alone_on = alone_on
         self.patience = patience
         self.clock = clock
-        self._queue: queue.SimpleQueue[tuple[T, Future[R], float]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Entry[T, R]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -104,15 +108,13 @@ class GroupCommit(Generic[T, R]):
                         batch.append(self._queue.get_nowait())
                     except queue.Empty:
                         break
-                batch = self._in_time(batch)
-                if batch:
-                    self._commit([(item, future) for item, future, _ in batch])
+                self._commit(batch)
         finally:
             with self._lock:  # a writer that died of an unexpected error is replaced by the next `submit`
                 if self._thread is threading.current_thread():
                     self._thread = None
 
-    def _in_time(self, batch: list[tuple[T, Future[R], float]]) -> list[tuple[T, Future[R], float]]:
+    def _in_time(self, batch: list[_Entry[T, R]]) -> list[_Entry[T, R]]:
         """The entries that have not waited longer than `patience`; the others are told so (`Overdue`)."""
         if self.patience is None:
             return batch
@@ -122,24 +124,29 @@ class GroupCommit(Generic[T, R]):
                 _settle(future, exception=Overdue())
         return [entry for entry in batch if entry[2] >= oldest]
 
-    def _commit(self, batch: list[tuple[T, Future[R]]]) -> None:
+    def _commit(self, batch: list[_Entry[T, R]]) -> None:
+        batch = self._in_time(batch)
+        if not batch:
+            return
         try:
             with transaction(self.factory) as db:
-                results = self.work(db, [item for item, _ in batch])
+                results = self.work(db, [item for item, _, _ in batch])
         except self.alone_on as exc:
             if len(batch) == 1:
                 _settle(batch[0][1], exception=exc)
                 return
-            for entry in batch:  # whose row collided: each on its own
+            # Whose row collided (or whose unit of work failed): each on its own. One that has waited too long
+            # meanwhile (the batch waited out a lock) is told so rather than tried again (`_in_time`).
+            for entry in batch:
                 self._commit([entry])
             return
         except BaseException as exc:
-            for _, future in batch:  # every waiting request raises it
+            for _, future, _ in batch:  # every waiting request raises it
                 _settle(future, exception=exc)
             if not isinstance(exc, Exception):
                 raise
             return
-        for (_, future), result in zip(batch, results, strict=True):
+        for (_, future, _), result in zip(batch, results, strict=True):
             _settle(future, result=result)
 
 

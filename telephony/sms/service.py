@@ -187,7 +187,7 @@ def log_replies(db: Session, answered: Sequence[tuple[Message, str, datetime]]) 
             "sent_at": now,
             "created_at": now,
             "updated_at": now,
-        }  # fmt: skip
+        }
         for message, body, now in answered
     ]
     if rows:

@@ -134,3 +134,32 @@ def test_a_request_that_waited_longer_than_the_patience_is_not_written(engine: E
         waiting.result(10)
     assert late_but_fresh.result(10) == "stored fresh"
     assert _scopes(engine) == ["first", "fresh"]
+
+
+def test_a_batch_that_failed_after_the_patience_is_not_tried_again_one_by_one(engine: Engine) -> None:
+    """The batch waited out a lock and failed: trying each of its requests alone would wait that long again for
+    each, while Twilio gives up. Each is told it waited too long instead."""
+    clock = {"now": 100.0}
+    recorder = Recorder()
+
+    def work(db: Session, items: Sequence[str]) -> list[str]:
+        if len(recorder.batches) == 1:
+            clock["now"] += 10.0  # the database was locked for 10 s
+            recorder.batches.append(list(items))
+            raise OperationalError("INSERT", None, Exception("database is locked"))
+        return recorder.work(db, items)
+
+    writer = GroupCommit(
+        make_sessionmaker(engine), work, name="test-writer", alone_on=(Exception,), patience=4.0,
+        clock=lambda: clock["now"],
+    )  # fmt: skip
+    first = writer.submit("first")
+    assert recorder.started.wait(10)
+    batch = [writer.submit("a"), writer.submit("b")]
+    recorder.release.set()
+    assert first.result(10) == "stored first"
+    for future in batch:
+        with pytest.raises(Overdue):
+            future.result(10)
+    assert recorder.batches == [["first"], ["a", "b"]], "not tried again one by one"
+    assert _scopes(engine) == ["first"]
