@@ -122,11 +122,16 @@ def _text(settings, n: int) -> tuple[dict[str, str], dict[str, str]]:
     return params, {"X-Twilio-Signature": sign(settings.webhook_auth_token, url, params)}
 
 
-def test_inbound_sms_arriving_together_are_handled_together_on_the_sms_writer(app, settings, monkeypatch):
-    """The SMS webhook hands its message to one writer thread (`core.group_commit`): the messages that arrive
-    while it works wait on the event loop, not on a thread, and are then handled in one transaction, each
-    answered as if it had come alone."""
-    batches, threads, started, release = _blocking_receive_many(monkeypatch)
+def _texts_while_the_writer_works(
+    app,
+    settings,
+    started: threading.Event,
+    release: threading.Event,
+    later: tuple[int, ...],
+    before_release: Callable[[], None],
+) -> dict[int, httpx.Response]:
+    """SMS 0 is sent; while the writer works on it the SMS `later` are sent; once they all wait, `before_release`
+    runs (on the event loop) and the writer is let go. Every answer, by number."""
 
     async def main() -> dict[int, httpx.Response]:
         answers: dict[int, httpx.Response] = {}
@@ -140,14 +145,26 @@ def test_inbound_sms_arriving_together_are_handled_together_on_the_sms_writer(ap
             async with anyio.create_task_group() as group:
                 group.start_soon(text, 0)
                 assert await anyio.to_thread.run_sync(started.wait, 10)
-                for n in (1, 2, 3):
+                for n in later:
                     group.start_soon(text, n)
                 await anyio.wait_all_tasks_blocked()
-                assert webhooks._webhook_limiter().statistics().borrowed_tokens == 0
+                before_release()
                 release.set()
         return answers
 
-    answers = _run(main)
+    return _run(main)
+
+
+def test_inbound_sms_arriving_together_are_handled_together_on_the_sms_writer(app, settings, monkeypatch):
+    """The SMS webhook hands its message to one writer thread (`core.group_commit`): the messages that arrive
+    while it works wait on the event loop, not on a thread, and are then handled in one transaction, each
+    answered as if it had come alone."""
+    batches, threads, started, release = _blocking_receive_many(monkeypatch)
+
+    def no_webhook_thread_taken() -> None:
+        assert webhooks._webhook_limiter().statistics().borrowed_tokens == 0
+
+    answers = _texts_while_the_writer_works(app, settings, started, release, (1, 2, 3), no_webhook_thread_taken)
     assert batches == [["Hallo 0"], ["Hallo 1", "Hallo 2", "Hallo 3"]]
     assert threads == ["fluxx-sms-intake"] * 2
     for n in range(4):
@@ -164,28 +181,13 @@ def test_an_sms_that_waited_too_long_for_the_writer_is_asked_to_be_sent_again_an
     clock = {"now": 1000.0}
     monkeypatch.setattr(sms_views, "GroupCommit", partial(GroupCommit, clock=lambda: clock["now"]))
 
-    async def main() -> tuple[httpx.Response, httpx.Response]:
-        answers: dict[int, httpx.Response] = {}
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    def time_passes() -> None:
+        clock["now"] += webhooks.WEBHOOK_WAIT_SECONDS + 0.5
 
-            async def text(n: int) -> None:
-                params, headers = _text(settings, n)
-                answers[n] = await client.post("/twilio/sms/incoming", data=params, headers=headers)
-
-            async with anyio.create_task_group() as group:
-                group.start_soon(text, 0)
-                assert await anyio.to_thread.run_sync(started.wait, 10)
-                group.start_soon(text, 1)
-                await anyio.wait_all_tasks_blocked()
-                clock["now"] += webhooks.WEBHOOK_WAIT_SECONDS + 0.5
-                release.set()
-        return answers[0], answers[1]
-
-    handled, waited = _run(main)
-    assert ET.fromstring(handled.text).findtext("Message") == sms_texts.UNKNOWN_SENDER
-    assert waited.status_code == 200
-    assert ET.fromstring(waited.text).findtext("Message") == sms_texts.NOT_RECEIVED
+    answers = _texts_while_the_writer_works(app, settings, started, release, (1,), time_passes)
+    assert ET.fromstring(answers[0].text).findtext("Message") == sms_texts.UNKNOWN_SENDER
+    assert answers[1].status_code == 200
+    assert ET.fromstring(answers[1].text).findtext("Message") == sms_texts.NOT_RECEIVED
     stored = db.scalars(select(Message.body).where(Message.direction == MessageDirection.INBOUND)).all()
     assert stored == ["Hallo 0"]
 
