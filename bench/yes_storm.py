@@ -107,7 +107,7 @@ async def warm_up(base: str, volunteers: int) -> None:
     """The two other volunteers answer the other job, one after the other: one wins it, one is too late. The
     storm then meets a server that has handled a yes and a late yes before, as one that has been up for a while
     has; the first yes a server ever handles costs it 100–150 ms more (SQLAlchemy compiling the statements,
-    the templates of the assignment SMS), which is not what the storm measures."""
+    its first assignment SMS), which is not what the storm measures."""
     settings = Settings(_env_file=None, secret_key=SECRET, public_base_url=base)  # type: ignore[call-arg]
     host, port = base.removeprefix("http://").split(":")
     for volunteer, expected in ((volunteers + 1, f"Einsatz {WARM_CODE} ist Ihrer"), (volunteers + 2, "vergeben")):

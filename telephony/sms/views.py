@@ -26,7 +26,6 @@ from messaging.models import Message
 from telephony.sms import service
 from telephony.sms.service import Show
 from telephony.webhooks import (
-    WEBHOOK_WAIT_SECONDS,
     TwilioForm,
     WebhookRoute,
     WebhooksBusy,
@@ -56,7 +55,7 @@ async def incoming(request: Request) -> Response:
     arrive together are handled together by one writer thread in one transaction (`core.group_commit`,
     `service.receive_many`) while this request waits on the event loop. A bad signature is refused with 403; a
     database error reaches the app's handler, which asks the sender to send again (nothing of that SMS was
-    stored), as it does after a wait longer than `WEBHOOK_WAIT_SECONDS` for the writer (`WebhooksBusy`)."""
+    stored), as it does after a wait longer than `SMS_PATIENCE_SECONDS` for the writer (`WebhooksBusy`)."""
     form = await verified_twilio_form(request)
     context = context_of(request)
     inbound = service.Inbound(
@@ -80,6 +79,13 @@ async def incoming(request: Request) -> Response:
 # How many SMS one transaction handles at most. On SQLite it holds the one writer's lock meanwhile, which new
 # calls wait for: a few milliseconds each, so a full batch keeps them waiting well under 100 ms.
 SMS_BATCH = 16
+# How long an SMS may wait for its turn before its sender is asked to send it again. Twilio waits 15 s; a batch
+# takes milliseconds, and one stuck on a database lock gives up after 10 s (core.db.BUSY_TIMEOUT_SECONDS), when
+# everything that waited longer than this is answered at once. Not the 4 s a voice step waits for a thread
+# (WEBHOOK_WAIT_SECONDS): the SMS queue also holds what arrived during the batch before, and the first yes a
+# fresh process handles (SQLAlchemy compiling its statements) took 0.8 s on a loaded machine, longer in CI,
+# where fifteen yeses of a storm that had waited behind it for 4 s were asked to resend.
+SMS_PATIENCE_SECONDS = 8.0
 
 _intakes: WeakKeyDictionary[sessionmaker[Session], GroupCommit[service.Inbound, str | None]] = WeakKeyDictionary()
 _intakes_lock = threading.Lock()
@@ -88,14 +94,14 @@ _intakes_lock = threading.Lock()
 def _intake(factory: sessionmaker[Session]) -> GroupCommit[service.Inbound, str | None]:
     """The app's writer of inbound SMS. Any error of a batch (one SMS's lock timeout, say) sends each of its SMS
     through again on its own, so that only that one fails, as if it had come alone. An SMS that waited longer
-    than `WEBHOOK_WAIT_SECONDS` for its turn (the batch before it held a lock far too long) is not handled: its
+    than `SMS_PATIENCE_SECONDS` for its turn (the batch before it held a lock far too long) is not handled: its
     sender is asked to send it again before Twilio gives up."""
     with _intakes_lock:
         intake = _intakes.get(factory)
         if intake is None:
             intake = _intakes[factory] = GroupCommit(
                 factory, service.receive_many, name="fluxx-sms-intake", max_batch=SMS_BATCH,
-                alone_on=(Exception,), patience=WEBHOOK_WAIT_SECONDS,
+                alone_on=(Exception,), patience=SMS_PATIENCE_SECONDS,
             )  # fmt: skip
         return intake
 

@@ -182,7 +182,7 @@ def test_an_sms_that_waited_too_long_for_the_writer_is_asked_to_be_sent_again_an
     monkeypatch.setattr(sms_views, "GroupCommit", partial(GroupCommit, clock=lambda: clock["now"]))
 
     def time_passes() -> None:
-        clock["now"] += webhooks.WEBHOOK_WAIT_SECONDS + 0.5
+        clock["now"] += sms_views.SMS_PATIENCE_SECONDS + 0.5
 
     answers = _texts_while_the_writer_works(app, settings, started, release, (1,), time_passes)
     assert ET.fromstring(answers[0].text).findtext("Message") == sms_texts.UNKNOWN_SENDER
