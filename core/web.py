@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -287,24 +287,37 @@ def current_staff(request: Request, db: DB) -> Staff:
 CurrentStaff = Annotated[Staff, Depends(current_staff)]
 
 
-async def staff_page(request: Request, page: Callable[[Request, Session, Staff], Response]) -> Response:
-    """A staff page asked for often (the dashboard's poll every 3 s, a case page) as one unit of work in one
-    thread of the pool: the login check (`staff_of`), the page and its audit in one transaction. The same page
-    as a route with `DB` and `CurrentStaff` as dependencies takes four hops between the event loop and the pool
-    and two transactions; in the busiest hour each hop and round trip waited its turn for the interpreter
-    behind the webhooks (bench/notes.md)."""
-    return await run_in_threadpool(_staff_page, request, page)
+async def staff_page(
+    request: Request, page: Callable[[Request, Session, Staff], Response], *, role: StaffRole | None = None
+) -> Response:
+    """A staff page asked for often (the dashboard's poll every 3 s, a case page and its poll) as one unit of work
+    in one thread of the pool: the login check (`staff_of`), the role (`role`), the page and its audit in one
+    transaction. The same page as a route with `DB` and `CurrentStaff` as dependencies takes four hops between
+    the event loop and the pool and two transactions; in the busiest hour each hop and round trip waited its
+    turn for the interpreter behind the webhooks (bench/notes.md). Its router must therefore have no
+    dependencies of its own (`require_role` on a router checks the login once more, in a hop of its own)."""
+    return await run_in_threadpool(_staff_page, request, page, role)
 
 
-def _staff_page(request: Request, page: Callable[[Request, Session, Staff], Response]) -> Response:
+def _staff_page(
+    request: Request, page: Callable[[Request, Session, Staff], Response], role: StaffRole | None = None
+) -> Response:
     with transaction(context_of(request).sessionmaker) as db:
-        return page(request, db, staff_of(request, db))
+        staff = staff_of(request, db)
+        if role is not None and not staff.has_role(role):
+            db.commit()  # the login's touch is kept, as behind `require_role`
+            _refuse_missing_role()
+        return page(request, db, staff)
+
+
+def _refuse_missing_role() -> NoReturn:
+    raise HTTPException(status_code=403, detail="Für diese Seite fehlt Ihnen die Berechtigung.")
 
 
 def require_role(role: StaffRole) -> Any:
     def check(staff: CurrentStaff) -> Staff:
         if not staff.has_role(role):
-            raise HTTPException(status_code=403, detail="Für diese Seite fehlt Ihnen die Berechtigung.")
+            _refuse_missing_role()
         return staff
 
     return Depends(check)

@@ -270,6 +270,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, engine: Engin
     for router in (
         voice.webhooks, sms.webhooks,
         shell.router, shell.staff_admin, dashboard.router, reference.router, search.router, cases.router,
+        cases.pages,
         calls.router, jobs.router, jobs.coordinators, outreach.router, outreach.coordinators, audit.router,
         voice.router, sms.router, volunteer_imports.router, volunteers.router,
         undo.router, hours.router, bills.router, tariff.router, mandates.router, statistics.router,

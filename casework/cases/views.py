@@ -43,6 +43,10 @@ from volunteers.outreach.models import Offer
 from volunteers.registry.models import Volunteer
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
+# The case page and its poll, the staff pages asked for most after the dashboard, check the login and the role in
+# their one unit of work (`web.staff_page`), so their router has no dependency that would check it once more.
+# Included after `router`, whose /cases/new must not be taken for a case id.
+pages = APIRouter()
 
 
 def _jobs() -> tuple[ORMOption, ...]:
@@ -251,10 +255,12 @@ def _refused(request: Request, db: DB, staff: Staff, case_id: int, status_code: 
     return render_case(request, db, staff, case_id, status_code=status_code, **extra)
 
 
-@router.get("/cases/{case_id}")
+@pages.get("/cases/{case_id}")
 async def case_page(request: Request, case_id: int) -> Response:
     """The case page, the staff page opened most after the dashboard: one unit of work in one thread."""
-    return await web.staff_page(request, lambda request, db, staff: render_case(request, db, staff, case_id))
+    return await web.staff_page(
+        request, lambda request, db, staff: render_case(request, db, staff, case_id), role=StaffRole.COUNSELLOR
+    )
 
 
 @router.post("/calls/{call_id}/add-to-open-case", dependencies=[CSRF])
@@ -335,11 +341,18 @@ def case_merge(
     return flash.add(response, request, f"Fall {case.number} ist mit diesem Fall zusammengeführt.")
 
 
-@router.get("/cases/{case_id}/jobs/live")
-def case_jobs_live(request: Request, db: DB, staff: CurrentStaff, case_id: int) -> Response:
+@pages.get("/cases/{case_id}/jobs/live")
+async def case_jobs_live(request: Request, case_id: int) -> Response:
     """The case's jobs and who took them, polled by the case page every few seconds: an assignment shows
-    without reload. The jobs and the volunteers who took them are an audited view, written like the dashboard's
-    live part: again only when other volunteers are shown, or after audit.POLL_REPEAT (see audit.viewed)."""
+    without reload. One unit of work in one thread (`web.staff_page`), as the dashboard's poll."""
+    return await web.staff_page(
+        request, lambda request, db, staff: case_jobs_part(request, db, staff, case_id), role=StaffRole.COUNSELLOR
+    )
+
+
+def case_jobs_part(request: Request, db: Session, staff: Staff, case_id: int) -> Response:
+    """The jobs and the volunteers who took them are an audited view, written like the dashboard's live part:
+    again only when other volunteers are shown, or after audit.POLL_REPEAT (see audit.viewed)."""
     case = service.get_case(db, case_id=case_id, load=_jobs())
     assignments = _active_assignments(db, case)
     withdrawals = _withdrawals(db, case)

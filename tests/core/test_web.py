@@ -1,8 +1,11 @@
 import re
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from core import web
 from core.db import make_engine
 from core.models import Staff, StaffRole, StaffSession
 from core.phone import display
@@ -348,3 +351,20 @@ def test_the_login_check_holds_no_write_transaction_into_the_route(app, client, 
     response = client.get("/test-transaction-state")
     assert response.status_code == 200
     assert seen == {"in_transaction": False}
+
+
+def test_a_staff_page_for_a_higher_role_is_refused_in_its_one_unit_of_work(app, db):
+    """`web.staff_page(role=…)` refuses as `require_role` does: 403 in German, nothing of the page shown."""
+
+    async def admins_only(request: Request) -> Response:
+        return await web.staff_page(request, lambda request, db, staff: HTMLResponse("Nur für Admins"),
+                                    role=StaffRole.ADMIN)  # fmt: skip
+
+    app.add_api_route("/nur-fuer-admins", admins_only)
+    for role, status in ((StaffRole.COUNSELLOR, 403), (StaffRole.COORDINATOR, 403), (StaffRole.ADMIN, 200)):
+        with TestClient(app, follow_redirects=False) as client:
+            login(client, make_staff(db, role=role))
+            page = client.get("/nur-fuer-admins", headers={"accept": "text/html"})
+            assert page.status_code == status, role
+            assert ("Nur für Admins" in page.text) is (status == 200)
+            assert ("Für diese Seite fehlt Ihnen die Berechtigung." in page.text) is (status == 403)

@@ -1,9 +1,10 @@
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
 from casework.cases.models import Case, CaseNote, CaseStatusChange
 from casework.enums import CaseStatus, Need
 from core.models import AuditEvent, StaffRole
-from tests.factories import csrf_from, login, make_call, make_case, make_staff
+from tests.factories import csrf_from, login, make_call, make_case, make_job, make_staff
 
 
 def audit_actions(db, case_id):
@@ -182,3 +183,34 @@ def test_a_refused_new_case_leaves_the_database_unchanged(client, db):
     assert response.status_code == 422 and "Die Notiz ist zu lang" in response.text
     assert _rows(db) == before
     assert db.scalar(select(Case).where(Case.caller_name == "Aylin Koch")) is None
+
+
+@pytest.mark.parametrize("path", ["/cases/{id}", "/cases/{id}/jobs/live"])
+def test_the_case_page_and_its_poll_check_the_login_once_in_one_transaction(client, db, engine, path):
+    """Opened most after the dashboard (the poll every few seconds): the login check, the page and its audit are
+    one unit of work (`web.staff_page`). Behind a router dependency the login was checked twice, in a thread hop
+    and a transaction of its own (bench/notes.md)."""
+    staff = make_staff(db)
+    case = make_case(db)
+    job = make_job(db, case)
+    login(client, staff)
+    transactions: list[object] = []
+    login_checks: list[str] = []
+
+    def began(connection):
+        transactions.append(connection)
+
+    def executed(_connection, _cursor, statement, *_args):
+        if "FROM staff_session" in statement:
+            login_checks.append(statement)
+
+    event.listen(engine, "begin", began)
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        page = client.get(path.format(id=case.id))
+    finally:
+        event.remove(engine, "begin", began)
+        event.remove(engine, "before_cursor_execute", executed)
+    assert page.status_code == 200 and f"Einsatz {job.code}" in page.text
+    assert len(login_checks) == 1 and len(transactions) == 1
+    assert audit_actions(db, case.id)[-1] in ("case.view", "case.jobs_view")
