@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, bindparam, func, or_, select, update
-from sqlalchemy.orm import Session, aliased, joinedload, load_only
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from casework.callbacks import rules
 from casework.callbacks.models import CallbackAttempt
@@ -165,22 +165,36 @@ def _attempt_summaries() -> Select[int, int, datetime]:
     )
 
 
-def latest_voicemails(db: Session, *, case_ids: Collection[int]) -> dict[int, Call]:
-    """Case id → the newest call of the case that left a voicemail, for many cases in one query (only what
-    the dashboard and the case page show of it; anything else raises rather than loading per row)."""
+@dataclass(frozen=True)
+class Voicemail:
+    """A case's newest voicemail as the dashboard and the case page show it: when, how long, and the call to
+    play it from."""
+
+    id: int  # the call's id: /calls/{id}/voicemail plays it
+    case_id: int
+    started_at: datetime
+    recording_duration_seconds: int | None
+
+
+@cache
+def _voicemails() -> Select[int, int | None, datetime, int | None]:
+    return (
+        select(Call.id, Call.case_id, Call.started_at, Call.recording_duration_seconds)
+        .where(Call.case_id.in_(bindparam("case_ids", expanding=True)), Call.recording_sid.is_not(None))
+        .order_by(Call.started_at.desc(), Call.id.desc())
+    )
+
+
+def latest_voicemails(db: Session, *, case_ids: Collection[int]) -> dict[int, Voicemail]:
+    """Case id → the newest voicemail of the case, for many cases in one query. Plain rows, not calls: the
+    dashboard polls it every 3 s for up to 30 cases, whose calls the same poll has loaded with other columns
+    (as entities they took a fifth of the poll's CPU)."""
     if not case_ids:
         return {}
-    query = (
-        select(Call)
-        .where(Call.case_id.in_(case_ids), Call.recording_sid.is_not(None))
-        .order_by(Call.started_at.desc(), Call.id.desc())
-        .options(load_only(Call.id, Call.case_id, Call.started_at, Call.recording_sid,
-                           Call.recording_duration_seconds, raiseload=True))
-    )  # fmt: skip
-    latest: dict[int, Call] = {}
-    for call in db.scalars(query):
-        if call.case_id is not None:
-            latest.setdefault(call.case_id, call)
+    latest: dict[int, Voicemail] = {}
+    for call_id, case_id, started_at, seconds in db.execute(_voicemails(), {"case_ids": list(case_ids)}):
+        if case_id is not None:
+            latest.setdefault(case_id, Voicemail(call_id, case_id, started_at, seconds))
     return latest
 
 

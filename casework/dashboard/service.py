@@ -85,7 +85,7 @@ class DashboardLists:
     history: dict[int, int]  # case id → number of earlier cases from the same number
     claimers: dict[int, str]  # case id → who is calling back now (claims past the timeout are free again)
     attempts: dict[int, callback_service.AttemptSummary]  # case id → call-back attempts so far ("2. Versuch")
-    voicemails: dict[int, Call]  # case id → the newest call of the case that left a voicemail
+    voicemails: dict[int, callback_service.Voicemail]  # case id → the newest voicemail of the case
     families: dict[int, family.KnownFamily]  # case id → the caller's open case (a repeat caller)
     call_states: dict[int, LiveState]  # call id → klingelt, im Gespräch mit …, beendet, verpasst
     live_calls: list[Call]  # "Anruf jetzt": ringing or in conversation right now, the newest first
