@@ -7,7 +7,7 @@ test fails.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from casework.calls.models import Call
 from core import audit
@@ -98,3 +98,34 @@ def test_every_page_with_personal_data_writes_an_audit_entry_naming_who_looked(a
         if _entries(db) == before or newest.staff_id != admin.id:
             not_written[route] = address
     assert not_written == {}
+
+
+def test_every_polled_part_checks_the_login_once_in_one_transaction(app, client, db, clock, engine):
+    """The live parts are asked for every few seconds by every open page, also in the busiest hour: each is one
+    unit of work (`core.web.staff_page`: the login, the role, the part and its audit in one transaction). Behind a
+    router's `require_role` the login was checked once more, in a thread hop and a transaction of its own."""
+    world = build_world(db, clock())
+    admin = db.scalar(select(Staff).where(Staff.email == world.email))
+    assert admin is not None
+    login(client, admin)
+    addresses = _addresses(world, db)
+    for route in sorted(POLLED):
+        transactions: list[object] = []
+        login_checks: list[str] = []
+
+        def began(connection, transactions=transactions):
+            transactions.append(connection)
+
+        def executed(_connection, _cursor, statement, *_args, login_checks=login_checks):
+            if "FROM staff_session" in statement:
+                login_checks.append(statement)
+
+        event.listen(engine, "begin", began)
+        event.listen(engine, "before_cursor_execute", executed)
+        try:
+            response = client.get(addresses[route], headers={"X-Fluxx-Background": "1"})
+        finally:
+            event.remove(engine, "begin", began)
+            event.remove(engine, "before_cursor_execute", executed)
+        assert response.status_code == 200, route
+        assert (len(login_checks), len(transactions)) == (1, 1), route

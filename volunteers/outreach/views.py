@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from casework.jobs import service as jobs
 from casework.jobs.forms import describe_requirements
@@ -22,7 +23,7 @@ from casework.jobs.rules import WAITING_FOR_CARER
 from core import audit, flash, web
 from core.db import refusable
 from core.formats import ascii_int
-from core.models import StaffRole
+from core.models import Staff, StaffRole
 from core.web import CSRF, DB, CurrentStaff, FormFields, actor, client_ip, fields, zone
 from volunteers.assignments import forms as assignment_forms
 from volunteers.assignments import service as assignments
@@ -38,6 +39,9 @@ from volunteers.registry.models import Volunteer
 
 router = APIRouter(dependencies=[web.require_role(StaffRole.COUNSELLOR)])
 coordinators = APIRouter(dependencies=[web.require_role(StaffRole.COORDINATOR)])
+# The job page's live part, polled every few seconds by every open job page, checks the login and the role in its
+# one unit of work (`web.staff_page`), so its router has no dependency that would check them once more.
+pages = APIRouter()
 SHOWN = 20  # ranked candidates on the page; all who fit are counted ("8.565 noch nicht angefragt", "Welle 2 von 4")
 
 
@@ -168,11 +172,19 @@ def _notice(db: DB, job: CareJob, *, assigned: str, released: str) -> str:
     return ""
 
 
-@router.get("/jobs/{job_id}/live")
-def job_live(request: Request, db: DB, staff: CurrentStaff, job_id: int) -> Response:
+@pages.get("/jobs/{job_id}/live")
+async def job_live(request: Request, job_id: int) -> Response:
     """The live part of the job page, polled every few seconds (/static/dashboard.js): a yes, a withdrawal,
-    a late yes or the next wave shows without reload. An audited view of the volunteers it names, written
-    like the dashboard's: again only when other volunteers are shown, or after audit.POLL_REPEAT."""
+    a late yes or the next wave shows without reload. One unit of work in one thread (`web.staff_page`), as the
+    dashboard's poll."""
+    return await web.staff_page(
+        request, lambda request, db, staff: job_live_part(request, db, staff, job_id), role=StaffRole.COUNSELLOR
+    )
+
+
+def job_live_part(request: Request, db: Session, staff: Staff, job_id: int) -> Response:
+    """An audited view of the volunteers it names, written like the dashboard's: again only when other
+    volunteers are shown, or after audit.POLL_REPEAT."""
     job = jobs.require_job(db, job_id=job_id)
     live = _live(request, db, staff, job, candidates_left=_candidates_left(request, db, job),
                  nobody_fits=_nobody_fits(request, db, job))  # fmt: skip
