@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from core import auth
 from core.models import Staff, StaffRole
 
 PASSWORD = "ein langes Testpasswort"
+T = TypeVar("T")
 # Cheap argon2 parameters for every account the tests make: the recommended ones cost about 0.1 s each.
 auth.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -52,6 +55,29 @@ def login(client: TestClient, staff: Staff, password: str = PASSWORD) -> str:
     )
     assert response.status_code == 303, response.text
     return csrf_from(client.get("/").text)
+
+
+def login_checks_and_transactions(engine: Engine, fetch: Callable[[], T]) -> tuple[T, int, int]:
+    """`fetch()`'s answer, with how often it read a login session and how many transactions it began on
+    `engine`: a staff page that is one unit of work (`core.web.staff_page`) does each once."""
+    transactions: list[object] = []
+    login_checks: list[str] = []
+
+    def began(connection: Any) -> None:
+        transactions.append(connection)
+
+    def executed(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM staff_session" in statement:
+            login_checks.append(statement)
+
+    event.listen(engine, "begin", began)
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        answer = fetch()
+    finally:
+        event.remove(engine, "begin", began)
+        event.remove(engine, "before_cursor_execute", executed)
+    return answer, len(login_checks), len(transactions)
 
 
 def make_volunteer(db: Session, **overrides: Any) -> Any:

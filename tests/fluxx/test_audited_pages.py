@@ -7,13 +7,13 @@ test fails.
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from casework.calls.models import Call
 from core import audit
 from core.models import AuditEvent, Staff
 from tests.browser.staff_pages import NOT_PAGES, build_world, staff_page_routes
-from tests.factories import login
+from tests.factories import login, login_checks_and_transactions
 
 # GET routes that show no one's personal data, so they write no audit entry; each with its reason.
 NO_PERSONAL_DATA = {
@@ -110,22 +110,8 @@ def test_every_polled_part_checks_the_login_once_in_one_transaction(app, client,
     login(client, admin)
     addresses = _addresses(world, db)
     for route in sorted(POLLED):
-        transactions: list[object] = []
-        login_checks: list[str] = []
-
-        def began(connection, transactions=transactions):
-            transactions.append(connection)
-
-        def executed(_connection, _cursor, statement, *_args, login_checks=login_checks):
-            if "FROM staff_session" in statement:
-                login_checks.append(statement)
-
-        event.listen(engine, "begin", began)
-        event.listen(engine, "before_cursor_execute", executed)
-        try:
-            response = client.get(addresses[route], headers={"X-Fluxx-Background": "1"})
-        finally:
-            event.remove(engine, "begin", began)
-            event.remove(engine, "before_cursor_execute", executed)
+        response, login_checks, transactions = login_checks_and_transactions(
+            engine, lambda route=route: client.get(addresses[route], headers={"X-Fluxx-Background": "1"})
+        )
         assert response.status_code == 200, route
-        assert (len(login_checks), len(transactions)) == (1, 1), route
+        assert (login_checks, transactions) == (1, 1), route

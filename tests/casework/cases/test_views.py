@@ -1,10 +1,18 @@
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from casework.cases.models import Case, CaseNote, CaseStatusChange
 from casework.enums import CaseStatus, Need
 from core.models import AuditEvent, StaffRole
-from tests.factories import csrf_from, login, make_call, make_case, make_job, make_staff
+from tests.factories import (
+    csrf_from,
+    login,
+    login_checks_and_transactions,
+    make_call,
+    make_case,
+    make_job,
+    make_staff,
+)
 
 
 def audit_actions(db, case_id):
@@ -194,23 +202,8 @@ def test_the_case_page_and_its_poll_check_the_login_once_in_one_transaction(clie
     case = make_case(db)
     job = make_job(db, case)
     login(client, staff)
-    transactions: list[object] = []
-    login_checks: list[str] = []
-
-    def began(connection):
-        transactions.append(connection)
-
-    def executed(_connection, _cursor, statement, *_args):
-        if "FROM staff_session" in statement:
-            login_checks.append(statement)
-
-    event.listen(engine, "begin", began)
-    event.listen(engine, "before_cursor_execute", executed)
-    try:
-        page = client.get(path.format(id=case.id))
-    finally:
-        event.remove(engine, "begin", began)
-        event.remove(engine, "before_cursor_execute", executed)
+    address = path.format(id=case.id)
+    page, login_checks, transactions = login_checks_and_transactions(engine, lambda: client.get(address))
     assert page.status_code == 200 and f"Einsatz {job.code}" in page.text
-    assert len(login_checks) == 1 and len(transactions) == 1
+    assert (login_checks, transactions) == (1, 1)
     assert audit_actions(db, case.id)[-1] in ("case.view", "case.jobs_view")
