@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from core.models import AuditEvent, Staff
@@ -191,22 +192,33 @@ def viewed(
     """
     detail = detail or {}
     if repeat_after is not None:
-        newest = db.scalar(
-            select(AuditEvent.detail)
-            .where(
-                AuditEvent.staff_id == actor.staff_id,
-                AuditEvent.at > actor.now - repeat_after,
-                AuditEvent.action == action,
-                AuditEvent.object_type == object_type,
-                AuditEvent.object_id.is_(None) if object_id is None else AuditEvent.object_id == object_id,
-            )
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-            .limit(1)
-        )
+        params = {"staff_id": actor.staff_id, "since": actor.now - repeat_after, "action": action,
+                  "object_type": object_type}  # fmt: skip
+        if object_id is not None:
+            params["object_id"] = object_id
+        newest = db.scalar(_newest_view(of_object=object_id is not None), params)
         if newest is not None and newest == detail:
             return None
     return record(
         db, actor, action=action, object_type=object_type, object_id=object_id, case_id=case_id, detail=detail
+    )
+
+
+@cache
+def _newest_view(*, of_object: bool) -> Select[Any]:
+    """The detail of a person's newest entry of one view since a time (`viewed`), built once: the live parts ask
+    it every 3 s in the busiest hour, and building the statement cost more than running it."""
+    return (
+        select(AuditEvent.detail)
+        .where(
+            AuditEvent.staff_id == bindparam("staff_id"),
+            AuditEvent.at > bindparam("since", type_=AuditEvent.at.type),
+            AuditEvent.action == bindparam("action"),
+            AuditEvent.object_type == bindparam("object_type"),
+            AuditEvent.object_id == bindparam("object_id") if of_object else AuditEvent.object_id.is_(None),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
     )
 
 

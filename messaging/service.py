@@ -17,9 +17,10 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Protocol
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import transaction
@@ -93,14 +94,22 @@ def auto_answered_recently(db: Session, *, message: Message, now: datetime) -> b
     """Whether the sender of inbound `message` already had their automatic answer in the last
     `rules.AUTO_ANSWER_EVERY`: another of their messages in that time still waits for staff, and it was
     the one answered (or itself held back for the same reason)."""
-    earlier = exists().where(
-        Message.direction == MessageDirection.INBOUND,
-        Message.from_number == message.from_number,
-        Message.id != message.id,
-        Message.handled_at.is_(None),
-        Message.created_at > now - rules.AUTO_ANSWER_EVERY,
+    params = {"from_number": message.from_number, "message_id": message.id, "since": now - rules.AUTO_ANSWER_EVERY}
+    return bool(db.scalar(_earlier_unhandled(), params))
+
+
+@cache
+def _earlier_unhandled() -> Select[bool]:
+    """The statement of `auto_answered_recently`, built once: every inbound SMS asks it."""
+    return select(
+        exists().where(
+            Message.direction == MessageDirection.INBOUND,
+            Message.from_number == bindparam("from_number", type_=Message.from_number.type),
+            Message.id != bindparam("message_id", type_=Message.id.type),
+            Message.handled_at.is_(None),
+            Message.created_at > bindparam("since", type_=Message.created_at.type),
+        )
     )
-    return bool(db.scalar(select(earlier)))
 
 
 @dataclass(frozen=True)

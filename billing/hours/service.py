@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from billing.models import Bill, BillLine
@@ -99,7 +100,15 @@ def rows_for_job(db: Session, *, job_id: int) -> list[Row]:
 def waiting(db: Session, *, limit: int = 30) -> tuple[int, list[Waiting]]:
     """Reported hours no one confirmed yet, oldest first: how many, and the first `limit` of them."""
     # How many, counted over all of them before the limit (a window): one statement, not a count beside it.
-    found = db.execute(
+    found = db.execute(_waiting(), {"limit": limit}).all()
+    count = found[0][4] if found else 0
+    return count, [Waiting(report, job, volunteer, number) for report, job, volunteer, number, _count in found]
+
+
+@cache
+def _waiting() -> Select[HoursReport, CareJob, Volunteer, str, int]:
+    """The statement of `waiting` (parameter `limit`), built once: the dashboard asks it every 3 s."""
+    return (
         select(HoursReport, CareJob, Volunteer, Case.number, func.count().over())
         .join(Assignment, Assignment.id == HoursReport.assignment_id)
         .join(CareJob, CareJob.id == Assignment.job_id)
@@ -107,10 +116,8 @@ def waiting(db: Session, *, limit: int = 30) -> tuple[int, list[Waiting]]:
         .join(Case, Case.id == CareJob.case_id)
         .where(HoursReport.status == HoursStatus.REPORTED)
         .order_by(HoursReport.reported_at, HoursReport.id)
-        .limit(limit)
-    ).all()
-    count = found[0][4] if found else 0
-    return count, [Waiting(report, job, volunteer, number) for report, job, volunteer, number, _count in found]
+        .limit(bindparam("limit", type_=Integer()))
+    )
 
 
 def _assignment_of_job(db: Session, *, job: CareJob, assignment_id: int) -> Assignment:

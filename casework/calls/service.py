@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, Table, exists, insert, select, update
+from sqlalchemy import CursorResult, Integer, Select, Table, bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -35,12 +36,20 @@ MAX_PARALLEL_RINGS = 10  # Twilio rings at most ten <Number>s of one <Dial>
 
 def get_by_sid(db: Session, *, call_sid: str) -> Call | None:
     """The call with its case: every voice step reads or changes both (need, call-back, voicemail)."""
-    return db.scalar(select(Call).where(Call.call_sid == call_sid).options(joinedload(Call.case)))
+    return db.scalar(_call_with_case(by_sid=True), {"key": call_sid})
 
 
 def get_with_case(db: Session, *, call_id: int) -> Call | None:
     """A call by id with its case (`Call.case` is never loaded lazily)."""
-    return db.scalar(select(Call).where(Call.id == call_id).options(joinedload(Call.case)))
+    return db.scalar(_call_with_case(by_sid=False), {"key": call_id})
+
+
+@cache
+def _call_with_case(*, by_sid: bool) -> Select[Call]:
+    """A call by CallSid or id (parameter `key`) with its case, built once: every voice step asks it, and
+    building it anew was a tenth of its cost (py-spy, the realistic hour at 80×)."""
+    key = Call.call_sid if by_sid else Call.id
+    return select(Call).where(key == bindparam("key", type_=key.type)).options(joinedload(Call.case))
 
 
 def register_incoming_call(
@@ -151,15 +160,31 @@ def set_need(call: Call, need: Need, *, now: datetime) -> None:
 
 def staff_to_ring(db: Session, *, now: datetime, limit: int = MAX_PARALLEL_RINGS) -> list[Staff]:
     """Active staff on duty with a phone; with more than Twilio's ten, the least recently rung first."""
-    staff = db.scalars(
-        select(Staff)
-        .where(Staff.on_duty.is_(True), Staff.is_active.is_(True), Staff.phone.is_not(None))
-        .order_by(Staff.last_rung_at.is_not(None), Staff.last_rung_at, Staff.id)
-        .limit(limit)
-    ).all()
+    staff = db.scalars(_staff_to_ring(), {"limit": limit}).all()
     for person in staff:
         person.last_rung_at = now
     return list(staff)
+
+
+@cache
+def _staff_to_ring() -> Select[Staff]:
+    """The statement of `staff_to_ring` (parameter `limit`), built once: every menu choice asks it."""
+    return (
+        select(Staff)
+        .where(Staff.on_duty.is_(True), Staff.is_active.is_(True), Staff.phone.is_not(None))
+        .order_by(Staff.last_rung_at.is_not(None), Staff.last_rung_at, Staff.id)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
+# Whoever presses 1 first takes the call (`accept`): a plain UPDATE of the table (`accept` sets the values on
+# the call it holds itself), built once: every screening answer runs it.
+_ACCEPT = (
+    update(_CALL)
+    .where(_CALL.c.id == bindparam("call_id"), _CALL.c.accepted_by_id.is_(None))
+    .values(accepted_by_id=bindparam("staff_id"), answered_at=bindparam("now", type_=_CALL.c.answered_at.type),
+            updated_at=bindparam("now", type_=_CALL.c.updated_at.type))
+)  # fmt: skip
 
 
 def accept(db: Session, *, call: Call, staff_id: int, now: datetime, zone: ZoneInfo = BERLIN) -> bool:
@@ -168,11 +193,7 @@ def accept(db: Session, *, call: Call, staff_id: int, now: datetime, zone: ZoneI
     The family was reached: their other open cases need no call-back any more (see `family.settle_callbacks`)."""
     won = cast(
         "CursorResult[Any]",
-        db.execute(
-            update(Call)
-            .where(Call.id == call.id, Call.accepted_by_id.is_(None))
-            .values(accepted_by_id=staff_id, answered_at=now, updated_at=now)
-        ),
+        db.execute(_ACCEPT, {"call_id": call.id, "staff_id": staff_id, "now": now}),
     ).rowcount
     if not won:
         db.refresh(call)  # who took it

@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, load_only
 
 from casework.callbacks.models import CallbackAttempt
@@ -73,19 +74,31 @@ def not_merged() -> ColumnElement[bool]:
     return Case.merged_into_id.is_(None)
 
 
-def _earlier_than(case: Case) -> ColumnElement[bool]:
-    return or_(Case.opened_at < case.opened_at, and_(Case.opened_at == case.opened_at, Case.id < case.id))
+def _earlier_than(opened_at: Any, case_id: Any) -> ColumnElement[bool]:
+    """Cases opened before the case with `opened_at` and `case_id` (values or bound parameters)."""
+    return or_(Case.opened_at < opened_at, and_(Case.opened_at == opened_at, Case.id < case_id))
 
 
 def open_case_of(db: Session, *, phone: str | None, before: Case | None = None) -> Case | None:
     """The family's most recent open case (opened before `before`, if given); None for withheld numbers."""
     if not phone:
         return None
-    where = [Case.caller_phone == phone, Case.status.in_(OPEN_STATUSES), not_merged(), Case.anonymised_at.is_(None)]
-    if before is not None:
-        where += [Case.id != before.id, _earlier_than(before)]
+    if before is None:
+        return db.scalar(_open_case_of(before=False), {"phone": phone})
+    return db.scalar(_open_case_of(before=True), {"phone": phone, "case_id": before.id, "opened_at": before.opened_at})
+
+
+@cache
+def _open_case_of(*, before: bool) -> Select[Case]:
+    """The statement of `open_case_of` (parameters `phone`, and `case_id` and `opened_at` of the case it must
+    be older than), built once: the screening of every call asks it."""
+    where = [Case.caller_phone == bindparam("phone", type_=Case.caller_phone.type), Case.status.in_(OPEN_STATUSES),
+             not_merged(), Case.anonymised_at.is_(None)]  # fmt: skip
+    if before:
+        case_id, opened_at = bindparam("case_id", type_=Case.id.type), bindparam("opened_at", type_=Case.opened_at.type)
+        where += [Case.id != case_id, _earlier_than(opened_at, case_id)]
     query = select(Case).where(*where).order_by(Case.opened_at.desc(), Case.id.desc()).limit(1)
-    return db.scalar(query.options(joinedload(Case.counsellor)))  # named with the family (`known_family`)
+    return query.options(joinedload(Case.counsellor))  # named with the family (`known_family`)
 
 
 def current_case(db: Session, *, case: Case) -> Case:
@@ -108,22 +121,29 @@ def known_family(db: Session, *, case: Case) -> KnownFamily | None:
     return KnownFamily(open_case=found, name=found.caller_name or case.caller_name, counsellor=counsellor)
 
 
+@cache
+def _open_cases_of_numbers() -> Select[Case]:
+    """The open cases of some numbers (parameter `phones`), newest first, as `open_case_of` orders them, with only
+    what the dashboard names (it polls every 3 s; anything else raises rather than loading per row). Built once:
+    building it per poll cost more than running it."""
+    return (
+        select(Case)
+        .where(Case.caller_phone.in_(bindparam("phones", expanding=True)), Case.status.in_(OPEN_STATUSES),
+               not_merged(), Case.anonymised_at.is_(None))
+        .order_by(Case.opened_at.desc(), Case.id.desc())
+        .options(load_only(Case.id, Case.number, Case.caller_phone, Case.caller_name, Case.opened_at,
+                           Case.counsellor_id, Case.status, Case.merged_into_id, Case.anonymised_at, raiseload=True),
+                 joinedload(Case.counsellor).load_only(Staff.id, Staff.name, raiseload=True))
+    )  # fmt: skip
+
+
 def known_families(db: Session, cases: Iterable[Case]) -> dict[int, KnownFamily]:
     """Case id → known family, for the dashboard's entries: the open cases of all their numbers in one query
     with their counsellors), so the live dashboard polls without a query per call."""
     asking = [case for case in cases if case.caller_phone and case.merged_into_id is None]
     if not asking:
         return {}
-    open_cases = db.scalars(
-        select(Case)
-        .where(Case.caller_phone.in_({case.caller_phone for case in asking}), Case.status.in_(OPEN_STATUSES),
-               not_merged(), Case.anonymised_at.is_(None))
-        .order_by(Case.opened_at.desc(), Case.id.desc())
-        # Only what the dashboard names (it polls every 3 s); anything else raises rather than loading per row.
-        .options(load_only(Case.id, Case.number, Case.caller_phone, Case.caller_name, Case.opened_at,
-                           Case.counsellor_id, Case.status, Case.merged_into_id, Case.anonymised_at, raiseload=True),
-                 joinedload(Case.counsellor).load_only(Staff.id, Staff.name, raiseload=True))
-    ).all()  # fmt: skip
+    open_cases = db.scalars(_open_cases_of_numbers(), {"phones": sorted({case.caller_phone or "" for case in asking})})
     by_phone: dict[str, list[Case]] = {}
     for open_case in open_cases:  # newest first, as open_case_of orders them
         by_phone.setdefault(open_case.caller_phone or "", []).append(open_case)

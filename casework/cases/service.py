@@ -57,6 +57,20 @@ def get_case(db: Session, *, case_id: int, for_update: bool = False, load: Seque
     return case
 
 
+def case_statement(*load: ORMOption) -> Select[Case]:
+    """A case by id (parameter `case_id`) with loader options, for a page that builds it once (`get_case_by`)."""
+    return select(Case).where(Case.id == bindparam("case_id")).options(*load)
+
+
+def get_case_by(db: Session, statement: Select[Case], *, case_id: int) -> Case:
+    """`get_case` with a statement built once by `case_statement`: building one with a page's loader options and
+    computing its cache key was a third of the case page's CPU."""
+    case = db.scalar(statement, {"case_id": case_id})
+    if case is None:
+        raise NotFound("Diesen Fall gibt es nicht.")
+    return case
+
+
 def jobs_searching(db: Session, *, case_id: int) -> int:
     query = select(func.count()).where(CareJob.case_id == case_id, CareJob.status.in_(jobs_rules.WAITING_FOR_CARER))
     return db.scalar(query) or 0

@@ -459,6 +459,18 @@ def open_withdrawals(db: Session, *, now: datetime | None = None, case_id: int |
     newest first: the dashboard's urgent alert, also once a late yes or someone new took the job (the family
     must hear who comes instead). Not for a cancelled or completed job, nor (with `now`) one that is over.
     With `case_id`, only that case's: the case page shows them too."""
+    params: dict[str, Any] = {}
+    if now is not None:
+        params["now"] = now
+    if case_id is not None:
+        params["case_id"] = case_id
+    return list(db.scalars(_open_withdrawals(until_now=now is not None, of_case=case_id is not None), params))
+
+
+@cache
+def _open_withdrawals(*, until_now: bool, of_case: bool) -> Select[Assignment]:
+    """The statement of `open_withdrawals` (parameters `now` and `case_id` where asked), built once: the dashboard
+    asks it every 3 s, and building it cost more than running it."""
     query = (
         select(Assignment)
         .join(CareJob, CareJob.id == Assignment.job_id)
@@ -471,11 +483,11 @@ def open_withdrawals(db: Session, *, now: datetime | None = None, case_id: int |
         .order_by(Assignment.withdrawn_at.desc(), Assignment.id.desc())
         .options(*_listed(), joinedload(Assignment.withdrawal_message))
     )
-    if now is not None:
-        query = query.where(CareJob.ends_at > now)
-    if case_id is not None:
-        query = query.where(CareJob.case_id == case_id)
-    return list(db.scalars(query))
+    if until_now:
+        query = query.where(CareJob.ends_at > bindparam("now", type_=CareJob.ends_at.type))
+    if of_case:
+        query = query.where(CareJob.case_id == bindparam("case_id"))
+    return query
 
 
 def withdrawals_of_case(db: Session, *, case_id: int) -> list[Assignment]:
@@ -509,14 +521,20 @@ def family_informed(db: Session, *, assignment: Assignment, actor: audit.Actor) 
 
 def assigned_since(db: Session, *, since: datetime, limit: int = 30) -> list[Assignment]:
     """Active assignments made since `since` (e.g. today), newest first: the dashboard's good news."""
-    query = (
+    return list(db.scalars(_assigned_since(), {"since": since, "limit": limit}))
+
+
+@cache
+def _assigned_since() -> Select[Assignment]:
+    """The statement of `assigned_since` (parameters `since`, `limit`), built once: the dashboard asks every 3 s."""
+    return (
         select(Assignment)
-        .where(Assignment.status == AssignmentStatus.ACTIVE, Assignment.assigned_at >= since)
+        .where(Assignment.status == AssignmentStatus.ACTIVE,
+               Assignment.assigned_at >= bindparam("since", type_=Assignment.assigned_at.type))
         .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer()))
         .options(*_listed())
-    )
-    return list(db.scalars(query))
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
