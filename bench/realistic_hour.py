@@ -61,6 +61,7 @@ BUSIEST_HOUR_CALLS = 12  # an assumption: the design states no figure (9,832 ses
 TARGET_MS = 100
 HOUR_PLAYED_IN = 60  # seconds: the hour is played 60 times faster
 PASSWORD = "ein langes Benchmarkpasswort"
+POLL_EVERY = 3.0  # seconds: how often an open dashboard asks for its live part (fluxx/static/dashboard.js)
 
 
 class Traffic:
@@ -144,15 +145,18 @@ class Traffic:
             assert login.status_code == 303, login.status_code
             return {"Cookie": "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.cookies.jar)}
 
-    async def staff(self, browser: dict[str, str], seconds: float) -> None:
+    async def staff(self, browser: dict[str, str], seconds: float, *, starts_after: float = 0.0) -> None:
+        """One staff member's browser: the dashboard's live part every POLL_EVERY seconds (dashboard.js) and a
+        case page every third time, from `starts_after` seconds into the hour until its end."""
         end = time.monotonic() + seconds
+        await asyncio.sleep(starts_after)
         tick = 0
         while time.monotonic() < end:
             await self.get("staff: dashboard poll", "/dashboard/live", browser | {"X-Fluxx-Background": "1"})
             if tick % 3 == 0:
                 await self.get("staff: case page", f"/cases/{1 + tick % CASES_BROWSED}", browser)
             tick += 1
-            await asyncio.sleep(3)
+            await asyncio.sleep(POLL_EVERY)
 
 
 async def play(
@@ -166,7 +170,12 @@ async def play(
     pause = 1.0  # a caller's pause between two steps (a minute, compressed with the hour)
     browsers = [await traffic.log_in(email) for email in emails]
     logged_in()
-    tasks = [asyncio.create_task(traffic.staff(browser, seconds)) for browser in browsers]
+    # Two dashboards opened at different moments poll out of step (the second half a poll later), as browsers
+    # do; started together, every poll of one ran beside a poll of the other (bench/notes.md).
+    tasks = [
+        asyncio.create_task(traffic.staff(browser, seconds, starts_after=n * POLL_EVERY / len(browsers)))
+        for n, browser in enumerate(browsers)
+    ]
     at = 0.0
     start = time.monotonic()
     for n in range(calls):
