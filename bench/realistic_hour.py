@@ -251,7 +251,8 @@ def main() -> None:
         rows.append([route, *cells, verdict(ok)])
     body = (
         f"One busiest hour ({BUSIEST_HOUR_CALLS} calls and as many SMS, an assumption) times the scale, played "
-        f"60 times faster, for {args.seconds:g} s; two staff at their real pace. p99 per route (requests measured). "
+        f"60 times faster, for {args.seconds:g} s; two staff at their real pace (a dashboard poll every "
+        f"{POLL_EVERY:g} s, the two out of step, a case page every third time). p99 per route (requests measured). "
         f"Target: p99 ≤ {TARGET_MS} ms per route. Peak RSS of the server during the hour (from after the staff's "
         "logins): "
         + ", ".join(f"{kind} {value:,.0f} MB" for kind, value in memory.items())
