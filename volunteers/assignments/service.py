@@ -454,23 +454,20 @@ def _listed() -> tuple[ORMOption, ...]:
     return joinedload(Assignment.volunteer), selectinload(Assignment.job).joinedload(CareJob.case)
 
 
-def open_withdrawals(db: Session, *, now: datetime | None = None, case_id: int | None = None) -> list[Assignment]:
+def open_withdrawals(db: Session, *, now: datetime | None = None) -> list[Assignment]:
     """Assignments a volunteer withdrew from by SMS whose family staff have not yet told (`family_informed`),
     newest first: the dashboard's urgent alert, also once a late yes or someone new took the job (the family
     must hear who comes instead). Not for a cancelled or completed job, nor (with `now`) one that is over.
-    With `case_id`, only that case's: the case page shows them too."""
-    params: dict[str, Any] = {}
-    if now is not None:
-        params["now"] = now
-    if case_id is not None:
-        params["case_id"] = case_id
-    return list(db.scalars(_open_withdrawals(until_now=now is not None, of_case=case_id is not None), params))
+    (The case page names every withdrawal of its jobs: `withdrawals_of_case`.)"""
+    if now is None:
+        return list(db.scalars(_open_withdrawals(until_now=False)))
+    return list(db.scalars(_open_withdrawals(until_now=True), {"now": now}))
 
 
 @cache
-def _open_withdrawals(*, until_now: bool, of_case: bool) -> Select[Assignment]:
-    """The statement of `open_withdrawals` (parameters `now` and `case_id` where asked), built once: the dashboard
-    asks it every 3 s, and building it cost more than running it."""
+def _open_withdrawals(*, until_now: bool) -> Select[Assignment]:
+    """The statement of `open_withdrawals` (parameter `now` where asked), built once: the dashboard asks it
+    every 3 s, and building it cost more than running it."""
     query = (
         select(Assignment)
         .join(CareJob, CareJob.id == Assignment.job_id)
@@ -485,8 +482,6 @@ def _open_withdrawals(*, until_now: bool, of_case: bool) -> Select[Assignment]:
     )
     if until_now:
         query = query.where(CareJob.ends_at > bindparam("now", type_=CareJob.ends_at.type))
-    if of_case:
-        query = query.where(CareJob.case_id == bindparam("case_id"))
     return query
 
 
