@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from urllib.parse import quote, urlsplit
@@ -21,7 +21,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, MutableHeaders
+from starlette.datastructures import FormData
 
 from core import auth, badges, flash, formats, phone
 from core.audit import Actor
@@ -451,16 +451,37 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = security_headers(scope["path"], https=self.https)
+        extra = _raw_security_headers(scope["path"].startswith("/static/"), self.https)
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": list(message.get("headers") or [])}
-                headers = MutableHeaders(scope=message)
-                for name, value in extra.items():
-                    if name == "Content-Security-Policy" and name in headers:
-                        continue
-                    headers[name] = value
+                message = {**message, "headers": with_security_headers(message.get("headers") or [], extra)}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+@lru_cache(maxsize=4)
+def _raw_security_headers(static: bool, https: bool) -> tuple[tuple[bytes, bytes], ...]:
+    """`security_headers` as ASGI wants them, encoded once (they depend on nothing else)."""
+    path = "/static/" if static else "/"
+    return tuple((name.lower().encode(), value.encode()) for name, value in security_headers(path, https=https).items())
+
+
+_CSP_NAME = b"content-security-policy"
+
+
+def with_security_headers(headers: Any, extra: tuple[tuple[bytes, bytes], ...]) -> RawHeaders:
+    """A response's raw headers with `extra` set: each replaces the response's own, except a CSP it brings."""
+    result: RawHeaders = list(headers)
+    present = {name.lower() for name, _ in result}
+    for name, value in extra:
+        if name in present:
+            if name == _CSP_NAME:
+                continue
+            result = [(key, old) for key, old in result if key.lower() != name]
+        result.append((name, value))
+    return result

@@ -335,6 +335,26 @@ def test_pages_static_files_and_webhooks_keep_their_headers(client):
     assert "fluxx_csrf" not in unsigned.cookies  # webhooks get no CSRF cookie
 
 
+def test_the_security_headers_replace_a_responses_own_except_its_csp():
+    from core.web import _raw_security_headers, with_security_headers
+
+    extra = _raw_security_headers(False, False)
+    own = [
+        (b"content-type", b"image/svg+xml"), (b"Content-Security-Policy", b"style-src 'unsafe-inline'"),
+        (b"cache-control", b"max-age=60"), (b"X-Frame-Options", b"SAMEORIGIN"), (b"x-frame-options", b"ALLOW"),
+    ]  # fmt: skip
+    headers = with_security_headers(own, extra)
+    named = [(name.lower(), value) for name, value in headers]
+    assert (b"content-security-policy", b"style-src 'unsafe-inline'") in named  # a chart's own CSP stays
+    assert [value for name, value in named if name == b"content-security-policy"] == [b"style-src 'unsafe-inline'"]
+    assert [value for name, value in named if name == b"cache-control"] == [b"no-store"]
+    assert [value for name, value in named if name == b"x-frame-options"] == [b"DENY"]  # duplicates gone too
+    assert (b"content-type", b"image/svg+xml") in named and (b"x-content-type-options", b"nosniff") in named
+    assert own[2] == (b"cache-control", b"max-age=60")  # the response's own list is left alone
+    static = dict(with_security_headers([], _raw_security_headers(True, True)))
+    assert b"cache-control" not in static and static[b"strict-transport-security"] == b"max-age=31536000"
+
+
 def test_the_login_check_holds_no_write_transaction_into_the_route(app, client, db):
     """On SQLite a transaction holds the one write lock; the login check (one thread of the pool) must not keep
     it while the route waits for another thread, which under load the webhooks waiting for the lock hold."""

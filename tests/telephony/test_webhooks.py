@@ -4,14 +4,15 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
-from fastapi import HTTPException
+from fastapi import FastAPI, HTTPException
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from starlette.requests import Request
 from twilio.request_validator import RequestValidator
 
 from casework.calls.models import Call
 from telephony.voice import twiml as voice_twiml
-from telephony.webhooks import FORM_FIELDS, _form, sign, signature_valid
+from telephony.webhooks import FORM_FIELDS, _form, public_url, sign, signature_valid
 from tests.twilio_helpers import post_signed, voice_params
 
 
@@ -148,3 +149,84 @@ def test_a_status_callback_without_a_call_sid_gets_an_empty_answer(client, setti
     answer = post_signed(client, settings, path, voice_params("", CallStatus="completed", RecordingUrl="https://x/RE1"))
     assert answer.status_code == 200 and answer.text == str(voice_twiml.empty())
     assert db.scalar(select(func.count()).select_from(Call)) == 0
+
+
+# --- Twilio's plain webhooks, answered around FastAPI's layers (fluxx.factory.Fluxxfon) ------------------------
+
+DIRECT = {
+    "/twilio/voice/incoming", "/twilio/voice/menu", "/twilio/voice/screen", "/twilio/voice/screen/answer",
+    "/twilio/voice/dial-result", "/twilio/voice/voicemail", "/twilio/voice/recording", "/twilio/voice/status",
+    "/twilio/sms/incoming",
+}  # fmt: skip
+
+
+class _WholeStack:
+    """The app as FastAPI alone would serve it: every request through its middleware and routers."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await FastAPI.__call__(self.app, scope, receive, send)
+
+
+def test_only_twilios_plain_webhooks_are_answered_directly(app):
+    # The routes of FastAPI's (dependencies, the fallback's TwimlRoute, the SMS status's WebhookRoute) and every
+    # staff page keep the whole stack: the CSRF cookie, the dependency exit stacks, the route matching.
+    assert set(app.direct_routes) == DIRECT
+
+
+@pytest.mark.parametrize("path", sorted(DIRECT))
+def test_a_direct_webhook_answers_as_the_whole_stack_does(app, settings, db, path):
+    """Refused (no signature, a forged one), too large or, for a voice step, unusable (no CallSid): the same
+    status, text and security headers whichever way the request went, and no call stored by either."""
+    params = voice_params("")
+    signature = sign(settings.webhook_auth_token, settings.public_base_url + path, params)
+    cases = [
+        ({}, params),
+        ({"X-Twilio-Signature": "forged"}, params),
+        ({"X-Twilio-Signature": signature}, {"Body": "x" * 70_000}),
+    ]
+    if path.startswith("/twilio/voice/"):
+        cases.insert(2, ({"X-Twilio-Signature": signature}, params))
+    with TestClient(app) as direct, TestClient(_WholeStack(app)) as whole:
+        for headers, data in cases:
+            ours, theirs = direct.post(path, data=data, headers=headers), whole.post(path, data=data, headers=headers)
+            assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+            assert dict(ours.headers) == dict(theirs.headers)
+            assert ours.headers["X-Frame-Options"] == "DENY" and "Content-Security-Policy" in ours.headers
+    assert (ours.status_code, ours.text) == (413, "Die Anfrage ist zu groß.")
+    assert db.scalar(select(func.count()).select_from(Call)) == 0
+
+
+def test_a_direct_webhook_that_fails_unexpectedly_hears_the_fallback_with_the_security_headers(
+    client, settings, db, monkeypatch, caplog
+):
+    from telephony.voice import views as voice_views
+
+    def broken(request: Any) -> Any:
+        raise RuntimeError("Elif Sahin +4915112345678")  # what an exception might quote
+
+    monkeypatch.setattr(voice_views, "_hours", broken)
+    answer = post_signed(client, settings, "/twilio/voice/incoming", voice_params("CA" + "5" * 32))
+    fallback = voice_twiml.fallback(settings.public_base_url, fallback_number=settings.fallback_number,
+                                    hotline=settings.hotline_number)  # fmt: skip
+    assert answer.status_code == 200 and answer.text == str(fallback)
+    assert answer.headers["X-Content-Type-Options"] == "nosniff" and answer.headers["Cache-Control"] == "no-store"
+    assert db.scalar(select(func.count()).select_from(Call)) == 0
+    assert "unexpected RuntimeError on /twilio/voice/incoming at test_webhooks.py:" in caplog.text
+    assert "Elif" not in caplog.text and "4915112345678" not in caplog.text
+
+
+def test_a_webhook_path_asked_another_way_takes_the_whole_stack(client, settings):
+    assert client.get("/twilio/voice/incoming").text == "Diese Aktion ist hier nicht möglich."
+    assert client.get("/twilio/voice/incoming").status_code == 405
+    answer = post_signed(client, settings, "/twilio/voice/incoming/", voice_params("CA" + "6" * 32))
+    assert answer.status_code == 404 and answer.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", ["/twilio/voice/incoming", "/twilio/a?b#c\\d", "/twilio/ä b"])
+def test_the_public_url_is_the_base_and_the_path_as_starlette_gives_it(settings, path):
+    request = Request({"type": "http", "method": "POST", "headers": [(b"host", b"127.0.0.1:8000")], "path": path,
+                       "query_string": b"call=CA1&staff=2"})  # fmt: skip
+    assert public_url(settings, request) == settings.public_base_url + request.url.path + "?call=CA1&staff=2"
