@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, Integer, Select, Table, bindparam, exists, insert, select, update
+from sqlalchemy import CursorResult, Integer, Select, Table, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,6 +27,7 @@ from casework.cases.opening import PhoneCase, open_case, open_phone_cases
 from casework.enums import CallStatus, CaseChannel, CaseStatus, Need, NoCaseReason
 from core import audit, case_owned
 from core.audit import Actor
+from core.db import insert_rows
 from core.formats import BERLIN
 from core.models import Staff
 from core.phone import try_e164
@@ -110,8 +111,7 @@ def new_call(
 
 
 _CALL = cast(Table, Call.__table__)
-_INSERT_CALLS = insert(_CALL).returning(_CALL.c.id, sort_by_parameter_order=True)
-_INSERT_CALL_EVENT = insert(cast(Table, CallEvent.__table__))
+_CALL_EVENT = cast(Table, CallEvent.__table__)
 
 
 def store_new_call(db: Session, call: NewCall) -> int:
@@ -141,12 +141,12 @@ def store_new_calls(db: Session, new_calls: Sequence[NewCall]) -> list[int]:
         for call, case_id in zip(new_calls, case_ids, strict=True)
     ]  # fmt: skip
     connection = db.connection()  # plain Core statements (see casework.cases.opening.take_numbers)
-    call_ids = [int(call_id) for call_id in connection.execute(_INSERT_CALLS, rows).scalars()]
+    call_ids = insert_rows(connection, _CALL, rows, key="call_sid")
     events = [
         {"call_id": call_id, "source": "incoming", "status": CallStatus.RINGING.value, "at": call.now}
         for call_id, call in zip(call_ids, new_calls, strict=True)
     ]
-    connection.execute(_INSERT_CALL_EVENT, events)
+    insert_rows(connection, _CALL_EVENT, events)
     return call_ids
 
 

@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import Insert, Table
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case, CaseStatusChange, YearlyCounter
 from casework.enums import CaseChannel, CaseStatus, Need
 from casework.search.rules import name_key, reversed_digits
-from core.db import insert_on_conflict
+from core.db import insert_on_conflict, insert_rows
 
 CASE_NUMBERS = "case"
 
@@ -82,8 +82,7 @@ def open_case(
 
 
 _CASE = cast(Table, Case.__table__)
-_INSERT_CASES = insert(_CASE).returning(_CASE.c.id, sort_by_parameter_order=True)
-_INSERT_STATUS_CHANGE = insert(cast(Table, CaseStatusChange.__table__))
+_STATUS_CHANGE = cast(Table, CaseStatusChange.__table__)
 
 
 @dataclass(frozen=True)
@@ -117,10 +116,10 @@ def open_phone_cases(db: Session, cases: Sequence[PhoneCase]) -> list[int]:
             "callback_needed": case.callback_needed, "created_at": case.now, "updated_at": case.now,
         })  # fmt: skip
     connection = db.connection()  # plain Core statements, not the ORM's bulk insert path (see take_numbers)
-    ids = [int(case_id) for case_id in connection.execute(_INSERT_CASES, rows).scalars()]
+    ids = insert_rows(connection, _CASE, rows, key="number")
     changes = [
         {"case_id": case_id, "from_status": None, "to_status": CaseStatus.NEW, "at": case.now}
         for case_id, case in zip(ids, cases, strict=True)
     ]
-    connection.execute(_INSERT_STATUS_CHANGE, changes)
+    insert_rows(connection, _STATUS_CHANGE, changes)
     return ids
