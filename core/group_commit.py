@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from contextlib import suppress
 from typing import Generic, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -47,8 +48,12 @@ class Overdue(Exception):
     """The request waited longer than the writer's `patience` for its turn; nothing of it was written."""
 
 
-# A queued request: its item, the future its result goes to, and when it was queued (`GroupCommit.clock`).
-_Entry = tuple[T, Future[R], float]
+# Where a request's outcome goes: the future `submit` returned, or the asyncio future `write` awaits.
+_Waiter = Future[R] | asyncio.Future[R]
+# A queued request: its item, its waiter, and when it was queued (`GroupCommit.clock`).
+_Entry = tuple[T, _Waiter[R], float]
+# An outcome for a waiter: its result, or the exception to raise instead.
+_Outcome = tuple[_Waiter[R], R | None, BaseException | None]
 
 
 class GroupCommit(Generic[T, R]):
@@ -79,17 +84,25 @@ class GroupCommit(Generic[T, R]):
     def submit(self, item: T) -> Future[R]:
         """Queue one item; the future holds its result or the error of its transaction."""
         future: Future[R] = Future()
-        self._queue.put((item, future, self.clock()))
+        self._enqueue(item, future)
+        return future
+
+    async def write(self, item: T) -> R:
+        """`submit` for a coroutine: waits on the event loop without holding a thread. The writer hands the
+        outcomes of a batch to the loop in one call (`_tell`), not one thread-safe call per request through a
+        concurrent future wrapped and shielded: that chain was 7 % of an incoming call's CPU under load (py-spy).
+        A request cancelled meanwhile does not cancel its write: its rows are written with the others, and
+        nobody is told the result."""
+        waiter: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._enqueue(item, waiter)
+        return await waiter
+
+    def _enqueue(self, item: T, waiter: _Waiter[R]) -> None:
+        self._queue.put((item, waiter, self.clock()))
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._thread.start()
-        return future
-
-    async def write(self, item: T) -> R:
-        """`submit` for a coroutine: waits without holding a thread. A request cancelled meanwhile does not
-        cancel its write (shielded): its rows are written with the others, nobody waits for the result."""
-        return await asyncio.shield(asyncio.wrap_future(self.submit(item)))
 
     def _run(self) -> None:
         try:
@@ -119,9 +132,8 @@ class GroupCommit(Generic[T, R]):
         if self.patience is None:
             return batch
         oldest = self.clock() - self.patience
-        for _, future, queued_at in batch:
-            if queued_at < oldest:
-                _settle(future, exception=Overdue())
+        overdue: list[_Outcome[R]] = [(waiter, None, Overdue()) for _, waiter, queued_at in batch if queued_at < oldest]
+        _tell(overdue)
         return [entry for entry in batch if entry[2] >= oldest]
 
     def _commit(self, batch: list[_Entry[T, R]]) -> None:
@@ -133,7 +145,8 @@ class GroupCommit(Generic[T, R]):
                 results = self.work(db, [item for item, _, _ in batch])
         except self.alone_on as exc:
             if len(batch) == 1:
-                _settle(batch[0][1], exception=exc)
+                failed: list[_Outcome[R]] = [(batch[0][1], None, exc)]
+                _tell(failed)
                 return
             # Whose row collided (or whose unit of work failed): each on its own. One that has waited too long
             # meanwhile (the batch waited out a lock) is told so rather than tried again (`_in_time`).
@@ -141,20 +154,43 @@ class GroupCommit(Generic[T, R]):
                 self._commit([entry])
             return
         except BaseException as exc:
-            for _, future, _ in batch:  # every waiting request raises it
-                _settle(future, exception=exc)
+            every: list[_Outcome[R]] = [(waiter, None, exc) for _, waiter, _ in batch]  # every request raises it
+            _tell(every)
             if not isinstance(exc, Exception):
                 raise
             return
-        for (_, future, _), result in zip(batch, results, strict=True):
-            _settle(future, result=result)
+        stored: list[_Outcome[R]] = [
+            (waiter, result, None) for (_, waiter, _), result in zip(batch, results, strict=True)
+        ]
+        _tell(stored)
 
 
-def _settle(future: Future[R], *, result: R | None = None, exception: BaseException | None = None) -> None:
+def _tell(outcomes: list[_Outcome[R]]) -> None:
+    """Hand the requests their outcomes: `submit`'s futures at once, `write`'s on their event loop, one call for
+    all of a loop's (a loop that has closed meanwhile has nobody waiting)."""
+    on_loops: dict[asyncio.AbstractEventLoop, list[_Outcome[R]]] = {}
+    for outcome in outcomes:
+        waiter = outcome[0]
+        if isinstance(waiter, asyncio.Future):
+            on_loops.setdefault(waiter.get_loop(), []).append(outcome)
+        else:
+            _settle(outcome)
+    for loop, theirs in on_loops.items():
+        with suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle_all, theirs)
+
+
+def _settle_all(outcomes: list[_Outcome[R]]) -> None:
+    for outcome in outcomes:
+        _settle(outcome)
+
+
+def _settle(outcome: _Outcome[R]) -> None:
     """Hand a request its outcome; one that was cancelled meanwhile wants none (and must not stop the writer)."""
-    if future.done():
+    waiter, result, exception = outcome
+    if waiter.done():
         return
     if exception is not None:
-        future.set_exception(exception)
+        waiter.set_exception(exception)
     else:
-        future.set_result(result)  # type: ignore[arg-type]
+        waiter.set_result(result)  # type: ignore[arg-type]

@@ -63,6 +63,7 @@ class HotlineHours:
         self.expression = expression
         self.zone = zone
         self._rules = OpeningHours(expression, country="DE")
+        self._last: tuple[datetime, bool] | None = None  # `is_open`'s last minute and its answer
 
     def _local(self, at: datetime) -> datetime:
         return at.astimezone(self.zone).replace(tzinfo=None)
@@ -74,7 +75,15 @@ class HotlineHours:
         return local
 
     def is_open(self, at: datetime) -> bool:
-        return self._rules.is_open(self._effective(self._local(at)))
+        """Whether the hotline is open at `at`. Opening hours are written in whole minutes, so the answer holds for
+        the whole minute and is kept for it: every incoming call asks (3 % of its CPU under load, py-spy)."""
+        minute = self._local(at).replace(second=0, microsecond=0)
+        last = self._last  # one tuple, read and replaced whole: safe from several threads
+        if last is not None and last[0] == minute:
+            return last[1]
+        answer: bool = self._rules.is_open(self._effective(minute))
+        self._last = (minute, answer)
+        return answer
 
     def _next_change(self, local: datetime) -> datetime:
         midnight = datetime.combine(local.date() + timedelta(days=1), time())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -163,3 +166,68 @@ def test_a_batch_that_failed_after_the_patience_is_not_tried_again_one_by_one(en
             future.result(10)
     assert recorder.batches == [["first"], ["a", "b"]], "not tried again one by one"
     assert _scopes(engine) == ["first"]
+
+
+# --- `write`: the coroutine's way, as the webhooks wait (on the event loop, no thread held) ----------------------
+
+
+def _run(coroutine: Any) -> Any:
+    """Run a coroutine to its end on a loop in a thread of its own (the browser tests keep a loop in this one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def test_coroutines_waiting_together_get_their_own_outcomes_from_one_batch(engine: Engine) -> None:
+    recorder = Recorder()
+    writer = GroupCommit(make_sessionmaker(engine), recorder.work, name="test-writer")
+    first = writer.submit("first")
+    assert recorder.started.wait(10)
+
+    async def callers() -> list[object]:
+        waiting = [asyncio.create_task(writer.write(item)) for item in ("a", "first", "b")]
+        await asyncio.sleep(0)  # each has queued its item
+        recorder.release.set()
+        return await asyncio.gather(*waiting, return_exceptions=True)
+
+    outcomes = _run(callers())
+    assert first.result(10) == "stored first"
+    assert outcomes[0] == "stored a" and outcomes[2] == "stored b"
+    assert isinstance(outcomes[1], IntegrityError), "only the colliding request fails"
+    assert recorder.batches[1] == ["a", "first", "b"]
+    assert _scopes(engine) == ["a", "b", "first"]
+
+
+def test_a_coroutine_cancelled_while_waiting_still_has_its_row_written(engine: Engine) -> None:
+    recorder = Recorder()
+    writer = GroupCommit(make_sessionmaker(engine), recorder.work, name="test-writer")
+    writer.submit("first")
+    assert recorder.started.wait(10)
+
+    async def caller_hangs_up() -> object:
+        gone = asyncio.create_task(writer.write("gone"))
+        await asyncio.sleep(0)
+        gone.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        recorder.release.set()
+        return await writer.write("next")
+
+    assert _run(caller_hangs_up()) == "stored next", "the writer goes on"
+    assert _scopes(engine) == ["first", "gone", "next"]
+
+
+def test_a_loop_that_ended_before_its_outcome_came_does_not_stop_the_writer(engine: Engine) -> None:
+    recorder = Recorder()
+    writer = GroupCommit(make_sessionmaker(engine), recorder.work, name="test-writer")
+    first = writer.submit("first")
+    assert recorder.started.wait(10)
+
+    async def server_stops() -> None:
+        asyncio.create_task(writer.write("left"))  # noqa: RUF006 - still waiting when the loop ends
+        await asyncio.sleep(0)
+
+    _run(server_stops())  # the loop is closed now
+    recorder.release.set()
+    assert first.result(10) == "stored first"
+    assert writer.submit("next").result(10) == "stored next"
+    assert _scopes(engine) == ["first", "left", "next"]

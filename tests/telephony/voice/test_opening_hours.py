@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,6 +29,17 @@ def at(*args: int) -> datetime:
 )
 def test_default_hours_with_lower_saxony_holidays(moment, expected):
     assert HotlineHours(DEFAULT, BERLIN).is_open(moment) is expected
+
+
+def test_the_answer_kept_for_a_minute_changes_with_the_minute():
+    hours = HotlineHours(DEFAULT, BERLIN)
+    assert hours.is_open(datetime(2026, 11, 26, 17, 59, 0, tzinfo=BERLIN))
+    assert hours.is_open(datetime(2026, 11, 26, 17, 59, 59, 999999, tzinfo=BERLIN))
+    assert not hours.is_open(datetime(2026, 11, 26, 18, 0, 0, tzinfo=BERLIN))
+    assert not hours.is_open(datetime(2026, 11, 26, 6, 59, 59, tzinfo=UTC))  # 07:59:59 in Berlin
+    assert hours.is_open(datetime(2026, 11, 26, 7, 0, 0, tzinfo=UTC))  # 08:00 in Berlin
+    assert not hours.is_open(datetime(2026, 11, 27, 7, 59, 30, tzinfo=BERLIN))  # the same minute a day later
+    assert hours.is_open(datetime(2026, 11, 27, 17, 59, 30, tzinfo=BERLIN))
 
 
 def test_reformation_day_is_a_holiday_in_lower_saxony():
