@@ -10,12 +10,14 @@ municipality come last in either direction and ties keep a stable order by id.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Integer, and_, any_, bindparam, case, func, or_, select, tuple_
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, selectinload
 
 from casework.callbacks import service as callbacks
@@ -30,10 +32,10 @@ from core.sorting import Sort
 PAGE_SIZE = 50
 UNASSIGNED = -1  # counsellor filter value for "nobody yet"
 INDEXED_SORTS = ("opened", "number")  # the orders an index of the case table holds
-# Up to this many cases whose name has a word starting with the search, the list reads them through the name
-# words' index (`case_name_word`) and sorts them; a more common name is found by walking the cases newest first,
-# where 50 matches come soon (reading 2,000 matches to sort them costs what a walk to 50 of them does at a million
-# cases, bench/case_search.py).
+# Up to this many cases whose name has a word starting with the search, the list reads their ids from the name
+# words' index (`case_name_word`) and then those cases; a more common name is found by walking the cases newest
+# first, where 50 matches come soon (reading 2,000 matches to sort them costs what a walk to 50 of them does at a
+# million cases, bench/case_search.py).
 NAME_WORDS_CAP = 2000
 
 
@@ -152,16 +154,24 @@ def _prefix(column: Any, prefix: str, dialect: str) -> ColumnElement[bool]:
     return and_(column >= prefix, column < prefix_upper_bound(prefix))
 
 
-def few_name_matches(db: Session, prefix: str) -> bool:
-    """Whether fewer than `NAME_WORDS_CAP` case names have a word starting with `prefix` (counted in the index)."""
+def name_matches(db: Session, prefix: str) -> list[int] | None:
+    """The ids of the cases whose name has a word starting with `prefix`, read from the name words' index, when
+    there are fewer than `NAME_WORDS_CAP`; None for a more common name.
+
+    The ids themselves, not the words' subquery, go into the list's query: PostgreSQL guessed the subquery's
+    matches from its statistics, and where a fresh ANALYZE's sample put "Elif Sa" at 9,846 words instead of 1,213
+    it walked the cases newest first probing each one's words (95–166 ms at a million cases, the case list's
+    figure 11 ms otherwise: bench/notes.md). With the ids it knows how many there are."""
     matches = select(CaseNameWord.case_id).where(_prefix(CaseNameWord.suffix, prefix, db.get_bind().dialect.name))
-    counted = select(func.count()).select_from(matches.limit(NAME_WORDS_CAP).subquery())
-    return (db.scalar(counted) or 0) < NAME_WORDS_CAP
+    ids = list(db.scalars(matches.limit(NAME_WORDS_CAP)))
+    return ids if len(ids) < NAME_WORDS_CAP else None
 
 
-def search_condition(query: SearchQuery, dialect: str, *, name_by_words: bool = False) -> ColumnElement[bool] | None:
-    """The ORed criteria of a search query, or None when nothing was searched. `name_by_words`: a name is looked
-    up in the name words' index (`few_name_matches`), not by testing each case's name."""
+def search_condition(
+    query: SearchQuery, dialect: str, *, name_case_ids: Sequence[int] | None = None
+) -> ColumnElement[bool] | None:
+    """The ORed criteria of a search query, or None when nothing was searched. `name_case_ids`: the cases a name
+    search found in the name words' index (`name_matches`), instead of testing each case's name."""
     parts: list[ColumnElement[bool]] = []
     if query.number:
         parts.append(Case.number == query.number)
@@ -172,10 +182,9 @@ def search_condition(query: SearchQuery, dialect: str, *, name_by_words: bool = 
     if query.phone_suffix_reversed:
         # The last digits of a number: a prefix of the reversed digits, an index range scan too.
         parts.append(_prefix(Case.caller_phone_reversed, query.phone_suffix_reversed, dialect))
-    if query.name_prefix and name_by_words:
-        # The start of the name or of a later word ("Müller" finds "Lena Müller"): one index range.
-        words = select(CaseNameWord.case_id).where(_prefix(CaseNameWord.suffix, query.name_prefix, dialect))
-        parts.append(Case.id.in_(words))
+    if query.name_prefix and name_case_ids is not None:
+        # The start of the name or of a later word ("Müller" finds "Lena Müller"), found in one index range.
+        parts.append(_one_of(Case.id, name_case_ids, dialect))
     elif query.name_prefix:
         parts.append(_prefix(Case.caller_name_search, query.name_prefix, dialect))
         # A later word of the name too ("Müller" finds "Lena Müller"): not indexed, but only for names.
@@ -188,7 +197,12 @@ def local_day_start(day: date, zone: ZoneInfo) -> datetime:
 
 
 def filter_conditions(
-    filters: CaseFilters, zone: ZoneInfo, dialect: str, sort: Sort = DEFAULT_CASE_SORT, *, name_by_words: bool = False
+    filters: CaseFilters,
+    zone: ZoneInfo,
+    dialect: str,
+    sort: Sort = DEFAULT_CASE_SORT,
+    *,
+    name_case_ids: Sequence[int] | None = None,
 ) -> list[ColumnElement[bool]]:
     # Merged cases live on in their target. Not `merged_into_id IS NULL` on SQLite: without statistics (the app
     # never runs ANALYZE) it read every case through that index and sorted them (2 s for the first page of
@@ -218,7 +232,7 @@ def filter_conditions(
         where.append(Case.opened_at >= local_day_start(filters.opened_from, zone))
     if filters.opened_until:
         where.append(Case.opened_at < local_day_start(filters.opened_until + timedelta(days=1), zone))
-    if (search := search_condition(filters.query, dialect, name_by_words=name_by_words)) is not None:
+    if (search := search_condition(filters.query, dialect, name_case_ids=name_case_ids)) is not None:
         where.append(search)
     return where
 
@@ -241,8 +255,8 @@ def list_cases(
     if sort != DEFAULT_CASE_SORT:
         return _sorted_page(db, filters=filters, zone=zone, after=after, limit=limit, sort=sort)
     dialect = db.get_bind().dialect.name
-    by_words = _name_by_words(db, filters)
-    query = select(Case).where(*filter_conditions(filters, zone, dialect, name_by_words=by_words))
+    name_case_ids = _name_case_ids(db, filters)
+    query = select(Case).where(*filter_conditions(filters, zone, dialect, name_case_ids=name_case_ids))
     if isinstance(after, Cursor):
         query = query.where(tuple_(Case.opened_at, Case.id) < (after.opened_at, after.id))
     query = query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit + 1)
@@ -257,9 +271,16 @@ def list_cases(
     )
 
 
-def _name_by_words(db: Session, filters: CaseFilters) -> bool:
+def _name_case_ids(db: Session, filters: CaseFilters) -> list[int] | None:
     prefix = filters.query.name_prefix
-    return prefix is not None and few_name_matches(db, prefix)
+    return name_matches(db, prefix) if prefix is not None else None
+
+
+def _one_of(column: Any, ids: Sequence[int], dialect: str) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL `= ANY(:ids)`, one array parameter rather than up to 2,000."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("name_case_ids", list(ids), type_=postgresql.ARRAY(Integer)))  # type: ignore[no-any-return]
+    return column.in_(ids)  # type: ignore[no-any-return]
 
 
 def _sorted_page(
@@ -268,8 +289,8 @@ def _sorted_page(
     """A page in another order than the default: keyset over (value missing, value, id)."""
     dialect = db.get_bind().dialect.name
     value, nullable = sort_key(sort.key)
-    by_words = _name_by_words(db, filters)
-    query = select(Case, value).where(*filter_conditions(filters, zone, dialect, sort, name_by_words=by_words))
+    name_case_ids = _name_case_ids(db, filters)
+    query = select(Case, value).where(*filter_conditions(filters, zone, dialect, sort, name_case_ids=name_case_ids))
     if isinstance(after, SortCursor):
         query = query.where(_after(value, nullable, after, sort.descending))
     order = [value.desc(), Case.id.desc()] if sort.descending else [value.asc(), Case.id.asc()]
